@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+
+.PHONY: run test lint format bench worker scheduler clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+## make run: migrate, seed the demo brand if the database is empty, serve on 127.0.0.1:8050
+run: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	$(BIN)/python app.py
+
+## make test: the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/REDIS_URL are set)
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/brain.py
+
+## production-style processes (REDIS_URL set)
+worker: $(VENV)/.installed
+	$(BIN)/rq worker -w jobs.queue.FlaskWorker --with-scheduler --url $${REDIS_URL} default
+
+clean:
+	rm -rf $(VENV) instance/omnify.db .pytest_cache .coverage

@@ -1,0 +1,56 @@
+"""JSON API for the logged-in user's organization. The org always comes from current_user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+
+from jobs.brain import enqueue_recompute
+from jobs.queue import fetch_job
+from models.brain_data import latest_state
+from models.tenancy import current_membership, current_org_id
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/me")
+def me():  # noqa: ANN201
+    membership = current_membership()
+    return jsonify(
+        user={"id": current_user.id, "email": current_user.email, "name": current_user.name},
+        org={"id": membership.org.id, "name": membership.org.name, "slug": membership.org.slug},
+        role=membership.role,
+        persona=membership.persona,
+        orgs=[
+            {"id": m.org.id, "name": m.org.name, "active": m.org_id == membership.org_id}
+            for m in current_user.memberships
+        ],
+    )
+
+
+@bp.get("/brain/state")
+def brain_state():  # noqa: ANN201
+    row = latest_state(current_org_id())
+    if row is None:
+        return jsonify(error="no brain state yet: connect a platform or run a compute"), 404
+    return jsonify(row.as_dict())
+
+
+@bp.post("/brain/compute")
+def brain_compute():  # noqa: ANN201
+    job_id = enqueue_recompute(current_org_id())
+    return jsonify(job_id=job_id, status_url=f"/api/jobs/{job_id}"), 202
+
+
+@bp.get("/jobs/<job_id>")
+def job_status(job_id: str):  # noqa: ANN201
+    org_id = current_org_id()
+    job = fetch_job(job_id)
+    # Only this org's jobs: anything else looks missing.
+    if job is None or job.meta.get("org_id") != org_id:
+        return jsonify(error="not found"), 404
+    status = job.get_status()
+    body = {"job_id": job.id, "status": str(status), "progress": job.meta.get("progress", 0)}
+    if status == "failed":
+        body["error"] = job.meta.get("error") or "the job failed; see the sync history"
+    return jsonify(body)

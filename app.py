@@ -1,0 +1,195 @@
+"""The application factory: Flask server + Dash app, each part registered through its init_app.
+
+`python app.py` serves it on 127.0.0.1:8050; `flask --app app ...` runs the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from flask import Flask, jsonify, request, send_from_directory, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from config import ROOT, Config
+from extensions import csrf, db, limiter, migrate
+
+ASSETS = ROOT / "assets"
+# Paths anyone may fetch. Everything else needs a login.
+PUBLIC_PREFIXES = (
+    "/login",
+    "/signup",
+    "/reset",
+    "/invite/",
+    "/healthz",
+    "/readyz",
+    "/webhooks/",
+    "/api/cron/",
+    "/_dash-component-suites/",
+    "/assets/",
+    "/_favicon.ico",
+    "/static/",
+)
+DASH_XHR = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash")
+PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the Flask server and its Dash app. Returns the Flask app (Dash at extensions)."""
+    config = config or Config.from_env()
+    server = Flask(__name__, static_folder=None)
+    server.config.update(config.flask_settings())
+    _configure_logging(config)
+    _dev_credentials_key(server, config)
+
+    db.init_app(server)
+    migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    limiter.init_app(server)
+
+    from api import auth
+
+    auth.init_app(server)  # login manager + guard: BEFORE CSRFProtect (anonymous POST -> 401)
+    csrf.init_app(server)
+    _security_headers(server)
+
+    from api import register_blueprints
+
+    register_blueprints(server)
+
+    from jobs import queue
+
+    queue.init_app(server, start_worker=config.ENV != "testing")
+
+    _create_dash(server)
+
+    from api.cli import register_cli
+
+    register_cli(server)
+    return server
+
+
+def get_dash(server: Flask) -> dash.Dash:
+    return server.extensions["dash_app"]
+
+
+def _create_dash(server: Flask) -> dash.Dash:
+    from callbacks import register_callbacks, serve_layout, validation_layout
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        title="Omnify Brain",
+        compress=True,
+        index_string=INDEX,
+        assets_folder=str(ASSETS),
+        assets_ignore=r"vendor/.*",
+        suppress_callback_exceptions=True,
+        update_title=None,
+        serve_locally=True,
+        external_stylesheets=[],
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+            {"name": "description", "content": "Omnify Brain marketing intelligence"},
+        ],
+    )
+    app.layout = serve_layout
+    app.validation_layout = validation_layout()
+    register_callbacks(app)
+    server.extensions["dash_app"] = app
+    server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000  # assets are ?m= fingerprinted
+
+    @server.before_request
+    def _plotly_basic():  # noqa: ANN202 - lighter plotly bundle at the URL dcc.Graph fetches
+        if request.path.endswith(PLOTLY_URL_SUFFIX):
+            return send_from_directory(ASSETS / "vendor", "plotly-basic.min.js", max_age=31536000)
+        return None
+
+    assert dbc  # imported for its components' registration with Dash
+    return app
+
+
+def _security_headers(server: Flask) -> None:
+    @server.after_request
+    def _headers(resp):  # noqa: ANN001, ANN202
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        # Dash's renderer reads _csrf_token and sends X-CSRFToken (RECIPES.md §1):
+        # readable by JS, so not HttpOnly; skipped on cacheable bundles and assets.
+        if current_user.is_authenticated and not request.path.startswith(
+            ("/_dash-component-suites/", "/assets/")
+        ):
+            resp.set_cookie(
+                "_csrf_token",
+                generate_csrf(),
+                samesite="Lax",
+                secure=server.config["SESSION_COOKIE_SECURE"],
+                httponly=False,
+            )
+        return resp
+
+    @server.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):  # noqa: ANN202
+        if request.path.startswith(("/api/", "/_dash")) or request.is_json:
+            return jsonify(error="CSRF token missing or invalid; reload the page"), 400
+        return (
+            "<p>Your form expired or came from another site. "
+            f"<a href='{url_for('auth.login')}'>Try again</a>.</p>",
+            400,
+        )
+
+    @server.errorhandler(404)
+    def _not_found(err: Exception):  # noqa: ANN202
+        if request.path.startswith(("/api/", "/_dash")):
+            return jsonify(error="not found"), 404
+        return "<h1>Not found</h1><p><a href='/'>Back to the dashboard</a></p>", 404
+
+    @server.errorhandler(403)
+    def _forbidden(err: Exception):  # noqa: ANN202
+        return jsonify(error="forbidden"), 403
+
+    @server.errorhandler(500)
+    def _server_error(err: Exception):  # noqa: ANN202 - never a stack trace for users
+        return jsonify(error="internal error; it has been logged"), 500
+
+
+def _configure_logging(config: Config) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if config.SENTRY_DSN:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=config.SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+
+
+def _dev_credentials_key(server: Flask, config: Config) -> None:
+    """Outside production a missing CREDENTIALS_KEY gets a generated key kept under instance/."""
+    if config.CREDENTIALS_KEY or config.production:
+        return
+    from cryptography.fernet import Fernet
+
+    if config.ENV == "testing":
+        server.config["DEV_CREDENTIALS_KEY"] = Fernet.generate_key().decode()
+        return
+    path = Path(ROOT / "instance" / "credentials.key")
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        os.chmod(path, 0o600)
+    server.config["DEV_CREDENTIALS_KEY"] = path.read_text().strip()
+
+
+if __name__ == "__main__":
+    flask_app = create_app()
+    get_dash(flask_app).run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)

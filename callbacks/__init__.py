@@ -1,0 +1,94 @@
+"""Dash callbacks, registered per app; never module-level @dash.callback (factory runs twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dash
+from dash import Input, Output, State, html
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from layouts import shell as shell_layouts
+from layouts.persona import persona_class
+
+from . import overview
+
+
+def _pages() -> dict[str, Callable[[], object]]:
+    return {"/": overview.page}
+
+
+def shell_data() -> dict:
+    membership = current_user.membership
+    return {
+        "user_name": current_user.name,
+        "user_email": current_user.email,
+        "org_id": membership.org_id if membership else None,
+        "org_name": membership.org.name if membership else "",
+        "orgs": [{"id": m.org.id, "name": m.org.name} for m in current_user.memberships],
+        "persona": membership.persona if membership else "cmo",
+        "csrf_token": generate_csrf(),
+    }
+
+
+def serve_layout() -> html.Div:
+    """Per request: the shell for the logged-in user (the login guard runs before this)."""
+    if not current_user.is_authenticated:  # only reached when Dash builds its validation layout
+        return html.Div(id="page")
+    data = shell_data()
+    return html.Div(
+        shell_layouts.app_shell(data), id="persona-root", className=persona_class(data["persona"])
+    )
+
+
+def validation_layout() -> html.Div:
+    fake = {
+        "user_name": "",
+        "user_email": "",
+        "org_id": 0,
+        "org_name": "",
+        "orgs": [{"id": 0, "name": ""}, {"id": 1, "name": ""}],
+        "persona": "cmo",
+        "csrf_token": "",
+    }
+    return html.Div([shell_layouts.app_shell(fake), overview.validation_children()])
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    pages = _pages()
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"))
+    def route(pathname: str | None) -> object:
+        page = pages.get(pathname or "/")
+        return page() if page else shell_layouts.not_found()
+
+    @app.callback(
+        Output("navbar-collapse", "is_open"),
+        Input("navbar-toggler", "n_clicks"),
+        State("navbar-collapse", "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_navbar(n: int | None, is_open: bool) -> bool:
+        return not is_open
+
+    # Persona switch: words change in the browser, no server round trip, numbers untouched.
+    app.clientside_callback(
+        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
+        Output("persona-root", "className"),
+        Input("persona-select", "value"),
+    )
+    # Org switch: submit the (CSRF-protected) form when another org is picked.
+    app.clientside_callback(
+        """function(v){
+            if (v === undefined || v === null) { return window.dash_clientside.no_update; }
+            var f = document.getElementById('org-switch-form');
+            var h = document.getElementById('org-switch-value');
+            if (f && h && String(h.value) !== String(v)) { h.value = v; f.submit(); }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("org-switch-value", "title"),
+        Input("org-switch-select", "value"),
+        prevent_initial_call=True,
+    )
+    overview.register_callbacks(app)

@@ -1,0 +1,168 @@
+"""Configuration from the environment (and a `.env` file), with embedded defaults.
+
+One place for every setting. A bad value fails fast with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and why."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true/false, got {raw!r}")
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass
+class Config:
+    """Typed settings. Field names are the environment variable names."""
+
+    ENV: str = "development"  # development | production | testing
+    SECRET_KEY: str = DEV_SECRET_KEY
+    DATABASE_URL: str = ""  # empty -> SQLite file under instance/
+    REDIS_URL: str = ""  # empty -> embedded queue (fakeredis + worker thread)
+    CREDENTIALS_KEY: str = ""  # Fernet key(s), comma-separated, newest first
+    CRON_SECRET: str = ""
+    SENTRY_DSN: str = ""
+    LOGROCKET_APP_ID: str = ""
+    OPENAI_API_KEY: str = ""
+    ANTHROPIC_API_KEY: str = ""
+    OPENAI_BASE_URL: str = ""
+    ANTHROPIC_BASE_URL: str = ""
+    STRIPE_SECRET_KEY: str = ""
+    STRIPE_WEBHOOK_SECRET: str = ""
+    STRIPE_API_BASE: str = ""
+    META_APP_ID: str = ""
+    META_APP_SECRET: str = ""
+    META_API_BASE: str = "https://graph.facebook.com"
+    META_OAUTH_BASE: str = "https://www.facebook.com"
+    GOOGLE_ADS_CLIENT_ID: str = ""
+    GOOGLE_ADS_CLIENT_SECRET: str = ""
+    GOOGLE_ADS_DEVELOPER_TOKEN: str = ""
+    GOOGLE_ADS_API_BASE: str = "https://googleads.googleapis.com"
+    GOOGLE_OAUTH_BASE: str = "https://accounts.google.com"
+    GOOGLE_TOKEN_URL: str = "https://oauth2.googleapis.com/token"  # noqa: S105
+    TIKTOK_APP_ID: str = ""
+    TIKTOK_APP_SECRET: str = ""
+    TIKTOK_API_BASE: str = "https://business-api.tiktok.com"
+    SHOPIFY_API_BASE: str = ""  # empty -> https://{shop}.myshopify.com
+    SHOPIFY_WEBHOOK_SECRET: str = ""
+    SMTP_URL: str = ""  # empty -> e-mails are printed to the log
+    MAIL_FROM: str = "Omnify Brain <no-reply@omnify.local>"
+    DAILY_SYNC_CRON: str = "0 2 * * *"
+    SEED_DEMO: bool = True
+    RATELIMIT_LOGIN: str = "10 per minute"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.ENV == "production"
+
+    @property
+    def database_uri(self) -> str:
+        if self.DATABASE_URL:
+            url = self.DATABASE_URL
+            # Heroku-style URLs name the old driver; we speak psycopg 3.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        instance = ROOT / "instance"
+        instance.mkdir(exist_ok=True)
+        return f"sqlite:///{instance / 'omnify.db'}"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Config:
+        """Read every field from `env` (default: os.environ after loading `.env`)."""
+        if env is None:
+            load_dotenv(ROOT / ".env", override=False)
+            env = dict(os.environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra" or f.name not in env:
+                continue
+            raw = env[f.name]
+            if f.type in ("bool", bool):
+                values[f.name] = _bool(f.name, raw)
+            elif f.type in ("float", float):
+                values[f.name] = _float(f.name, raw)
+            elif f.type in ("int", int):
+                values[f.name] = _int(f.name, raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        if self.ENV not in {"development", "production", "testing"}:
+            raise ConfigError(f"ENV must be development, production or testing, got {self.ENV!r}")
+        if self.production:
+            if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 16:
+                raise ConfigError(
+                    "SECRET_KEY must be set to a long random value in production "
+                    "(the development key is refused)"
+                )
+            if not self.CREDENTIALS_KEY:
+                raise ConfigError("CREDENTIALS_KEY is required in production (a Fernet key)")
+        if self.CREDENTIALS_KEY:
+            from cryptography.fernet import Fernet
+
+            for i, key in enumerate(k.strip() for k in self.CREDENTIALS_KEY.split(",")):
+                try:
+                    Fernet(key)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"CREDENTIALS_KEY entry {i + 1} is not a valid Fernet key "
+                        "(32 url-safe base64-encoded bytes)"
+                    ) from exc
+
+    def flask_settings(self) -> dict[str, Any]:
+        """The Flask config derived from these settings."""
+        return {
+            "SECRET_KEY": self.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": self.database_uri,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "WTF_CSRF_TIME_LIMIT": None,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.production,
+            "TESTING": self.ENV == "testing",
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "OMNIFY": self,
+        }

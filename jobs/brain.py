@@ -1,0 +1,89 @@
+"""RQ job: recompute an org's brain state from its stored data (idempotent, one per org)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from flask import current_app
+from rq import get_current_job
+
+from extensions import db
+from models import BrainState, Organization
+from models.brain_data import latest_state, load_ad_daily, load_orders, org_settings
+
+LOCK_TIMEOUT_S = 600
+
+
+def job_id_for(org_id: int) -> str:
+    """One recompute per org at a time: the RQ job id is derived from the org."""
+    return f"brain-recompute-{org_id}"
+
+
+def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
+    """Load, compute, store a BrainState row (unchanged inputs -> the latest row is reused)."""
+    from brain.state import compute_brain_state, input_fingerprint  # heavy: only in workers
+
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise ValueError(f"organization {org_id} does not exist")
+    ad_daily = load_ad_daily(org_id)
+    orders = load_orders(org_id, org.timezone)
+    settings = org_settings(org)
+    fingerprint = input_fingerprint(ad_daily, orders, settings, as_of)
+    previous = latest_state(org_id)
+    if previous is not None and previous.input_fingerprint == fingerprint:
+        return previous  # idempotent: the same inputs give the same state
+    started = time.perf_counter()
+    state = compute_brain_state(ad_daily, orders, settings, as_of=as_of, org_id=org_id)
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    period = state.get("period") or {}
+    row = BrainState(
+        org_id=org_id,
+        as_of=date.fromisoformat(state["as_of"]) if state.get("as_of") else None,
+        period_start=date.fromisoformat(period["start"]) if period.get("start") else None,
+        period_end=date.fromisoformat(period["end"]) if period.get("end") else None,
+        duration_ms=duration_ms,
+        schema_version=str(state["schema_version"]),
+        memory=state["memory"],
+        oracle=state["oracle"],
+        curiosity=state["curiosity"],
+        notes=state.get("notes", []),
+        input_fingerprint=fingerprint,
+    )
+    db.session.add(row)
+    db.session.commit()
+    current_app.logger.info("brain state %s for org %s in %s ms", row.id, org_id, duration_ms)
+    return row
+
+
+def recompute(org_id: int) -> dict:
+    """RQ entry point. A Redis lock keeps two workers from computing one org at once."""
+    job = get_current_job()
+    if job is None:
+        return _result(compute_and_store(org_id))
+    with job.connection.lock(f"lock:{job_id_for(org_id)}", timeout=LOCK_TIMEOUT_S):
+        job.meta["progress"] = 10
+        job.save_meta()
+        row = compute_and_store(org_id)
+        job.meta["progress"] = 100
+        job.save_meta()
+        return _result(row)
+
+
+def _result(row: BrainState) -> dict:
+    return {"brain_state_id": row.id, "org_id": row.org_id, "duration_ms": row.duration_ms}
+
+
+def enqueue_recompute(org_id: int) -> str:
+    """Queue a recompute unless one for this org is already waiting or running."""
+    from jobs.queue import fetch_job, get_queue
+
+    job_id = job_id_for(org_id)
+    existing = fetch_job(job_id)
+    if existing is not None and existing.get_status() in ("queued", "started", "scheduled"):
+        return job_id
+    get_queue().enqueue(
+        recompute, org_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S, meta={"org_id": org_id}
+    )
+    return job_id

@@ -1,0 +1,149 @@
+"""The job queue: real Redis when REDIS_URL is set, otherwise an embedded one.
+
+Embedded mode (the zero-setup default): an in-process Redis stand-in (fakeredis) with an RQ
+worker thread and a scheduler thread inside the web process, so background jobs, retries and
+scheduled jobs still run. One web process only (jobs live in memory); anything a user sees
+about a job lives in a database row (SyncJob), not in Redis.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
+from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
+
+log = logging.getLogger(__name__)
+QUEUE_NAMES = ("default",)
+
+
+class FlaskWorker(Worker):
+    """`rq worker -w jobs.queue.FlaskWorker`: each job runs inside a fresh app context."""
+
+    flask_app: Flask | None = None
+
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+        app = self.flask_app or _production_app()
+        with app.app_context():
+            return super().perform_job(*args, **kwargs)
+
+
+class FlaskSimpleWorker(SimpleWorker):
+    """Same as FlaskWorker without forking (tests, and platforms that cannot fork)."""
+
+    flask_app: Flask | None = None
+
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+        app = self.flask_app or _production_app()
+        with app.app_context():
+            return super().perform_job(*args, **kwargs)
+
+
+class ThreadWorker(FlaskSimpleWorker):
+    """A SimpleWorker that can live in a non-main thread (RECIPES.md §2)."""
+
+    death_penalty_class = TimerDeathPenalty  # SIGALRM needs the main thread
+
+    def _install_signal_handlers(self) -> None:  # signal.signal() fails off the main thread
+        pass
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> Any:
+        while not self._stop_requested:  # the stock loop ignores the stop flag while idle
+            res = super().dequeue_job_and_maintain_ttl(1, max_idle_time=1)
+            if res is not None:
+                return res
+        return None
+
+    def stop(self) -> None:
+        self._stop_requested = True  # warm stop: the current job finishes
+
+
+class ThreadScheduler(RQScheduler):
+    """RQScheduler.start() forks, which would copy the in-memory Redis; run it in a thread."""
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+_cached_app: Flask | None = None
+
+
+def _production_app() -> Flask:
+    global _cached_app
+    if _cached_app is None:
+        from app import create_app
+
+        _cached_app = create_app()
+    return _cached_app
+
+
+class QueueExtension:
+    """Holds the queue(s) of one Flask app (`app.extensions["rq"]`)."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.queue: Queue | None = None
+        self.embedded = False
+        self._threads: list[threading.Thread] = []
+        self._worker: ThreadWorker | None = None
+        self._scheduler: ThreadScheduler | None = None
+
+    def stop(self) -> None:
+        if self._worker:
+            self._worker.stop()
+        if self._scheduler:
+            self._scheduler.request_stop()
+        for t in self._threads:
+            t.join(5)
+        self._threads = []
+
+
+def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
+    """Connect the queue; in embedded mode also start the worker and scheduler threads."""
+    ext = QueueExtension()
+    url = app.config["OMNIFY"].REDIS_URL
+    if url:
+        ext.connection = Redis.from_url(url)
+    else:
+        import fakeredis
+
+        ext.connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        ext.embedded = True
+    ext.queue = Queue("default", connection=ext.connection)
+    app.extensions["rq"] = ext
+    if ext.embedded and start_worker:
+        worker = ThreadWorker([ext.queue], connection=ext.connection)
+        worker.flask_app = app
+        scheduler = ThreadScheduler([ext.queue], connection=ext.connection, interval=1)
+        ext._worker, ext._scheduler = worker, scheduler
+        ext._threads = [
+            threading.Thread(target=worker.work, name="rq-worker", daemon=True),
+            threading.Thread(target=scheduler.work, name="rq-scheduler", daemon=True),
+        ]
+        for t in ext._threads:
+            t.start()
+        atexit.register(ext.stop)
+        log.info("embedded queue: fakeredis with an in-process worker and scheduler")
+    return ext
+
+
+def get_queue() -> Queue:
+    return current_app.extensions["rq"].queue
+
+
+def fetch_job(job_id: str) -> Job | None:
+    from rq.exceptions import NoSuchJobError
+
+    try:
+        return Job.fetch(job_id, connection=get_queue().connection)
+    except NoSuchJobError:
+        return None

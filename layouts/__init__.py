@@ -1,0 +1,1 @@
+"""Dash page layouts and view components: pure functions from data to components."""

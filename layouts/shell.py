@@ -1,0 +1,129 @@
+"""The app shell: navbar (collapses to a menu on phones), org switcher, persona switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+PERSONA_LABELS = {"cmo": "CMO", "vp_growth": "VP Growth", "director": "Director"}
+NAV = (("Overview", "/"), ("Analytics", "/analytics"), ("Integrations", "/integrations"))
+
+
+def navbar(shell: dict[str, Any]) -> dbc.Navbar:
+    """shell: {user_name, user_email, org_name, org_id, orgs[{id,name}], persona, csrf_token}."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=href, id=f"nav-{label.lower()}", active="exact"))
+        for label, href in NAV
+    ]
+    org_switch = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=shell["csrf_token"]),
+            html.Label("Organization", htmlFor="org-switch-select", className="visually-hidden"),
+            dcc.Dropdown(
+                id="org-switch-select",
+                options=[{"label": o["name"], "value": o["id"]} for o in shell["orgs"]],
+                value=shell["org_id"],
+                clearable=False,
+                searchable=False,
+                className="org-switch",
+            ),
+            dcc.Input(type="hidden", name="org_id", id="org-switch-value", value=shell["org_id"]),
+        ],
+        method="POST",
+        action="/org/switch",
+        id="org-switch-form",
+        className="me-lg-2 my-2 my-lg-0",
+    )
+    persona = html.Div(
+        [
+            html.Label("View as", htmlFor="persona-select", className="visually-hidden"),
+            dbc.Select(
+                id="persona-select",
+                options=[{"label": v, "value": k} for k, v in PERSONA_LABELS.items()],
+                value=shell["persona"],
+                size="sm",
+            ),
+        ],
+        className="me-lg-2 my-2 my-lg-0 persona-switch",
+    )
+    user_menu = dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(shell["user_email"], header=True),
+            dbc.DropdownMenuItem("Team", href="/team", external_link=True),
+            dbc.DropdownMenuItem("Change password", href="/account/password", external_link=True),
+            dbc.DropdownMenuItem(divider=True),
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=shell["csrf_token"]),
+                    html.Button("Log out", type="submit", className="dropdown-item", id="logout"),
+                ],
+                method="POST",
+                action="/logout",
+            ),
+        ],
+        label=shell["user_name"] or shell["user_email"],
+        nav=True,
+        align_end=True,
+        id="user-menu",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Span(className="brand-dot", **{"aria-hidden": "true"}), "Omnify Brain"],
+                    href="/",
+                    className="brand-mark",
+                ),
+                dbc.NavbarToggler(
+                    [
+                        html.Span(className="navbar-toggler-icon"),
+                        html.Span("Menu", className="visually-hidden"),
+                    ],
+                    id="navbar-toggler",
+                ),
+                dbc.Collapse(
+                    [
+                        dbc.Nav(links, navbar=True, className="me-auto"),
+                        org_switch
+                        if len(shell["orgs"]) > 1
+                        else html.Span(shell["org_name"], className="navbar-text me-lg-3 org-name"),
+                        persona,
+                        dbc.Nav([user_menu], navbar=True),
+                    ],
+                    id="navbar-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        expand="lg",
+        className="mb-3",
+    )
+
+
+def app_shell(shell: dict[str, Any]) -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Store(id="persona", data=shell["persona"], storage_type="memory"),
+            navbar(shell),
+            dbc.Container(
+                dcc.Loading(html.Main(id="page", role="main"), type="dot", delay_show=300),
+                fluid=True,
+                className="page-container",
+            ),
+            html.Div(id="toasts", className="toast-area", **{"aria-live": "polite"}),
+        ]
+    )
+
+
+def not_found() -> html.Div:
+    return html.Div(
+        [html.H1("Page not found", className="h3"), dcc.Link("Back to the overview", href="/")],
+        className="py-5",
+    )

@@ -1,0 +1,26 @@
+"""SQLAlchemy models, one file per aggregate. Importing this package registers them all."""
+
+from models.brain_state import ActionDecision, BrainState, Narrative
+from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
+from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
+from models.org import Invite, Membership, Organization, User
+
+__all__ = [
+    "ActionDecision",
+    "AdMetricDaily",
+    "AuditLog",
+    "BrainState",
+    "Campaign",
+    "Connection",
+    "Creative",
+    "Invite",
+    "Membership",
+    "Narrative",
+    "Order",
+    "Organization",
+    "ProcessedEvent",
+    "Subscription",
+    "SyncJob",
+    "UsageEvent",
+    "User",
+]

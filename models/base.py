@@ -1,0 +1,26 @@
+"""Shared column helpers for the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Numeric
+from sqlalchemy.orm import Mapped, mapped_column
+
+MONEY = Numeric(14, 2)
+Money = Decimal
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC."""
+    return datetime.now(UTC)
+
+
+def org_fk() -> Mapped[int]:
+    """Every tenant row carries an indexed org_id that cascades with its organization."""
+    return mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+
+
+def created_at() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), default=utcnow)

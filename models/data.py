@@ -1,0 +1,113 @@
+"""Connections to ad platforms and stores, and the data synced from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+from models.base import MONEY, created_at, org_fk
+
+PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
+AD_PLATFORMS = ("meta", "google_ads", "tiktok")
+CONNECTION_STATUSES = ("active", "needs_reauth", "disabled", "error")
+
+
+class Connection(db.Model):
+    __table_args__ = (UniqueConstraint("org_id", "platform", "external_account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    platform: Mapped[str] = mapped_column(String(20))
+    external_account_id: Mapped[str] = mapped_column(String(120))
+    account_name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+
+class Campaign(db.Model):
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connection.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class Creative(db.Model):
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connection.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    launched_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AdMetricDaily(db.Model):
+    __tablename__ = "ad_metric_daily"
+    __table_args__ = (
+        UniqueConstraint("creative_id", "date"),
+        Index("ix_ad_metric_daily_org_date", "org_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    creative_id: Mapped[int] = mapped_column(ForeignKey("creative.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    spend: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    conversions: Mapped[float] = mapped_column(Float, default=0)
+    platform_revenue: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    frequency: Mapped[float | None] = mapped_column(Float)
+
+
+class Order(db.Model):
+    __tablename__ = "store_order"  # "order" is an SQL keyword
+    __table_args__ = (
+        UniqueConstraint("connection_id", "external_id"),
+        Index("ix_store_order_org_placed", "org_id", "placed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connection.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(120))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    customer_external_id: Mapped[str | None] = mapped_column(String(120))
+    revenue: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    is_first_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    utm_source: Mapped[str | None] = mapped_column(String(120))
+    raw: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,80 @@
+"""Operational rows: sync jobs, billing, usage, webhook dedupe, audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+from models.base import created_at, org_fk
+
+SYNC_TRIGGERS = ("manual", "scheduled", "webhook", "backfill")
+SYNC_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class SyncJob(db.Model):
+    __tablename__ = "sync_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    connection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connection.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="sync")  # sync | brain
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0..100
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    rq_job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created_at()
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Subscription(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    plan: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+
+
+class UsageEvent(db.Model):
+    __tablename__ = "usage_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    kind: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    at: Mapped[datetime] = created_at()
+
+
+class ProcessedEvent(db.Model):
+    """Webhook dedupe: a source's event id is processed once."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (UniqueConstraint("source", "external_event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    external_event_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = created_at()
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    at: Mapped[datetime] = created_at()

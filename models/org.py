@@ -1,0 +1,122 @@
+"""Organizations, users and their memberships (roles and personas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extensions import db
+from models.base import created_at, utcnow
+
+ROLES = ("owner", "admin", "member", "viewer")
+PERSONAS = ("cmo", "vp_growth", "director")
+ADMIN_ROLES = ("owner", "admin")
+
+
+class Organization(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    gross_margin: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.65"))
+    plan: Mapped[str] = mapped_column(String(20), default="self_hosted")
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    onboarding: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created_at()
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="org", cascade="all, delete-orphan"
+    )
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change: sessions and remember cookies carrying an old value die.
+    session_version: Mapped[int] = mapped_column(default=1)
+    active_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL")
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        # The session version rides in the id, so a password change logs out other sessions.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def membership(self) -> Membership | None:
+        """The membership of the active organization (falls back to the first one)."""
+        chosen = None
+        for m in self.memberships:
+            if m.org_id == self.active_org_id:
+                return m
+            chosen = chosen or m
+        return chosen
+
+    @property
+    def org_id(self) -> int | None:
+        m = self.membership
+        return m.org_id if m else None
+
+    def touch_login(self) -> None:
+        self.last_login_at = utcnow()
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    persona: Mapped[str] = mapped_column(String(20), default="cmo")
+    created_at: Mapped[datetime] = created_at()
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    org: Mapped[Organization] = relationship(back_populates="memberships")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+
+class Invite(db.Model):
+    """A pending team invitation; the e-mailed token is signed, this row makes it single use."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    persona: Mapped[str] = mapped_column(String(20), default="cmo")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()

@@ -1,0 +1,160 @@
+"""Shared fixtures: one app per session on the real services when configured.
+
+TEST_DATABASE_URL -> PostgreSQL (else a SQLite file); REDIS_URL -> real Redis (else fakeredis).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from config import Config
+from extensions import db
+
+pytest_plugins = (
+    ["tests.fakes.fixtures"]
+    if os.path.exists(os.path.join(os.path.dirname(__file__), "fakes", "fixtures.py"))
+    else []
+)
+
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
+_SQLITE_DIR = tempfile.mkdtemp(prefix="omnify-test-")
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR}/test.db"
+
+
+def make_config(**overrides: object) -> Config:
+    env = {
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_LOGIN": "1000 per minute",
+    }
+    return Config.from_env(env=env, **overrides)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    db_url = database_url()
+    return [
+        "omnify: database "
+        + ("PostgreSQL " + re.sub(r"//[^@]*@", "//", db_url) if "postgres" in db_url else "SQLite"),
+        "omnify: queue "
+        + ("Redis " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "fakeredis"),
+    ]
+
+
+def pytest_setup_options():  # noqa: ANN201 - dash[testing] hook: headless Chromium as root
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    return options
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop everything and run the real migrations to head."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+def truncate_all(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))
+        app.extensions["rq"].connection.flushdb()
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    application = create_test_app()
+    reset_schema(application)
+    yield application
+
+
+def create_test_app(**overrides: object) -> Flask:
+    from app import create_app
+
+    return create_app(make_config(**overrides))
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        truncate_all(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def client(app: Flask):  # noqa: ANN201
+    return app.test_client()
+
+
+# ---- data helpers ------------------------------------------------------------------------
+def make_org(app: Flask, name: str, email: str, persona: str = "cmo", role: str = "owner") -> dict:
+    """An organization with one user; returns their ids."""
+    from api.auth import create_org_with_owner
+
+    with app.app_context():
+        user = create_org_with_owner(name, name + " owner", email, PASSWORD, persona)
+        db.session.commit()
+        membership = user.memberships[0]
+        membership.role = role
+        db.session.commit()
+        return {"org_id": membership.org_id, "user_id": user.id, "email": user.email}
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD, remember: bool = False):  # noqa: ANN001, ANN201
+    page = client.get("/login")
+    data = {"email": email, "password": password, "csrf_token": csrf_from(page.get_data(True))}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data)
+
+
+def csrf_headers(client) -> dict[str, str]:  # noqa: ANN001
+    """The header Dash's renderer sends, from the cookie the app sets."""
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is None:
+        client.get("/api/me")
+        cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None, "the app did not set the _csrf_token cookie"
+    return {"X-CSRFToken": cookie.value}
