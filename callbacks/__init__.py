@@ -12,11 +12,14 @@ from flask_wtf.csrf import generate_csrf
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
 
-from . import overview
+from . import analytics, integrations, overview
+
+# path -> page module (each has page(), validation_children() and register_callbacks(app))
+PAGE_MODULES = {"/": overview, "/analytics": analytics, "/integrations": integrations}
 
 
 def _pages() -> dict[str, Callable[[], object]]:
-    return {"/": overview.page}
+    return {path: module.page for path, module in PAGE_MODULES.items()}
 
 
 def shell_data() -> dict:
@@ -52,7 +55,9 @@ def validation_layout() -> html.Div:
         "persona": "cmo",
         "csrf_token": "",
     }
-    return html.Div([shell_layouts.app_shell(fake), overview.validation_children()])
+    return html.Div(
+        [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()]
+    )
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -91,4 +96,5 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("org-switch-select", "value"),
         prevent_initial_call=True,
     )
-    overview.register_callbacks(app)
+    for module in PAGE_MODULES.values():
+        module.register_callbacks(app)
