@@ -54,3 +54,8 @@ def job_status(job_id: str):  # noqa: ANN201
     if status == "failed":
         body["error"] = job.meta.get("error") or "the job failed; see the sync history"
     return jsonify(body)
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str):  # noqa: ANN201 - else Dash's catch-all would answer with its HTML page
+    return jsonify(error="not found"), 404

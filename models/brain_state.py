@@ -71,7 +71,7 @@ class ActionDecision(db.Model):
     org_id: Mapped[int] = org_fk()
     action_id: Mapped[str] = mapped_column(String(64), index=True)
     decision: Mapped[str] = mapped_column(String(20))  # accepted | rejected | done
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     at: Mapped[datetime] = created_at()

@@ -74,7 +74,7 @@ class AuditLog(db.Model):
     org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = created_at()

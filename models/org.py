@@ -37,6 +37,8 @@ class Organization(db.Model):
 
 
 class User(UserMixin, db.Model):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -91,7 +93,7 @@ class Membership(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "org_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     org_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
@@ -117,6 +119,8 @@ class Invite(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(20), default="member")
     persona: Mapped[str] = mapped_column(String(20), default="cmo")
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()

@@ -76,16 +76,21 @@ def reset_schema(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        db.drop_all()
         with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            if db.engine.dialect.name == "postgresql":  # the test database is ours to wipe
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        if db.engine.dialect.name != "postgresql":
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
 
 
 def truncate_all(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
+        quote = db.engine.dialect.identifier_preparer.quote
+        tables = [quote(t.name) for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 03:20:49.869241
+Create Date: 2026-11-26 03:24:39.307216
 
 """
 from alembic import op
@@ -40,6 +40,20 @@ def upgrade():
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_processed_event')),
     sa.UniqueConstraint('source', 'external_event_id', name=op.f('uq_processed_event_source_external_event_id'))
+    )
+    op.create_table('app_user',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('password_hash', sa.String(length=256), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('active_org_id', sa.Integer(), nullable=True),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['active_org_id'], ['organization.id'], name=op.f('fk_app_user_active_org_id_organization'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
+    sa.UniqueConstraint('email', name=op.f('uq_app_user_email'))
     )
     op.create_table('brain_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -107,20 +121,6 @@ def upgrade():
     with op.batch_alter_table('usage_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_usage_event_org_id'), ['org_id'], unique=False)
 
-    op.create_table('user',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('password_hash', sa.String(length=256), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('active_org_id', sa.Integer(), nullable=True),
-    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['active_org_id'], ['organization.id'], name=op.f('fk_user_active_org_id_organization'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
-    sa.UniqueConstraint('email', name=op.f('uq_user_email'))
-    )
     op.create_table('action_decision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -131,7 +131,7 @@ def upgrade():
     sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_action_decision_org_id_organization'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_action_decision_user_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_action_decision_user_id_app_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_action_decision'))
     )
     with op.batch_alter_table('action_decision', schema=None) as batch_op:
@@ -146,7 +146,7 @@ def upgrade():
     sa.Column('detail', sa.JSON(), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_audit_log_org_id_organization'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_audit_log_user_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_audit_log_user_id_app_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -177,7 +177,7 @@ def upgrade():
     sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['invited_by_id'], ['user.id'], name=op.f('fk_invite_invited_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['app_user.id'], name=op.f('fk_invite_invited_by_id_app_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_invite_org_id_organization'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invite'))
     )
@@ -192,7 +192,7 @@ def upgrade():
     sa.Column('persona', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_membership_org_id_organization'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_membership_user_id_user'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_membership_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_membership')),
     sa.UniqueConstraint('user_id', 'org_id', name=op.f('uq_membership_user_id_org_id'))
     )
@@ -354,7 +354,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_action_decision_action_id'))
 
     op.drop_table('action_decision')
-    op.drop_table('user')
     with op.batch_alter_table('usage_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_usage_event_org_id'))
 
@@ -371,6 +370,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_brain_state_org_id'))
 
     op.drop_table('brain_state')
+    op.drop_table('app_user')
     op.drop_table('processed_event')
     op.drop_table('organization')
     # ### end Alembic commands ###

@@ -1,0 +1,166 @@
+"""Cross-tenant crawl: as a user of org A, every route, API and callback with org B's ids.
+
+Routes are enumerated from the app's URL map and Dash's callback map, so a new route or
+callback is crawled without editing this test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app import get_dash
+from extensions import db
+from models import BrainState, Connection, Creative
+from tests.conftest import csrf_headers, login, make_org
+
+B_MARKERS = ("Beta Secret Brand", "owner@beta.example", "beta-secret-account")
+SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout"}
+
+
+@pytest.fixture
+def two_orgs(app):
+    a = make_org(app, "Alpha Brand", "owner@alpha.example")
+    b = make_org(app, "Beta Secret Brand", "owner@beta.example")
+    with app.app_context():
+        conn = Connection(
+            org_id=b["org_id"], platform="meta", external_account_id="beta-secret-account"
+        )
+        db.session.add(conn)
+        db.session.flush()
+        cre = Creative(
+            org_id=b["org_id"],
+            connection_id=conn.id,
+            platform="meta",
+            external_id="b-cre",
+            name="beta-secret-account creative",
+        )
+        state = BrainState(
+            org_id=b["org_id"],
+            schema_version="1",
+            memory={"secret": "beta-secret-account"},
+            oracle={},
+            curiosity={},
+            notes=[],
+            input_fingerprint="x",
+        )
+        db.session.add_all([cre, state])
+        db.session.commit()
+        b.update(connection_id=conn.id, creative_id=cre.id, brain_state_id=state.id)
+    return a, b
+
+
+def _b_ids(b: dict) -> list[str]:
+    return [
+        str(b[k]) for k in ("org_id", "connection_id", "creative_id", "brain_state_id", "user_id")
+    ]
+
+
+def _assert_no_b(body: str) -> None:
+    for marker in B_MARKERS:
+        assert marker not in body, f"org B's {marker!r} leaked"
+
+
+def test_every_route_with_org_b_ids(app, client, two_orgs):
+    a, b = two_orgs
+    login(client, a["email"])
+    headers = csrf_headers(client)
+    crawled = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP_ENDPOINTS or rule.rule.startswith(("/_dash", "/assets")):
+            continue
+        arg_values = _b_ids(b) if rule.arguments else [None]
+        for value in arg_values:
+            url = rule.rule
+            for arg in rule.arguments:
+                url = re.sub(rf"<(?:[^:>]+:)?{arg}>", value or "1", url)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                form = {"org_id": b["org_id"], "connection_id": b["connection_id"], "id": value}
+                resp = client.open(url, method=method, data=form, headers=headers)
+                crawled += 1
+                body = resp.get_data().decode(errors="replace")
+                _assert_no_b(body)
+                if rule.arguments and resp.status_code < 300 and method != "GET":
+                    pytest.fail(f"{method} {url} accepted org B's id")
+    assert crawled > 10
+    # Nothing of B changed hands: A is still in A, B's rows are intact.
+    assert client.get("/api/me").get_json()["org"]["id"] == a["org_id"]
+    with app.app_context():
+        assert db.session.get(Connection, b["connection_id"]).org_id == b["org_id"]
+
+
+def test_brain_state_api_never_returns_other_org(app, client, two_orgs):
+    a, _ = two_orgs
+    login(client, a["email"])
+    resp = client.get("/api/brain/state")
+    assert resp.status_code == 404
+    _assert_no_b(resp.get_data(as_text=True))
+
+
+def test_every_dash_callback_as_org_a(app, client, two_orgs):
+    """Fire each server-side callback with org B's ids as input values: no byte of B."""
+    a, b = two_orgs
+    login(client, a["email"])
+    headers = csrf_headers(client)
+    dash_app = get_dash(app)
+    fired = 0
+    for output, spec in dash_app.callback_map.items():
+        if "callback" not in spec:  # clientside: runs in the browser, no server data
+            continue
+        inputs = [
+            {"id": i["id"], "property": i["property"], "value": _value_for(i, b)}
+            for i in spec["inputs"]
+        ]
+        states = [
+            {"id": s["id"], "property": s["property"], "value": _value_for(s, b)}
+            for s in spec.get("state", [])
+        ]
+        payload = {
+            "output": output,
+            "outputs": _outputs(output),
+            "inputs": inputs,
+            "state": states,
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"]],
+        }
+        resp = client.post(
+            "/_dash-update-component",
+            data=json.dumps(payload),
+            content_type="application/json",
+            headers=headers,
+        )
+        assert resp.status_code in (200, 204, 400, 403, 404), (output, resp.status_code)
+        _assert_no_b(resp.get_data(as_text=True))
+        fired += 1
+    assert fired >= 2
+
+
+def _value_for(dep: dict, b: dict) -> object:
+    prop = dep["property"]
+    if prop == "pathname":
+        return "/"
+    if prop == "search":
+        return f"?org_id={b['org_id']}&campaign={b['creative_id']}"
+    if prop in ("n_clicks", "n_intervals"):
+        return 1
+    return b["org_id"]
+
+
+def _outputs(output: str) -> object:
+    parts = output.strip(".").split("...")
+    outs = []
+    for part in parts:
+        if not part:
+            continue
+        cid, _, prop = part.rpartition(".")
+        outs.append({"id": cid, "property": prop})
+    return outs if output.startswith("..") else outs[0]
+
+
+def test_tenant_rows_carry_org(app, two_orgs):
+    _, b = two_orgs
+    with app.app_context():
+        rows = db.session.execute(select(Creative)).scalars().all()
+        assert all(r.org_id == b["org_id"] for r in rows)

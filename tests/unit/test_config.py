@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from config import DEV_SECRET_KEY, Config, ConfigError
+
+
+def test_embedded_defaults():
+    cfg = Config.from_env(env={})
+    assert cfg.database_uri.startswith("sqlite:///") and cfg.database_uri.endswith("omnify.db")
+    assert cfg.REDIS_URL == ""
+
+
+def test_postgres_urls_use_psycopg3():
+    cfg = Config.from_env(env={"DATABASE_URL": "postgres://u@h/db"})
+    assert cfg.database_uri == "postgresql+psycopg://u@h/db"
+
+
+def test_production_refuses_dev_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Config.from_env(env={"ENV": "production", "SECRET_KEY": DEV_SECRET_KEY})
+
+
+def test_production_requires_credentials_key():
+    with pytest.raises(ConfigError, match="CREDENTIALS_KEY"):
+        Config.from_env(env={"ENV": "production", "SECRET_KEY": "x" * 40})
+
+
+def test_production_ok_with_both():
+    cfg = Config.from_env(
+        env={
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    assert cfg.production and cfg.flask_settings()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_bad_values_fail_fast_with_the_name():
+    with pytest.raises(ConfigError, match="SEED_DEMO"):
+        Config.from_env(env={"SEED_DEMO": "maybe"})
+    with pytest.raises(ConfigError, match="CREDENTIALS_KEY entry 1"):
+        Config.from_env(env={"CREDENTIALS_KEY": "not-a-key"})
+    with pytest.raises(ConfigError, match="ENV"):
+        Config.from_env(env={"ENV": "staging"})
