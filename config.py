@@ -79,10 +79,18 @@ class Config:
     SHOPIFY_WEBHOOK_SECRET: str = ""
     SMTP_URL: str = ""  # empty -> e-mails are printed to the log
     MAIL_FROM: str = "Omnify Brain <no-reply@omnify.local>"
-    DAILY_SYNC_CRON: str = "0 2 * * *"
+    DAILY_SYNC_CRON: str = "0 2 * * *"  # UTC
+    SYNC_RETRY_INTERVALS: str = "10,60,300"  # seconds between RQ retries of a failed sync
+    SYNC_BACKFILL_DAYS: int = 90
+    INTEGRATION_RETRY_BASE: float = 0.5  # seconds; first backoff of outside API calls
+    SYNC_RESTATE_DAYS: int = 3  # platforms restate recent days: every sync re-pulls them
     SEED_DEMO: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sync_retry_intervals(self) -> list[int]:
+        return [int(x) for x in self.SYNC_RETRY_INTERVALS.split(",") if x.strip()]
 
     @property
     def production(self) -> bool:
@@ -136,6 +144,13 @@ class Config:
                 )
             if not self.CREDENTIALS_KEY:
                 raise ConfigError("CREDENTIALS_KEY is required in production (a Fernet key)")
+        try:
+            self.sync_retry_intervals  # noqa: B018 - parse now, fail fast
+        except ValueError as exc:
+            raise ConfigError(
+                "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
+                f"got {self.SYNC_RETRY_INTERVALS!r}"
+            ) from exc
         if self.CREDENTIALS_KEY:
             from cryptography.fernet import Fernet
 

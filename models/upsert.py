@@ -1,0 +1,150 @@
+"""Batched idempotent upserts (INSERT ... ON CONFLICT) for synced rows, on PostgreSQL and SQLite.
+
+Re-running a sync writes the same rows again: the unique keys make it a no-op for unchanged
+data and an update for restated days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.data import AdMetricDaily, Campaign, Creative, Order
+
+BATCH = 5000
+METRIC_FIELDS = (
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "platform_revenue",
+    "reach",
+    "frequency",
+)
+ORDER_FIELDS = ("placed_at", "customer_external_id", "revenue", "is_first_order", "utm_source")
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are written for PostgreSQL and SQLite, not {dialect}")
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Iterable[str],
+) -> int:
+    """INSERT rows; on a key conflict update the given columns. Returns rows written."""
+    if not rows:
+        return 0
+    update = list(update)
+    for i in range(0, len(rows), BATCH):
+        stmt = _insert(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+        session.execute(stmt, list(rows[i : i + BATCH]))
+    return len(rows)
+
+
+def upsert_campaigns_and_creatives(
+    session: Session, org_id: int, connection_id: int, platform: str, ad_rows: Sequence[dict]
+) -> dict[str, int]:
+    """Make sure every campaign and creative exists; returns creative external id -> row id."""
+    campaigns = {r["campaign_id"]: r["campaign_name"] for r in ad_rows}
+    upsert(
+        session,
+        Campaign.__table__,
+        [
+            {
+                "org_id": org_id,
+                "connection_id": connection_id,
+                "platform": platform,
+                "external_id": str(cid),
+                "name": name or "",
+                "status": "active",
+            }
+            for cid, name in campaigns.items()
+        ],
+        keys=("connection_id", "external_id"),
+        update=("name",),
+    )
+    campaign_ids = dict(
+        session.execute(
+            select(Campaign.external_id, Campaign.id).where(Campaign.connection_id == connection_id)
+        ).all()
+    )
+    creatives: dict[str, dict] = {}
+    for r in ad_rows:
+        cre = creatives.setdefault(
+            str(r["creative_id"]),
+            {
+                "org_id": org_id,
+                "connection_id": connection_id,
+                "platform": platform,
+                "external_id": str(r["creative_id"]),
+                "name": r["creative_name"] or "",
+                "campaign_id": campaign_ids.get(str(r["campaign_id"])),
+                "status": "active",
+                "launched_on": r["date"],
+            },
+        )
+        cre["launched_on"] = min(cre["launched_on"], r["date"])
+    upsert(
+        session,
+        Creative.__table__,
+        list(creatives.values()),
+        keys=("connection_id", "external_id"),
+        update=("name", "campaign_id"),
+    )
+    return dict(
+        session.execute(
+            select(Creative.external_id, Creative.id).where(Creative.connection_id == connection_id)
+        ).all()
+    )
+
+
+def upsert_ad_metrics(
+    session: Session, org_id: int, creative_ids: dict[str, int], ad_rows: Sequence[dict]
+) -> int:
+    rows = [
+        {
+            "org_id": org_id,
+            "creative_id": creative_ids[str(r["creative_id"])],
+            "date": r["date"],
+            **{f: r.get(f) for f in METRIC_FIELDS},
+        }
+        for r in ad_rows
+    ]
+    return upsert(
+        session, AdMetricDaily.__table__, rows, keys=("creative_id", "date"), update=METRIC_FIELDS
+    )
+
+
+def upsert_orders(session: Session, org_id: int, connection_id: int, orders: Sequence[dict]) -> int:
+    rows = [
+        {
+            "org_id": org_id,
+            "connection_id": connection_id,
+            "external_id": str(o["order_id"]),
+            "placed_at": o["placed_at"],
+            "customer_external_id": o.get("customer_id"),
+            "revenue": o["revenue"],
+            "is_first_order": bool(o["is_first_order"]),
+            "utm_source": o.get("utm_source"),
+        }
+        for o in orders
+    ]
+    return upsert(
+        session, Order.__table__, rows, keys=("connection_id", "external_id"), update=ORDER_FIELDS
+    )

@@ -1,0 +1,180 @@
+"""Sync jobs end to end: real client code against the fakes, a real RQ worker, the real DB."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from jobs.queue import FlaskSimpleWorker
+from jobs.sync import start_sync
+from models import AdMetricDaily, Connection, Creative, Order, SyncJob
+from models.credentials import encrypt_credentials
+from tests.conftest import make_org
+from tests.fakes.meta import DEFAULT_TOKEN as META_TOKEN
+from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
+
+
+@pytest.fixture
+def cfg(app, monkeypatch):
+    config = app.config["OMNIFY"]
+    monkeypatch.setattr(config, "SYNC_RETRY_INTERVALS", "0,0")
+    monkeypatch.setattr(config, "INTEGRATION_RETRY_BASE", 0.01)
+    return config
+
+
+def _connection(app, org_id: int, platform: str, account: str, token: str) -> int:
+    with app.app_context():
+        conn = Connection(
+            org_id=org_id,
+            platform=platform,
+            external_account_id=account,
+            credentials_encrypted=encrypt_credentials({"access_token": token}),
+        )
+        db.session.add(conn)
+        db.session.commit()
+        return conn.id
+
+
+def _run_worker(app) -> None:
+    queue = app.extensions["rq"].queue
+    worker = FlaskSimpleWorker([queue], connection=queue.connection)
+    worker.flask_app = app
+    worker.work(burst=True)
+
+
+def _sync_once(app, connection_id: int) -> SyncJob:
+    with app.app_context():
+        sync_id = start_sync(db.session.get(Connection, connection_id)).id
+    _run_worker(app)
+    with app.app_context():
+        return db.session.get(SyncJob, sync_id)
+
+
+def _metric_totals(app, org_id: int) -> tuple:
+    with app.app_context():
+        return db.session.execute(
+            select(
+                func.count(AdMetricDaily.id),
+                func.sum(AdMetricDaily.spend),
+                func.sum(AdMetricDaily.impressions),
+            ).where(AdMetricDaily.org_id == org_id)
+        ).one()
+
+
+def test_meta_backfill_then_idempotent_rerun(app, cfg, fake_meta, monkeypatch):
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
+    fake_meta.set_scenario(page_size=50)  # pagination across the backfill
+
+    first = _sync_once(app, conn_id)
+    assert first.status == "succeeded", first.error
+    assert first.progress == 100 and first.trigger == "backfill"
+    count, spend, impressions = _metric_totals(app, ids["org_id"])
+    expected = fake_meta.dataset.totals()
+    assert count == expected["rows"]
+    assert float(spend) == pytest.approx(expected["spend"], abs=0.05)
+    assert impressions == expected["impressions"]
+
+    second = _sync_once(app, conn_id)
+    assert second.status == "succeeded"
+    assert _metric_totals(app, ids["org_id"]) == (count, spend, impressions)
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        assert conn.last_synced_at is not None and conn.status == "active"
+        creatives = db.session.scalar(select(func.count(Creative.id)))
+        assert creatives == fake_meta.dataset.n_ads
+
+
+def test_restated_yesterday_is_updated_not_duplicated(app, cfg, fake_meta, monkeypatch):
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
+    assert _sync_once(app, conn_id).status == "succeeded"
+    count_before, spend_before, _ = _metric_totals(app, ids["org_id"])
+    fake_meta.set_scenario("restated_yesterday")
+    assert _sync_once(app, conn_id).status == "succeeded"
+    count_after, spend_after, _ = _metric_totals(app, ids["org_id"])
+    assert count_after == count_before
+    assert spend_after != spend_before
+
+
+def test_expired_token_marks_needs_reauth_and_mails_admins(
+    app, cfg, fake_meta, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    monkeypatch.setattr(cfg, "SMTP_URL", smtp_server.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
+    fake_meta.set_scenario("expired_token")
+    sync = _sync_once(app, conn_id)
+    assert sync.status == "failed" and "Reconnect" in sync.error
+    with app.app_context():
+        assert db.session.get(Connection, conn_id).status == "needs_reauth"
+    assert any("a@acme.example" in m.rcpt_tos for m in smtp_server.messages)
+    assert META_TOKEN not in sync.error
+
+
+def test_failure_halfway_leaves_previous_data_intact(app, cfg, fake_meta, monkeypatch):
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    served: list[int] = []
+    armed = {"after": None}
+
+    @fake_meta.app.before_request
+    def _break_midway():
+        served.append(1)
+        if armed["after"] is not None and len(served) > armed["after"]:
+            from flask import Response  # a truncated body, like a proxy cutting the response
+
+            return Response('{"data":[{"spend":"1', mimetype="application/json")
+        return None
+
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
+    assert _sync_once(app, conn_id).status == "succeeded"
+    before = _metric_totals(app, ids["org_id"])
+    # A full re-pull with restated values that breaks after two more pages.
+    with app.app_context():
+        db.session.get(Connection, conn_id).last_synced_at = None
+        db.session.commit()
+    fake_meta.set_scenario(page_size=25, restate_yesterday=True)
+    armed["after"] = len(served) + 2
+    sync = _sync_once(app, conn_id)
+    assert sync.status == "failed"
+    assert "could not read" in sync.error
+    assert _metric_totals(app, ids["org_id"]) == before
+
+
+def test_shopify_orders_sync(app, cfg, fake_shopify, monkeypatch):
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake_shopify.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "shopify", "acme.myshopify.com", SHOPIFY_TOKEN)
+    sync = _sync_once(app, conn_id)
+    assert sync.status == "succeeded", sync.error
+    with app.app_context():
+        n = db.session.scalar(select(func.count(Order.id)).where(Order.org_id == ids["org_id"]))
+        firsts = db.session.scalar(
+            select(func.count(Order.id)).where(Order.is_first_order.is_(True))
+        )
+        customers = db.session.scalar(
+            select(func.count(func.distinct(Order.customer_external_id))).where(
+                Order.customer_external_id.is_not(None)
+            )
+        )
+    assert n == len(fake_shopify.dataset.orders)
+    assert firsts >= customers > 0
+    assert _sync_once(app, conn_id).status == "succeeded"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == n
+
+
+def test_one_sync_per_connection(app, cfg, fake_meta, monkeypatch):
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        first, second = start_sync(conn), start_sync(conn)
+        assert first.id == second.id
+        assert app.extensions["rq"].queue.count == 1
