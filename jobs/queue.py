@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
+from rq.cron import CronScheduler
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -65,6 +66,13 @@ class ThreadWorker(FlaskSimpleWorker):
 
     def stop(self) -> None:
         self._stop_requested = True  # warm stop: the current job finishes
+
+
+class ThreadCron(CronScheduler):
+    """The daily cron in a daemon thread of the web process (embedded mode)."""
+
+    def _install_signal_handlers(self) -> None:
+        pass
 
 
 class ThreadScheduler(RQScheduler):
@@ -125,12 +133,18 @@ def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
         worker.flask_app = app
         scheduler = ThreadScheduler([ext.queue], connection=ext.connection, interval=1)
         ext._worker, ext._scheduler = worker, scheduler
+        from jobs.schedule import register
+
+        cron = ThreadCron(connection=ext.connection)
+        register(cron)
         ext._threads = [
             threading.Thread(target=worker.work, name="rq-worker", daemon=True),
             threading.Thread(target=scheduler.work, name="rq-scheduler", daemon=True),
         ]
         for t in ext._threads:
             t.start()
+        # Never joined: it sleeps up to a minute between checks; dies with the process.
+        threading.Thread(target=cron.start, name="rq-cron", daemon=True).start()
         atexit.register(ext.stop)
         log.info("embedded queue: fakeredis with an in-process worker and scheduler")
     return ext

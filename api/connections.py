@@ -1,0 +1,258 @@
+"""Connecting platforms: OAuth for Meta/Google/TikTok, a token for Shopify; sync now; disconnect.
+
+The OAuth `state` is random, kept in the user's session and compared in constant time.
+Credentials are encrypted before they touch the database and never echoed back.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
+from sqlalchemy import select
+
+from extensions import db
+from integrations.errors import AuthExpired, IntegrationError
+from integrations.oauth import authorize_url, exchange_code, provider_config
+from integrations.shopify import ShopifyClient
+from jobs.sync import start_sync
+from models import Connection, SyncJob
+from models.credentials import encrypt_credentials
+from models.tenancy import current_membership, current_org_id, get_scoped_or_404
+
+bp = Blueprint("connections", __name__)
+
+# our platform key -> (oauth provider name, config prefix)
+OAUTH_PLATFORMS = {
+    "meta": ("meta", "META"),
+    "google_ads": ("google", "GOOGLE"),
+    "tiktok": ("tiktok", "TIKTOK"),
+}
+CLIENT_ID_FIELD = {
+    "meta": "META_APP_ID",
+    "google_ads": "GOOGLE_ADS_CLIENT_ID",
+    "tiktok": "TIKTOK_APP_ID",
+}
+CLIENT_SECRET_FIELD = {
+    "meta": "META_APP_SECRET",
+    "google_ads": "GOOGLE_ADS_CLIENT_SECRET",
+    "tiktok": "TIKTOK_APP_SECRET",
+}
+
+
+def _cfg():  # noqa: ANN202
+    return current_app.config["OMNIFY"]
+
+
+def _require_admin() -> None:
+    if not current_membership().is_admin:
+        raise PermissionError
+
+
+def _problem(message: str, status: int = 400):  # noqa: ANN202
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return jsonify(error=message), status
+    flash(message, "danger")
+    return redirect("/integrations")
+
+
+def save_connection(
+    org_id: int,
+    platform: str,
+    account: str,
+    creds: dict,
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> Connection:
+    """Create or re-authorize the org's connection to one account (caller commits)."""
+    conn = db.session.execute(
+        select(Connection).where(
+            Connection.org_id == org_id,
+            Connection.platform == platform,
+            Connection.external_account_id == account,
+        )
+    ).scalar_one_or_none()
+    if conn is None:
+        conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
+        db.session.add(conn)
+    conn.account_name = name or conn.account_name or account
+    conn.credentials_encrypted = encrypt_credentials(creds)
+    conn.token_expires_at = expires_at
+    conn.status = "active"
+    conn.last_error = None
+    db.session.flush()
+    return conn
+
+
+@bp.get("/connect/<platform>/start")
+def oauth_start(platform: str):  # noqa: ANN201
+    if platform not in OAUTH_PLATFORMS:
+        return _problem("Unknown platform.", 404)
+    try:
+        _require_admin()
+    except PermissionError:
+        return _problem("Only owners and admins can connect platforms.", 403)
+    account = (request.args.get("account") or "").strip()
+    if not account or len(account) > 64:
+        return _problem("Enter the ad account id to connect.")
+    provider, prefix = OAUTH_PLATFORMS[platform]
+    client_id = getattr(_cfg(), CLIENT_ID_FIELD[platform])
+    if not client_id:
+        return _problem(f"{prefix.title()} is not configured on this server (no app id).", 503)
+    state = secrets.token_urlsafe(24)
+    session["oauth"] = {
+        "state": state,
+        "platform": platform,
+        "account": account,
+        "org_id": current_org_id(),
+    }
+    url = authorize_url(
+        provider,
+        client_id,
+        url_for("connections.oauth_callback", platform=platform, _external=True),
+        state,
+        auth_url=getattr(_cfg(), f"{prefix}_AUTH_URL") or None,
+    )
+    return redirect(url)
+
+
+@bp.get("/connect/<platform>/callback")
+def oauth_callback(platform: str):  # noqa: ANN201
+    pending = session.pop("oauth", None) or {}
+    state = request.args.get("state", "")
+    if (
+        platform not in OAUTH_PLATFORMS
+        or pending.get("platform") != platform
+        or not hmac.compare_digest(str(pending.get("state", "")), state)
+        or pending.get("org_id") != current_org_id()
+    ):
+        return jsonify(error="OAuth state mismatch: start the connection again."), 400
+    if request.args.get("error"):
+        return _problem("The platform did not grant access; nothing was connected.")
+    code = request.args.get("code", "")
+    if not code:
+        return jsonify(error="The platform sent no authorization code."), 400
+    provider, prefix = OAUTH_PLATFORMS[platform]
+    cfg = _cfg()
+    token_url = getattr(cfg, f"{prefix}_TOKEN_URL") or provider_config(provider).token_url
+    try:
+        tokens = exchange_code(
+            provider,
+            token_url,
+            getattr(cfg, CLIENT_ID_FIELD[platform]),
+            getattr(cfg, CLIENT_SECRET_FIELD[platform]),
+            code,
+            url_for("connections.oauth_callback", platform=platform, _external=True),
+        )
+    except IntegrationError as exc:
+        current_app.logger.warning("OAuth exchange for %s failed: %s", platform, exc)
+        return _problem("The platform refused the authorization; try connecting again.", 502)
+    creds = {"access_token": tokens.access_token}
+    if tokens.refresh_token:
+        creds["refresh_token"] = tokens.refresh_token
+    conn = save_connection(
+        pending["org_id"], platform, pending["account"], creds, expires_at=tokens.expires_at
+    )
+    db.session.commit()
+    start_sync(conn)
+    flash("Connected. The first sync (90 days) is running.", "success")
+    return redirect("/integrations")
+
+
+def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
+    """Validate a pasted Admin API token with a test call, then store it and start a sync."""
+    shop = shop.strip().lower()
+    if not shop or not token.strip():
+        raise ValueError("Enter the shop domain and the Admin API access token.")
+    if not shop.endswith(".myshopify.com"):
+        shop = shop.removesuffix("/") + ".myshopify.com" if "." not in shop else shop
+    client = ShopifyClient(_cfg().SHOPIFY_API_BASE or shop, token.strip())
+    try:
+        info = client.validate_token()
+    except AuthExpired as exc:
+        raise ValueError("Shopify did not accept that access token.") from exc
+    except IntegrationError as exc:
+        raise ValueError(f"Could not reach the shop: {exc}") from exc
+    conn = save_connection(
+        org_id, "shopify", shop, {"access_token": token.strip()}, name=info["name"]
+    )
+    db.session.commit()
+    start_sync(conn)
+    return conn
+
+
+@bp.post("/connect/shopify")
+def shopify_connect():  # noqa: ANN201
+    try:
+        _require_admin()
+    except PermissionError:
+        return _problem("Only owners and admins can connect platforms.", 403)
+    data = request.get_json(silent=True) or request.form
+    try:
+        conn = connect_shopify(current_org_id(), data.get("shop", ""), data.get("token", ""))
+    except ValueError as exc:
+        return _problem(str(exc))
+    return jsonify(connection_id=conn.id, status=conn.status), 201
+
+
+@bp.post("/connections/<int:connection_id>/sync")
+def sync_now(connection_id: int):  # noqa: ANN201
+    conn = get_scoped_or_404(Connection, connection_id, current_org_id())
+    if conn.status == "disabled":
+        return jsonify(error="This connection is disconnected; connect it again first."), 409
+    sync = start_sync(conn)
+    return jsonify(sync_job_id=sync.id, status=sync.status), 202
+
+
+@bp.post("/connections/<int:connection_id>/disconnect")
+def disconnect(connection_id: int):  # noqa: ANN201
+    try:
+        _require_admin()
+    except PermissionError:
+        return jsonify(error="Only owners and admins can disconnect platforms."), 403
+    conn = get_scoped_or_404(Connection, connection_id, current_org_id())
+    conn.status = "disabled"
+    conn.credentials_encrypted = None  # the token is forgotten; synced data stays
+    db.session.commit()
+    return jsonify(connection_id=conn.id, status=conn.status)
+
+
+@bp.get("/api/sync-jobs/<int:sync_job_id>")
+def sync_job_status(sync_job_id: int):  # noqa: ANN201
+    sync = get_scoped_or_404(SyncJob, sync_job_id, current_org_id())
+    return jsonify(
+        id=sync.id,
+        connection_id=sync.connection_id,
+        status=sync.status,
+        progress=sync.progress,
+        rows=sync.rows,
+        error=sync.error,
+        trigger=sync.trigger,
+        attempts=sync.attempts,
+    )
+
+
+@bp.get("/api/connections")
+def list_connections():  # noqa: ANN201
+    org_id = current_org_id()
+    conns = db.session.execute(
+        select(Connection).where(Connection.org_id == org_id).order_by(Connection.id)
+    ).scalars()
+    return jsonify(
+        [
+            {
+                "id": c.id,
+                "platform": c.platform,
+                "account": c.external_account_id,
+                "name": c.account_name,
+                "status": c.status,
+                "last_synced_at": c.last_synced_at.astimezone(UTC).isoformat()
+                if c.last_synced_at
+                else None,
+                "error": c.last_error,
+            }
+            for c in conns
+        ]
+    )

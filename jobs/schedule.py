@@ -1,0 +1,50 @@
+"""The daily schedule: sync every active connection (then the brain recomputes per org).
+
+Production: `rq cron jobs/cron_config.py` next to `rq worker`s.
+Embedded mode: the web process runs the same cron in a thread (jobs.queue).
+External schedulers: POST /api/cron/daily-sync with the CRON_SECRET bearer token.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, time
+
+from rq import cron
+from sqlalchemy import select
+
+from extensions import db
+from models import Connection, SyncJob
+
+DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
+
+
+def daily_sync() -> dict:
+    """Start a scheduled sync for each active connection, once per UTC day (idempotent)."""
+    from jobs.sync import start_sync
+
+    day_start = datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
+    already = set(
+        db.session.execute(
+            select(SyncJob.connection_id).where(
+                SyncJob.trigger == "scheduled", SyncJob.created_at >= day_start
+            )
+        ).scalars()
+    )
+    started, skipped = [], []
+    connections = db.session.execute(
+        select(Connection).where(Connection.status == "active").order_by(Connection.id)
+    ).scalars()
+    for connection in connections:
+        if connection.id in already:
+            skipped.append(connection.id)
+            continue
+        started.append(start_sync(connection, trigger="scheduled").id)
+    return {"started": len(started), "skipped": len(skipped), "sync_job_ids": started}
+
+
+def register(scheduler: object | None = None) -> None:
+    """Register the daily sync with an RQ CronScheduler (or the global registry for `rq cron`)."""
+    schedule = os.environ.get("DAILY_SYNC_CRON", DEFAULT_CRON)
+    target = scheduler.register if scheduler is not None else cron.register
+    target(daily_sync, "default", cron=schedule, name="daily-sync", job_timeout=600)

@@ -1,0 +1,36 @@
+"""RQ job: upsert one Shopify order from a webhook payload."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import select
+
+from extensions import db
+from integrations.shopify import assign_first_orders, parse_order_webhook
+from models import Connection, Order
+from models.upsert import upsert_orders
+
+
+def process_shopify_order(connection_id: int, payload: dict) -> dict:
+    connection = db.session.get(Connection, connection_id)
+    if connection is None:
+        return {"skipped": "connection removed"}
+    order = parse_order_webhook(payload)
+    known = {}
+    if order["customer_id"]:
+        row = db.session.execute(
+            select(Order.placed_at, Order.external_id).where(
+                Order.connection_id == connection_id,
+                Order.is_first_order.is_(True),
+                Order.customer_external_id == order["customer_id"],
+                Order.external_id != order["order_id"],
+            )
+        ).first()
+        if row is not None:
+            placed = row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC)
+            known[order["customer_id"]] = (placed, row.external_id)
+    [order] = assign_first_orders([order], known)
+    upsert_orders(db.session, connection.org_id, connection.id, [order])
+    db.session.commit()
+    return {"order_id": order["order_id"]}
