@@ -189,7 +189,7 @@ def signup():  # noqa: ANN201
         )
         db.session.commit()
         login_user(user)
-        return redirect("/")
+        return redirect("/onboarding")  # company profile -> connect platforms -> first insights
     return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 400
 
 

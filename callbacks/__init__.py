@@ -12,10 +12,15 @@ from flask_wtf.csrf import generate_csrf
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
 
-from . import analytics, integrations, overview
+from . import analytics, integrations, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
-PAGE_MODULES = {"/": overview, "/analytics": analytics, "/integrations": integrations}
+PAGE_MODULES = {
+    "/": overview,
+    "/analytics": analytics,
+    "/integrations": integrations,
+    "/onboarding": onboarding,
+}
 
 
 def _pages() -> dict[str, Callable[[], object]]:

@@ -49,6 +49,7 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
         oracle=state["oracle"],
         curiosity=state["curiosity"],
         notes=state.get("notes", []),
+        settings=state.get("settings", {}),
         input_fingerprint=fingerprint,
     )
     db.session.add(row)

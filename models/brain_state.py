@@ -27,6 +27,7 @@ class BrainState(db.Model):
     oracle: Mapped[dict] = mapped_column(JSON)
     curiosity: Mapped[dict] = mapped_column(JSON)
     notes: Mapped[list] = mapped_column(JSON, default=list)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
     input_fingerprint: Mapped[str] = mapped_column(String(64))
 
     def as_dict(self) -> dict:
@@ -44,6 +45,7 @@ class BrainState(db.Model):
             "memory": self.memory,
             "oracle": self.oracle,
             "curiosity": self.curiosity,
+            "settings": self.settings or {},
             "notes": self.notes or [],
         }
 

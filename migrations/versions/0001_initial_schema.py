@@ -68,6 +68,7 @@ def upgrade():
     sa.Column('oracle', sa.JSON(), nullable=False),
     sa.Column('curiosity', sa.JSON(), nullable=False),
     sa.Column('notes', sa.JSON(), nullable=False),
+    sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('input_fingerprint', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_brain_state_org_id_organization'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brain_state'))
