@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models.data import AdMetricDaily, Campaign, Creative, Order
 
 BATCH = 5000
+COPY_THRESHOLD = 2000  # above this many rows, PostgreSQL goes through COPY + one INSERT…SELECT
 METRIC_FIELDS = (
     "spend",
     "impressions",
@@ -48,12 +49,48 @@ def upsert(
     if not rows:
         return 0
     update = list(update)
+    if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        return _copy_upsert(session, table, rows, keys, update)
     for i in range(0, len(rows), BATCH):
         stmt = _insert(session, table)
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
         )
         session.execute(stmt, list(rows[i : i + BATCH]))
+    return len(rows)
+
+
+def _copy_upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: list[str],
+) -> int:
+    """COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT (one transaction)."""
+    columns = list(rows[0].keys())
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    temp = f"tmp_upsert_{table.name}"
+    raw = session.connection().connection.driver_connection  # psycopg 3, same transaction
+    with raw.cursor() as cur:
+        cur.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{temp}" '  # noqa: S608 - names are ours
+            f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        cur.execute(f'TRUNCATE "{temp}"')
+        with cur.copy(f'COPY "{temp}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
+        key_list = ", ".join(f'"{k}"' for k in keys)
+        # Only rows whose values changed are rewritten: a re-sync of unchanged data is cheap.
+        changed = " OR ".join(
+            f'"{table.name}"."{c}" IS DISTINCT FROM EXCLUDED."{c}"' for c in update
+        )
+        cur.execute(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '  # noqa: S608
+            f"ORDER BY {key_list} ON CONFLICT ({key_list}) DO UPDATE SET {sets} WHERE {changed}"
+        )
     return len(rows)
 
 

@@ -62,7 +62,11 @@ def _metric_totals(app, org_id: int) -> tuple:
         ).one()
 
 
-def test_meta_backfill_then_idempotent_rerun(app, cfg, fake_meta, monkeypatch):
+@pytest.mark.parametrize("copy_threshold", [1, 10**9], ids=["copy-path", "insert-path"])
+def test_meta_backfill_then_idempotent_rerun(app, cfg, fake_meta, monkeypatch, copy_threshold):
+    import models.upsert
+
+    monkeypatch.setattr(models.upsert, "COPY_THRESHOLD", copy_threshold)  # PostgreSQL: COPY
     monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
     ids = make_org(app, "Acme", "a@acme.example")
     conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", META_TOKEN)
