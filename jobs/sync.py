@@ -232,7 +232,8 @@ def _sync_orders(
         ):
             placed = placed.replace(tzinfo=UTC) if placed.tzinfo is None else placed
             known[cid] = (placed, ext)
-    fetched = assign_first_orders(fetched, known)
+    # The API knows each customer's first order; the database can only demote a flag.
+    fetched = assign_first_orders(fetched, known, trust_row_flags=True)
     _mark(sync_job_id, progress=FETCH_SHARE, rows=len(fetched))
     return upsert_orders(db.session, connection.org_id, connection.id, fetched)
 

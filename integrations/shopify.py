@@ -1,0 +1,478 @@
+"""Shopify Admin GraphQL client, webhook verification and order normalization.
+
+Orders come from ``POST {base}/admin/api/{version}/graphql.json`` (header
+``X-Shopify-Access-Token``), paged with ``pageInfo { hasNextPage endCursor }`` and
+sorted by ``UPDATED_AT`` so incremental syncs (``updated_since``) see refunds.
+
+Normalization choices (documented because the brain depends on them):
+
+* ``order_id`` / ``customer_id`` are Shopify's numeric ids (the tail of the GID), so
+  GraphQL syncs and REST-shaped webhooks upsert the same row.
+* ``revenue`` = ``totalPriceSet`` − ``totalRefundedSet`` (shop currency, floored at
+  0). ``currentTotalPriceSet`` is *not* used: it already excludes returned items,
+  so subtracting refunds from it would double count them.
+* ``utm_source`` = ``customerJourneySummary.firstVisit.utmParameters.source``
+  (falling back to ``lastVisit``), ``None`` when Shopify has no journey.
+* ``is_first_order``: the API flag - the customer's earliest order
+  (``customer.orders(first: 1, sortKey: CREATED_AT)``) is this order. When that is
+  unavailable, ``customer.numberOfOrders == 1``. Guest orders (no customer) are
+  ``False`` (we cannot tell, and over-counting new customers inflates nc-ROAS).
+  :func:`assign_first_orders` recomputes the flag as "earliest order per customer
+  seen" over a set of rows (plus already-known first orders), for webhook rows and
+  reconciliation.
+
+Throttling: each response's ``extensions.cost`` is kept; before a query whose last
+``requestedQueryCost`` exceeds ``throttleStatus.currentlyAvailable`` the client
+sleeps ``(cost − available) / restoreRate``. A ``THROTTLED`` error becomes
+:class:`RateLimited` with that wait and is retried by the policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.http import (
+    RetryPolicy,
+    make_session,
+    parse_json,
+    parse_retry_after,
+    raise_for_status,
+    send,
+)
+from integrations.parsing import to_float, to_int, to_utc
+from integrations.types import OrderRow, ShopInfo
+
+__all__ = [
+    "API_VERSION",
+    "ORDERS_QUERY",
+    "ShopifyClient",
+    "assign_first_orders",
+    "normalize_shop_url",
+    "parse_order_node",
+    "parse_order_webhook",
+    "verify_webhook",
+]
+
+PLATFORM = "shopify"
+API_VERSION = "2025-01"
+
+_ORDER_FIELDS = """
+      id
+      name
+      createdAt
+      updatedAt
+      totalPriceSet { shopMoney { amount currencyCode } }
+      totalRefundedSet { shopMoney { amount currencyCode } }
+      customer {
+        id
+        numberOfOrders
+        orders(first: 1, sortKey: CREATED_AT) { nodes { id } }
+      }
+      customerJourneySummary {
+        firstVisit { utmParameters { source } }
+        lastVisit { utmParameters { source } }
+      }
+"""
+
+ORDERS_QUERY = (
+    "query Orders($first: Int!, $after: String, $query: String) {\n"
+    "  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {\n"
+    "    pageInfo { hasNextPage endCursor }\n"
+    "    nodes {" + _ORDER_FIELDS + "    }\n"
+    "  }\n"
+    "}\n"
+)
+ORDER_QUERY = "query Order($id: ID!) {\n  order(id: $id) {" + _ORDER_FIELDS + "  }\n}\n"
+SHOP_QUERY = "query Shop { shop { name currencyCode } }"
+
+_SHOP_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
+
+
+def normalize_shop_url(shop_domain_or_base_url: str) -> str:
+    """``"lumen"`` / ``"lumen.myshopify.com"`` → ``https://lumen.myshopify.com``.
+
+    A full URL (``http://127.0.0.1:5000``) is taken as-is - only configuration and
+    tests pass one; user input should be a shop name or ``*.myshopify.com`` domain.
+    """
+    value = shop_domain_or_base_url.strip()
+    if "://" in value:
+        return value.rstrip("/")
+    value = value.lower().rstrip("/")
+    if _SHOP_NAME.fullmatch(value):
+        value += ".myshopify.com"
+    if not _SHOP_DOMAIN.fullmatch(value):
+        raise ValueError(f"not a Shopify shop domain: {shop_domain_or_base_url!r}")
+    return f"https://{value}"
+
+
+def _gid_tail(value: Any) -> str:
+    return str(value).rsplit("/", 1)[-1]
+
+
+def _money(node: Any, key: str) -> tuple[float, str | None]:
+    money = ((node.get(key) or {}).get("shopMoney")) or {}
+    return to_float(money.get("amount")), money.get("currencyCode")
+
+
+def _utm_source(journey: Any) -> str | None:
+    if not isinstance(journey, dict):
+        return None
+    for visit_key in ("firstVisit", "lastVisit"):
+        visit = journey.get(visit_key) or {}
+        source = (visit.get("utmParameters") or {}).get("source")
+        if source and str(source).strip():
+            return str(source).strip()
+    return None
+
+
+def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
+    """Normalize one GraphQL ``Order`` node (raises KeyError/ValueError on bad shape)."""
+    order_id = _gid_tail(node["id"])
+    total, currency = _money(node, "totalPriceSet")
+    refunded, _ = _money(node, "totalRefundedSet")
+    customer = node.get("customer")
+    customer_id = _gid_tail(customer["id"]) if customer and customer.get("id") else None
+    is_first = False
+    if customer_id:
+        firsts = ((customer.get("orders") or {}).get("nodes")) or []
+        if firsts and firsts[0].get("id"):
+            is_first = _gid_tail(firsts[0]["id"]) == order_id
+        elif customer.get("numberOfOrders") is not None:
+            is_first = to_int(customer.get("numberOfOrders")) == 1
+    return OrderRow(
+        order_id=order_id,
+        placed_at=to_utc(node["createdAt"]),
+        customer_id=customer_id,
+        revenue=round(max(0.0, total - refunded), 2),
+        is_first_order=is_first,
+        utm_source=_utm_source(node.get("customerJourneySummary")),
+        currency=str(currency or ""),
+    )
+
+
+def verify_webhook(raw_body: bytes, hmac_header: str | None, secret: str) -> bool:
+    """Check ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of the raw body), constant time."""
+    if not hmac_header or not secret:
+        return False
+    digest = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).digest()
+    expected = base64.b64encode(digest)
+    try:
+        given = hmac_header.strip().encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(expected, given)
+
+
+def _landing_utm_source(landing_site: Any) -> str | None:
+    if not landing_site:
+        return None
+    query = urlsplit(str(landing_site)).query
+    values = parse_qs(query).get("utm_source")
+    return (values[0].strip() or None) if values else None
+
+
+def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
+    """Normalize an ``orders/create`` or ``orders/updated`` webhook body (REST shape).
+
+    ``is_first_order`` comes from ``customer.orders_count == 1`` when Shopify sends it
+    (older API versions); otherwise ``False`` - reconcile with :func:`assign_first_orders`.
+    """
+    try:
+        total = to_float(payload.get("total_price"))
+        refunded = 0.0
+        for refund in payload.get("refunds") or []:
+            for tx in refund.get("transactions") or []:
+                if tx.get("kind") == "refund" and tx.get("status", "success") == "success":
+                    refunded += to_float(tx.get("amount"))
+        customer = payload.get("customer") or None
+        customer_id = str(customer["id"]) if customer and customer.get("id") is not None else None
+        orders_count = customer.get("orders_count") if customer else None
+        return OrderRow(
+            order_id=str(payload["id"]),
+            placed_at=to_utc(payload["created_at"]),
+            customer_id=customer_id,
+            revenue=round(max(0.0, total - refunded), 2),
+            is_first_order=bool(
+                customer_id and orders_count is not None and to_int(orders_count) == 1
+            ),
+            utm_source=_landing_utm_source(payload.get("landing_site")),
+            currency=str(payload.get("currency") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise BadResponse.from_payload(
+            "unexpected order webhook payload",
+            dict(payload) if isinstance(payload, Mapping) else payload,
+            platform=PLATFORM,
+        ) from None
+
+
+def assign_first_orders(
+    rows: Iterable[OrderRow],
+    known_first: Mapping[str, tuple[dt.datetime, str]] | None = None,
+    *,
+    trust_row_flags: bool = False,
+) -> list[OrderRow]:
+    """Set ``is_first_order`` from "earliest order of its customer among rows + known_first".
+
+    ``known_first`` maps customer id → (placed_at, order_id) of first orders already
+    stored. Guest rows keep their flag.
+
+    With ``trust_row_flags=True`` (rows from :meth:`ShopifyClient.fetch_orders`, whose
+    flag comes from the customer's full history) the rows' own flags are kept and only
+    demoted when ``known_first`` holds an earlier, different first order. Use the
+    default for webhook rows, whose flag is usually unknown. Note that the default
+    mode mislabels a repeat order as first when the customer's real first order is
+    neither in ``rows`` nor in ``known_first`` (e.g. a windowed initial backfill).
+    """
+    materialized = list(rows)
+    known = dict(known_first or {})
+    if trust_row_flags:
+        out = []
+        for row in materialized:
+            cid = row["customer_id"]
+            prior = known.get(cid) if cid is not None else None
+            if row["is_first_order"] and prior is not None and prior[1] != row["order_id"]:
+                if prior < (row["placed_at"], row["order_id"]):
+                    row = OrderRow(**{**row, "is_first_order": False})
+            out.append(row)
+        return out
+    first: dict[str, tuple[dt.datetime, str]] = known
+    for row in materialized:
+        cid = row["customer_id"]
+        if cid is None:
+            continue
+        key = (row["placed_at"], row["order_id"])
+        if cid not in first or key < first[cid]:
+            first[cid] = key
+    out = []
+    for row in materialized:
+        cid = row["customer_id"]
+        if cid is not None:
+            row = OrderRow(**{**row, "is_first_order": first[cid][1] == row["order_id"]})
+        out.append(row)
+    return out
+
+
+class ShopifyClient:
+    """Thin Admin GraphQL client with cost-based throttling."""
+
+    def __init__(
+        self,
+        shop_domain_or_base_url: str,
+        access_token: str,
+        api_version: str = API_VERSION,
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        page_size: int = 100,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.base_url = normalize_shop_url(shop_domain_or_base_url)
+        self._token = access_token
+        self.api_version = api_version
+        self.session = session or make_session()
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size
+        self._sleep = sleep or self.retry.sleep
+        self.throttle_status: dict[str, float] | None = None
+        self._last_cost: dict[str, float] = {}
+        self.throttle_waits: list[float] = []
+
+    def __repr__(self) -> str:
+        return f"ShopifyClient(base_url={self.base_url!r})"
+
+    @property
+    def graphql_url(self) -> str:
+        """The Admin GraphQL endpoint."""
+        return f"{self.base_url}/admin/api/{self.api_version}/graphql.json"
+
+    # ------------------------------------------------------------------ public API
+    def validate_token(self) -> ShopInfo:
+        """Cheap ``shop { name currencyCode }`` call; raises AuthExpired on a bad token."""
+        data = self.query(SHOP_QUERY, operation="shop")
+        shop = data.get("shop")
+        if not isinstance(shop, dict) or not shop.get("name"):
+            raise BadResponse.from_payload(
+                "unexpected shop payload", data, secrets=[self._token], platform=PLATFORM
+            )
+        return ShopInfo(name=str(shop["name"]), currency=str(shop.get("currencyCode") or ""))
+
+    def fetch_orders(self, updated_since: dt.datetime | None = None) -> Iterator[OrderRow]:
+        """Yield orders updated at or after ``updated_since`` (all orders when None)."""
+        search = None
+        if updated_since is not None:
+            since = to_utc(updated_since).strftime("%Y-%m-%dT%H:%M:%SZ")
+            search = f"updated_at:>='{since}'"
+        after: str | None = None
+        while True:
+            data = self.query(
+                ORDERS_QUERY,
+                {"first": self.page_size, "after": after, "query": search},
+                operation="orders",
+            )
+            try:
+                conn = data["orders"]
+                nodes = conn["nodes"]
+                info = conn["pageInfo"]
+            except (KeyError, TypeError):
+                raise BadResponse.from_payload(
+                    "unexpected orders payload", data, secrets=[self._token], platform=PLATFORM
+                ) from None
+            for node in nodes:
+                yield self._parse(node)
+            if not info.get("hasNextPage"):
+                return
+            after = info.get("endCursor")
+            if not after:
+                raise BadResponse.from_payload(
+                    "hasNextPage without endCursor", info, platform=PLATFORM
+                )
+
+    def fetch_order(self, order_id: str | int) -> OrderRow | None:
+        """One order by numeric id or GID (None when it does not exist)."""
+        gid = str(order_id)
+        if not gid.startswith("gid://"):
+            gid = f"gid://shopify/Order/{gid}"
+        data = self.query(ORDER_QUERY, {"id": gid}, operation="order")
+        node = data.get("order")
+        return self._parse(node) if node else None
+
+    def query(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, operation: str = "query"
+    ) -> dict[str, Any]:
+        """Run a GraphQL query with throttling and retries; returns ``data``."""
+        self._wait_for_budget(self._last_cost.get(operation))
+        return self.retry.call(self._post_once, query, dict(variables or {}), operation)
+
+    # ------------------------------------------------------------------ internals
+    def _parse(self, node: Any) -> OrderRow:
+        try:
+            return parse_order_node(node)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BadResponse.from_payload(
+                "unexpected order node", node, secrets=[self._token], platform=PLATFORM
+            ) from None
+
+    def _wait_for_budget(self, cost: float | None) -> None:
+        status = self.throttle_status
+        if not cost or not status:
+            return
+        available = status.get("currentlyAvailable", 0.0)
+        rate = status.get("restoreRate") or 0.0
+        if available >= cost or rate <= 0:
+            return
+        wait = (cost - available) / rate
+        if wait > self.retry.max_retry_after:
+            raise RateLimited(
+                f"query cost {cost:.0f} > available {available:.0f}",
+                platform=PLATFORM,
+                retry_after=wait,
+            )
+        self.throttle_waits.append(wait)
+        self._sleep(wait)
+        status["currentlyAvailable"] = cost
+
+    def _record_cost(
+        self, payload: Any, operation: str
+    ) -> tuple[float | None, dict[str, float] | None]:
+        cost = (
+            ((payload.get("extensions") or {}).get("cost")) if isinstance(payload, dict) else None
+        )
+        if not isinstance(cost, dict):
+            return None, None
+        requested = cost.get("requestedQueryCost")
+        status = cost.get("throttleStatus")
+        if isinstance(status, dict):
+            self.throttle_status = {
+                k: float(status[k])
+                for k in ("maximumAvailable", "currentlyAvailable", "restoreRate")
+                if isinstance(status.get(k), int | float)
+            }
+        if isinstance(requested, int | float):
+            self._last_cost[operation] = float(requested)
+            return float(requested), self.throttle_status
+        return None, self.throttle_status
+
+    def _post_once(self, query: str, variables: dict[str, Any], operation: str) -> dict[str, Any]:
+        resp = send(
+            self.session,
+            "POST",
+            self.graphql_url,
+            platform=PLATFORM,
+            secrets=[self._token],
+            json={"query": query, "variables": variables},
+            headers={"X-Shopify-Access-Token": self._token, "Content-Type": "application/json"},
+        )
+        if resp.status_code in (401, 403):
+            raise AuthExpired(
+                f"HTTP {resp.status_code}: {excerpt(resp.content[:300], [self._token])}",
+                platform=PLATFORM,
+                status=resp.status_code,
+            )
+        if resp.status_code >= 400:  # 429 → RateLimited, 5xx → Transient, else BadResponse
+            raise_for_status(resp, platform=PLATFORM, secrets=[self._token])
+        payload = parse_json(resp, platform=PLATFORM, secrets=[self._token])
+        if not isinstance(payload, dict):
+            raise BadResponse.from_payload(
+                "expected a JSON object", payload, secrets=[self._token], platform=PLATFORM
+            )
+        requested, status = self._record_cost(payload, operation)
+        errors = payload.get("errors")
+        if errors:
+            self._raise_graphql_errors(errors, requested, status, resp)
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            raise BadResponse.from_payload(
+                "response without data", payload, secrets=[self._token], platform=PLATFORM
+            )
+        return data
+
+    def _raise_graphql_errors(
+        self,
+        errors: Any,
+        requested: float | None,
+        status: dict[str, float] | None,
+        resp: requests.Response,
+    ) -> None:
+        items = errors if isinstance(errors, list) else [{"message": str(errors)}]
+        codes = [
+            str(((e.get("extensions") or {}).get("code")) or "") if isinstance(e, dict) else ""
+            for e in items
+        ]
+        message = "; ".join(
+            str(e.get("message") if isinstance(e, dict) else e)[:120] for e in items
+        )[:300]
+        if "THROTTLED" in codes:
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            if retry_after is None and requested and status and status.get("restoreRate"):
+                retry_after = max(
+                    0.0, (requested - status.get("currentlyAvailable", 0.0)) / status["restoreRate"]
+                )
+            raise RateLimited(
+                f"THROTTLED: {message}",
+                platform=PLATFORM,
+                code="THROTTLED",
+                retry_after=retry_after,
+            )
+        if "ACCESS_DENIED" in codes:
+            raise AuthExpired(f"ACCESS_DENIED: {message}", platform=PLATFORM, code="ACCESS_DENIED")
+        if "INTERNAL_SERVER_ERROR" in codes:
+            raise Transient(
+                f"INTERNAL_SERVER_ERROR: {message}", platform=PLATFORM, code="INTERNAL_SERVER_ERROR"
+            )
+        raise BadResponse(
+            f"GraphQL errors: {message}",
+            platform=PLATFORM,
+            code=next((c for c in codes if c), None),
+        )

@@ -1,0 +1,309 @@
+"""Fake Meta Graph API: ``/v21.0/act_<id>/insights`` with paging and usage headers.
+
+Wire format: ``GET`` with ``access_token`` (query or ``Authorization: Bearer``),
+``level=ad``, ``time_increment=1``, ``fields``, ``time_range`` JSON, ``limit``,
+``after``. Responses ``{"data": [...], "paging": {"cursors": ..., "next": url}}``;
+values are strings; purchases appear in ``actions``/``action_values`` under every
+type in ``purchase_action_types`` (Meta reports the same purchase several times).
+Errors use ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from tests.fakes.base import FakeAPI, json_response, truncated
+from tests.fakes.data import AdDataset
+
+DEFAULT_TOKEN = "meta-test-token-EAAB1234567890"
+PURCHASE_TYPES = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
+    except (ValueError, IndexError):
+        return -1
+
+
+class FakeMeta(FakeAPI):
+    """``FakeMeta(dataset=AdDataset("meta", n_ads=3000, n_days=90))``."""
+
+    platform = "meta"
+    api_marker = "/insights"
+
+    def __init__(
+        self,
+        dataset: AdDataset | None = None,
+        access_token: str = DEFAULT_TOKEN,
+        account_id: str = "1234567890",
+        business_id: str = "998877665544",
+        page_size: int = 500,
+        purchase_action_types: tuple[str, ...] = PURCHASE_TYPES,
+        api_version: str = "v21.0",
+    ) -> None:
+        self.dataset = dataset or AdDataset("meta")
+        self.access_token = access_token
+        self.account_id = account_id
+        self.business_id = business_id
+        self.page_size = page_size
+        self.purchase_action_types = purchase_action_types
+        self.api_version = api_version
+        super().__init__()
+
+    # -- helpers ------------------------------------------------------------------------
+    def _error(self, status: int, code: int, message: str, **extra: Any) -> Any:
+        body = {
+            "error": {
+                "message": message,
+                "type": "OAuthException",
+                "code": code,
+                "fbtrace_id": "AbCdEfGhIjK",
+                **extra,
+            }
+        }
+        return json_response(body, status, self._usage_headers())
+
+    def _usage_headers(self) -> dict[str, str]:
+        pct = self.scenario.usage_pct if self.scenario.usage_pct is not None else 4.0
+        regain = self.scenario.regain_minutes if pct >= 95 else 0
+        buc = {
+            self.business_id: [
+                {
+                    "type": "ads_insights",
+                    "call_count": pct,
+                    "total_cputime": max(1.0, pct / 2),
+                    "total_time": max(1.0, pct / 2),
+                    "estimated_time_to_regain_access": regain,
+                    "ads_api_access_tier": "standard_access",
+                }
+            ]
+        }
+        account = {
+            "acc_id_util_pct": pct,
+            "reset_time_duration": regain * 60,
+            "ads_api_access_tier": "standard_access",
+        }
+        return {
+            "X-Business-Use-Case-Usage": json.dumps(buc),
+            "X-Ad-Account-Usage": json.dumps(account),
+            "X-App-Usage": json.dumps({"call_count": 1, "total_cputime": 1, "total_time": 1}),
+        }
+
+    def _token_ok(self) -> bool:
+        token = request.args.get("access_token")
+        auth = request.headers.get("Authorization", "")
+        if not token and auth.lower().startswith(("bearer ", "oauth ")):
+            token = auth.split(" ", 1)[1].strip()
+        return bool(token) and token == self.access_token and not self.scenario.expired_token
+
+    def _gate(self) -> Any:
+        """Common scenario checks; returns a response to short-circuit, or None."""
+        if not self._token_ok():
+            return self._error(
+                400,
+                190,
+                "Error validating access token: Session has expired on Tuesday, 01-Apr-25.",
+                error_subcode=463,
+            )
+        if self.take("rate_limit"):
+            resp = self._error(429, 4, "(#4) Application request limit reached", is_transient=True)
+            resp.headers["Retry-After"] = self.scenario.retry_after
+            return resp
+        if self.take("server_errors"):
+            return self._error(
+                self.scenario.server_error_status,
+                1,
+                "An unknown error occurred",
+                is_transient=True,
+            )
+        if self.take("throttle_errors"):
+            self.scenario.usage_pct = max(self.scenario.usage_pct or 0, 100.0)
+            return self._error(
+                400,
+                80000,
+                "There have been too many calls from this ad-account. Wait a bit and try again.",
+                error_subcode=2446079,
+                is_transient=True,
+            )
+        return None
+
+    def wire_row(self, row: dict[str, Any], fields: list[str], account: str) -> dict[str, Any]:
+        """One normalized row in Meta's insights wire format (only requested fields)."""
+        return self.wire_rows([row], fields, account)[0]
+
+    def wire_rows(
+        self, rows: list[dict[str, Any]], fields: list[str], account: str
+    ) -> list[dict[str, Any]]:
+        """Rows in Meta's insights wire format; strings for numbers, like the Graph API."""
+        want = set(fields)
+        types = self.purchase_action_types
+        with_actions, with_values = "actions" in want, "action_values" in want
+        simple = [
+            f
+            for f in ("campaign_id", "campaign_name", "ad_id", "ad_name", "account_id")
+            if f in want
+        ]
+        source = {"ad_id": "creative_id", "ad_name": "creative_name"}
+        out = []
+        for row in rows:
+            day = row["date"].isoformat()
+            item: dict[str, Any] = {f: row.get(source.get(f, f), account) for f in simple}
+            if "spend" in want:
+                item["spend"] = f"{row['spend']:.2f}"
+            if "impressions" in want:
+                item["impressions"] = str(row["impressions"])
+            if "clicks" in want:
+                item["clicks"] = str(row["clicks"])
+            if "reach" in want and row.get("reach") is not None:
+                item["reach"] = str(row["reach"])
+            if "frequency" in want and row.get("frequency") is not None:
+                item["frequency"] = f"{row['frequency']:.6f}"
+            conv, rev = row["conversions"], row["platform_revenue"]
+            if with_actions:
+                actions = [{"action_type": "link_click", "value": str(row["clicks"])}]
+                if conv:
+                    value = str(conv)
+                    actions.extend({"action_type": t, "value": value} for t in types)
+                item["actions"] = actions
+            if with_values and rev:
+                value = f"{rev:.2f}"
+                item["action_values"] = [{"action_type": t, "value": value} for t in types]
+            item["date_start"] = day
+            item["date_stop"] = day
+            out.append(item)
+        return out
+
+    def wire_json(self, rows: list[dict[str, Any]], fields: list[str], account: str) -> str:
+        """``json.dumps(self.wire_rows(...))`` built directly as text (fast for big pages)."""
+        want = set(fields)
+        enc = functools.lru_cache(maxsize=None)(json.dumps)
+        types = [json.dumps(t) for t in self.purchase_action_types]
+        with_actions, with_values = "actions" in want, "action_values" in want
+        simple = [
+            f
+            for f in ("campaign_id", "campaign_name", "ad_id", "ad_name", "account_id")
+            if f in want
+        ]
+        source = {"ad_id": "creative_id", "ad_name": "creative_name"}
+        chunks = []
+        for row in rows:
+            parts = [f'"{f}":{enc(row.get(source.get(f, f), account))}' for f in simple]
+            if "spend" in want:
+                parts.append(f'"spend":"{row["spend"]:.2f}"')
+            if "impressions" in want:
+                parts.append(f'"impressions":"{row["impressions"]}"')
+            if "clicks" in want:
+                parts.append(f'"clicks":"{row["clicks"]}"')
+            if "reach" in want and row.get("reach") is not None:
+                parts.append(f'"reach":"{row["reach"]}"')
+            if "frequency" in want and row.get("frequency") is not None:
+                parts.append(f'"frequency":"{row["frequency"]:.6f}"')
+            conv, rev = row["conversions"], row["platform_revenue"]
+            if with_actions:
+                actions = [f'{{"action_type":"link_click","value":"{row["clicks"]}"}}']
+                if conv:
+                    actions.extend(f'{{"action_type":{t},"value":"{conv}"}}' for t in types)
+                parts.append('"actions":[' + ",".join(actions) + "]")
+            if with_values and rev:
+                value = f"{rev:.2f}"
+                values = ",".join(f'{{"action_type":{t},"value":"{value}"}}' for t in types)
+                parts.append('"action_values":[' + values + "]")
+            day = row["date"].isoformat()
+            parts.append(f'"date_start":"{day}","date_stop":"{day}"')
+            chunks.append("{" + ",".join(parts) + "}")
+        return "[" + ",".join(chunks) + "]"
+
+    # -- routes -------------------------------------------------------------------------
+    def routes(self) -> None:
+        app = self.app
+
+        @app.get("/<version>/act_<account>/insights")
+        def insights(version: str, account: str) -> Any:
+            gate = self._gate()
+            if gate is not None:
+                return gate
+            if account != self.account_id:
+                return self._error(
+                    400,
+                    100,
+                    f"Unsupported get request. Object with ID 'act_{account}' does not exist",
+                    error_subcode=33,
+                )
+            args = request.args
+            if args.get("level") != "ad" or args.get("time_increment") != "1":
+                return self._error(400, 100, "(#100) level=ad and time_increment=1 expected")
+            try:
+                tr = json.loads(args.get("time_range", ""))
+                since = dt.date.fromisoformat(tr["since"])
+                until = dt.date.fromisoformat(tr["until"])
+            except (ValueError, KeyError, TypeError):
+                return self._error(400, 100, "(#100) Param time_range must be a JSON object")
+            fields = [f for f in args.get("fields", "").split(",") if f]
+            limit = self.scenario.page_size or int(args.get("limit") or 25)
+            limit = max(1, min(limit, 5000))
+            after = args.get("after")
+            offset = 0 if after is None else _offset(after)
+            if offset < 0:
+                return self._error(400, 100, "(#100) Invalid cursor")
+            if after is None:
+                self.note_pull(self.dataset, since, until)
+            if self.scenario.malformed_json:
+                nxt = self._next_url(version, account, offset + limit)
+                return truncated({"paging": {"next": nxt}, "data": [{"campaign_id": "1"}]}, 240)
+            total = self.dataset.count(since, until)
+            rows = self.dataset.slice(since, until, offset, offset + limit)
+            end = offset + len(rows)
+            paging: dict[str, Any] | None = None
+            if rows:
+                paging = {"cursors": {"before": _cursor(offset), "after": _cursor(end)}}
+                if end < total:
+                    paging["next"] = self._next_url(version, account, end)
+            body = '{"data":' + self.wire_json(rows, fields, account)
+            if paging is not None:
+                body += ',"paging":' + json.dumps(paging)
+            return Response(body + "}", 200, self._usage_headers(), mimetype="application/json")
+
+        @app.get("/<version>/me/adaccounts")
+        def adaccounts(version: str) -> Any:
+            if not self._token_ok():
+                return self._error(400, 190, "Error validating access token", error_subcode=463)
+            return json_response(
+                {
+                    "data": [
+                        {
+                            "id": f"act_{self.account_id}",
+                            "account_id": self.account_id,
+                            "name": "Lumen Beauty",
+                            "currency": "USD",
+                            "timezone_name": "America/New_York",
+                            "account_status": 1,
+                        }
+                    ],
+                    "paging": {"cursors": {"before": "x", "after": "y"}},
+                },
+                200,
+                self._usage_headers(),
+            )
+
+    def _next_url(self, version: str, account: str, offset: int) -> str:
+        # like Meta: echo every query parameter (including access_token) plus the new cursor
+        params = {"access_token": request.args.get("access_token", "")}
+        params.update((k, v) for k, v in request.args.items() if k not in ("after", "access_token"))
+        if not params["access_token"]:
+            del params["access_token"]
+        params["after"] = _cursor(offset)
+        return (
+            f"{request.host_url.rstrip('/')}/{version}/act_{account}/insights?{urlencode(params)}"
+        )

@@ -1,0 +1,276 @@
+"""ShopifyClient, webhook helpers and order normalization against the fake Admin API."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import pytest
+
+from integrations.errors import AuthExpired, BadResponse, RateLimited
+from integrations.shopify import (
+    ShopifyClient,
+    assign_first_orders,
+    normalize_shop_url,
+    parse_order_webhook,
+    verify_webhook,
+)
+from tests.fakes.data import FakeOrder, OrderDataset
+from tests.fakes.fixtures import RecordingSleep
+from tests.fakes.shopify import FakeShopify, sign_webhook
+
+from .helpers import assert_no_secret
+
+
+def client(fake, retry, **kw) -> ShopifyClient:
+    return ShopifyClient(fake.url, fake.access_token, retry=retry, **kw)
+
+
+def fake_clock_retry(fake, retry):
+    """A retry policy whose sleep advances the fake's clock (the bucket refills)."""
+    return dataclasses.replace(retry, sleep=RecordingSleep(hook=fake.advance))
+
+
+def test_happy_path_with_pagination(fake_shopify, fast_retry):
+    rows = list(client(fake_shopify, fast_retry, page_size=25).fetch_orders())
+    orders = fake_shopify.dataset.orders
+    assert len(rows) == len(orders) == 240
+    assert fake_shopify.call_count == -(-240 // 25)
+    assert len({r["order_id"] for r in rows}) == 240
+    assert round(sum(r["revenue"] for r in rows), 2) == fake_shopify.dataset.totals()["net_revenue"]
+    call = fake_shopify.api_calls()[1]
+    assert call.path == "/admin/api/2025-01/graphql.json"
+    assert call.headers["X-Shopify-Access-Token"] == fake_shopify.access_token
+    assert call.json["variables"]["first"] == 25 and call.json["variables"]["after"]
+    row = rows[0]
+    assert row["placed_at"].tzinfo is dt.UTC and row["currency"] == "USD"
+    by_id = {str(o.id): o for o in orders}
+    for r in rows:
+        o = by_id[r["order_id"]]
+        assert r["utm_source"] == o.utm_source
+        assert r["customer_id"] == (None if o.customer_id is None else str(o.customer_id))
+        assert r["placed_at"] == o.created_at
+
+
+def test_refunds_are_netted(fake_shopify, fast_retry):
+    rows = {r["order_id"]: r for r in client(fake_shopify, fast_retry).fetch_orders()}
+    refunded = [o for o in fake_shopify.dataset.orders if o.refunded]
+    assert refunded, "seed data should contain refunds"
+    for o in refunded:
+        assert rows[str(o.id)]["revenue"] == pytest.approx(o.total_price - o.refunded, abs=0.005)
+
+
+def test_first_order_detection(fake_shopify, fast_retry):
+    rows = list(client(fake_shopify, fast_retry).fetch_orders())
+    expected = {str(o.id): o.is_first for o in fake_shopify.dataset.orders}
+    assert {r["order_id"]: r["is_first_order"] for r in rows} == expected
+    per_customer: dict[str, int] = {}
+    for r in rows:
+        if r["customer_id"] is not None:
+            per_customer[r["customer_id"]] = (
+                per_customer.get(r["customer_id"], 0) + r["is_first_order"]
+            )
+    assert set(per_customer.values()) == {1}  # exactly one first order per customer
+    assert not any(r["is_first_order"] for r in rows if r["customer_id"] is None)
+    # repeat customers exist, so numberOfOrders == 1 alone would be wrong
+    assert any(r["customer_id"] and not r["is_first_order"] for r in rows)
+    # recomputing "earliest order per customer seen" agrees with the API flag
+    recomputed = assign_first_orders([{**r, "is_first_order": False} for r in rows])
+    assert [r["is_first_order"] for r in recomputed] == [r["is_first_order"] for r in rows]
+
+
+def test_assign_first_orders_with_known_history():
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        dict(
+            order_id="2",
+            placed_at=t0 + dt.timedelta(days=2),
+            customer_id="c",
+            revenue=1.0,
+            is_first_order=True,
+            utm_source=None,
+            currency="USD",
+        ),
+        dict(
+            order_id="3",
+            placed_at=t0 + dt.timedelta(days=3),
+            customer_id="c",
+            revenue=1.0,
+            is_first_order=True,
+            utm_source=None,
+            currency="USD",
+        ),
+    ]
+    assert [r["is_first_order"] for r in assign_first_orders(rows)] == [True, False]
+    known = {"c": (t0, "1")}
+    assert [r["is_first_order"] for r in assign_first_orders(rows, known)] == [False, False]
+    # API flags (full history) are kept unless the database knows an earlier first order
+    api_rows = [{**rows[0], "is_first_order": False}, {**rows[1], "is_first_order": False}]
+    kept = assign_first_orders(api_rows, trust_row_flags=True)
+    assert [r["is_first_order"] for r in kept] == [False, False]
+    demoted = assign_first_orders(rows, known, trust_row_flags=True)
+    assert [r["is_first_order"] for r in demoted] == [False, False]
+    assert [r["is_first_order"] for r in assign_first_orders(rows[:1], trust_row_flags=True)] == [
+        True
+    ]
+
+
+def test_incremental_pull_sees_new_refund(fake_shopify, fast_retry):
+    c = client(fake_shopify, fake_clock_retry(fake_shopify, fast_retry))
+    first = {r["order_id"]: r for r in c.fetch_orders()}
+    target = next(o for o in fake_shopify.dataset.orders if not o.refunded)
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    fake_shopify.dataset.refund(target.id, 10.0)
+    changed = list(c.fetch_orders(updated_since=cutoff))
+    assert [r["order_id"] for r in changed] == [str(target.id)]
+    assert changed[0]["revenue"] == pytest.approx(first[str(target.id)]["revenue"] - 10.0)
+    query = fake_shopify.api_calls()[-1].json["variables"]["query"]
+    assert query.startswith("updated_at:>=")
+
+
+def test_cost_throttling_waits_before_the_next_query(fast_retry):
+    with FakeShopify(maximum_available=1000, restore_rate=50, node_cost=6) as fake:
+        retry = fake_clock_retry(fake, fast_retry)
+        c = client(fake, retry, page_size=100)  # requested cost 602 per page
+        rows = list(c.fetch_orders())
+        assert len(rows) == 240
+        assert fake.throttled_count == 0  # the client waited instead of being throttled
+        assert c.throttle_waits, "expected at least one cost wait"
+        # after page 1 the bucket holds 1000 - 602 = 398: wait (602 - 398) / 50 ≈ 4.08 s
+        assert c.throttle_waits[0] == pytest.approx((602 - 398) / 50, abs=0.2)
+        assert retry.sleep.calls[0] == c.throttle_waits[0]
+
+
+def test_throttled_error_is_retried_with_computed_wait(fast_retry):
+    with FakeShopify(maximum_available=1000, restore_rate=50, node_cost=6) as fake:
+        fake.set_bucket(currently_available=0)
+        retry = fake_clock_retry(fake, fast_retry)
+        c = client(fake, retry, page_size=100)
+        rows = list(c.fetch_orders())
+        assert len(rows) == 240
+        assert fake.throttled_count == 1
+        # (requested − available) / restoreRate with an empty bucket: 602 / 50 ≈ 12 s
+        assert retry.sleep.calls[0] == pytest.approx(602 / 50, abs=0.2)
+
+
+def test_throttled_too_long_raises_rate_limited(fast_retry):
+    with FakeShopify(maximum_available=1000, restore_rate=1, node_cost=6) as fake:
+        fake.set_bucket(currently_available=0)
+        with pytest.raises(RateLimited) as info:
+            list(client(fake, fast_retry, page_size=100).fetch_orders())
+        assert info.value.retry_after == pytest.approx(602, abs=1)
+        assert fake.call_count == 1
+
+
+def test_429_retry_after_is_honored(fake_shopify, fast_retry):
+    fake_shopify.set_scenario("rate_limited", retry_after="2.0")
+    rows = list(client(fake_shopify, fast_retry, page_size=250).fetch_orders())
+    assert len(rows) == 240
+    assert 2.0 <= fast_retry.sleep.calls[0] <= 2.0 + fast_retry.base
+    assert fake_shopify.call_count == 2
+
+
+def test_5xx_burst_then_success(fake_shopify, fast_retry):
+    fake_shopify.set_scenario("server_errors", server_error_status=503)
+    rows = list(client(fake_shopify, fast_retry, page_size=250).fetch_orders())
+    assert len(rows) == 240
+    assert fake_shopify.call_count == 3
+
+
+def test_expired_token_is_auth_expired_without_retry(fake_shopify, fast_retry):
+    fake_shopify.set_scenario("expired_token")
+    with pytest.raises(AuthExpired) as info:
+        list(client(fake_shopify, fast_retry).fetch_orders())
+    assert fake_shopify.call_count == 1
+    assert fast_retry.sleep.calls == []
+    assert_no_secret(str(info.value), fake_shopify.access_token)
+
+
+def test_malformed_json_is_bad_response(fake_shopify, fast_retry):
+    fake_shopify.set_scenario("malformed_json")
+    with pytest.raises(BadResponse) as info:
+        list(client(fake_shopify, fast_retry).fetch_orders())
+    message = str(info.value)
+    assert "malformed JSON" in message and "gid://shopify/Order/1" in message
+    assert_no_secret(message, fake_shopify.access_token)
+
+
+def test_validate_token_good_and_bad(fake_shopify, fast_retry):
+    assert client(fake_shopify, fast_retry).validate_token() == {
+        "name": "Lumen Beauty",
+        "currency": "USD",
+    }
+    bad = ShopifyClient(fake_shopify.url, "shpat_wrong_token_123", retry=fast_retry)
+    with pytest.raises(AuthExpired):
+        bad.validate_token()
+    assert fake_shopify.call_count == 2
+
+
+def test_fetch_single_order(fake_shopify, fast_retry):
+    o = fake_shopify.dataset.orders[5]
+    c = client(fake_shopify, fast_retry)
+    row = c.fetch_order(o.id)
+    assert row["order_id"] == str(o.id) and row["revenue"] == o.net
+    assert c.fetch_order(1) is None
+
+
+def test_webhook_hmac_good_and_bad(fake_shopify):
+    order = next(o for o in fake_shopify.dataset.orders if o.refunded)
+    body, signature = fake_shopify.signed_webhook(order.id)
+    secret = fake_shopify.webhook_secret
+    assert verify_webhook(body, signature, secret)
+    assert not verify_webhook(body + b" ", signature, secret)
+    assert not verify_webhook(body, signature, "other-secret")
+    assert not verify_webhook(body, "", secret)
+    assert not verify_webhook(body, None, secret)
+    assert not verify_webhook(body, "ünïcode", secret)
+    assert sign_webhook(b"{}", "s") != sign_webhook(b"{}", "t")
+
+
+def test_webhook_payload_matches_graphql_row(fake_shopify, fast_retry):
+    c = client(fake_shopify, fake_clock_retry(fake_shopify, fast_retry))
+    rows = {r["order_id"]: r for r in c.fetch_orders()}
+    for order in fake_shopify.dataset.orders[:60]:
+        body, _ = fake_shopify.signed_webhook(order.id)
+        hook = parse_order_webhook(json.loads(body))
+        api = rows[str(order.id)]
+        for key in ("order_id", "placed_at", "customer_id", "revenue", "utm_source", "currency"):
+            assert hook[key] == api[key], key
+
+
+def test_webhook_first_order_from_orders_count_and_bad_payload():
+    payload = {
+        "id": 1,
+        "created_at": "2025-01-01T10:00:00-05:00",
+        "total_price": "50.00",
+        "currency": "EUR",
+        "customer": {"id": 7, "orders_count": 1},
+        "landing_site": "https://shop.example/?utm_source=tiktok&utm_medium=paid",
+    }
+    row = parse_order_webhook(payload)
+    assert row["is_first_order"] and row["utm_source"] == "tiktok"
+    assert row["placed_at"] == dt.datetime(2025, 1, 1, 15, 0, tzinfo=dt.UTC)
+    with pytest.raises(BadResponse):
+        parse_order_webhook({"id": 1})
+
+
+def test_normalize_shop_url():
+    assert normalize_shop_url("lumen") == "https://lumen.myshopify.com"
+    assert normalize_shop_url("Lumen.myshopify.com/") == "https://lumen.myshopify.com"
+    assert normalize_shop_url("http://127.0.0.1:8000/") == "http://127.0.0.1:8000"
+    for bad in ("evil.com", "lumen.myshopify.com.evil.com", "a b"):
+        with pytest.raises(ValueError):
+            normalize_shop_url(bad)
+
+
+def test_guest_orders_are_not_first_orders(fast_retry):
+    t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    orders = [
+        FakeOrder(1, "#1", t, t, None, 20.0, 0.0, "USD", None, None),
+        FakeOrder(2, "#2", t, t, 9, 30.0, 30.0, "USD", "google", None),
+    ]
+    with FakeShopify(dataset=OrderDataset(orders=orders)) as fake:
+        rows = {r["order_id"]: r for r in client(fake, fast_retry).fetch_orders()}
+    assert rows["1"]["is_first_order"] is False and rows["1"]["customer_id"] is None
+    assert rows["2"]["is_first_order"] is True and rows["2"]["revenue"] == 0.0
