@@ -110,20 +110,15 @@ def test_every_dash_callback_as_org_a(app, client, two_orgs):
     for output, spec in dash_app.callback_map.items():
         if "callback" not in spec:  # clientside: runs in the browser, no server data
             continue
-        inputs = [
-            {"id": i["id"], "property": i["property"], "value": _value_for(i, b)}
-            for i in spec["inputs"]
-        ]
-        states = [
-            {"id": s["id"], "property": s["property"], "value": _value_for(s, b)}
-            for s in spec.get("state", [])
-        ]
+        inputs = [_dep(i, b, with_value=True) for i in spec["inputs"]]
+        states = [_dep(s, b, with_value=True) for s in spec.get("state", [])]
+        outs = [_dep(o, b, with_value=False) for o in _split_outputs(output)]
         payload = {
             "output": output,
-            "outputs": _outputs(output),
+            "outputs": outs if output.startswith("..") else outs[0],
             "inputs": inputs,
             "state": states,
-            "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"]],
+            "changedPropIds": [_prop_id(i) for i in inputs],
         }
         resp = client.post(
             "/_dash-update-component",
@@ -137,6 +132,42 @@ def test_every_dash_callback_as_org_a(app, client, two_orgs):
     assert fired >= 2
 
 
+def _concrete(dep_id: str, b: dict) -> tuple[object, bool]:
+    """A concrete id for a dependency; wildcards get org B's ids. Returns (id, is_list)."""
+    if not dep_id.startswith("{"):
+        return dep_id, False
+    pattern = json.loads(dep_id)
+    is_list = any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
+    concrete = {
+        k: (str(b["connection_id"]) if isinstance(v, list) else v) for k, v in pattern.items()
+    }
+    return concrete, is_list
+
+
+def _dep(dep: dict, b: dict, with_value: bool) -> object:
+    concrete, is_list = _concrete(dep["id"], b)
+    item = {"id": concrete, "property": dep["property"]}
+    if with_value:
+        item["value"] = _value_for(dep, b)
+    return [item] if is_list else item
+
+
+def _prop_id(dep: object) -> str:
+    first = dep[0] if isinstance(dep, list) else dep
+    cid = first["id"]
+    cid = json.dumps(cid, separators=(",", ":"), sort_keys=True) if isinstance(cid, dict) else cid
+    return f"{cid}.{first['property']}"
+
+
+def _split_outputs(output: str) -> list[dict]:
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    outs = []
+    for part in parts:
+        cid, _, prop = part.rpartition(".")
+        outs.append({"id": cid, "property": prop})
+    return outs
+
+
 def _value_for(dep: dict, b: dict) -> object:
     prop = dep["property"]
     if prop == "pathname":
@@ -146,17 +177,6 @@ def _value_for(dep: dict, b: dict) -> object:
     if prop in ("n_clicks", "n_intervals"):
         return 1
     return b["org_id"]
-
-
-def _outputs(output: str) -> object:
-    parts = output.strip(".").split("...")
-    outs = []
-    for part in parts:
-        if not part:
-            continue
-        cid, _, prop = part.rpartition(".")
-        outs.append({"id": cid, "property": prop})
-    return outs if output.startswith("..") else outs[0]
 
 
 def test_tenant_rows_carry_org(app, two_orgs):
