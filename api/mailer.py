@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+
 from integrations.mail import send_mail
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time
 
 import numpy as np
 import pandas as pd
-from brain.synthetic import generate_brand
 from sqlalchemy import insert, select
 
+from brain.synthetic import generate_brand
 from extensions import db
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.org import Membership, Organization, User

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-26 03:24:39.307216
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
