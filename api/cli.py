@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from extensions import db
@@ -18,6 +18,7 @@ brain_cli = AppGroup("brain", help="Brain computations.")
 
 @click.command("seed")
 @click.option("--force", is_flag=True, help="Seed even if organizations exist.")
+@with_appcontext
 def seed_command(force: bool) -> None:
     """Seed the Lumen Beauty demo brand (and its demo logins outside production)."""
     from jobs.brain import compute_and_store
@@ -46,6 +47,7 @@ def seed_command(force: bool) -> None:
 @click.option("--company", default="My company", help="Name of the new organization.")
 @click.option("--role", type=click.Choice(ROLES), default="owner")
 @click.option("--persona", type=click.Choice(PERSONAS), default="cmo")
+@with_appcontext
 def create_user_command(
     email: str,
     name: str,
