@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 
-from brain.synthetic import generate_brand
+from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.org import Membership, Organization, User
@@ -22,7 +22,7 @@ DEMO_USERS = (
 BATCH = 5000
 
 
-def seed_demo(seed: int = 7, with_users: bool = True, slug: str = "lumen") -> Organization:
+def seed_demo(seed: int = LUMEN_SEED, with_users: bool = True, slug: str = "lumen") -> Organization:
     """Create Lumen Beauty with its data (and, outside production, its persona users)."""
     org = Organization(
         name="Lumen Beauty",

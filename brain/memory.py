@@ -1,0 +1,420 @@
+"""MEMORY — the truth layer: what happened with the spend (BRAIN.md, MEMORY).
+
+Works on the dense arrays of :mod:`brain.prep`; every metric is computed for all
+platforms, campaigns and creatives at once, then only the top rows are turned into JSON.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brain import thresholds as T
+from brain._util import div, money, ratio
+from brain.prep import Prepared
+
+
+def entity_metrics(
+    spend: np.ndarray,
+    revenue: np.ndarray,
+    impressions: np.ndarray,
+    clicks: np.ndarray,
+    conversions: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Platform ROAS, CPA, CTR, CVR, CPM for arrays of entities (NaN where undefined)."""
+    return {
+        "roas": div(revenue, spend),
+        "cpa": div(spend, conversions),
+        "ctr": div(clicks, impressions),
+        "cvr": div(conversions, clicks),
+        "cpm": div(spend, impressions) * 1000.0,
+    }
+
+
+def trend_of(recent: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Direction codes (1 up, -1 down, 0 flat, NaN unknown) and change of recent vs prior."""
+    change = div(recent, prior) - 1.0
+    direction = np.where(
+        np.isnan(change),
+        np.nan,
+        np.where(change > T.TREND_FLAT_BAND, 1.0, np.where(change < -T.TREND_FLAT_BAND, -1.0, 0.0)),
+    )
+    return direction, change
+
+
+def _trend_dict(direction: float, change: float, metric: str) -> dict:
+    if np.isnan(direction):
+        word = "unknown"
+    else:
+        word = {1.0: "up", -1.0: "down", 0.0: "flat"}[float(direction)]
+    return {"metric": metric, "direction": word, "change_pct": ratio(change * 100.0)}
+
+
+def status_of(roas: np.ndarray, org_roas: float) -> np.ndarray:
+    """winner / loser / neutral against the org's platform ROAS (like with like)."""
+    out = np.full(roas.shape, "neutral", dtype=object)
+    if not np.isfinite(org_roas) or org_roas <= 0:
+        return out
+    out[roas > T.WINNER_RATIO * org_roas] = "winner"
+    out[roas < T.LOSER_RATIO * org_roas] = "loser"
+    return out
+
+
+class Windows:
+    """Column slices of the (entity x day) arrays for the windows BRAIN.md uses."""
+
+    def __init__(self, prep: Prepared) -> None:
+        L = prep.window
+        p = prep.settings.period_days
+        self.period = slice(L - p, L)
+        self.recent = slice(L - T.RECENT_DAYS, L)
+        self.prior7 = slice(L - 2 * T.TREND_DAYS, L - T.TREND_DAYS)
+        self.baseline = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+
+
+def ltv_factor(prep: Prepared) -> dict:
+    """LTV factor = 90-day revenue per customer / first-order revenue per customer.
+
+    Over the latest up-to-3 monthly cohorts that are complete and at least 90 days old.
+    """
+    c = prep.cohorts
+    out = {"factor": None, "cohorts": [], "ltv_90d": None, "first_order_value": None}
+    if c is None or c.empty:
+        return out
+    ok = c[c["complete"] & c["mature"] & (c["customers"] >= T.DRIFT_MIN_CUSTOMERS)]
+    use = ok.tail(T.LTV_FACTOR_COHORTS)
+    if use.empty:
+        return out
+    rev90 = float(use["rev90"].sum())
+    first = float(use["first_rev"].sum())
+    cust = float(use["customers"].sum())
+    factor = rev90 / first if first > 0 else float("nan")
+    out.update(
+        factor=ratio(factor),
+        cohorts=[_month_label(m) for m in use["month"]],
+        ltv_90d=money(rev90 / cust if cust else None),
+        first_order_value=money(first / cust if cust else None),
+    )
+    return out
+
+
+def _month_label(m: int) -> str:
+    m = int(m)
+    return f"{1970 + m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def response_curves(prep: Prepared, calibration: float) -> list[dict]:
+    """Per platform: fit log(revenue) = a + alpha log(spend) + weekday terms.
+
+    Uses the last 56-90 days (>= 28 days with spend); alpha clamped to [0.05, 1];
+    marginal ROAS = alpha x ROAS at current (last 7 days) spend, calibrated by store/platform.
+    """
+    L = prep.window
+    win = min(T.RESPONSE_MAX_WINDOW, L)
+    cols = slice(L - win, L)
+    weekday = (np.arange(prep.start_day, prep.start_day + L) + 3) % 7  # Monday = 0
+    wd = weekday[cols]
+    rec = slice(L - T.RECENT_DAYS, L)
+    out = []
+    for p in range(len(prep.platforms)):
+        s = prep.plat["spend"][p, cols]
+        r = prep.plat["revenue"][p, cols]
+        ok = (s > 0) & (r > 0)
+        n = int(ok.sum())
+        roas_now = float(div(prep.plat["revenue"][p, rec].sum(), prep.plat["spend"][p, rec].sum()))
+        rec_d: dict = {
+            "status": "insufficient_data",
+            "alpha": None,
+            "alpha_raw": None,
+            "alpha_se": None,
+            "r2": None,
+            "days": n,
+            "roas_now": ratio(roas_now),
+            "marginal_roas": None,
+            "marginal_roas_calibrated": None,
+            "confidence": 0.0,
+        }
+        if n >= T.RESPONSE_MIN_DAYS:
+            x = np.log(s[ok])
+            y = np.log(r[ok])
+            dummies = (wd[ok][:, None] == np.arange(1, 7)[None, :]).astype(float)
+            keep = dummies.sum(axis=0) > 0
+            X = np.column_stack([np.ones(n), x, dummies[:, keep]])
+            k = X.shape[1]
+            beta, se, r2, rank = _huber_fit(X, y)
+            alpha_raw = float(beta[1]) if rank == k else float("nan")
+            if np.isfinite(alpha_raw) and np.var(x) > 1e-8:
+                alpha = float(np.clip(alpha_raw, T.ALPHA_MIN, T.ALPHA_MAX))
+                conf = max(0.0, 1.0 - se / T.ALPHA_SE_FOR_ZERO_CONFIDENCE)
+                conf *= min(1.0, n / T.RESPONSE_MIN_WINDOW)
+                marginal = alpha * roas_now
+                rec_d.update(
+                    status="ok",
+                    alpha=ratio(alpha),
+                    alpha_raw=ratio(alpha_raw),
+                    alpha_se=ratio(se),
+                    r2=ratio(r2),
+                    marginal_roas=ratio(marginal),
+                    marginal_roas_calibrated=ratio(marginal * calibration),
+                    confidence=ratio(conf),
+                )
+        out.append(rec_d)
+    return out
+
+
+def _huber_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, int]:
+    """Robust (Huber IRLS) least squares: coefficients, SE of the slope, R^2, rank.
+
+    A few days off the curve (a decaying platform's last week, a tracking gap) would
+    otherwise drag the elasticity; Huber weights keep them from dominating the fit.
+    """
+    n, k = X.shape
+    w = np.ones(n)
+    beta = np.zeros(k)
+    rank = 0
+    for _ in range(T.HUBER_ITERATIONS):
+        sw = np.sqrt(w)
+        beta, _, rank, _ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
+        r = y - X @ beta
+        scale = T.MAD_TO_SIGMA_FIT * float(np.median(np.abs(r - np.median(r))))
+        if scale <= 1e-12:
+            break
+        u = np.abs(r) / (T.HUBER_K * scale)
+        w_new = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
+        if np.max(np.abs(w_new - w)) < 1e-4:
+            w = w_new
+            break
+        w = w_new
+    r = y - X @ beta
+    dof = max(float(w.sum()) - k, 1.0)
+    sigma2 = float((w * r * r).sum()) / dof
+    xtwx_inv = np.linalg.pinv((X * w[:, None]).T @ X)
+    se = float(np.sqrt(max(sigma2 * xtwx_inv[1, 1], 0.0)))
+    yw = float((w * y).sum() / w.sum())
+    ss_tot = float((w * (y - yw) ** 2).sum())
+    r2 = 1.0 - float((w * r * r).sum()) / ss_tot if ss_tot > 0 else 0.0
+    return beta, se, r2, int(rank)
+
+
+def compute_memory(prep: Prepared) -> dict:
+    """MEMORY: totals, platforms, top campaigns and creatives, daily series, LTV factor."""
+    st = prep.settings
+    w = Windows(prep)
+    cube = prep.cube
+    per = w.period
+    L = prep.window
+
+    spend_t = float(prep.org["spend"][per].sum())
+    prev_t = float(prep.org["revenue"][per].sum())
+    store_t = float(prep.store["revenue"][per].sum())
+    orders_t = float(prep.store["orders"][per].sum())
+    first_rev_t = float(prep.store["first_revenue"][per].sum())
+    new_c = float(prep.store["new_customers"][per].sum())
+    mer = float(div(store_t, spend_t))
+    platform_roas = float(div(prev_t, spend_t))
+    over = float(div(prev_t, store_t))
+    cal_raw = float(div(store_t, prev_t))
+    calibration = float(np.clip(cal_raw, *T.CALIBRATION_CLIP)) if np.isfinite(cal_raw) else 1.0
+    ltv = ltv_factor(prep)
+    factor = ltv["factor"]
+    totals = {
+        "spend": money(spend_t),
+        "store_revenue": money(store_t),
+        "platform_revenue": money(prev_t),
+        "mer": ratio(mer),
+        "platform_roas": ratio(platform_roas),
+        "nc_roas": ratio(div(first_rev_t, spend_t)),
+        "cac": money(div(spend_t, new_c)),
+        "new_customers": int(round(new_c)),
+        "orders": int(round(orders_t)),
+        "first_order_revenue": money(first_rev_t),
+        "aov": money(div(store_t, orders_t)),
+        "over_reporting": ratio(over),
+        "calibration": ratio(calibration),
+        "ltv_factor": factor,
+        "ltv_roas": ratio(mer * factor) if factor is not None and np.isfinite(mer) else None,
+        "breakeven_roas": ratio(st.breakeven_roas),
+        "mer_trend": _trend_dict(
+            *[
+                float(v)
+                for v in trend_of(
+                    div(prep.store["revenue"][w.recent].sum(), prep.org["spend"][w.recent].sum()),
+                    div(prep.store["revenue"][w.prior7].sum(), prep.org["spend"][w.prior7].sum()),
+                )
+            ],
+            "mer",
+        ),
+        "definitions": {
+            "mer": "store revenue / ad spend",
+            "platform_roas": "platform-reported revenue / ad spend",
+            "nc_roas": "first-order revenue / ad spend",
+            "cac": "ad spend / new customers",
+            "over_reporting": "platform-reported revenue / store revenue",
+            "ltv_roas": "MER x LTV factor",
+        },
+    }
+
+    # ---- platforms
+    P = len(prep.platforms)
+    ps = {k: prep.plat[k][:, per].sum(axis=1) for k in prep.plat}
+    pm = entity_metrics(
+        ps["spend"], ps["revenue"], ps["impressions"], ps["clicks"], ps["conversions"]
+    )
+    p_dir, p_chg = trend_of(
+        div(prep.plat["revenue"][:, w.recent].sum(1), prep.plat["spend"][:, w.recent].sum(1)),
+        div(prep.plat["revenue"][:, w.prior7].sum(1), prep.plat["spend"][:, w.prior7].sum(1)),
+    )
+    p_status = status_of(pm["roas"], platform_roas)
+    curves = response_curves(prep, calibration)
+    platforms = []
+    for p in range(P):
+        key = prep.platforms[p]
+        roas_p = pm["roas"][p]
+        platforms.append(
+            {
+                "id": f"platform:{key}",
+                "platform": key,
+                **_metric_fields(ps, pm, p),
+                "share_of_spend": ratio(div(ps["spend"][p], spend_t)),
+                "share_of_revenue": ratio(div(ps["revenue"][p], prev_t)),
+                "days_with_spend": int((prep.plat["spend"][p, per] > 0).sum()),
+                "trend": _trend_dict(p_dir[p], p_chg[p], "platform_roas"),
+                "status": str(p_status[p]),
+                "ltv_roas": ratio(roas_p * factor) if factor is not None else None,
+                "response_curve": {"id": f"curve:{key}", **curves[p]},
+            }
+        )
+
+    # ---- campaigns (aggregate the creative cube by campaign)
+    n_camp = len(prep.camp_id)
+    cs = {
+        k: np.bincount(prep.cr_campaign, weights=cube[k][:, per].sum(axis=1), minlength=n_camp)
+        for k in ("spend", "revenue", "impressions", "clicks", "conversions")
+    }
+    cm = entity_metrics(
+        cs["spend"], cs["revenue"], cs["impressions"], cs["clicks"], cs["conversions"]
+    )
+    c_rec = {
+        k: np.bincount(prep.cr_campaign, weights=cube[k][:, sl].sum(axis=1), minlength=n_camp)
+        for k, sl in (("spend", w.recent), ("revenue", w.recent))
+    }
+    c_pri = {
+        k: np.bincount(prep.cr_campaign, weights=cube[k][:, w.prior7].sum(axis=1), minlength=n_camp)
+        for k in ("spend", "revenue")
+    }
+    c_dir, c_chg = trend_of(
+        div(c_rec["revenue"], c_rec["spend"]), div(c_pri["revenue"], c_pri["spend"])
+    )
+    c_status = status_of(cm["roas"], platform_roas)
+    n_cr_of = np.bincount(prep.cr_campaign, minlength=n_camp)
+    top_c = _top(cs["spend"], prep.camp_id, T.TOP_CAMPAIGNS)
+    campaigns = []
+    for i in top_c:
+        key = prep.platforms[prep.camp_platform[i]]
+        campaigns.append(
+            {
+                "id": f"campaign:{key}:{prep.camp_id[i]}",
+                "platform": key,
+                "campaign_id": str(prep.camp_id[i]),
+                "name": str(prep.camp_name[i]),
+                **_metric_fields(cs, cm, i),
+                "share_of_spend": ratio(div(cs["spend"][i], spend_t)),
+                "creatives": int(n_cr_of[i]),
+                "trend": _trend_dict(c_dir[i], c_chg[i], "platform_roas"),
+                "status": str(c_status[i]),
+            }
+        )
+
+    # ---- creatives
+    ks = {
+        k: cube[k][:, per].sum(axis=1)
+        for k in ("spend", "revenue", "impressions", "clicks", "conversions")
+    }
+    km = entity_metrics(
+        ks["spend"], ks["revenue"], ks["impressions"], ks["clicks"], ks["conversions"]
+    )
+    k_dir, k_chg = trend_of(
+        div(cube["revenue"][:, w.recent].sum(1), cube["spend"][:, w.recent].sum(1)),
+        div(cube["revenue"][:, w.prior7].sum(1), cube["spend"][:, w.prior7].sum(1)),
+    )
+    k_status = status_of(km["roas"], platform_roas)
+    top_k = _top(ks["spend"], prep.cr_id, T.TOP_CREATIVES)
+    spark = slice(L - T.SPARKLINE_DAYS, L)
+    sp_roas = div(cube["revenue"][top_k, spark], cube["spend"][top_k, spark])
+    sp_ctr = div(cube["clicks"][top_k, spark], cube["impressions"][top_k, spark])
+    fw = cube["freq_w"][top_k][:, w.recent].sum(1)
+    fx = cube["freq_x"][top_k][:, w.recent].sum(1)
+    freq = div(fx, fw)
+    creatives = []
+    for j, i in enumerate(top_k):
+        key = prep.platforms[prep.cr_platform[i]]
+        creatives.append(
+            {
+                "id": f"creative:{key}:{prep.cr_id[i]}",
+                "platform": key,
+                "campaign_id": str(prep.camp_id[prep.cr_campaign[i]]),
+                "campaign_name": str(prep.camp_name[prep.cr_campaign[i]]),
+                "creative_id": str(prep.cr_id[i]),
+                "name": str(prep.cr_name[i]),
+                **_metric_fields(ks, km, i),
+                "frequency": ratio(freq[j]),
+                "share_of_spend": ratio(div(ks["spend"][i], spend_t)),
+                "trend": _trend_dict(k_dir[i], k_chg[i], "platform_roas"),
+                "status": str(k_status[i]),
+                "sparkline": {
+                    "roas": [ratio(v) for v in sp_roas[j]],
+                    "ctr": [ratio(v) for v in sp_ctr[j]],
+                },
+            }
+        )
+
+    # ---- daily (the period) for charts
+    daily = []
+    o_sp = prep.org["spend"]
+    o_rev = prep.org["revenue"]
+    s_rev = prep.store["revenue"]
+    s_ord = prep.store["orders"]
+    for d in range(per.start, per.stop):
+        daily.append(
+            {
+                "date": prep.day_iso(d),
+                "spend": money(o_sp[d]),
+                "store_revenue": money(s_rev[d]),
+                "platform_revenue": money(o_rev[d]),
+                "mer": ratio(div(s_rev[d], o_sp[d])),
+                "orders": int(s_ord[d]),
+            }
+        )
+
+    return {
+        "id": "memory",
+        "totals": {"id": "memory:totals", **totals},
+        "platforms": platforms,
+        "campaigns": campaigns,
+        "creatives": creatives,
+        "daily": daily,
+        "ltv": {"id": "memory:ltv", **ltv},
+    }
+
+
+def _metric_fields(sums: dict[str, np.ndarray], mets: dict[str, np.ndarray], i: int) -> dict:
+    return {
+        "spend": money(sums["spend"][i]),
+        "platform_revenue": money(sums["revenue"][i]),
+        "impressions": int(round(float(sums["impressions"][i]))),
+        "clicks": int(round(float(sums["clicks"][i]))),
+        "conversions": int(round(float(sums["conversions"][i]))),
+        "roas": ratio(mets["roas"][i]),
+        "cpa": money(mets["cpa"][i]),
+        "ctr": ratio(mets["ctr"][i]),
+        "cvr": ratio(mets["cvr"][i]),
+        "cpm": money(mets["cpm"][i]),
+    }
+
+
+def _top(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n largest positive values, ties broken by id (deterministic)."""
+    pos = np.flatnonzero(values > 0)
+    if not len(pos):
+        return pos
+    order = np.lexsort((ids[pos].astype(str), -values[pos]))
+    return pos[order[:n]]

@@ -1,0 +1,872 @@
+"""ORACLE — what will break: creative fatigue, ROI decay, LTV drift, anomalies, risk.
+
+All detectors are vectorized: fatigue scores every creative at once from the (creative x
+day) cube; anomalies are scored for every (series x day) of the org and per-platform
+series at once with rolling medians over ``sliding_window_view``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.stats import f as f_dist
+from scipy.stats import norm as norm_dist
+from scipy.stats import t as t_dist
+from scipy.stats import theilslopes
+
+from brain import thresholds as T
+from brain._util import div, money, ratio
+from brain.memory import _month_label
+from brain.prep import Prepared
+
+_LEVELS = ("high", "medium", "low")
+
+
+def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0 at or below lo, 1 at or above hi, linear between (NaN -> 0)."""
+    out = np.clip((np.asarray(x, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """NaN-aware median by one sort (NaN sorts last); much faster than np.nanmedian on
+    many small windows. All-NaN slices give NaN."""
+    a = np.asarray(a, dtype=float)
+    srt = np.sort(a, axis=axis)
+    n = np.isfinite(a).sum(axis=axis, keepdims=True)
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.maximum(n // 2, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = 0.5 * (
+            np.take_along_axis(srt, lo, axis=axis) + np.take_along_axis(srt, hi, axis=axis)
+        )
+    med = np.where(n > 0, med, np.nan)
+    return np.squeeze(med, axis=axis)
+
+
+# --------------------------------------------------------------------------- fatigue
+def _peer_adjust(
+    values: np.ndarray, ok: np.ndarray, platform: np.ndarray, n_platforms: int
+) -> np.ndarray:
+    """Remove each platform's median move so a platform-wide shift is not creative fatigue."""
+    out = values.copy()
+    for p in range(n_platforms):
+        m = ok & (platform == p) & np.isfinite(values)
+        if m.sum() >= T.FATIGUE_PEER_MIN:
+            out[platform == p] -= float(np.median(values[m]))
+    return out
+
+
+def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dict]:
+    """Fatigue probability per creative (7 and 14 days) from six signals.
+
+    Signals: CTR drop, CVR drop, CPA rise, ROAS drop (recent 7 days vs days 8-21, each as
+    a peer-adjusted log change with a Poisson z), frequency above 3.5, and the slope of log
+    CTR against cumulative impressions. Returns (listed findings, stats).
+    """
+    L = prep.window
+    cube = prep.cube
+    n = prep.n_cr
+    be = prep.settings.breakeven_roas
+    stats: dict = {
+        "creatives": int(n),
+        "eligible": 0,
+        "flagged": 0,
+        "by_severity": {"high": 0, "medium": 0, "low": 0},
+    }
+    if n == 0:
+        return [], stats
+    W = T.FATIGUE_WINDOW_DAYS
+    win = slice(L - W, L)
+    rec = slice(L - T.RECENT_DAYS, L)
+    base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+
+    def sums(key: str, sl: slice) -> np.ndarray:
+        return cube[key][:, sl].sum(axis=1)
+
+    s_r, s_b = sums("spend", rec), sums("spend", base)
+    i_r, i_b = sums("impressions", rec), sums("impressions", base)
+    c_r, c_b = sums("clicks", rec), sums("clicks", base)
+    v_r, v_b = sums("conversions", rec), sums("conversions", base)
+    r_r, r_b = sums("revenue", rec), sums("revenue", base)
+    days = (cube["impressions"][:, win] > 0).sum(axis=1)
+    eligible = (
+        (days >= T.FATIGUE_MIN_DAYS)
+        & (s_r + s_b >= T.FATIGUE_MIN_SPEND)
+        & (i_r + i_b >= T.FATIGUE_MIN_IMPRESSIONS)
+        & (s_r > 0)
+        & (s_b > 0)
+    )
+    stats["eligible"] = int(eligible.sum())
+
+    h = 0.5  # continuity correction keeps logs of zero counts finite
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lctr = np.log((c_r + h) / (i_r + h)) - np.log((c_b + h) / (i_b + h))
+        lcvr = np.log((v_r + h) / (c_r + h)) - np.log((v_b + h) / (c_b + h))
+        lcpa = np.log(s_r / (v_r + h)) - np.log(s_b / (v_b + h))
+        lroas = np.log((r_r + h) / s_r) - np.log((r_b + h) / s_b)
+        se_clk = np.sqrt(1.0 / (c_r + h) + 1.0 / (c_b + h))
+        se_cnv = np.sqrt(1.0 / (v_r + h) + 1.0 / (v_b + h))
+
+    # slope of log CTR against cumulative impressions (WLS, weights = clicks)
+    imp_d = cube["impressions"][:, win]
+    clk_d = cube["clicks"][:, win]
+    tot_imp = imp_d.sum(axis=1, keepdims=True)
+    x = div(np.cumsum(imp_d, axis=1), np.broadcast_to(tot_imp, imp_d.shape))
+    okd = (imp_d > 0) & (clk_d > 0) & np.isfinite(x)
+    wgt = np.where(okd, clk_d, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(okd, np.log(np.where(okd, clk_d, 1.0) / np.where(okd, imp_d, 1.0)), 0.0)
+    x = np.where(okd, x, 0.0)
+    sw, sx, sy = wgt.sum(1), (wgt * x).sum(1), (wgt * y).sum(1)
+    sxx, sxy, syy = (wgt * x * x).sum(1), (wgt * x * y).sum(1), (wgt * y * y).sum(1)
+    det = sw * sxx - sx * sx
+    nd = okd.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(det > 0, (sw * sxy - sx * sy) / det, np.nan)
+        a = (sy - b * sx) / sw
+        rss = syy - 2 * a * sy - 2 * b * sxy + a * a * sw + 2 * a * b * sx + b * b * sxx
+        disp = np.maximum(1.0, rss / np.maximum(nd - 2, 1))
+        var_b = np.where(det > 0, sw / det * disp, np.nan)
+        t_b = b / np.sqrt(var_b)
+        share_next = i_r / tot_imp[:, 0]
+    slope_log7 = b * share_next  # log CTR change over the next ~week of impressions
+    slope_log7 = np.where(nd >= 7, slope_log7, np.nan)
+
+    P = len(prep.platforms)
+    plat = prep.cr_platform
+    a_ctr = _peer_adjust(lctr, eligible, plat, P)
+    a_cvr = _peer_adjust(lcvr, eligible, plat, P)
+    a_cpa = _peer_adjust(lcpa, eligible, plat, P)
+    a_roas = _peer_adjust(lroas, eligible, plat, P)
+    a_slope = _peer_adjust(slope_log7, eligible, plat, P)
+
+    mag, zr = T.FATIGUE_MAG_RAMP, T.FATIGUE_Z_RAMP
+
+    def strength(adverse_log: np.ndarray, se: np.ndarray) -> np.ndarray:
+        z = adverse_log / se
+        return _ramp(adverse_log, *mag) * _ramp(z, *zr)
+
+    s_ctr = strength(-a_ctr, se_clk)
+    s_cvr = strength(-a_cvr, se_cnv)
+    s_cpa = strength(a_cpa, se_cnv)
+    s_roas = strength(-a_roas, se_cnv)
+    s_slope = _ramp(-a_slope, *mag) * _ramp(-t_b, *zr)
+    fw = cube["freq_w"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1)
+    fx = cube["freq_x"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1)
+    freq_now = div(fx, fw)
+    s_freq = _ramp(freq_now, *T.FATIGUE_FREQ_RAMP)
+
+    fire_log = math.log(1.0 / (1.0 - T.FATIGUE_DROP_FIRE))
+    zf = T.FATIGUE_Z_FIRE
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fired = {
+            "ctr_drop": (-a_ctr >= fire_log) & (-a_ctr / se_clk >= zf),
+            "cvr_drop": (-a_cvr >= fire_log) & (-a_cvr / se_cnv >= zf),
+            "cpa_rise": (a_cpa >= fire_log) & (a_cpa / se_cnv >= zf),
+            "roas_drop": (-a_roas >= fire_log) & (-a_roas / se_cnv >= zf),
+            "frequency_high": np.nan_to_num(freq_now, nan=0.0) > T.FATIGUE_FREQUENCY,
+            "ctr_slope": (np.nan_to_num(t_b, nan=0.0) <= T.FATIGUE_SLOPE_T_FIRE)
+            & (1.0 - np.exp(np.nan_to_num(a_slope, nan=0.0)) >= T.FATIGUE_SLOPE_DROP_FIRE),
+        }
+    n_fired = sum(v.astype(float) for v in fired.values())
+    conv = np.maximum.reduce([s_cvr, s_cpa, s_roas])
+    ctr_e = np.maximum(s_ctr, s_slope)
+    logit = (
+        T.FATIGUE_B0
+        + T.FATIGUE_W_CONV * conv
+        + T.FATIGUE_W_CTR * ctr_e
+        + T.FATIGUE_W_FREQ * s_freq
+        + T.FATIGUE_W_FIRED * n_fired
+    )
+    p7 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit))
+    p14 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit + T.FATIGUE_14D_SHIFT))
+
+    roas_r = div(r_r, s_r)
+    roas_b = div(r_b, s_b)
+    roas_r_cal = roas_r * calibration
+    ctr_only = (
+        (fired["ctr_drop"] | fired["ctr_slope"])
+        & ~(fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["frequency_high"])
+        & (np.nan_to_num(roas_r_cal, nan=0.0) >= be)
+    )
+    p7 = np.where(ctr_only, np.minimum(p7, T.FATIGUE_CTR_ONLY_CAP), p7)
+    p14 = np.where(ctr_only, np.minimum(p14, T.FATIGUE_CTR_ONLY_CAP), p14)
+    p7 = np.where(eligible, p7, 0.0)
+    p14 = np.where(eligible, p14, 0.0)
+
+    # predicted ROAS path: the log-rate between window centres (10.5 days apart)
+    gap = (T.BASELINE_START + T.BASELINE_END) / 2.0 - (1 + T.RECENT_DAYS) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rate = np.log(div(roas_r, roas_b)) / gap
+        rate = np.where(np.isfinite(rate), rate, np.nan)
+        worst = np.minimum(np.nan_to_num(rate, nan=0.0), 0.0) * 7.0
+        pred_drop = np.clip(1.0 - np.exp(worst), 0.0, T.FATIGUE_MAX_DROP)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dtb = np.where(
+            roas_r_cal < be,
+            0.0,
+            np.where(rate < 0, np.ceil(np.log(be / roas_r_cal) / rate), np.nan),
+        )
+    dtb = np.where(dtb > T.FATIGUE_HORIZON_DAYS, np.nan, dtb)
+
+    listed = np.flatnonzero(p7 >= T.FATIGUE_LIST_MIN)
+    stats["flagged"] = int((p7 >= T.FATIGUE_REFRESH).sum())
+    stats["by_severity"] = {
+        "high": int((p7 > T.FATIGUE_PAUSE).sum()),
+        "medium": int(((p7 > T.FATIGUE_REFRESH) & (p7 <= T.FATIGUE_PAUSE)).sum()),
+        "low": int(((p7 >= T.FATIGUE_LIST_MIN) & (p7 <= T.FATIGUE_REFRESH)).sum()),
+    }
+    order = listed[np.lexsort((prep.cr_id[listed].astype(str), -np.round(p7[listed], 4)))]
+    order = order[: T.FATIGUE_LIST_CAP]
+    chg = {
+        "ctr_change": np.expm1(lctr),
+        "cvr_change": np.expm1(lcvr),
+        "cpa_change": np.expm1(lcpa),
+        "roas_change": np.expm1(lroas),
+    }
+    out = []
+    for i in order:
+        key = prep.platforms[plat[i]]
+        prob = float(p7[i])
+        if prob > T.FATIGUE_PAUSE:
+            rec_action, sev = "pause_within_72h", "high"
+        elif prob > T.FATIGUE_REFRESH:
+            rec_action, sev = "refresh_this_week", "medium"
+        else:
+            rec_action, sev = "monitor", "low"
+        camp = prep.cr_campaign[i]
+        out.append(
+            {
+                "id": f"fatigue:{key}:{prep.cr_id[i]}",
+                "creative_id": str(prep.cr_id[i]),
+                "name": str(prep.cr_name[i]),
+                "platform": key,
+                "campaign_id": str(prep.camp_id[camp]),
+                "campaign_name": str(prep.camp_name[camp]),
+                "prob_7d": ratio(prob),
+                "prob_14d": ratio(p14[i]),
+                "severity": sev,
+                "recommendation": rec_action,
+                "signals": [k for k, v in fired.items() if v[i]],
+                "predicted_drop_7d": ratio(pred_drop[i]),
+                "days_to_breakeven": None if np.isnan(dtb[i]) else int(dtb[i]),
+                "roas_recent": ratio(roas_r[i]),
+                "roas_baseline": ratio(roas_b[i]),
+                "roas_recent_calibrated": ratio(roas_r_cal[i]),
+                "ctr_recent": ratio(div(c_r[i], i_r[i])),
+                "ctr_baseline": ratio(div(c_b[i], i_b[i])),
+                "cvr_recent": ratio(div(v_r[i], c_r[i])),
+                "cvr_baseline": ratio(div(v_b[i], c_b[i])),
+                "cpa_recent": money(div(s_r[i], v_r[i])),
+                "cpa_baseline": money(div(s_b[i], v_b[i])),
+                "frequency": ratio(freq_now[i]),
+                **{k: ratio(v[i]) for k, v in chg.items()},
+                "ctr_slope_drop_7d": ratio(-np.expm1(slope_log7[i])),
+                "spend_recent_7d": money(s_r[i]),
+                "revenue_recent_7d": money(r_r[i]),
+                "daily_spend": money(s_r[i] / T.RECENT_DAYS),
+            }
+        )
+    return out, stats
+
+
+# --------------------------------------------------------------------------- ROI decay
+def compute_roi_decay(prep: Prepared) -> list[dict]:
+    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21), with a 28-day Theil-Sen trend."""
+    L = prep.window
+    rec = slice(L - T.RECENT_DAYS, L)
+    base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+    out = []
+    for p, key in enumerate(prep.platforms):
+        sp = prep.plat["spend"][p]
+        rv = prep.plat["revenue"][p]
+        s_r, s_b = float(sp[rec].sum()), float(sp[base].sum())
+        roas_r = float(div(rv[rec].sum(), s_r))
+        roas_b = float(div(rv[base].sum(), s_b))
+        n_b = T.BASELINE_END - T.BASELINE_START + 1
+        spend_change = float(div(s_r / T.RECENT_DAYS, s_b / n_b)) - 1.0
+        judged = s_r >= T.DECAY_MIN_SPEND and s_b >= T.DECAY_MIN_SPEND
+        decay = 1.0 - roas_r / roas_b if judged and np.isfinite(roas_r / roas_b) else float("nan")
+        flagged = bool(np.isfinite(decay) and decay > T.DECAY_FLAG)
+        severity = None
+        if flagged:
+            high = decay > T.DECAY_HIGH or (
+                decay > T.DECAY_HIGH_WITH_SPEND and spend_change > T.DECAY_SPEND_RISE
+            )
+            severity = "high" if high else "medium"
+        cols = slice(L - T.DECAY_SLOPE_DAYS, L)
+        daily = div(rv[cols], sp[cols])
+        okd = np.isfinite(daily)
+        slope = None
+        if okd.sum() >= 7:
+            xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[okd]
+            slope = float(theilslopes(daily[okd], xs)[0])
+        med = float(np.median(daily[okd])) if okd.any() else float("nan")
+        out.append(
+            {
+                "id": f"decay:{key}",
+                "platform": key,
+                "flagged": flagged,
+                "severity": severity,
+                "decay": ratio(decay),
+                "roas_recent": ratio(roas_r),
+                "roas_baseline": ratio(roas_b),
+                "spend_change": ratio(spend_change) if judged else None,
+                "trend_slope_per_day": ratio(slope),
+                "trend_slope_pct_per_day": ratio(
+                    slope / med * 100.0 if slope is not None and med > 0 else None
+                ),
+                "trend_direction": (
+                    None
+                    if slope is None or not np.isfinite(med) or med <= 0
+                    else "down"
+                    if slope / med < -0.005
+                    else "up"
+                    if slope / med > 0.005
+                    else "flat"
+                ),
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- LTV drift
+def compute_ltv_drift(prep: Prepared, new_customers_per_week: float) -> dict:
+    """90-day LTV of the 3 newest mature cohorts vs the 6 before: drift = 1 - recent/hist."""
+    out: dict = {
+        "id": "ltv_drift",
+        "flagged": False,
+        "severity": None,
+        "drift": None,
+        "recent_ltv": None,
+        "historical_ltv": None,
+        "trend": None,
+        "recent_cohorts": [],
+        "historical_cohorts": [],
+        "new_customers_per_week": ratio(new_customers_per_week),
+        "cohorts": [],
+    }
+    c = prep.cohorts
+    if c is None or c.empty:
+        return out
+    c = c[c["complete"]]
+    cohorts = []
+    for row in c.tail(15).itertuples(index=False):
+        ltv = row.rev90 / row.customers if row.mature and row.customers > 0 else None
+        fov = row.first_rev / row.customers if row.customers > 0 else None
+        cohorts.append(
+            {
+                "month": _month_label(row.month),
+                "customers": int(row.customers),
+                "mature": bool(row.mature),
+                "ltv_90d": money(ltv),
+                "first_order_value": money(fov),
+            }
+        )
+    out["cohorts"] = cohorts
+    ok = c[c["mature"] & (c["customers"] >= T.DRIFT_MIN_CUSTOMERS)]
+    if len(ok) < T.DRIFT_RECENT_COHORTS + 1:
+        return out
+    ltv = (ok["rev90"] / ok["customers"]).to_numpy()
+    months = ok["month"].to_numpy()
+    recent = ltv[-T.DRIFT_RECENT_COHORTS :]
+    hist = ltv[-(T.DRIFT_RECENT_COHORTS + T.DRIFT_HISTORICAL_COHORTS) : -T.DRIFT_RECENT_COHORTS]
+    rec_m = months[-T.DRIFT_RECENT_COHORTS :]
+    hist_m = months[
+        -(T.DRIFT_RECENT_COHORTS + T.DRIFT_HISTORICAL_COHORTS) : -T.DRIFT_RECENT_COHORTS
+    ]
+    r_mean, h_mean = float(recent.mean()), float(hist.mean())
+    drift = 1.0 - r_mean / h_mean if h_mean > 0 else float("nan")
+    sev = None
+    if np.isfinite(drift) and drift > T.DRIFT_FLAG:
+        sev = "high" if drift > T.DRIFT_HIGH else "medium" if drift > T.DRIFT_MEDIUM else "low"
+    slope = (recent[-1] - recent[0]) / (len(recent) - 1) / r_mean if r_mean > 0 else 0.0
+    trend = (
+        "accelerating"
+        if slope < -T.DRIFT_TREND_BAND
+        else "improving"
+        if slope > T.DRIFT_TREND_BAND
+        else "stabilizing"
+    )
+    out.update(
+        flagged=sev is not None,
+        severity=sev,
+        drift=ratio(drift),
+        recent_ltv=money(r_mean),
+        historical_ltv=money(h_mean),
+        trend=trend,
+        trend_pct_per_cohort=ratio(slope * 100.0),
+        recent_cohorts=[_month_label(m) for m in rec_m],
+        historical_cohorts=[_month_label(m) for m in hist_m],
+    )
+    if len(hist) < T.DRIFT_HISTORICAL_COHORTS:
+        out["note"] = f"only {len(hist)} historical mature cohorts (6 wanted)"
+    return out
+
+
+# --------------------------------------------------------------------------- anomalies
+_HINTS = {
+    "runaway_spend": "spend spiked while revenue held flat: a runaway budget or bid",
+    "tracking_gap": "revenue dropped while spend and clicks held steady: a tracking gap "
+    "or site outage",
+    "data_gap": "no data arrived for a connected platform that day: a sync or data gap",
+    "delivery_drop": "spend and revenue fell together: delivery stopped (budget cap, "
+    "billing, disapproval)",
+    "demand_spike": "revenue jumped without more spend: a promotion, PR moment or "
+    "duplicated orders",
+    "click_drop": "clicks fell while spend held: ad delivery quality or click tracking",
+    "unexplained": "no single driver in the data: check recent budget, creative and site changes",
+}
+
+
+def _centred_median(a: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centred rolling median over 2*half+1 days that leaves the day itself out (NaN-aware).
+
+    Returns the medians and how many neighbours each used (fewer at the right edge).
+    """
+    S, n = a.shape
+    pad = np.full((S, n + 2 * half), np.nan)
+    pad[:, half : half + n] = a
+    win = sliding_window_view(pad, 2 * half + 1, axis=1).copy()
+    win[:, :, half] = np.nan
+    return _nanmedian(win, axis=2), np.isfinite(win).sum(axis=2)
+
+
+def _weekly_seasonal(detr: np.ndarray, wd: np.ndarray) -> np.ndarray:
+    """Weekday effects of the detrended series, kept only where they are real.
+
+    A one-way ANOVA F test per series decides whether the weekday means differ (p < 1%);
+    significant effects are shrunk by (1 - 1/F) (James-Stein style), others are 0. An
+    overfitted weekly pattern would shrink the residual spread and inflate every z.
+    """
+    S, n = detr.shape
+    ok = np.isfinite(detr)
+    x = np.where(ok, detr, 0.0)
+    onehot = (wd[None, :] == np.arange(7)[:, None]).astype(float)  # (7, n)
+    cnt = ok.astype(float) @ onehot.T  # (S, 7)
+    sums = x @ onehot.T
+    means = np.where(cnt > 0, sums / np.maximum(cnt, 1), 0.0)
+    n_ok = cnt.sum(axis=1)
+    grand = np.where(n_ok > 0, sums.sum(axis=1) / np.maximum(n_ok, 1), 0.0)
+    within = ((x - means[:, wd]) ** 2 * ok).sum(axis=1)
+    groups = (cnt > 0).sum(axis=1)
+    df1 = np.maximum(groups - 1, 1)
+    df2 = np.maximum(n_ok - groups, 1)
+    between = (cnt * (means - grand[:, None]) ** 2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        F = (between / df1) / (within / df2)
+    crit = f_dist.ppf(1.0 - T.SEASONAL_P, df1, df2)
+    use = np.isfinite(F) & (F > crit) & (groups == 7)
+    shrink = np.where(use, 1.0 - 1.0 / np.where(use, F, 1.0), 0.0)
+    eff = (means - grand[:, None]) * shrink[:, None]
+    return eff - eff.mean(axis=1, keepdims=True)
+
+
+def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
+    """Robust z of de-seasonalised daily series; flags in the last 14 days (BRAIN.md).
+
+    Per series (log scale): a centred leave-one-out rolling median is the local level
+    (it follows trends such as a decaying platform but not a one-day event), weekday
+    effects come from the detrended values, and the residual of each of the last 14 days
+    is scored against the median/MAD of the residuals of the 56 days before it. At the
+    right edge the level rests on fewer days, so z is scaled by the extra variance.
+    """
+    notes: list[str] = []
+    L = prep.window
+    n_days = L
+    cols = slice(0, L)
+    idx0 = 0
+    o, s, pl = prep.org, prep.store, prep.plat
+
+    def valid_from(first: int | None) -> np.ndarray:
+        m = np.zeros(n_days, bool)
+        if first is not None and first >= 0:
+            m[max(0, first - idx0) :] = True
+        return m
+
+    series: list[tuple[str, str, np.ndarray, str, bool]] = []  # scope, name, values, kind, flag
+    units: list[dict] = []
+    ad_ok = valid_from(prep.ad_first)
+    st_ok = valid_from(prep.store_first)
+    both = ad_ok & st_ok
+
+    def add(
+        scope: str, name: str, vals: np.ndarray, ok: np.ndarray, kind: str, flag: bool, unit: dict
+    ) -> None:
+        v = np.where(ok, vals, np.nan).astype(float)
+        series.append((scope, name, v, kind, flag))
+        units.append(unit)
+
+    R = T.ANOMALY_RECENT_DAYS
+    H = T.ANOMALY_TRAILING_DAYS
+    hist = slice(max(0, n_days - R - H), n_days - R)
+    o_sp, o_clk, o_imp = o["spend"][cols], o["clicks"][cols], o["impressions"][cols]
+    s_rev, s_ord, s_new = s["revenue"][cols], s["orders"][cols], s["new_customers"][cols]
+    aov = float(div(s_rev[hist].sum(), s_ord[hist].sum()))
+    rpc = float(div(o["revenue"][hist].sum(), o_clk[hist].sum()))
+    add("org", "spend", o_sp, ad_ok, "money", True, {})
+    add("org", "store_revenue", s_rev, st_ok, "money", True, {})
+    add("org", "orders", s_ord, st_ok, "count", True, {"value": aov})
+    add("org", "mer", div(s_rev, o_sp), both, "ratio", True, {"base": o_sp})
+    add("org", "cpa", div(o_sp, s_new), both, "cpa", True, {"base": s_new})
+    add("org", "ctr", div(o_clk, o_imp), ad_ok, "ctr", True, {"base": o_imp, "value": rpc})
+    add("org", "clicks", o_clk, ad_ok, "count", False, {"value": rpc})
+    for p, key in enumerate(prep.platforms):
+        ok = valid_from(int(prep.plat_first[p]))
+        sp, rv = pl["spend"][p, cols], pl["revenue"][p, cols]
+        cv, ck, im = pl["conversions"][p, cols], pl["clicks"][p, cols], pl["impressions"][p, cols]
+        p_aov = float(div(rv[hist].sum(), cv[hist].sum()))
+        p_rpc = float(div(rv[hist].sum(), ck[hist].sum()))
+        add(key, "spend", sp, ok, "money", True, {})
+        add(key, "platform_revenue", rv, ok, "money", True, {})
+        add(key, "conversions", cv, ok, "count", True, {"value": p_aov})
+        add(key, "roas", div(rv, sp), ok, "ratio", True, {"base": sp})
+        add(key, "cpa", div(sp, cv), ok, "cpa", True, {"base": cv})
+        add(key, "ctr", div(ck, im), ok, "ctr", True, {"base": im, "value": p_rpc})
+        add(key, "clicks", ck, ok, "count", False, {"value": p_rpc})
+
+    Y = np.vstack([x[2] for x in series])  # (S, n_days)
+    S = Y.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pos_med = np.nanmedian(np.where(Y > 0, Y, np.nan), axis=1)
+    pos_med = np.where(np.isfinite(pos_med), pos_med, 1.0)
+    eps = 1e-3 * pos_med
+    Z = np.log(Y + eps[:, None])
+
+    wd = (np.arange(prep.start_day, prep.start_day + n_days) + 3) % 7
+    half = T.ANOMALY_TREND_HALF
+    test0 = n_days - R
+
+    def decompose(Zs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        trend0, _ = _centred_median(Zs, half)
+        seas = _weekly_seasonal(Zs - trend0, wd)
+        Zd = Zs - seas[:, wd]
+        tr, nb = _centred_median(Zd, half)
+        return tr, seas, Zd - tr, nb
+
+    _, _, resid_raw, _ = decompose(Z)
+    # outcome series move with that day's spend (the response curve): regress each
+    # residual on its scope's spend residual over the history, then take that spend
+    # response out of the log series itself before decomposing it again
+    spend_idx = {series[k][0]: k for k in range(S) if series[k][1] == "spend"}
+    beta = np.zeros(S)
+    Z_adj = Z.copy()
+    for k in range(S):
+        scope, name = series[k][0], series[k][1]
+        ks = spend_idx.get(scope)
+        if ks is None or name in ("spend", "clicks", "ctr"):
+            continue
+        x, y = resid_raw[ks, :test0], resid_raw[k, :test0]
+        ok = np.isfinite(x) & np.isfinite(y)
+        sxx = float((x[ok] ** 2).sum())
+        if ok.sum() >= T.ANOMALY_MIN_HISTORY and sxx > 0:
+            beta[k] = float(np.clip((x[ok] * y[ok]).sum() / sxx, -2.0, 2.0))
+            Z_adj[k] = Z[k] - beta[k] * np.nan_to_num(Z[ks], nan=0.0)
+    spend_term = np.zeros_like(Z)
+    for k in range(S):
+        ks = spend_idx.get(series[k][0])
+        if ks is not None and beta[k] != 0.0:
+            spend_term[k] = beta[k] * np.nan_to_num(Z[ks], nan=0.0)
+    trend, seasonal, resid, n_nb = decompose(Z_adj)
+    # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
+    var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
+
+    history = int(np.isfinite(resid[:, :test0]).sum(axis=1).max()) if S else 0
+    if history < T.ANOMALY_MIN_HISTORY:
+        notes.append(
+            f"anomalies: {history} days of history before the last {R}; "
+            f"at least {T.ANOMALY_MIN_HISTORY} needed"
+        )
+        return [], notes
+    padr = np.full((S, H + n_days), np.nan)
+    padr[:, H:] = resid
+    padv = np.full((S, H + n_days), np.nan)
+    padv[:, H:] = np.where(np.isfinite(resid), var_f, np.nan)
+    trail = sliding_window_view(padr, H, axis=1)[:, test0:n_days]  # (S, R, H): days before t
+    trail_v = sliding_window_view(padv, H, axis=1)[:, test0:n_days]
+    centre, spread = _robust_location_scale(trail)
+    base_var = np.nan_to_num(_nanmedian(trail_v, axis=2), nan=1.0)
+    count = np.isfinite(trail).sum(axis=2)
+    scale = np.maximum(spread, T.ANOMALY_SCALE_FLOOR)
+    scale = scale * np.sqrt(var_f[:, test0:] / base_var)
+    rt = resid[:, test0:]
+    z_robust = (rt - centre) / scale
+    z_robust = np.where((count >= T.ANOMALY_MIN_HISTORY) & np.isfinite(z_robust), z_robust, np.nan)
+    z = _calibrate(z_robust, count)
+    # robust z of the raw residual too: cause hints read how the series themselves moved
+    trail_raw = sliding_window_view(_pad_left(resid_raw, H), H, axis=1)[:, test0:n_days]
+    centre_raw, spread_raw = _robust_location_scale(trail_raw)
+    scale_raw = np.maximum(spread_raw, T.ANOMALY_SCALE_FLOOR)
+    z_raw = (resid_raw[:, test0:] - centre_raw) / (scale_raw * np.sqrt(var_f[:, test0:] / base_var))
+    z_raw = _calibrate(z_raw, count)
+    exp_log = (
+        trend[:, test0:]
+        + seasonal[:, wd[test0:]]
+        + np.nan_to_num(centre, nan=0.0)
+        + spend_term[:, test0:]
+    )
+    expected = np.maximum(np.exp(exp_log) - eps[:, None], 0.0)
+    actual = Y[:, test0:]
+
+    # dollar effect of each (series, day)
+    effect = np.zeros_like(z)
+    for k, (_, _, _, kind, _) in enumerate(series):
+        u = units[k]
+        d = np.abs(actual[k] - expected[k])
+        if kind == "money":
+            effect[k] = d
+        elif kind == "count":
+            effect[k] = d * (u["value"] if np.isfinite(u["value"]) else 0.0)
+        elif kind in ("ratio", "cpa"):
+            effect[k] = d * u["base"][test0:]
+        elif kind == "ctr":
+            v = u["value"] if np.isfinite(u["value"]) else 0.0
+            effect[k] = d * u["base"][test0:] * v
+    effect = np.nan_to_num(effect, nan=0.0)
+    avg_spend = float(o_sp[hist].mean()) if hist.stop > hist.start else 0.0
+    gate = max(T.ANOMALY_MIN_USD, T.ANOMALY_MIN_SPEND_SHARE * avg_spend)
+    flaggable = np.array([x[4] for x in series])[:, None]
+    flag = flaggable & (np.abs(np.nan_to_num(z, nan=0.0)) >= T.ANOMALY_Z) & (effect >= gate)
+
+    scopes = [x[0] for x in series]
+    names = [x[1] for x in series]
+    gaps = {}
+    for p, key in enumerate(prep.platforms):
+        rows = prep.plat["rows"][p, cols][test0:]
+        first = int(prep.plat_first[p])
+        connected = np.arange(test0, n_days) + idx0 >= first if first >= 0 else np.zeros(R, bool)
+        gaps[key] = (rows == 0) & connected
+
+    out = []
+    scope_order = ["org", *prep.platforms]
+    for j in range(R):
+        for scope in scope_order:
+            ks = [k for k in range(S) if scopes[k] == scope and flag[k, j]]
+            if not ks:
+                continue
+            zj = {names[k]: z_raw[k, j] for k in range(S) if scopes[k] == scope}
+            if scope == "org":
+                gap = any(g[j] for g in gaps.values())
+            else:
+                gap = bool(gaps[scope][j])
+            hints = _cause_hints(scope, zj, gap)
+            zmax = max(abs(z[k, j]) for k in ks)
+            day = prep.day_iso(idx0 + test0 + j)
+            items = []
+            for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
+                items.append(
+                    {
+                        "series": names[k],
+                        "expected": _num_for(series[k][3], expected[k, j]),
+                        "actual": _num_for(series[k][3], actual[k, j]),
+                        "z": ratio(float(np.clip(z[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))),
+                        "z_robust": ratio(
+                            float(np.clip(z_robust[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))
+                        ),
+                        "direction": "up" if z[k, j] > 0 else "down",
+                        "dollar_effect": money(effect[k, j]),
+                    }
+                )
+            out.append(
+                {
+                    "id": f"anomaly:{day}:{scope}",
+                    "date": day,
+                    "scope": "org" if scope == "org" else "platform",
+                    "platform": None if scope == "org" else scope,
+                    **items[0],
+                    "severity": "high" if zmax >= T.ANOMALY_Z_HIGH else "medium",
+                    "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
+                    "series_flagged": items,
+                }
+            )
+    return out, notes
+
+
+def _robust_location_scale(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and biweight midvariance scale over the last axis (NaN-aware).
+
+    The biweight keeps the MAD's 50% breakdown but reads the whole bulk of the window
+    (about 87% efficient), so a sharply peaked residual distribution does not shrink the
+    scale and inflate every z the way a bare MAD does.
+    """
+    med = _nanmedian(w, axis=-1)
+    dev = w - med[..., None]
+    mad = _nanmedian(np.abs(dev), axis=-1)
+    ok = np.isfinite(dev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = dev / (T.BIWEIGHT_C * mad[..., None])
+        inside = ok & (np.abs(u) < 1.0)
+        u2 = np.where(inside, u * u, 0.0)
+        num = (np.where(inside, dev, 0.0) ** 2 * (1.0 - u2) ** 4).sum(axis=-1)
+        den = (np.where(inside, (1.0 - u2) * (1.0 - 5.0 * u2), 0.0)).sum(axis=-1)
+        n = ok.sum(axis=-1)
+        scale = np.sqrt(n * num) / np.abs(den)
+    fallback = T.MAD_TO_SIGMA * np.nan_to_num(mad, nan=0.0)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, fallback)
+    return med, scale
+
+
+def _calibrate(z: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Robust z -> Gaussian-equivalent z, allowing for a scale estimated from n days.
+
+    A scale from 56 days is itself uncertain, so (x - median) / scale has t-like tails
+    (~0.87 (n - 1) degrees of freedom for the biweight): a raw 3.5 happens more often than
+    a Gaussian 3.5. Mapping through the t and normal tails keeps the meaning of the
+    BRAIN.md thresholds (3.5 and 5 sigma).
+    """
+    df = np.maximum(3.0, T.SCALE_EFFICIENCY * (np.asarray(n, dtype=float) - 1.0))
+    a = np.abs(np.nan_to_num(z, nan=0.0))
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        out = norm_dist.isf(np.maximum(t_dist.sf(a, df), 1e-300))
+    out = np.where(a > 0, out, 0.0) * np.sign(np.nan_to_num(z, nan=0.0))
+    return np.where(np.isfinite(z), out, np.nan)
+
+
+def _pad_left(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.full((a.shape[0], n + a.shape[1]), np.nan)
+    out[:, n:] = a
+    return out
+
+
+def _num_for(kind: str, v: float) -> float | None:
+    return money(v) if kind in ("money", "cpa") else ratio(v)
+
+
+def _cause_hints(scope: str, zj: dict[str, float], gap: bool) -> list[str]:
+    """Cause hints from how spend, revenue and clicks moved together that day."""
+
+    def zv(name: str) -> float:
+        v = zj.get(name)
+        return float(v) if v is not None and np.isfinite(v) else 0.0
+
+    rev = zv("store_revenue") if scope == "org" else zv("platform_revenue")
+    sp = zv("spend")
+    clk = zv("clicks")
+    zt = T.ANOMALY_Z
+
+    def steady(z: float, driver: float) -> bool:
+        # "held steady" = small, or small next to the move that drives the finding
+        return abs(z) < max(T.ANOMALY_STEADY_Z, T.ANOMALY_STEADY_RATIO * abs(driver))
+
+    hints = []
+    if gap:
+        hints.append("data_gap")
+    if sp >= zt and rev < T.ANOMALY_STEADY_RATIO * sp:
+        hints.append("runaway_spend")
+    if rev <= -zt and steady(sp, rev) and steady(clk, rev):
+        hints.append("tracking_gap")
+    if rev <= -zt and sp <= -zt and not gap:
+        hints.append("delivery_drop")
+    if rev >= zt and steady(sp, rev):
+        hints.append("demand_spike")
+    if clk <= -zt and steady(sp, clk):
+        hints.append("click_drop")
+    return hints or ["unexplained"]
+
+
+# --------------------------------------------------------------------------- risk
+def compute_risk(
+    fatigue: list[dict],
+    fatigue_counts: dict[str, int],
+    decay: list[dict],
+    drift: dict,
+    anomalies: list[dict],
+) -> dict:
+    """RED if >= 3 high findings, YELLOW if >= 1 high or >= 2 medium, else GREEN."""
+    findings = []
+    for f in fatigue:
+        findings.append(
+            {
+                "id": f["id"],
+                "kind": "fatigue",
+                "severity": f["severity"],
+                "title": f"Creative {f['creative_id']} fatigue "
+                f"{round(f['prob_7d'] * 100)}% in 7 days",
+            }
+        )
+    for d in decay:
+        if d["flagged"]:
+            findings.append(
+                {
+                    "id": d["id"],
+                    "kind": "roi_decay",
+                    "severity": d["severity"],
+                    "title": f"{d['platform']} ROAS down {round(d['decay'] * 100)}% week "
+                    "over baseline",
+                }
+            )
+    if drift.get("flagged"):
+        findings.append(
+            {
+                "id": drift["id"],
+                "kind": "ltv_drift",
+                "severity": drift["severity"],
+                "title": f"90-day LTV down {round(drift['drift'] * 100)}% in recent cohorts",
+            }
+        )
+    for a in anomalies:
+        where = a["platform"] or "org"
+        findings.append(
+            {
+                "id": a["id"],
+                "kind": "anomaly",
+                "severity": a["severity"],
+                "title": f"{a['series']} {a['direction']} on {a['date']} ({where})",
+            }
+        )
+    counts = {lv: sum(1 for f in findings if f["severity"] == lv) for lv in _LEVELS}
+    for lv in _LEVELS:  # fatigue beyond the listed cap still counts
+        listed = sum(1 for f in fatigue if f["severity"] == lv)
+        counts[lv] += max(0, int(fatigue_counts.get(lv, 0)) - listed)
+    high, medium, low = counts["high"], counts["medium"], counts["low"]
+    if high >= T.RISK_RED_HIGH:
+        level = "RED"
+    elif high >= T.RISK_YELLOW_HIGH or medium >= T.RISK_YELLOW_MEDIUM:
+        level = "YELLOW"
+    else:
+        level = "GREEN"
+    score = min(100, T.RISK_W_HIGH * high + T.RISK_W_MEDIUM * medium + T.RISK_W_LOW * low)
+    rank = {lv: i for i, lv in enumerate(_LEVELS)}
+    findings.sort(key=lambda f: (rank[f["severity"]], f["id"]))
+    return {
+        "id": "risk",
+        "level": level,
+        "score": int(score),
+        "high": int(high),
+        "medium": int(medium),
+        "low": int(low),
+        "findings": findings[: T.FATIGUE_LIST_CAP],
+    }
+
+
+def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
+    """ORACLE: fatigue, ROI decay, LTV drift, anomalies and the risk level."""
+    totals = memory["totals"]
+    calibration = totals.get("calibration") or 1.0
+    fatigue, fstats = compute_fatigue(prep, float(calibration))
+    decay = compute_roi_decay(prep)
+    per_days = prep.settings.period_days
+    ncpw = (totals.get("new_customers") or 0) / per_days * 7.0
+    drift = compute_ltv_drift(prep, ncpw)
+    anomalies, notes = compute_anomalies(prep)
+    risk = compute_risk(fatigue, fstats["by_severity"], decay, drift, anomalies)
+    oracle = {
+        "id": "oracle",
+        "fatigue": fatigue,
+        "fatigue_stats": fstats,
+        "roi_decay": decay,
+        "ltv_drift": drift,
+        "anomalies": anomalies,
+        "risk": risk,
+    }
+    return oracle, notes
