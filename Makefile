@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 
 ## make test: the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/REDIS_URL are set)
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -92,7 +92,7 @@ def _create_dash(server: Flask) -> dash.Dash:
         compress=True,
         index_string=INDEX,
         assets_folder=str(ASSETS),
-        assets_ignore=r"vendor/.*",
+        assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
         suppress_callback_exceptions=True,
         update_title=None,
         serve_locally=True,

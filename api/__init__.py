@@ -4,10 +4,12 @@ from flask import Flask
 
 
 def register_blueprints(server: Flask) -> None:
-    from api import connections, cron, health, json_api, webhooks
+    from api import connections, cron, exports, health, json_api, report, webhooks
 
+    server.register_blueprint(exports.bp)
     server.register_blueprint(health.bp)
     server.register_blueprint(json_api.bp)
     server.register_blueprint(connections.bp)
     server.register_blueprint(cron.bp)
     server.register_blueprint(webhooks.bp)
+    server.register_blueprint(report.bp)

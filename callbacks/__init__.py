@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import dash
 from dash import Input, Output, State, html
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from extensions import db
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
+from models.data import Connection
+from models.decisions import latest_state_ref
+from models.tenancy import scoped
 
 from . import analytics, integrations, onboarding, overview
 
@@ -23,12 +28,36 @@ PAGE_MODULES = {
 }
 
 
+ISSUE_STATUSES = ("needs_reauth", "error")
+
+
 def _pages() -> dict[str, Callable[[], object]]:
     return {path: module.page for path, module in PAGE_MODULES.items()}
 
 
+def shell_status(org_id: int | None) -> dict:
+    """Freshness and connection health for the shell: two small queries, no state JSON."""
+    if org_id is None:
+        return {"as_of": None, "last_synced_at": None, "issues": 0}
+    ref = latest_state_ref(org_id)
+    conns = db.session.execute(
+        scoped(Connection, org_id).with_only_columns(Connection.status, Connection.last_synced_at)
+    ).all()
+    synced = [c.last_synced_at for c in conns if c.last_synced_at is not None]
+    return {
+        "as_of": ref[1] if ref else None,
+        "last_synced_at": max(synced, key=_utc) if synced else None,
+        "issues": sum(1 for c in conns if c.status in ISSUE_STATUSES),
+    }
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def shell_data() -> dict:
     membership = current_user.membership
+    status = shell_status(membership.org_id if membership else None)
     return {
         "user_name": current_user.name,
         "user_email": current_user.email,
@@ -37,6 +66,8 @@ def shell_data() -> dict:
         "orgs": [{"id": m.org.id, "name": m.org.name} for m in current_user.memberships],
         "persona": membership.persona if membership else "cmo",
         "csrf_token": generate_csrf(),
+        "freshness": overview.freshness_text(status["as_of"], status["last_synced_at"]),
+        "integration_issues": status["issues"],
     }
 
 

@@ -1,23 +1,200 @@
-"""Overview page callbacks: read the stored brain state of the current user's org."""
+"""Overview page callbacks: read the stored latest brain state of the current user's org.
+
+Never recomputes on a page view. The org id always comes from current_user (models.tenancy);
+ids in pattern-matching callbacks are only ever looked up inside that org. A failure renders an
+error panel or a toast, never a broken page.
+"""
 
 from __future__ import annotations
 
-import dash
-from dash import html
+import json
+import logging
+from typing import Any
 
+import dash
+from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from brain.narrative import short_date
 from layouts import overview as views
+from layouts.components import ago, toast
 from models.brain_data import latest_state
-from models.tenancy import current_org_id
+from models.decisions import (
+    DECISIONS,
+    UnknownAction,
+    decision_summaries,
+    latest_state_ref,
+    record_decision,
+    undo_decision,
+)
+from models.tenancy import current_membership, current_org_id
+
+logger = logging.getLogger(__name__)
+POLL_MS = 30_000
+TIP_KEYS = [key for key, *_ in views.TIPS]
+
+
+def render_body(org_id: int) -> tuple[Any, int | None]:
+    """(body, state id) for the org's latest stored state; the error panel if it can't render."""
+    row = latest_state(org_id)
+    if row is None:
+        return views.empty_state(), None
+    try:
+        state = row.as_dict()
+        ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
+        membership = current_membership()
+        body = views.overview(
+            state,
+            persona=membership.persona,
+            decisions=decision_summaries(org_id, ids),
+            org_name=membership.org.name,
+        )
+    except HTTPException:
+        raise
+    except Exception:
+        logger.exception("overview: rendering brain state %s of org %s failed", row.id, org_id)
+        body = views.error_panel()
+    return body, row.id
 
 
 def page() -> html.Div:
-    row = latest_state(current_org_id())
-    return views.overview(row.as_dict() if row else None)
+    body, state_id = render_body(current_org_id())
+    return views.overview_page(body, state_id)
 
 
 def validation_children() -> html.Div:
-    return html.Div()
+    return views.overview_page(html.Div(views.tips()), None)
+
+
+def freshness_text(as_of: Any, last_synced_at: Any) -> str:
+    """'Data through 24 Nov · synced 2 h ago' (either part may be missing)."""
+    parts = []
+    if as_of:
+        parts.append(f"Data through {short_date(str(as_of))}")
+    if last_synced_at:
+        parts.append(f"synced {ago(last_synced_at)}")
+    return " · ".join(parts)
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Interactive parts of the overview register here."""
+    """Decisions on actions, polling for a newer brain state, and first-visit tips."""
+
+    @app.callback(
+        Output({"type": "action-status", "action": ALL}, "children"),
+        Output("ov-toasts", "children"),
+        Input({"type": "action-btn", "action": ALL, "decision": ALL}, "n_clicks"),
+        Input({"type": "action-undo", "action": ALL, "decision_id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def decide(_accept: Any, _undo: Any) -> tuple:
+        trigger = ctx.triggered_id
+        clicks = ctx.triggered[0].get("value") if ctx.triggered else None
+        outputs = ctx.outputs_list[0] if ctx.outputs_list else None
+        if not isinstance(trigger, dict) or not clicks or not isinstance(outputs, list):
+            raise PreventUpdate  # a new Undo button mounting, or a malformed request
+        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+        unchanged = [no_update] * len(outputs)
+        try:
+            org_id = current_org_id()
+            message = _apply(org_id, trigger)
+            if message is not None:
+                return unchanged, message
+            standing = decision_summaries(org_id, [a for a in shown if isinstance(a, str)])
+            return [views.decision_status(a, standing.get(a)) for a in shown], no_update
+        except HTTPException:
+            raise
+        except Exception:
+            logger.exception("overview: recording a decision failed")
+            return unchanged, toast(
+                "Your decision could not be saved. Try again; the error has been logged.",
+                header="Not saved",
+            )
+
+    @app.callback(
+        Output("ov-body", "children"),
+        Output("ov-state-id", "data"),
+        Output("shell-freshness", "children"),
+        Input("ov-interval", "n_intervals"),
+        State("ov-state-id", "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_n: int | None, known_id: Any) -> tuple:
+        """Re-render (no reload) only when a newer brain state than the one shown exists."""
+        try:
+            org_id = current_org_id()
+            ref = latest_state_ref(org_id)
+            if ref is None or ref[0] == known_id:
+                raise PreventUpdate
+            body, state_id = render_body(org_id)
+            from callbacks import shell_status
+
+            status = shell_status(org_id)
+            return body, state_id, freshness_text(status["as_of"], status["last_synced_at"])
+        except (PreventUpdate, HTTPException):
+            raise
+        except Exception:
+            logger.exception("overview: polling for a newer brain state failed")
+            raise PreventUpdate from None
+
+    # First-visit tips: one at a time; "Got it" moves on, "Skip tips" ends them; remembered in
+    # localStorage, so no server round trip and nothing stored about the user.
+    app.clientside_callback(
+        """function(data) {
+            var keys = __KEYS__;
+            var dc = window.dash_clientside;
+            var seen = (data && data.seen) || [];
+            var changed = false;
+            (dc.callback_context.triggered || []).forEach(function(t) {
+                if (!t.value) { return; }
+                var id = t.prop_id.split('.')[0];
+                if (id.indexOf('tip-next-') === 0) {
+                    var k = id.slice(9);
+                    if (seen.indexOf(k) < 0) { seen = seen.concat([k]); changed = true; }
+                } else if (id.indexOf('tip-skip-') === 0) {
+                    seen = keys.slice(); changed = true;
+                }
+            });
+            var open = null;
+            for (var i = 0; i < keys.length; i++) {
+                if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
+            }
+            var out = [changed ? {seen: seen} : dc.no_update];
+            keys.forEach(function(k) { out.push(k === open); });
+            return out;
+        }""".replace("__KEYS__", json.dumps(TIP_KEYS)),
+        Output("ov-tips", "data"),
+        *[Output(f"tip-{k}", "is_open") for k in TIP_KEYS],
+        Input("ov-tips", "data"),
+        *[Input(f"tip-next-{k}", "n_clicks") for k in TIP_KEYS],
+        *[Input(f"tip-skip-{k}", "n_clicks") for k in TIP_KEYS],
+    )
+
+
+def _apply(org_id: int, trigger: dict) -> Any:
+    """Record or undo; returns a toast when nothing was changed (unknown id, bad input)."""
+    kind = trigger.get("type")
+    if kind == "action-btn":
+        action_id, decision = trigger.get("action"), trigger.get("decision")
+        if not isinstance(action_id, str) or decision not in DECISIONS:
+            return toast("That button isn't a decision we know.", header="Not saved")
+        try:
+            record_decision(org_id, current_user.id, action_id, decision)
+        except UnknownAction:
+            return toast(
+                "This action is no longer in the latest insights (404). Nothing was saved; "
+                "the page shows the newest actions after the next update.",
+                header="Action not found",
+                icon="warning",
+            )
+        return None
+    if kind == "action-undo":
+        if undo_decision(org_id, trigger.get("decision_id")) is None:
+            return toast(
+                "That decision was not found or was already undone (404).",
+                header="Nothing to undo",
+                icon="warning",
+            )
+        return None
+    raise PreventUpdate

@@ -1,84 +1,870 @@
-"""Overview page: the brain on one screen (a first version; the full dashboard builds on it)."""
+"""Overview page (the brain on one screen): pure functions from a stored brain state to components.
+
+Every persona's wording is in the page and CSS shows the active one (layouts/persona.py), so
+switching persona is instant and a number is rendered once, identically, for everyone. The
+persona given here only sets the DOM order (headline and section order); CSS applies the same
+order for whichever persona is picked later. No Plotly here: numbers, tables and sparklines.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.persona import CARD_TITLES, PERSONAS, persona_text
+from brain.narrative import humanize, series_name, short_date, template_summary
+from layouts.components import (
+    ago,
+    empty_state,
+    fmt_money,
+    fmt_pct,
+    fmt_ratio,
+    missing,
+    risk_badge,
+    severity_badge,
+    sparkline,
+    status_badge,
+    trend_text,
+)
+from layouts.persona import ACTION_BUTTON, CARD_TITLES, PERSONAS, persona_text
+
+__all__ = ["empty_state", "overview", "overview_page"]
+
+SECTION_ORDER = {
+    "cmo": ("kpis", "summary", "actions", "insights"),
+    "vp_growth": ("kpis", "summary", "insights", "actions"),
+    "director": ("actions", "kpis", "insights", "summary"),
+}
+# The headline number per persona (PRODUCT.md): VP's "blended ROAS" is MER (revenue ÷ spend).
+HEADLINE_KPI = {"cmo": "ltv-roas", "vp_growth": "mer", "director": "spend"}
+KPI_ORDER = ("spend", "mer", "platform-roas", "ltv-roas", "risk")
+PLATFORM_NAMES = {"meta": "Meta", "google_ads": "Google", "tiktok": "TikTok", "shopify": "Shopify"}
+ACTION_TYPES = {
+    "shift_budget": "Budget shift",
+    "pause_creative": "Pause creative",
+    "scale": "Scale",
+    "retention": "Retention",
+    "investigate": "Investigate",
+}
+DECISION_WORDS = {
+    "accepted": {"cmo": "Approved", "vp_growth": "Accepted", "director": "Executed"},
+    "rejected": {p: "Rejected" for p in PERSONAS},
+    "done": {p: "Marked done" for p in PERSONAS},
+}
+TIPS = (
+    (
+        "mer",
+        "kpi-tile-mer",
+        "MER = store revenue ÷ ad spend",
+        "What each ad dollar brought back, counted by your store rather than by the ad "
+        "platforms (which over-report).",
+    ),
+    (
+        "risk",
+        "kpi-tile-risk",
+        "Risk: GREEN, YELLOW or RED",
+        "ORACLE adds up what may break in the next 7–14 days: fatigued creatives, decaying "
+        "channels, falling customer value and anomalies. The score runs 0–100.",
+    ),
+    (
+        "actions",
+        "ov-actions-heading",
+        "Ranked actions",
+        "Each move shows its impact in gross profit per week, a range and a confidence. "
+        "Accept, reject or mark done; every decision is recorded and can be undone.",
+    ),
+)
 
 
-def empty_state() -> html.Div:
-    return html.Div(
-        [
-            html.H1("No insights yet", className="h3"),
-            html.P(
-                "Connect an ad platform and your store; "
-                "the first insights appear after the first sync."
-            ),
-            dcc.Link("Connect a platform", href="/integrations", className="btn btn-primary"),
-        ],
-        className="empty-state py-5",
-        id="overview-empty",
+pretty = humanize  # brain text for people: short dates, no "(the org)"
+
+
+def period_days(state: Mapping[str, Any]) -> int | None:
+    """The period's length (stored states carry start/end; computed ones also carry days)."""
+    period = state.get("period") or {}
+    if period.get("days"):
+        return int(period["days"])
+    try:
+        start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (end - start).days + 1
+
+
+def _p(persona: str) -> str:
+    return persona if persona in PERSONAS else "cmo"
+
+
+def platform_name(key: str | None) -> str:
+    return PLATFORM_NAMES.get(key or "", (key or "–").replace("_", " ").title())
+
+
+def _sections(state: Mapping[str, Any]) -> tuple[dict, dict, dict]:
+    return (
+        state.get("memory") or {},
+        state.get("oracle") or {},
+        state.get("curiosity") or {},
     )
 
 
-def module_card(module: str, body: Any) -> dbc.Card:
+def currency_of(state: Mapping[str, Any]) -> str:
+    return (state.get("settings") or {}).get("currency") or "USD"
+
+
+# ---- header and KPI strip ---------------------------------------------------------------------
+def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
+    period = state.get("period") or {}
+    days = period_days(state)
+    span = (
+        f"{short_date(period.get('start'))} – {short_date(period.get('end'))}"
+        if period.get("start")
+        else ""
+    )
+    links = [
+        html.A(
+            [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
+            href=f"/reports/board.pdf?persona={p}",
+            className=f"btn btn-sm ov-report-btn only-{p}",
+            id=f"report-link-{p}",
+            **{"download": ""},
+        )
+        for p in PERSONAS
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(org_name or "Overview", className="h4 mb-0"),
+                    html.P(
+                        f"Overview · last {days} days ({span})" if days else "Overview",
+                        className="text-body-secondary small mb-0",
+                    ),
+                ]
+            ),
+            html.Div(links, className="ov-header-actions"),
+        ],
+        className="ov-header",
+    )
+
+
+def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
+    memory, oracle, _ = _sections(state)
+    t = memory.get("totals") or {}
+    cur = currency_of(state)
+    daily = memory.get("daily") or []
+    risk = oracle.get("risk") or {}
+    days = period_days(state)
+    platforms = ", ".join(platform_name(p.get("platform")) for p in memory.get("platforms") or [])
+    trend = t.get("mer_trend") or {}
+    heads = {k: tuple(p for p in PERSONAS if HEADLINE_KPI[p] == k) for k in KPI_ORDER}
+    tiles = {
+        "spend": _tile(
+            "spend",
+            "Ad spend",
+            fmt_money(t.get("spend"), cur),
+            f"last {days} days" + (f" · {platforms}" if platforms else "") if days else platforms,
+            sub=f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
+            spark=sparkline([d.get("spend") for d in daily], "Daily ad spend", color="#5b3df5"),
+            headline_for=heads["spend"],
+        ),
+        "mer": _tile(
+            "mer",
+            persona_text({"cmo": "MER", "vp_growth": "Blended ROAS (MER)", "director": "MER"}),
+            fmt_ratio(t.get("mer")),
+            "revenue ÷ spend",
+            sub=["Week over week ", trend_text(trend.get("direction"), trend.get("change_pct"))],
+            spark=sparkline([d.get("mer") for d in daily], "Daily MER", color="#0b7285"),
+            headline_for=heads["mer"],
+        ),
+        "platform-roas": _tile(
+            "platform-roas",
+            "Platform ROAS",
+            fmt_ratio(t.get("platform_roas")),
+            "platform-reported revenue ÷ spend",
+            sub=f"Platforms claim {fmt_ratio(t.get('over_reporting'))}× store revenue",
+            headline_for=heads["platform-roas"],
+        ),
+        "ltv-roas": _tile(
+            "ltv-roas",
+            "LTV-ROAS",
+            fmt_ratio(t.get("ltv_roas")),
+            "MER × 90-day LTV factor",
+            sub=f"LTV factor {fmt_ratio(t.get('ltv_factor'))}",
+            headline_for=heads["ltv-roas"],
+        ),
+        "risk": _tile(
+            "risk",
+            "Risk",
+            risk_badge(risk.get("level"), None, id="risk-level"),
+            "next 7–14 days",
+            sub=[
+                html.Span(f"Score {risk.get('score', '–')}/100", id="risk-score"),
+                f" · {risk.get('high', 0)} high, {risk.get('medium', 0)} medium",
+            ],
+            headline_for=heads["risk"],
+        ),
+    }
+    first = HEADLINE_KPI[_p(persona)]
+    order = [first] + [k for k in KPI_ORDER if k != first]
+    return html.Section(
+        [
+            html.H2("Headline numbers", className="visually-hidden"),
+            html.Div([tiles[k] for k in order], className="ov-kpis"),
+        ],
+        className="ov-sec ov-sec-kpis",
+        **{"aria-label": "Headline numbers"},
+    )
+
+
+def _tile(
+    key: str,
+    label: Any,
+    value: Any,
+    hint: str,
+    sub: Any = None,
+    spark: Any = None,
+    headline_for: Sequence[str] = (),
+) -> html.Div:
+    from layouts.components import kpi_tile
+
+    return kpi_tile(
+        key,
+        label,
+        value,
+        hint=hint,
+        sub=sub,
+        spark=spark,
+        headline_for=headline_for,
+        value_id=None if key == "risk" else f"kpi-{key}",
+    )
+
+
+# ---- summary -----------------------------------------------------------------------------------
+def summary_section(narratives: Mapping[str, str]) -> html.Section:
+    """The executive summary per persona, labelled as a template (the AI issue hasn't landed)."""
+    return html.Section(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(
+                        [
+                            html.H2("Executive summary", className="h6 mb-0"),
+                            html.Span(
+                                "Template summary",
+                                className="ov-tag",
+                                title="Written from the numbers by a template; "
+                                "AI narratives arrive in a later release",
+                            ),
+                        ],
+                        className="d-flex align-items-center gap-2 mb-2",
+                    ),
+                    *persona_text(
+                        {p: narratives.get(p, "") for p in PERSONAS},
+                        tag=html.P,
+                    ),
+                ],
+                className="ov-summary",
+            ),
+            className="ov-card",
+        ),
+        className="ov-sec ov-sec-summary",
+        id="ov-summary",
+    )
+
+
+# ---- MEMORY ------------------------------------------------------------------------------------
+def module_card(
+    module: str, body: Any, extra: Any = None, heading_id: str | None = None
+) -> dbc.Card:
     titles = {p: CARD_TITLES[p][module] for p in PERSONAS}
     return dbc.Card(
         [
-            dbc.CardHeader(html.H2(persona_text(titles), className="h6 mb-0 card-title-persona")),
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.H2(
+                            [
+                                html.Span(module.upper(), className="ov-module"),
+                                *persona_text(titles),
+                            ],
+                            className="h6 mb-0 card-title-persona",
+                            **({"id": heading_id} if heading_id else {}),
+                        ),
+                        extra,
+                    ],
+                    className="d-flex flex-wrap gap-2 align-items-center justify-content-between",
+                )
+            ),
             dbc.CardBody(body),
         ],
-        className="h-100 module-card",
+        className="h-100 ov-card module-card",
         id=f"card-{module}",
     )
 
 
-def overview(state: dict[str, Any] | None) -> html.Div:
-    if not state:
-        return empty_state()
-    totals = (state.get("memory") or {}).get("totals") or {}
-    risk = (state.get("oracle") or {}).get("risk") or {}
-    actions = (state.get("curiosity") or {}).get("actions") or []
-    mer = totals.get("mer")
-    return html.Div(
-        [
-            dbc.Row(
+def channel_table(platforms: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+    """Per platform: spend and share, ROAS, LTV-ROAS, marginal ROAS, trend and status in words."""
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Channel", scope="col"),
+                html.Th("Spend", scope="col", className="text-end"),
+                html.Th(
+                    "ROAS", scope="col", className="text-end", title="platform revenue ÷ spend"
+                ),
+                html.Th("LTV-ROAS", scope="col", className="text-end"),
+                html.Th(
+                    "Next-$ ROAS",
+                    scope="col",
+                    className="text-end",
+                    title="calibrated marginal ROAS: revenue ÷ spend of the next dollar",
+                ),
+                html.Th("Trend (wk)", scope="col"),
+                html.Th("Status", scope="col"),
+            ]
+        )
+    )
+    rows = []
+    for p in platforms:
+        curve = p.get("response_curve") or {}
+        trend = p.get("trend") or {}
+        rows.append(
+            html.Tr(
                 [
-                    dbc.Col(
-                        module_card(
-                            "memory",
-                            html.P(
-                                [
-                                    "MER (revenue ÷ spend): ",
-                                    html.Strong(f"{mer:.2f}" if mer else "–", id="kpi-mer"),
-                                ]
+                    html.Th(platform_name(p.get("platform")), scope="row"),
+                    html.Td(
+                        [
+                            fmt_money(p.get("spend"), currency),
+                            html.Div(
+                                f"{fmt_pct(p.get('share_of_spend'))} of spend",
+                                className="ov-cell-sub",
                             ),
-                        ),
-                        md=4,
+                        ],
+                        className="text-end",
                     ),
-                    dbc.Col(
-                        module_card(
-                            "oracle",
-                            html.P(
-                                [
-                                    "Risk: ",
-                                    html.Strong(str(risk.get("level", "–")), id="risk-level"),
-                                ]
-                            ),
-                        ),
-                        md=4,
-                    ),
-                    dbc.Col(
-                        module_card("curiosity", html.P(f"{len(actions)} ranked actions")),
-                        md=4,
+                    html.Td(fmt_ratio(p.get("roas")), className="text-end"),
+                    html.Td(fmt_ratio(p.get("ltv_roas")), className="text-end"),
+                    html.Td(fmt_ratio(curve.get("marginal_roas_calibrated")), className="text-end"),
+                    html.Td(trend_text(trend.get("direction"), trend.get("change_pct"))),
+                    html.Td(status_badge(p.get("status"))),
+                ],
+                className=f"row-{p.get('status') or 'none'}",
+            )
+        )
+    return html.Div(
+        html.Table(
+            [
+                html.Caption("Channels over the period", className="visually-hidden"),
+                head,
+                html.Tbody(rows),
+            ],
+            className="table table-sm ov-table mb-0",
+            id="channel-table",
+        ),
+        className="table-responsive",
+    )
+
+
+def memory_card(state: Mapping[str, Any]) -> dbc.Card:
+    memory, _, _ = _sections(state)
+    t = memory.get("totals") or {}
+    cur = currency_of(state)
+    stats = [
+        ("Store revenue", fmt_money(t.get("store_revenue"), cur)),
+        ("Over-reporting", f"{fmt_ratio(t.get('over_reporting'))}×"),
+        ("nc-ROAS", fmt_ratio(t.get("nc_roas"))),
+        ("CAC", fmt_money(t.get("cac"), cur, 2)),
+        ("New customers", f"{t['new_customers']:,}" if t.get("new_customers") else "–"),
+        ("Breakeven ROAS", fmt_ratio(t.get("breakeven_roas"))),
+    ]
+    body = [
+        channel_table(memory.get("platforms") or [], cur),
+        html.Dl(
+            [
+                html.Div([html.Dt(k), html.Dd(v)], className="ov-stat")
+                for k, v in stats
+                if v not in ("–", "–×")
+            ],
+            className="ov-stats",
+        ),
+        html.P(
+            "Over-reporting = platform-reported revenue ÷ store revenue; above 1 the platforms "
+            "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend.",
+            className="ov-footnote",
+        ),
+    ]
+    return module_card("memory", body)
+
+
+# ---- ORACLE ------------------------------------------------------------------------------------
+def _finding(title: Any, evidence: Any, severity: str | None = None, extra: Any = None) -> html.Li:
+    return html.Li(
+        [
+            html.Div(
+                [html.Span(title, className="ov-finding-title"), severity_badge(severity)],
+                className="d-flex flex-wrap align-items-center gap-2",
+            ),
+            html.Div(evidence, className="ov-evidence"),
+            extra,
+        ],
+        className=f"ov-finding sev-{severity or 'none'}",
+    )
+
+
+def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[html.Li]:
+    items = []
+    for f in oracle.get("fatigue") or []:
+        if f.get("severity") not in ("high", "medium"):
+            continue
+        days = f.get("days_to_breakeven")
+        if days is None:
+            cmo = "is wearing out."
+        elif days <= 0:
+            cmo = "has already stopped paying back."
+        else:
+            cmo = f"will stop paying back in ~{days} days."
+        director = {
+            "pause_within_72h": "Pause now.",
+            "refresh_this_week": "Refresh the creative this week.",
+        }.get(f.get("recommendation"), "Monitor.")
+        words = {
+            "cmo": f"This ad {cmo}",
+            "vp_growth": (
+                f"CVR {fmt_pct(f.get('cvr_change'), signed=True)}, frequency "
+                f"{fmt_ratio(f.get('frequency'))}, {fmt_pct(f.get('prob_7d'))} fatigue in 7 days."
+            ),
+            "director": director,
+        }
+        evidence = [
+            html.Strong(f"{fmt_pct(f.get('prob_7d'))} fatigue in 7 days", className="ov-prob"),
+            f" ({fmt_pct(f.get('prob_14d'))} in 14) · CVR {fmt_pct(f.get('cvr_baseline'), 1)} → "
+            f"{fmt_pct(f.get('cvr_recent'), 1)} · CPA "
+            f"{fmt_money(f.get('cpa_baseline'), currency, 2)} → "
+            f"{fmt_money(f.get('cpa_recent'), currency, 2)} · frequency "
+            f"{fmt_ratio(f.get('frequency'))} · ROAS {fmt_ratio(f.get('roas_baseline'))} → "
+            f"{fmt_ratio(f.get('roas_recent'))}",
+        ]
+        items.append(
+            _finding(
+                [
+                    f"Creative {f.get('creative_id')} · {platform_name(f.get('platform'))} ",
+                    html.Span(f"“{f.get('name', '')}”", className="ov-name"),
+                ],
+                evidence,
+                f.get("severity"),
+                html.Div(persona_text(words), className="ov-persona-line"),
+            )
+        )
+    return items
+
+
+def decay_findings(oracle: Mapping[str, Any]) -> list[html.Li]:
+    items = []
+    for d in oracle.get("roi_decay") or []:
+        if not d.get("flagged"):
+            continue
+        items.append(
+            _finding(
+                f"{platform_name(d.get('platform'))} ROI decay {fmt_pct(d.get('decay'))}",
+                f"ROAS {fmt_ratio(d.get('roas_baseline'))} (days 8–21) → "
+                f"{fmt_ratio(d.get('roas_recent'))} (last 7 days) · spend "
+                f"{fmt_pct(d.get('spend_change'), signed=True)} · trend "
+                f"{fmt_pct((d.get('trend_slope_pct_per_day') or 0) / 100, 2, signed=True)}/day",
+                d.get("severity"),
+            )
+        )
+    return items
+
+
+def drift_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[html.Li]:
+    d = oracle.get("ltv_drift") or {}
+    if not d.get("flagged"):
+        return []
+    cohorts = d.get("recent_cohorts") or []
+    span = f"{cohorts[0]} to {cohorts[-1]}" if cohorts else "recent cohorts"
+    return [
+        _finding(
+            f"Customer value (LTV) drift {fmt_pct(d.get('drift'), 1)}",
+            f"90-day revenue per customer {fmt_money(d.get('historical_ltv'), currency, 2)} → "
+            f"{fmt_money(d.get('recent_ltv'), currency, 2)} for cohorts {span} · trend "
+            f"{d.get('trend') or '–'}",
+            d.get("severity"),
+        )
+    ]
+
+
+def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[html.Li]:
+    items = []
+    for a in oracle.get("anomalies") or []:
+        series = series_name(a.get("series"))
+        scope = "all channels" if a.get("scope") == "org" else platform_name(a.get("platform"))
+        hints = "; ".join(h.get("text", "") for h in a.get("cause_hints") or [] if h.get("text"))
+        digits = 0 if abs(a.get("expected") or 0) >= 100 else 2
+        items.append(
+            _finding(
+                f"{short_date(a.get('date'))}: {series} {a.get('direction', '')} ({scope})",
+                [
+                    f"actual {fmt_ratio(a.get('actual'), digits)} vs expected "
+                    f"{fmt_ratio(a.get('expected'), digits)} · z {fmt_ratio(a.get('z'), 1)} · "
+                    f"{fmt_money(a.get('dollar_effect'), currency)} effect",
+                    html.Div(hints[:1].upper() + hints[1:], className="ov-hint") if hints else None,
+                ],
+                a.get("severity"),
+            )
+        )
+    return items
+
+
+def oracle_card(state: Mapping[str, Any]) -> dbc.Card:
+    _, oracle, _ = _sections(state)
+    cur = currency_of(state)
+    risk = oracle.get("risk") or {}
+    stats = oracle.get("fatigue_stats") or {}
+    groups = [
+        ("Creative fatigue", fatigue_findings(oracle, cur), _fatigue_ok(stats)),
+        ("ROI decay", decay_findings(oracle), "No channel's ROAS is decaying."),
+        ("LTV drift", drift_findings(oracle, cur), "Customer value is steady."),
+        ("Anomalies", anomaly_findings(oracle, cur), "No anomalies in the last 14 days."),
+    ]
+    body = [
+        html.P(
+            [
+                risk_badge(risk.get("level"), risk.get("score")),
+                html.Span(
+                    f" {risk.get('high', 0)} high · {risk.get('medium', 0)} medium · "
+                    f"{risk.get('low', 0)} low findings",
+                    className="ov-risk-counts",
+                ),
+            ],
+            className="mb-2",
+        )
+    ]
+    for title, items, ok in groups:
+        body.append(html.H3(title, className="ov-group-title"))
+        body.append(
+            html.Ul(items, className="ov-findings")
+            if items
+            else html.P(["✓ ", ok], className="ov-ok")
+        )
+    return module_card("oracle", body)
+
+
+def _fatigue_ok(stats: Mapping[str, Any]) -> str:
+    n = stats.get("eligible")
+    return f"No creative is fatiguing ({n} checked)." if n else "No creative is fatiguing."
+
+
+# ---- CURIOSITY ---------------------------------------------------------------------------------
+def _amount(value: float | None, unit: str, currency: str) -> str:
+    if unit.startswith("USD/day"):
+        return fmt_money(value, currency) + "/day"
+    if unit.startswith("USD"):
+        return fmt_money(value, currency, 2)
+    digits = 0 if value is not None and abs(value) >= 100 else 2
+    return fmt_ratio(value, digits)
+
+
+def amounts_line(action: Mapping[str, Any], currency: str = "USD") -> str:
+    """Exact amounts: current → recommended (and the destination of a budget shift)."""
+    a = action.get("amounts") or {}
+    unit = str(a.get("unit") or "")
+    if missing(a.get("current")) and missing(a.get("recommended")):
+        return ""
+    targets = action.get("targets") or []
+    if not unit.startswith("USD"):
+        return (
+            f"Actual {_amount(a.get('current'), unit, currency)} vs expected "
+            f"{_amount(a.get('recommended'), unit, currency)}"
+        )
+    src = next((t for t in targets if t.get("role") == "from"), targets[0] if targets else {})
+    line = (
+        f"{src.get('name') or 'Current'}: {_amount(a.get('current'), unit, currency)} → "
+        f"{_amount(a.get('recommended'), unit, currency)}"
+    )
+    if not missing(a.get("change_pct")):
+        line += f" ({fmt_pct(a.get('change_pct'), signed=True)})"
+    if "destination_current" in a:
+        dst = next((t for t in targets if t.get("role") == "to"), {})
+        line += (
+            f"; {dst.get('name') or 'destination'}: "
+            f"{_amount(a.get('destination_current'), unit, currency)} → "
+            f"{_amount(a.get('destination_recommended'), unit, currency)}"
+        )
+    return line
+
+
+def decision_status(action_id: str, decision: Mapping[str, Any] | None) -> list:
+    """What was decided, by whom, and an Undo button carrying the decision's id."""
+    if not decision:
+        return [html.Span("Not decided yet", className="ov-undecided")]
+    words = DECISION_WORDS.get(decision.get("decision", ""), {p: "Decided" for p in PERSONAS})
+    who = decision.get("user") or "a teammate"
+    return [
+        html.Span("✓ ", **{"aria-hidden": "true"}),
+        *persona_text(words, tag=html.Strong),
+        html.Span(f" by {who} · {ago(decision.get('at'))} "),
+        html.Button(
+            "Undo",
+            id={"type": "action-undo", "action": action_id, "decision_id": decision["id"]},
+            className="btn btn-link btn-sm p-0 align-baseline ov-undo",
+            n_clicks=0,
+            **{"aria-label": "Undo this decision"},
+        ),
+    ]
+
+
+def action_item(
+    action: Mapping[str, Any],
+    decision: Mapping[str, Any] | None = None,
+    currency: str = "USD",
+) -> html.Li:
+    aid = str(action.get("id"))
+    band = action.get("impact_band") or {}
+    micro = action.get("microcopy") or {}
+    title = pretty(action.get("title") or ACTION_TYPES.get(action.get("type", ""), "Action"))
+    described = {"aria-describedby": f"action-title-{aid}"}  # "Approve" says which action
+    buttons = html.Div(
+        [
+            html.Button(
+                persona_text(ACTION_BUTTON),
+                id={"type": "action-btn", "action": aid, "decision": "accepted"},
+                className="btn btn-primary btn-sm",
+                n_clicks=0,
+                **described,
+            ),
+            html.Button(
+                "Reject",
+                id={"type": "action-btn", "action": aid, "decision": "rejected"},
+                className="btn btn-outline-secondary btn-sm",
+                n_clicks=0,
+                **described,
+            ),
+            html.Button(
+                "Mark done",
+                id={"type": "action-btn", "action": aid, "decision": "done"},
+                className="btn btn-outline-secondary btn-sm",
+                n_clicks=0,
+                **described,
+            ),
+        ],
+        className="ov-action-buttons",
+        role="group",
+        **{"aria-label": f"Decide: {title}"},
+    )
+    impact = html.Div(
+        [
+            html.Span(
+                f"+{fmt_money(action.get('impact_usd_per_week'), currency)}",
+                className="ov-impact-value",
+            ),
+            html.Span(" gross profit / week", className="ov-impact-unit"),
+            html.Span(
+                f" (range {fmt_money(band.get('low'), currency)}–"
+                f"{fmt_money(band.get('high'), currency)})",
+                className="ov-impact-band",
+            ),
+        ],
+        className="ov-impact",
+    )
+    meta = html.Div(
+        [
+            html.Span(f"#{action.get('rank', '')}", className="ov-rank"),
+            html.Span(ACTION_TYPES.get(action.get("type", ""), "Action"), className="ov-type"),
+            html.Span(f"{fmt_pct(action.get('confidence'))} confidence", className="ov-confidence"),
+            html.Span(
+                f"{str(action.get('urgency') or '–').capitalize()} urgency",
+                className=f"ov-urgency urg-{action.get('urgency') or 'none'}",
+            ),
+        ],
+        className="ov-action-meta",
+    )
+    amounts = amounts_line(action, currency)
+    rationale = action.get("rationale") or ""
+    evidence = action.get("evidence") or []
+    return html.Li(
+        [
+            meta,
+            html.H3(title, className="ov-action-title", id=f"action-title-{aid}"),
+            impact,
+            html.Div(
+                persona_text({p: pretty(micro.get(p) or rationale) for p in PERSONAS}, tag=html.P),
+                className="ov-microcopy",
+            ),
+            html.P(amounts, className="ov-amounts") if amounts else None,
+            html.Details(
+                [
+                    html.Summary("Why this action"),
+                    html.P(rationale, className="mb-1"),
+                    html.P(
+                        "Evidence: " + ", ".join(str(e) for e in evidence),
+                        className="ov-evidence mb-0",
+                    )
+                    if evidence
+                    else None,
+                ],
+                className="ov-why",
+            ),
+            html.Div(
+                [
+                    buttons,
+                    html.Div(
+                        decision_status(aid, decision),
+                        id={"type": "action-status", "action": aid},
+                        className="ov-decision",
+                        **{"aria-live": "polite"},
                     ),
                 ],
-                className="g-3",
+                className="ov-action-footer",
+            ),
+        ],
+        className=f"ov-action urg-{action.get('urgency') or 'none'}",
+        id=f"action-{aid}",
+    )
+
+
+def curiosity_card(
+    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+) -> dbc.Card:
+    _, _, curiosity = _sections(state)
+    cur = currency_of(state)
+    actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
+    decisions = decisions or {}
+    total = curiosity.get("total_opportunity_usd_per_week")
+    extra = (
+        html.Span(
+            [
+                html.Span(fmt_money(total, cur), className="ov-total", id="total-opportunity"),
+                " gross profit / week on the table",
+            ],
+            className="ov-total-line",
+        )
+        if not missing(total)
+        else None
+    )
+    body = (
+        html.Ol(
+            [action_item(a, decisions.get(str(a.get("id"))), cur) for a in actions],
+            className="ov-actions",
+            id="action-list",
+        )
+        if actions
+        else html.P("✓ Nothing to change right now.", className="ov-ok")
+    )
+    return module_card("curiosity", body, extra=extra, heading_id="ov-actions-heading")
+
+
+# ---- tips --------------------------------------------------------------------------------------
+def tips() -> list:
+    """First-visit tips (popovers): one at a time, dismissed for good (localStorage)."""
+    out: list[Any] = [dcc.Store(id="ov-tips", storage_type="local")]
+    for i, (key, target, title, text) in enumerate(TIPS):
+        out.append(
+            dbc.Popover(
+                [
+                    dbc.PopoverHeader(f"Tip {i + 1} of {len(TIPS)} · {title}"),
+                    dbc.PopoverBody(
+                        [
+                            html.P(text, className="mb-2"),
+                            html.Div(
+                                [
+                                    html.Button(
+                                        "Got it" if i < len(TIPS) - 1 else "Done",
+                                        id=f"tip-next-{key}",
+                                        className="btn btn-primary btn-sm",
+                                        n_clicks=0,
+                                    ),
+                                    html.Button(
+                                        "Skip tips",
+                                        id=f"tip-skip-{key}",
+                                        className="btn btn-link btn-sm",
+                                        n_clicks=0,
+                                    ),
+                                ],
+                                className="d-flex gap-2",
+                            ),
+                        ]
+                    ),
+                ],
+                id=f"tip-{key}",
+                target=target,
+                is_open=False,
+                placement="bottom",
+                className="ov-tip",
             )
+        )
+    return out
+
+
+# ---- the page ----------------------------------------------------------------------------------
+def overview(
+    state: Mapping[str, Any] | None,
+    persona: str = "cmo",
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    narratives: Mapping[str, str] | None = None,
+    org_name: str = "",
+) -> html.Div:
+    """The overview body for one stored state (empty state when there is none)."""
+    if not state or not (state.get("memory") or {}).get("totals"):
+        return empty_state()
+    persona = _p(persona)
+    if narratives is None:
+        narratives = {p: template_summary(state, p) for p in PERSONAS}
+    sections = {
+        "kpis": kpi_strip(state, persona),
+        "summary": summary_section(narratives),
+        "actions": html.Section(
+            curiosity_card(state, decisions), className="ov-sec ov-sec-actions"
+        ),
+        "insights": html.Section(
+            dbc.Row(
+                [
+                    dbc.Col(memory_card(state), lg=7, className="ov-col-memory"),
+                    dbc.Col(oracle_card(state), lg=5, className="ov-col-oracle"),
+                ],
+                className="g-3",
+            ),
+            className="ov-sec ov-sec-insights",
+        ),
+    }
+    return html.Div(
+        [
+            header(state, org_name),
+            html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
+            *tips(),
         ],
         id="overview",
+    )
+
+
+def error_panel(message: str = "") -> html.Div:
+    """Shown instead of a broken page when the stored state cannot be rendered."""
+    return html.Div(
+        [
+            html.H1("The overview couldn't be shown", className="h4"),
+            html.P(
+                message
+                or "Something in the latest insights could not be displayed. The error has been "
+                "logged; the next brain update will replace it.",
+                className="text-body-secondary",
+            ),
+            html.A("Reload", href="/", className="btn btn-outline-primary btn-sm"),
+        ],
+        className="empty-state py-5",
+        id="overview-error",
+    )
+
+
+def overview_page(body: Any, state_id: int | None) -> html.Div:
+    """The frame around the body: the poller, the known state id, tips memory, toasts."""
+    return html.Div(
+        [
+            dcc.Store(id="ov-state-id", data=state_id),
+            dcc.Interval(id="ov-interval", interval=30_000),
+            html.Div(id="ov-toasts", className="toast-area", **{"aria-live": "polite"}),
+            html.Div(body, id="ov-body"),
+        ],
+        id="overview-page",
     )

@@ -1,4 +1,5 @@
-"""The app shell: navbar (collapses to a menu on phones), org switcher, persona switch."""
+"""The app shell: navbar (collapses to a menu on phones), org switcher, persona switch,
+data freshness and a badge on Integrations when a connection needs attention."""
 
 from __future__ import annotations
 
@@ -11,10 +12,33 @@ PERSONA_LABELS = {"cmo": "CMO", "vp_growth": "VP Growth", "director": "Director"
 NAV = (("Overview", "/"), ("Analytics", "/analytics"), ("Integrations", "/integrations"))
 
 
+def issues_badge(issues: int) -> dbc.Badge | None:
+    """'1 issue' in words (not a red dot alone) when connections need re-auth or failed."""
+    if not issues:
+        return None
+    return dbc.Badge(
+        f"{issues} issue" + ("" if issues == 1 else "s"),
+        color="danger",
+        pill=True,
+        className="ms-1 nav-issues",
+        id="nav-integrations-issues",
+        title="A connection needs to be re-authorized or failed to sync",
+    )
+
+
 def navbar(shell: dict[str, Any]) -> dbc.Navbar:
-    """shell: {user_name, user_email, org_name, org_id, orgs[{id,name}], persona, csrf_token}."""
+    """shell: {user_name, user_email, org_name, org_id, orgs[{id,name}], persona, csrf_token,
+    integration_issues?}."""
+    issues = int(shell.get("integration_issues") or 0)
     links = [
-        dbc.NavItem(dbc.NavLink(label, href=href, id=f"nav-{label.lower()}", active="exact"))
+        dbc.NavItem(
+            dbc.NavLink(
+                [label, issues_badge(issues) if href == "/integrations" else None],
+                href=href,
+                id=f"nav-{label.lower()}",
+                active="exact",
+            )
+        )
         for label, href in NAV
     ]
     org_switch = html.Form(
@@ -113,7 +137,20 @@ def app_shell(shell: dict[str, Any]) -> html.Div:
             dcc.Store(id="persona", data=shell["persona"], storage_type="memory"),
             navbar(shell),
             dbc.Container(
-                dcc.Loading(html.Main(id="page", role="main"), type="dot", delay_show=300),
+                [
+                    html.P(
+                        shell.get("freshness") or "",
+                        id="shell-freshness",
+                        className="freshness",
+                    ),
+                    dcc.Loading(
+                        html.Main(id="page", role="main"),
+                        type="dot",
+                        delay_show=300,
+                        # only page changes blank the page; parts have their own spinners
+                        target_components={"page": "children"},
+                    ),
+                ],
                 fluid=True,
                 className="page-container",
             ),

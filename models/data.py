@@ -99,6 +99,7 @@ class Order(db.Model):
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id"),
         Index("ix_store_order_org_placed", "org_id", "placed_at"),
+        Index("ix_store_order_org_customer", "org_id", "customer_external_id", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

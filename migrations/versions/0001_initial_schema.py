@@ -239,6 +239,7 @@ def upgrade():
     )
     with op.batch_alter_table('store_order', schema=None) as batch_op:
         batch_op.create_index('ix_store_order_org_placed', ['org_id', 'placed_at'], unique=False)
+        batch_op.create_index('ix_store_order_org_customer', ['org_id', 'customer_external_id', 'placed_at'], unique=False)
 
     op.create_table('sync_job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +326,7 @@ def downgrade():
 
     op.drop_table('sync_job')
     with op.batch_alter_table('store_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_store_order_org_customer')
         batch_op.drop_index('ix_store_order_org_placed')
 
     op.drop_table('store_order')

@@ -1,0 +1,89 @@
+"""CSV exports of the Analytics page: what the view shows, for the same query string.
+
+GET /exports/analytics.csv?range=30d&platform=meta,tiktok&campaign=12 -> the daily series;
+GET /exports/analytics-creatives.csv?... -> the creative leaderboard (?limit=all for every
+creative with spend). Tenant-scoped from current_user; a malformed filter is a 400 that says
+which parameter and how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from models import analytics as queries
+from models.tenancy import current_org_id
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    resp = Response(buf.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _bad_request(message: str) -> tuple[Response, int]:
+    return jsonify(error=f"bad query parameter: {message}"), 400
+
+
+def _filename(stem: str, period: queries.Period | None) -> str:
+    if period is None:
+        return f"{stem}.csv"
+    return f"{stem}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
+
+
+@bp.get("/analytics.csv")
+def analytics_csv():  # noqa: ANN201
+    """The daily series for the filters (store revenue and MER are store-wide)."""
+    org_id = current_org_id()
+    try:
+        filters = queries.parse_filters_strict(request.args)
+    except queries.FilterError as exc:
+        return _bad_request(str(exc))
+    period, rows = queries.daily_export(queries.org_context(org_id), filters)
+    return _csv(_filename("analytics_daily", period), queries.DAILY_EXPORT_COLUMNS, rows)
+
+
+@bp.get("/analytics-creatives.csv")
+def creatives_csv():  # noqa: ANN201
+    """The creative leaderboard for the filters: the page's top 20, or every creative."""
+    org_id = current_org_id()
+    args = request.args.to_dict(flat=False)
+    raw_limit = ",".join(args.pop("limit", [])).strip().lower()
+    try:
+        filters = queries.parse_filters_strict(args)
+        limit = _limit(raw_limit)
+    except queries.FilterError as exc:
+        return _bad_request(str(exc))
+    period, rows = queries.creative_export(queries.org_context(org_id), filters, limit)
+    return _csv(_filename("analytics_creatives", period), queries.CREATIVE_EXPORT_COLUMNS, rows)
+
+
+def _limit(raw: str) -> int:
+    if raw in ("", "20"):
+        return queries.LEADERBOARD_SIZE
+    if raw == "all":
+        return queries.MAX_EXPORT_CREATIVES
+    if raw.isdigit() and 1 <= int(raw) <= queries.MAX_EXPORT_CREATIVES:
+        return int(raw)
+    raise queries.FilterError(
+        f"limit must be 'all' or a number from 1 to {queries.MAX_EXPORT_CREATIVES}"
+    )

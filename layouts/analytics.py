@@ -1,0 +1,995 @@
+"""Analytics page views: pure functions from numbers to components (no database, no request).
+
+Marketers slice history at a desk; executives glance at it on a phone. So: KPI tiles with
+deltas first (colour AND an arrow and a sign), one chart driven by a metric switch, then
+channels, creatives and cohorts, each in a box that keeps its size while it loads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+RANGE_OPTIONS = (
+    ("7d", "Last 7 days"),
+    ("14d", "Last 14 days"),
+    ("30d", "Last 30 days"),
+    ("90d", "Last 90 days"),
+    ("mtd", "Month to date"),
+    ("custom", "Custom range"),
+)
+PLATFORM_LABELS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
+# key -> label, formula hint, value kind, which direction is better (None: neither)
+METRIC_INFO: dict[str, dict[str, Any]] = {
+    "spend": {"label": "Spend", "hint": "ad spend", "kind": "money", "better": None},
+    "store_revenue": {
+        "label": "Store revenue",
+        "hint": "all orders",
+        "kind": "money",
+        "better": "up",
+    },
+    "mer": {"label": "MER", "hint": "store revenue ÷ spend", "kind": "ratio", "better": "up"},
+    "roas": {
+        "label": "Platform ROAS",
+        "hint": "platform revenue ÷ spend",
+        "kind": "ratio",
+        "better": "up",
+    },
+    "cpa": {"label": "CPA", "hint": "spend ÷ conversions", "kind": "money2", "better": "down"},
+    "ctr": {"label": "CTR", "hint": "clicks ÷ impressions", "kind": "pct", "better": "up"},
+}
+STORE_WIDE = ("store_revenue", "mer")
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
+ACCENT = "#5b3df5"
+MUTED = "#8a8fa3"
+ANOMALY = "#c5221f"
+COHORT_COLORS = ("#9aa0ad", "#7d8596", "#b07cf0", "#8a5cf0", "#5b3df5", "#2a1494")
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+FLAT = 0.005  # |change| below half a percent reads as flat
+
+
+# ---- formatting ----------------------------------------------------------------------------
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def symbol(currency: str) -> str:
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def fmt_money(value: float | None, currency: str = "USD", compact: bool = False) -> str:
+    """$1,234 (tables) or $1.2k / $3.45M (tiles); cents only below $100."""
+    if _missing(value):
+        return "–"
+    sign, v, sym = ("-" if value < 0 else ""), abs(float(value)), symbol(currency)
+    if compact and v >= 1_000_000:
+        return f"{sign}{sym}{v / 1_000_000:.2f}M"
+    if compact and v >= 10_000:
+        return f"{sign}{sym}{v / 1_000:.1f}k"
+    if v >= 100:
+        return f"{sign}{sym}{v:,.0f}"
+    return f"{sign}{sym}{v:,.2f}"
+
+
+def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bool = False) -> str:
+    """A metric value by kind: money, money2 (always cents), ratio, pct."""
+    if _missing(value):
+        return "–"
+    if kind == "money":
+        return fmt_money(value, currency, compact)
+    if kind == "money2":
+        return f"{symbol(currency)}{float(value):,.2f}"
+    if kind == "pct":
+        return f"{float(value) * 100:.2f}%"
+    return f"{float(value):.2f}"
+
+
+def fmt_date(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def period_caption(period: Any, previous: Any) -> str:
+    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025'."""
+    days = (period.end - period.start).days + 1
+    return (
+        f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)}) "
+        f"vs {fmt_date(previous.start)} – {fmt_date(previous.end)}"
+    )
+
+
+# ---- KPI tiles -----------------------------------------------------------------------------
+def delta(change: float | None, better: str | None, compact: bool = False) -> html.Span:
+    """▲/▼ with the signed % change; colour says good/bad but never alone (arrow + words)."""
+    if _missing(change):
+        note = html.Span("no previous data", className="visually-hidden" if compact else "small")
+        return html.Span(["– ", note], className="kpi-delta delta-neutral")
+    if abs(change) < FLAT:
+        arrow, word, tone = "▬", "flat", "neutral"
+    elif change > 0:
+        arrow, word = "▲", "up"
+        tone = {"up": "good", "down": "bad"}.get(better or "", "neutral")
+    else:
+        arrow, word = "▼", "down"
+        tone = {"up": "bad", "down": "good"}.get(better or "", "neutral")
+    verdict = {"good": ", better", "bad": ", worse", "neutral": ""}[tone]
+    spoken = f" ({word} from the previous period{verdict})"
+    return html.Span(
+        [
+            html.Span(arrow, **{"aria-hidden": "true"}),
+            f" {change * 100:+.1f}%",
+            None if compact else html.Span(" vs prev.", className="small text-body-secondary"),
+            html.Span(spoken, className="visually-hidden"),
+        ],
+        className=f"kpi-delta delta-{tone}",
+    )
+
+
+def kpi_tile(key: str, kpi: Mapping[str, Any] | None, currency: str, note: str = "") -> dbc.Col:
+    info = METRIC_INFO[key]
+    kpi = kpi or {}
+    value = kpi.get("value")
+    body = [
+        html.Div(
+            [
+                html.Span(info["label"], className="kpi-label"),
+                html.Span(info["hint"], className="kpi-hint"),
+            ],
+            className="kpi-head",
+        ),
+        html.Div(fmt_value(value, info["kind"], currency, compact=True), className="kpi-value"),
+        delta(kpi.get("change"), info["better"]) if kpi else html.Span("…", className="kpi-delta"),
+    ]
+    if note:
+        body.append(html.Div(note, className="kpi-note"))
+    title = None
+    if kpi and not _missing(kpi.get("previous")):
+        title = f"Previous period: {fmt_value(kpi.get('previous'), info['kind'], currency)}"
+    return dbc.Col(
+        html.Div(body, className="kpi-tile", id=f"kpi-{key}", title=title), xs=6, md=4, xl=2
+    )
+
+
+def kpi_tiles(
+    kpis: Mapping[str, Mapping[str, Any]] | None, currency: str = "USD", filtered: bool = False
+) -> html.Div:
+    """Six tiles: spend, store revenue, MER, ROAS, CPA, CTR with % change vs previous period."""
+    tiles = [
+        kpi_tile(
+            key,
+            (kpis or {}).get(key),
+            currency,
+            note="store-wide" if filtered and key in STORE_WIDE else "",
+        )
+        for key in METRIC_INFO
+    ]
+    children: list[Any] = [dbc.Row(tiles, className="g-2 g-md-3")]
+    if filtered:
+        children.append(
+            html.P(
+                "Store revenue and MER are store-wide (all orders ÷ all ad spend); "
+                "platform and campaign filters apply to the ad metrics.",
+                className="small text-body-secondary mt-2 mb-0",
+            )
+        )
+    return html.Div(children)
+
+
+# ---- charts --------------------------------------------------------------------------------
+def _clean(values: Sequence[Any]) -> list[float | None]:
+    return [None if _missing(v) else float(v) for v in values]
+
+
+def _axis_format(kind: str, currency: str) -> dict[str, Any]:
+    if kind in ("money", "money2"):
+        return {"tickprefix": symbol(currency), "tickformat": "~s"}
+    if kind == "pct":
+        return {"tickformat": ".1%"}
+    return {"tickformat": ".2f"}
+
+
+def _hover_format(kind: str, currency: str) -> str:
+    if kind in ("money", "money2"):
+        return symbol(currency) + "%{y:,.2f}"
+    if kind == "pct":
+        return "%{y:.2%}"
+    return "%{y:.2f}"
+
+
+def _base_layout(**extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "margin": {"l": 48, "r": 12, "t": 8, "b": 32},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
+        "xaxis": {"fixedrange": True, "showgrid": False, "linecolor": "#d0d4dc"},
+        "yaxis": {
+            "fixedrange": True,
+            "gridcolor": "#eceef3",
+            "zeroline": False,
+            "rangemode": "tozero",
+        },
+        "hovermode": "x unified",
+        "dragmode": False,
+    }
+    layout.update(extra)
+    return layout
+
+
+def empty_figure(message: str = "") -> dict[str, Any]:
+    """A blank chart (the box keeps its size) with an optional centred message."""
+    layout = _base_layout(
+        xaxis={"visible": False, "fixedrange": True}, yaxis={"visible": False, "fixedrange": True}
+    )
+    if message:
+        layout["annotations"] = [
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 14, "color": "#5c6370"},
+            }
+        ]
+    return {"data": [], "layout": layout}
+
+
+def timeseries_figure(
+    series: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    metric: str,
+    anomalies: Sequence[Mapping[str, Any]] = (),
+    currency: str = "USD",
+) -> dict[str, Any]:
+    """One metric over the period, the previous period dashed on the same days, anomalies as ✕.
+
+    A plain figure dict: plotly's graph objects validate every point (~90 ms for a year).
+    """
+    info = METRIC_INFO[metric]
+    if series.empty or metric not in series:
+        return empty_figure("No data in this period")
+    dates = pd.DatetimeIndex(series.index).strftime("%Y-%m-%d").tolist()
+    hover = _hover_format(info["kind"], currency)
+    traces: list[dict[str, Any]] = []
+    prev_values = (
+        _clean(previous[metric])
+        if previous is not None and metric in previous and len(previous) == len(series)
+        else []
+    )
+    if any(v is not None for v in prev_values):  # no data before: no line, no legend entry
+        traces.append(
+            {
+                "type": "scatter",
+                "x": dates,
+                "y": prev_values,
+                "name": "Previous period",
+                "mode": "lines",
+                "line": {"color": MUTED, "width": 1.5, "dash": "dash"},
+                "customdata": pd.DatetimeIndex(previous.index).strftime("%b %d, %Y").tolist(),
+                "hovertemplate": f"Previous (%{{customdata}}): {hover}<extra></extra>",
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": dates,
+            "y": _clean(series[metric]),
+            "name": "This period",
+            "mode": "lines+markers" if len(dates) <= 14 else "lines",
+            "line": {"color": ACCENT, "width": 2.5},
+            "marker": {"size": 5},
+            "hovertemplate": f"{info['label']}: {hover}<extra></extra>",
+        }
+    )
+    marks = anomaly_points(series, metric, anomalies)
+    if marks:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [m["date"].strftime("%Y-%m-%d") for m in marks],
+                "y": [m["y"] for m in marks],
+                "name": "Anomaly",
+                "mode": "markers",
+                "marker": {"symbol": "x", "size": 12, "color": ANOMALY, "line": {"width": 1}},
+                "text": [m["text"] for m in marks],
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        )
+    layout = _base_layout()
+    layout["xaxis"] = {**layout["xaxis"], "tickformat": "%b %d", "type": "date"}
+    layout["yaxis"] = {**layout["yaxis"], **_axis_format(info["kind"], currency)}
+    return {"data": traces, "layout": layout}
+
+
+def anomaly_points(
+    series: pd.DataFrame, metric: str, anomalies: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The anomalies of the charted metric that fall inside the period, placed on its line."""
+    index = pd.to_datetime(series.index)
+    out = []
+    for a in anomalies:
+        if a.get("series") != metric:
+            continue
+        day = pd.Timestamp(a["date"])
+        if day not in index:
+            continue
+        y = series[metric].iloc[index.get_loc(day)]
+        if _missing(y):
+            continue
+        out.append({"date": day, "y": float(y), "text": anomaly_text(a)})
+    return out
+
+
+def anomaly_text(a: Mapping[str, Any]) -> str:
+    series = a.get("series", "")
+    label = METRIC_INFO.get(series, {}).get("label", str(series).replace("_", " "))
+    parts = [f"{fmt_date(a['date'])}: {label}"]
+    if a.get("platform"):
+        parts.append(PLATFORM_LABELS.get(a["platform"], a["platform"]))
+    if a.get("direction"):
+        parts.append(str(a["direction"]))
+    if a.get("z") is not None:
+        parts.append(f"z {a['z']:+.1f}")
+    if a.get("severity"):
+        parts.append(f"{a['severity']} severity")
+    return " · ".join(parts)
+
+
+def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date) -> html.Div:
+    """The brain's anomalies in the period as text, one line per event (date and platform)."""
+    events: dict[tuple, list[Mapping[str, Any]]] = {}
+    for a in anomalies:
+        if start <= a["date"] <= end:
+            events.setdefault((a["date"], a.get("platform") or ""), []).append(a)
+    if not events:
+        return html.Div()
+    items = []
+    for (day, platform), parts in sorted(events.items(), reverse=True)[:5]:
+        first = parts[0]
+        moves = ", ".join(
+            " ".join(
+                x
+                for x in (
+                    METRIC_INFO.get(p["series"], {}).get("label", str(p["series"])),
+                    str(p.get("direction") or ""),
+                )
+                if x
+            )
+            for p in parts
+        )
+        head = [fmt_date(day)]
+        if platform:
+            head.append(PLATFORM_LABELS.get(platform, platform))
+        if first.get("severity"):
+            head.append(f"{first['severity']} severity")
+        text = f"{' · '.join(head)}: {moves}"
+        items.append(
+            html.Li([html.Strong(text), f" — {first['hint']}" if first.get("hint") else ""])
+        )
+    return html.Div(
+        [
+            html.Span("Anomalies flagged by the brain (✕ on the chart): ", className="fw-semibold"),
+            html.Ul(items, className="mb-0 ps-3"),
+        ],
+        className="small mt-2 an-anomalies",
+    )
+
+
+def cohort_figure(cohorts: Sequence[Mapping[str, Any]], currency: str = "USD") -> dict[str, Any]:
+    """Cumulative revenue per customer by days since first order, one line per monthly cohort.
+
+    Each line is named at its last matured point (no legend: it would eat a phone's chart).
+    """
+    if not cohorts:
+        return empty_figure("Not enough order history for cohorts yet")
+    traces = []
+    colors = COHORT_COLORS[-len(cohorts) :]
+    for cohort, color in zip(cohorts, colors, strict=False):
+        xs = [p[0] for p in cohort["points"]]
+        ys = [p[1] for p in cohort["points"]]
+        label = month_label(cohort["cohort"])
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "name": label,
+                "mode": "lines+markers+text",
+                "text": [""] * (len(xs) - 1) + [label.split()[0]],
+                "textposition": "middle right",
+                "textfont": {"size": 10, "color": color},
+                "line": {"color": color, "width": 2},
+                "marker": {"size": 5},
+                "hovertemplate": (
+                    f"{label} cohort, day %{{x}}: {symbol(currency)}%{{y:,.2f}} per customer"
+                    "<extra></extra>"
+                ),
+            }
+        )
+    longest = max(p[0] for c in cohorts for p in c["points"])
+    layout = _base_layout(hovermode="closest", showlegend=False)
+    layout["margin"] = {"l": 52, "r": 12, "t": 8, "b": 40}
+    layout["xaxis"] = {
+        **layout["xaxis"],
+        "title": {"text": "days since first order"},
+        "ticksuffix": "d",
+        "dtick": 30,
+        "range": [20, longest + 25],
+    }
+    layout["yaxis"] = {
+        **layout["yaxis"],
+        "tickprefix": symbol(currency),
+        "tickformat": ",.0f",
+        "rangemode": "normal",
+    }
+    return {"data": traces, "layout": layout}
+
+
+def month_label(cohort: str) -> str:
+    try:
+        day = date.fromisoformat(f"{cohort}-01")
+    except ValueError:
+        return cohort
+    return f"{day:%b} {day.year}"
+
+
+def cohort_table(cohorts: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+    """LTV per customer at 30/60/90/180 days by cohort; '–' where not matured yet."""
+    if not cohorts:
+        return html.Div()
+    horizons = (30, 60, 90, 180)
+    wide = "d-none d-sm-table-cell"
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Cohort", scope="col"),
+                html.Th("Customers", scope="col", className=f"text-end {wide}"),
+            ]
+            + [
+                html.Th(f"{h}d", scope="col", className=f"text-end {wide if h > 90 else ''}")
+                for h in horizons
+            ]
+        )
+    )
+    rows = []
+    for c in reversed(cohorts):
+        at = dict(c["points"])
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(month_label(c["cohort"]), scope="row"),
+                    html.Td(f"{c['customers']:,}", className=f"text-end {wide}"),
+                ]
+                + [
+                    html.Td(
+                        fmt_money(at.get(h), currency),
+                        className=f"text-end {wide if h > 90 else ''}",
+                    )
+                    for h in horizons
+                ]
+            )
+        )
+    return html.Div(
+        dbc.Table([head, html.Tbody(rows)], size="sm", className="an-table mb-0"),
+        className="table-responsive mt-2",
+    )
+
+
+# ---- tables --------------------------------------------------------------------------------
+def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+    """Per platform: spend with its share, platform revenue, ROAS (with change), CPA, CTR.
+
+    Phones see channel, spend, ROAS and CPA; revenue and CTR join from 576 px up.
+    """
+    if not rows:
+        return html.P(
+            "No ad spend in this period for these filters.", className="text-body-secondary mb-0"
+        )
+    wide = "d-none d-sm-table-cell"
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Channel", scope="col"),
+                html.Th("Spend", scope="col", className="text-end", title="and share of spend"),
+                html.Th(
+                    "Revenue", scope="col", className=f"text-end {wide}", title="platform-reported"
+                ),
+                html.Th("ROAS", scope="col", className="text-end"),
+                html.Th("CPA", scope="col", className="text-end"),
+                html.Th("CTR", scope="col", className=f"text-end {wide}"),
+            ]
+        )
+    )
+    body = []
+    for r in rows:
+        share = r.get("share")
+        share_text = "–" if _missing(share) else f"{share * 100:.0f}%"
+        body.append(
+            html.Tr(
+                [
+                    html.Th(PLATFORM_LABELS.get(r["platform"], r["platform"]), scope="row"),
+                    html.Td(
+                        [
+                            html.Div(fmt_money(r["spend"], currency)),
+                            html.Div(
+                                [
+                                    html.Div(
+                                        html.Span(style={"width": f"{(share or 0) * 100:.1f}%"}),
+                                        className="share-bar",
+                                        **{"aria-hidden": "true"},
+                                    ),
+                                    html.Span(share_text, className="small text-body-secondary"),
+                                ],
+                                className="share-line",
+                            ),
+                        ],
+                        className="text-end",
+                    ),
+                    html.Td(
+                        fmt_money(r["platform_revenue"], currency), className=f"text-end {wide}"
+                    ),
+                    html.Td(
+                        [
+                            html.Div(fmt_value(r.get("roas"), "ratio")),
+                            html.Div(delta(r.get("roas_change"), "up", compact=True)),
+                        ],
+                        className="text-end",
+                    ),
+                    html.Td(fmt_value(r.get("cpa"), "money2", currency), className="text-end"),
+                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                ]
+            )
+        )
+    return html.Div(
+        [
+            dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-1"),
+            html.P(
+                "ROAS = platform revenue ÷ spend; the arrow compares it with the previous period.",
+                className="small text-body-secondary mb-0",
+            ),
+        ],
+        className="table-responsive",
+    )
+
+
+def sparkline(values: Sequence[float | None], label: str = "ROAS trend") -> html.Img | html.Span:
+    """A tiny inline SVG (data URI): no Plotly for 20 rows of trends."""
+    points = [(i, v) for i, v in enumerate(values) if not _missing(v)]
+    if len(points) < 2:
+        return html.Span("–", className="text-body-secondary")
+    width, height, pad = 88, 24, 2
+    lo = min(v for _, v in points)
+    hi = max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    n = max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> str:
+        x = pad + (width - 2 * pad) * i / n
+        y = height - pad - (height - 2 * pad) * (v - lo) / span
+        return f"{x:.1f},{y:.1f}"
+
+    segments, current = [], []
+    for i, v in enumerate(values):
+        if _missing(v):
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append(xy(i, float(v)))  # type: ignore[arg-type]
+    if current:
+        segments.append(current)
+    lines = "".join(
+        f'<polyline fill="none" stroke="{ACCENT}" stroke-width="1.5" points="{" ".join(s)}"/>'
+        for s in segments
+        if len(s) > 1
+    )
+    last_i, last_v = points[-1]
+    dot = xy(last_i, last_v).split(",")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">{lines}'
+        f'<circle cx="{dot[0]}" cy="{dot[1]}" r="2" fill="{ACCENT}"/></svg>'
+    )
+    first_v = points[0][1]
+    alt = f"{label}: {first_v:.2f} to {last_v:.2f} (low {lo:.2f}, high {hi:.2f})"
+    return html.Img(
+        src="data:image/svg+xml;utf8," + quote(svg),
+        alt=alt,
+        title=alt,
+        width=str(width),
+        height=str(height),
+        className="sparkline",
+    )
+
+
+def fatigue_badge(info: Mapping[str, Any] | None) -> dbc.Badge | None:
+    if not info:
+        return None
+    prob = info.get("probability")
+    text = "Fatigue" if _missing(prob) else f"Fatigue {prob * 100:.0f}%"
+    return dbc.Badge(
+        ["⚠ ", text],
+        color="warning",
+        text_color="dark",
+        className="ms-1 fatigue-badge",
+        title="The brain flags this creative as fatiguing"
+        + (f": {info['action']}" if info.get("action") else ""),
+    )
+
+
+def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+    """Top creatives by spend: name, platform, spend, ROAS, CTR, ROAS sparkline, fatigue badge.
+
+    A row's `fatigue` ({probability, action} or None) comes from the latest brain state.
+    """
+    if not rows:
+        return html.P(
+            "No creative spent in this period for these filters.",
+            className="text-body-secondary mb-0",
+            id="an-leaderboard-empty",
+        )
+    wide = "d-none d-md-table-cell"
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("#", scope="col", className=f"text-end {wide}"),
+                html.Th("Creative", scope="col"),
+                html.Th("Spend", scope="col", className="text-end"),
+                html.Th("ROAS", scope="col", className="text-end"),
+                html.Th("CTR", scope="col", className=f"text-end {wide}"),
+                html.Th("ROAS trend", scope="col", className="d-none d-sm-table-cell"),
+            ]
+        )
+    )
+    body = []
+    for rank, r in enumerate(rows, start=1):
+        badge = fatigue_badge(r.get("fatigue"))
+        body.append(
+            html.Tr(
+                [
+                    html.Td(str(rank), className=f"text-end text-body-secondary {wide}"),
+                    html.Td(
+                        [
+                            html.Div(r["name"], className="creative-name"),
+                            html.Div(
+                                [PLATFORM_LABELS.get(r["platform"], r["platform"]), badge],
+                                className="small text-body-secondary",
+                            ),
+                        ]
+                    ),
+                    html.Td(fmt_money(r["spend"], currency), className="text-end"),
+                    html.Td(fmt_value(r.get("roas"), "ratio"), className="text-end"),
+                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                    html.Td(sparkline(r.get("trend") or []), className="d-none d-sm-table-cell"),
+                ],
+                className="fatigued" if badge else None,
+            )
+        )
+    return html.Div(
+        dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-0"),
+        className="table-responsive",
+    )
+
+
+# ---- page ----------------------------------------------------------------------------------
+def empty_state() -> html.Div:
+    """An org without data: say so and point at the integrations page, no broken charts."""
+    return html.Div(
+        [
+            html.H1("Analytics", className="h3"),
+            html.P("No data yet — connect a platform", className="lead mb-2"),
+            html.P(
+                "Spend, revenue, channels, creatives and cohorts appear here after the first sync.",
+                className="text-body-secondary",
+            ),
+            dcc.Link("Go to integrations", href="/integrations", className="btn btn-primary"),
+        ],
+        className="empty-state py-5",
+        id="analytics-empty",
+    )
+
+
+def error_toast(message: str, header: str = "Couldn't load analytics") -> dbc.Toast:
+    return dbc.Toast(
+        message,
+        header=header,
+        icon="danger",
+        dismissable=True,
+        is_open=True,
+        duration=12000,
+        className="mb-2",
+    )
+
+
+def notice_toast(message: str, header: str = "Some filters were ignored") -> dbc.Toast:
+    return dbc.Toast(
+        message, header=header, icon="warning", dismissable=True, is_open=True, duration=10000
+    )
+
+
+def no_match(default_href: str = "/analytics") -> html.Div:
+    return html.Div(
+        [
+            "No ad data for these filters. ",
+            dcc.Link("Clear filters", href=default_href, id="an-clear-filters"),
+        ],
+        className="alert alert-light border small py-2 mb-2",
+        role="status",
+    )
+
+
+def _card(title: str, body: Any, header_extra: Any = None, **kwargs: Any) -> dbc.Card:
+    header = html.Div(
+        [html.H2(title, className="h6 mb-0"), header_extra],
+        className="d-flex flex-wrap gap-2 align-items-center justify-content-between",
+    )
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="an-card", **kwargs)
+
+
+def _loading(child: Any, **kwargs: Any) -> dcc.Loading:
+    return dcc.Loading(
+        child,
+        type="dot",
+        delay_show=250,
+        color=ACCENT,
+        overlay_style={"visibility": "visible", "opacity": 0.55},
+        **kwargs,
+    )
+
+
+def controls(
+    campaigns: Sequence[Mapping[str, Any]],
+    min_date: date | None = None,
+    max_date: date | None = None,
+) -> html.Div:
+    """Date range, platforms, campaigns: every control labelled and keyboard reachable."""
+    campaign_options = [
+        {
+            "label": f"{c['name']} · {PLATFORM_LABELS.get(c['platform'], c['platform'])}",
+            "value": c["id"],
+        }
+        for c in campaigns
+    ]
+    return html.Div(
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        dbc.Label("Date range", html_for="an-range", className="form-label"),
+                        dbc.Select(
+                            id="an-range",
+                            options=[{"label": label, "value": v} for v, label in RANGE_OPTIONS],
+                            value="30d",
+                        ),
+                    ],
+                    xs=12,
+                    sm=6,
+                    lg=2,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label("From – to", html_for="an-dates-start", className="form-label"),
+                        html.Label("End date", htmlFor="an-dates-end", className="visually-hidden"),
+                        dcc.DatePickerRange(
+                            id="an-dates",
+                            start_date_id="an-dates-start",
+                            end_date_id="an-dates-end",
+                            min_date_allowed=min_date.isoformat() if min_date else None,
+                            max_date_allowed=max_date.isoformat() if max_date else None,
+                            initial_visible_month=max_date.isoformat() if max_date else None,
+                            display_format="MMM D, YYYY",
+                            updatemode="bothdates",
+                            minimum_nights=0,
+                            first_day_of_week=1,
+                            className="an-dates",
+                        ),
+                    ],
+                    xs=12,
+                    sm=6,
+                    lg=3,
+                ),
+                dbc.Col(
+                    html.Fieldset(
+                        [
+                            html.Legend("Platforms", className="form-label"),
+                            dbc.Checklist(
+                                id="an-platform",
+                                options=[
+                                    {"label": label, "value": key}
+                                    for key, label in PLATFORM_LABELS.items()
+                                ],
+                                value=list(PLATFORM_LABELS),
+                                inline=True,
+                                class_name="toggle-group an-platforms",
+                                input_class_name="btn-check",
+                                label_class_name="btn btn-outline-primary btn-sm",
+                                label_checked_class_name="active",
+                            ),
+                        ],
+                        className="mb-0",
+                    ),
+                    xs=12,
+                    sm=6,
+                    lg=3,
+                ),
+                dbc.Col(
+                    [
+                        html.Label(
+                            "Campaigns",
+                            htmlFor="an-campaign",
+                            className="form-label",
+                            id="an-campaign-label",
+                        ),
+                        dcc.Dropdown(
+                            id="an-campaign",
+                            options=campaign_options,
+                            value=[],
+                            multi=True,
+                            placeholder="All campaigns",
+                            className="an-campaign",
+                        ),
+                    ],
+                    xs=12,
+                    sm=6,
+                    lg=4,
+                ),
+            ],
+            className="g-2 g-lg-3 align-items-end",
+        ),
+        className="an-controls mb-3",
+        role="group",
+        **{"aria-label": "Filters"},
+    )
+
+
+def metric_switch(value: str = "spend") -> html.Fieldset:
+    return html.Fieldset(
+        [
+            html.Legend("Chart metric", className="visually-hidden"),
+            dbc.RadioItems(
+                id="an-metric",
+                options=[
+                    {"label": info["label"], "value": key} for key, info in METRIC_INFO.items()
+                ],
+                value=value,
+                inline=True,
+                class_name="toggle-group metric-switch",
+                input_class_name="btn-check",
+                label_class_name="btn btn-outline-primary btn-sm",
+                label_checked_class_name="active",
+            ),
+        ],
+        className="mb-0",
+    )
+
+
+def analytics_page(
+    campaigns: Sequence[Mapping[str, Any]] = (),
+    min_date: date | None = None,
+    max_date: date | None = None,
+    currency: str = "USD",
+) -> html.Div:
+    """The page skeleton: controls with defaults, boxes the callbacks fill (sizes reserved)."""
+    downloads = html.Div(
+        [
+            html.A(
+                "Download CSV",
+                id="an-csv-daily",
+                href="/exports/analytics.csv",
+                className="btn btn-sm btn-outline-secondary",
+                download="",
+            ),
+            html.A(
+                "Creatives CSV",
+                id="an-csv-creatives",
+                href="/exports/analytics-creatives.csv",
+                className="btn btn-sm btn-outline-secondary",
+                download="",
+            ),
+        ],
+        className="d-flex gap-2 flex-wrap",
+    )
+    header = html.Div(
+        [
+            html.Div(
+                [
+                    html.H1("Analytics", className="h3 mb-0"),
+                    html.P("", id="an-caption", className="text-body-secondary small mb-0"),
+                ]
+            ),
+            downloads,
+        ],
+        className="d-flex flex-wrap gap-2 align-items-end justify-content-between mb-3",
+    )
+    trend = _card(
+        "Trend",
+        [
+            html.Div(id="an-nomatch"),
+            html.Div(
+                _loading(
+                    dcc.Graph(
+                        id="an-chart",
+                        figure=empty_figure(),
+                        config=GRAPH_CONFIG,
+                        style={"height": "100%"},
+                        responsive=True,
+                    ),
+                    parent_style={"height": "100%"},
+                ),
+                className="an-chart-box",
+            ),
+            html.Div(id="an-anomalies"),
+        ],
+        header_extra=metric_switch(),
+        id="an-trend-card",
+    )
+    channels = _card(
+        "Channel comparison",
+        _loading(html.Div(channel_table([]), id="an-channels", className="an-min-table")),
+    )
+    cohorts = _card(
+        "Cohort LTV (store-wide)",
+        [
+            html.P(
+                "Cumulative revenue per customer by days since first order, monthly cohorts.",
+                className="small text-body-secondary mb-2",
+            ),
+            html.Div(
+                _loading(
+                    dcc.Graph(
+                        id="an-cohort-chart",
+                        figure=empty_figure(),
+                        config=GRAPH_CONFIG,
+                        style={"height": "100%"},
+                        responsive=True,
+                    ),
+                    parent_style={"height": "100%"},
+                ),
+                className="an-cohort-box",
+            ),
+            html.Div(id="an-cohort-table"),
+        ],
+    )
+    leaderboard = _card(
+        "Creative leaderboard (top 20 by spend)",
+        _loading(
+            html.Div(
+                html.P("Loading…", className="text-body-secondary"),
+                id="an-leaderboard",
+                className="an-min-table",
+            )
+        ),
+    )
+    return html.Div(
+        [
+            dcc.Location(id="analytics-url", refresh=False),
+            header,
+            controls(campaigns, min_date, max_date),
+            _loading(html.Div(kpi_tiles(None, currency), id="an-kpis", className="mb-3")),
+            html.Div(trend, className="mb-3"),
+            dbc.Row(
+                [dbc.Col(channels, lg=6), dbc.Col(cohorts, lg=6)],
+                className="g-3 mb-3 align-items-start",
+            ),
+            html.Div(leaderboard),
+            html.Div(
+                [
+                    html.Div(id="an-toast-main"),
+                    html.Div(id="an-toast-creatives"),
+                    html.Div(id="an-toast-cohorts"),
+                ],
+                className="toast-area",
+                **{"aria-live": "polite"},
+            ),
+        ],
+        id="analytics-page",
+    )

@@ -1,0 +1,109 @@
+"""Analytics in headless Chromium: filters live in the URL, survive a reload, fit a phone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from app import get_dash
+from models import analytics as queries
+from tests.conftest import PASSWORD, make_org
+from tests.integration.test_analytics import A_PLATFORMS, load_brand
+
+pytestmark = pytest.mark.e2e
+
+
+def _start_logged_in(app, dash_duo, email: str) -> str:
+    queries.clear_cache()
+    dash_duo.start_server(get_dash(app), navigate=False)
+    base = dash_duo.server.url.rstrip("/")
+    dash_duo.driver.get(base + "/login")
+    dash_duo.wait_for_element("#login-form", timeout=10)
+    dash_duo.find_element("#email").send_keys(email)
+    dash_duo.find_element("#password").send_keys(PASSWORD)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_element("#page", timeout=15)
+    return base
+
+
+def _wait_url(dash_duo, fragment: str, present: bool = True, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        url = dash_duo.driver.current_url
+        if (fragment in url) == present:
+            return url
+        time.sleep(0.1)
+    raise AssertionError(f"URL {dash_duo.driver.current_url!r}: {fragment!r} present={present}")
+
+
+def _chart_points(dash_duo) -> int:
+    return dash_duo.driver.execute_script(
+        "var g = document.querySelector('#an-chart .js-plotly-plot');"
+        "return g && g.data ? g.data[g.data.length - 1].y.length : -1;"
+    )
+
+
+def test_preset_and_platform_go_to_the_url_and_survive_reload(app, dash_duo):
+    org = make_org(app, "E2E Beauty", "analyst@e2e-beauty.example", persona="vp_growth")
+    load_brand(app, org["org_id"], "e2e", A_PLATFORMS)  # $300 of spend a day
+    base = _start_logged_in(app, dash_duo, org["email"])
+    dash_duo.driver.get(base + "/analytics")
+    dash_duo.wait_for_contains_text("#kpi-spend", "$9,000", timeout=15)  # last 30 days
+
+    Select(dash_duo.find_element("#an-range")).select_by_value("7d")
+    _wait_url(dash_duo, "range=7d")
+    dash_duo.wait_for_contains_text("#kpi-spend", "$2,100", timeout=10)
+    dash_duo.wait_for_contains_text("#an-caption", "(7 days)", timeout=10)
+    deadline = time.monotonic() + 10
+    while _chart_points(dash_duo) != 7 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _chart_points(dash_duo) == 7
+
+    dash_duo.find_element("label[for$='an-platform_input_tiktok']").click()  # TikTok off
+    url = _wait_url(dash_duo, "platform=meta")
+    dash_duo.wait_for_contains_text("#kpi-spend", "$1,400", timeout=10)
+    assert "/exports/analytics.csv?range=7d&platform=meta" in dash_duo.find_element(
+        "#an-csv-daily"
+    ).get_attribute("href")
+
+    dash_duo.driver.get(url)  # reload the shared link: same filters, same numbers
+    dash_duo.wait_for_contains_text("#kpi-spend", "$1,400", timeout=15)
+    assert (
+        Select(dash_duo.find_element("#an-range")).first_selected_option.get_attribute("value")
+        == "7d"
+    )
+    tiktok = dash_duo.find_element("input[id$='an-platform_input_tiktok']")
+    assert not tiktok.is_selected()
+    assert "range=7d" in dash_duo.driver.current_url
+
+    dash_duo.driver.back()  # browser history walks the filters back
+    _wait_url(dash_duo, "platform=meta", present=False)
+    dash_duo.wait_for_contains_text("#kpi-spend", "$2,100", timeout=10)
+
+
+def test_phone_width_has_no_horizontal_overflow(app, dash_duo):
+    org = make_org(app, "E2E Phone", "cmo@e2e-phone.example", persona="cmo")
+    load_brand(app, org["org_id"], "phone", A_PLATFORMS)
+    base = _start_logged_in(app, dash_duo, org["email"])
+    driver = dash_duo.driver
+    driver.set_window_size(390, 844)
+    inner_w, inner_h = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(390 + (390 - inner_w), 844 + (844 - inner_h))  # page area 390x844
+    driver.get(base + "/analytics?range=30d&metric=roas")
+    dash_duo.wait_for_contains_text("#kpi-spend", "$9,000", timeout=15)
+    dash_duo.wait_for_element("#an-leaderboard table", timeout=15)
+    dash_duo.wait_for_element("#an-cohort-table table", timeout=15)
+    assert driver.execute_script("return window.innerWidth") == 390
+    scroll_w, inner = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_w <= inner, f"page is {scroll_w}px wide in a {inner}px window"
+    # the controls stack: each one sits below the previous, full width
+    tops = [
+        driver.find_element(By.ID, i).location["y"]
+        for i in ("an-range", "an-dates-start", "an-platform")
+    ]
+    assert tops == sorted(tops) and len(set(tops)) == 3

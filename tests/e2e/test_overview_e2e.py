@@ -1,0 +1,164 @@
+"""The executive dashboard in headless Chromium: personas, decisions, the PDF, a phone screen."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from app import get_dash
+from extensions import db
+from layouts.persona import CARD_TITLES
+from models import ActionDecision, Membership, User
+from tests.conftest import PASSWORD, make_org
+from tests.integration.test_overview import EXAMPLE, store_state
+
+pytestmark = pytest.mark.e2e
+USERS = {
+    "cmo": "cmo@lumen-e2e.example",
+    "vp_growth": "vp@lumen-e2e.example",
+    "director": "director@lumen-e2e.example",
+}
+
+
+@pytest.fixture
+def lumen(app):
+    """One org, three persona members, the demo brain state stored."""
+    org = make_org(app, "Lumen Beauty", USERS["cmo"], persona="cmo")
+    with app.app_context():
+        for persona in ("vp_growth", "director"):
+            user = User(email=USERS[persona], name=persona.replace("_", " ").title())
+            user.set_password(PASSWORD)
+            user.active_org_id = org["org_id"]
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(user_id=user.id, org_id=org["org_id"], persona=persona))
+        db.session.commit()
+    store_state(app, org["org_id"], EXAMPLE)
+    return org
+
+
+def start(dash_duo, app) -> str:
+    dash_duo.start_server(get_dash(app), navigate=False)
+    return dash_duo.server.url.rstrip("/")
+
+
+def log_in(dash_duo, base: str, email: str, skip_tips: bool = True) -> None:
+    driver = dash_duo.driver
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    dash_duo.wait_for_element("#login-form", timeout=10)
+    if skip_tips:
+        driver.execute_script(
+            "localStorage.setItem('ov-tips', JSON.stringify({seen: ['mer','risk','actions']}))"
+        )
+    else:
+        driver.execute_script("localStorage.clear()")
+    dash_duo.find_element("#email").send_keys(email)
+    dash_duo.find_element("#password").send_keys(PASSWORD)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_element("#kpi-mer", timeout=20)
+
+
+def click(dash_duo, selector: str) -> None:
+    element = dash_duo.wait_for_element(selector, timeout=10)
+    # Bootstrap's smooth scrolling would still be moving when the click lands.
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
+    element.click()
+
+
+def visible_title(dash_duo, module: str) -> str:
+    header = dash_duo.find_element(f"#card-{module} .card-title-persona")
+    spans = header.find_elements(By.CSS_SELECTOR, "span[class^='only-']")
+    return " ".join(s.text for s in spans if s.is_displayed())
+
+
+def test_personas_see_their_words_and_the_same_numbers(app, dash_duo, lumen):
+    base = start(dash_duo, app)
+    mer = f"{EXAMPLE['memory']['totals']['mer']:.2f}"
+    for persona, email in USERS.items():
+        log_in(dash_duo, base, email)
+        for module in ("memory", "oracle", "curiosity"):
+            assert visible_title(dash_duo, module) == CARD_TITLES[persona][module]
+        assert dash_duo.find_element("#persona-select").get_attribute("value") == persona
+        assert dash_duo.find_element("#kpi-mer").text == mer
+    # The director switches to the CMO view: words change at once, numbers stay.
+    dash_duo.wait_for_text_to_equal("#kpi-mer", mer)
+    spend = dash_duo.find_element("#kpi-spend").text
+    first_tile = dash_duo.find_element(".ov-kpis .ov-kpi").get_attribute("id")
+    assert first_tile == "kpi-tile-spend"  # the director's headline
+    Select(dash_duo.find_element("#persona-select")).select_by_value("cmo")
+    dash_duo.wait_for_contains_class("#persona-root", "persona-is-cmo", timeout=5)
+    assert visible_title(dash_duo, "curiosity") == CARD_TITLES["cmo"]["curiosity"]
+    summary = dash_duo.find_element("#ov-summary").text
+    assert "Here's the truth:" in summary and "Action needed:" not in summary
+    assert dash_duo.find_element("#kpi-mer").text == mer
+    assert dash_duo.find_element("#kpi-spend").text == spend
+    # The CMO headline (LTV-ROAS) now leads visually: CSS order, no re-render.
+    ltv = dash_duo.find_element("#kpi-tile-ltv-roas").rect
+    spend_tile = dash_duo.find_element("#kpi-tile-spend").rect
+    assert (ltv["y"], ltv["x"]) < (spend_tile["y"], spend_tile["x"])
+
+
+def test_tips_decide_undo_and_download_pdf(app, dash_duo, lumen):
+    base = start(dash_duo, app)
+    log_in(dash_duo, base, USERS["cmo"], skip_tips=False)
+    # First visit: the MER tip shows; "Skip tips" ends them, and they stay gone on reload.
+    dash_duo.wait_for_element("#tip-skip-mer", timeout=10).click()
+    dash_duo.wait_for_no_elements("#tip-skip-mer", timeout=5)
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_element("#kpi-mer", timeout=20)
+    time.sleep(1)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".ov-tip")
+
+    action = EXAMPLE["curiosity"]["actions"][0]["id"]
+    card = f"#action-{action}"
+    click(dash_duo, f"{card} .ov-action-buttons .btn-primary")
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Approved by", timeout=10)
+    with app.app_context():
+        rows = db.session.query(ActionDecision).all()
+        assert [(r.action_id, r.decision, r.undone_at) for r in rows] == [
+            (action, "accepted", None)
+        ]
+    click(dash_duo, f"{card} .ov-undo")
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Not decided yet", timeout=10)
+    with app.app_context():
+        assert db.session.query(ActionDecision).one().undone_at is not None
+
+    link = dash_duo.find_element("#report-link-cmo")
+    assert (
+        link.is_displayed() and not dash_duo.find_element("#report-link-vp_growth").is_displayed()
+    )
+    cookies = {c["name"]: c["value"] for c in dash_duo.driver.get_cookies()}
+    resp = requests.get(link.get_attribute("href"), cookies=cookies, timeout=30)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "application/pdf"
+    assert resp.content.startswith(b"%PDF")
+    assert dash_duo.get_logs() == []
+
+
+def test_phone_navbar_collapses_and_nothing_overflows(app, dash_duo, lumen):
+    base = start(dash_duo, app)
+    driver = dash_duo.driver
+    driver.set_window_size(390, 844 + 143)  # the window's toolbar takes ~143 px
+    log_in(dash_duo, base, USERS["cmo"])
+    width = driver.execute_script("return window.innerWidth")
+    assert 380 <= width <= 400
+    toggler = dash_duo.find_element("#navbar-toggler")
+    assert toggler.is_displayed()
+    assert not dash_duo.find_element("#nav-analytics").is_displayed()
+    toggler.click()
+    dash_duo.wait_for_element("#nav-analytics", timeout=5)
+    deadline = time.time() + 5
+    while not dash_duo.find_element("#nav-analytics").is_displayed() and time.time() < deadline:
+        time.sleep(0.1)
+    assert dash_duo.find_element("#nav-analytics").is_displayed()
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 0, f"page is {overflow}px wider than the phone"

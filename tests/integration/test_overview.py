@@ -1,0 +1,399 @@
+"""Overview through the real Dash endpoint: tenant scoping, decisions, polling, shell status."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from brain.narrative import short_date
+from extensions import db
+from models import ActionDecision, BrainState, Connection
+from tests.conftest import csrf_headers, login, make_org
+
+EXAMPLE = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "brain_state_example.json").read_text()
+)
+MER = f'"{EXAMPLE["memory"]["totals"]["mer"]:.2f}"'  # as the KPI tile renders it
+THROUGH = "Data through " + short_date(EXAMPLE["as_of"])
+B_MARKERS = ("Beta Secret Brand", "Beta Secret Campaign", "beta-secret-creative", "7.77")
+DECIDE = '..{"action":["ALL"],"type":"action-status"}.children...ov-toasts.children..'
+POLL = "..ov-body.children...ov-state-id.data...shell-freshness.children.."
+
+
+def store_state(app, org_id: int, state: dict) -> int:
+    """Insert a BrainState row as jobs.brain would (the overview only reads stored rows)."""
+    with app.app_context():
+        row = BrainState(
+            org_id=org_id,
+            as_of=date.fromisoformat(state["as_of"]),
+            period_start=date.fromisoformat(state["period"]["start"]),
+            period_end=date.fromisoformat(state["period"]["end"]),
+            schema_version=state["schema_version"],
+            memory=state["memory"],
+            oracle=state["oracle"],
+            curiosity=state["curiosity"],
+            settings=state.get("settings", {}),
+            notes=[],
+            input_fingerprint=f"test-{org_id}-{datetime.now(UTC).timestamp()}",
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def beta_state() -> dict:
+    """Org B's state: other names, other numbers, other action ids."""
+    s = copy.deepcopy(EXAMPLE)
+    s["memory"]["totals"]["mer"] = 7.77
+    for c in s["memory"]["campaigns"]:
+        c["name"] = "Beta Secret Campaign"
+    for a in s["curiosity"]["actions"]:
+        a["id"] = a["id"].replace("act_", "act_b")
+        a["title"] = "Beta Secret Campaign: " + a["title"]
+    s["oracle"]["fatigue"] = [
+        {
+            "id": "fatigue:meta:B1",
+            "creative_id": "B1",
+            "name": "beta-secret-creative",
+            "platform": "meta",
+            "severity": "high",
+            "prob_7d": 0.9,
+            "prob_14d": 0.95,
+            "recommendation": "pause_within_72h",
+            "days_to_breakeven": 3,
+        }
+    ]
+    return s
+
+
+@pytest.fixture
+def orgs(app):
+    a = make_org(app, "Alpha Brand", "cmo@alpha.example", persona="cmo")
+    b = make_org(app, "Beta Secret Brand", "cmo@beta.example", persona="vp_growth")
+    a["state_id"] = store_state(app, a["org_id"], EXAMPLE)
+    b["state_id"] = store_state(app, b["org_id"], beta_state())
+    return a, b
+
+
+def post(client, payload: dict):
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=csrf_headers(client),
+    )
+
+
+def route(client, pathname: str = "/"):
+    return post(
+        client,
+        {
+            "output": "page.children",
+            "outputs": {"id": "page", "property": "children"},
+            "inputs": [{"id": "url", "property": "pathname", "value": pathname}],
+            "changedPropIds": ["url.pathname"],
+        },
+    )
+
+
+def _sid(component_id: dict) -> str:
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
+def decide(client, trigger: dict, shown: list[str]):
+    """Fire the decision callback as the renderer does after one click."""
+    buttons, undos = [], []
+    if trigger["type"] == "action-btn":
+        buttons.append({"id": trigger, "property": "n_clicks", "value": 1})
+    else:
+        undos.append({"id": trigger, "property": "n_clicks", "value": 1})
+    return post(
+        client,
+        {
+            "output": DECIDE,
+            "outputs": [
+                [
+                    {"id": {"type": "action-status", "action": a}, "property": "children"}
+                    for a in shown
+                ],
+                {"id": "ov-toasts", "property": "children"},
+            ],
+            "inputs": [buttons, undos],
+            "changedPropIds": [f"{_sid(trigger)}.n_clicks"],
+        },
+    )
+
+
+def decisions(app, org_id: int | None = None) -> list[ActionDecision]:
+    with app.app_context():
+        stmt = select(ActionDecision)
+        if org_id is not None:
+            stmt = stmt.where(ActionDecision.org_id == org_id)
+        rows = db.session.execute(stmt).scalars().all()
+        db.session.expunge_all()
+        return rows
+
+
+def text(resp) -> str:
+    """The response as readable text (Dash escapes '/' and non-ASCII in its JSON)."""
+    if resp.is_json and resp.get_data():
+        return json.dumps(resp.get_json(), ensure_ascii=False)
+    return text(resp)
+
+
+def assert_no_b(body: str) -> None:
+    for marker in B_MARKERS:
+        assert marker not in body, f"org B's {marker!r} leaked"
+
+
+# ---- router -------------------------------------------------------------------------------------
+def test_router_renders_own_org_only(app, client, orgs):
+    a, b = orgs
+    login(client, a["email"])
+    resp = route(client)
+    assert resp.status_code == 200
+    body = text(resp)
+    assert "Alpha Brand" in body
+    assert MER in body  # A's MER, as stored
+    assert "Attribution Truth" in body and "Template summary" in body
+    assert EXAMPLE["curiosity"]["actions"][0]["id"] in body
+    assert_no_b(body)
+    # And the other way round: B sees B.
+    client.post("/logout", data={"csrf_token": csrf_headers(client)["X-CSRFToken"]})
+    login(client, b["email"])
+    body_b = text(route(client))
+    assert '"7.77"' in body_b and "Alpha Brand" not in body_b
+
+
+def test_router_empty_state_without_brain_state(app, client):
+    a = make_org(app, "Fresh Brand", "new@fresh.example")
+    login(client, a["email"])
+    body = text(route(client))
+    assert "No insights yet" in body and "/onboarding" in body
+
+
+def test_router_reads_latest_stored_state(app, client, orgs):
+    a, _ = orgs
+    newer = copy.deepcopy(EXAMPLE)
+    newer["memory"]["totals"]["mer"] = 3.33
+    store_state(app, a["org_id"], newer)
+    login(client, a["email"])
+    body = text(route(client))
+    assert '"3.33"' in body and MER not in body
+
+
+# ---- decisions ----------------------------------------------------------------------------------
+def test_decision_is_recorded_for_own_org(app, client, orgs):
+    a, b = orgs
+    login(client, a["email"])
+    aid = EXAMPLE["curiosity"]["actions"][1]["id"]
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    resp = decide(client, {"type": "action-btn", "action": aid, "decision": "accepted"}, shown)
+    assert resp.status_code == 200
+    body = text(resp)
+    assert "Approved" in body and "action-undo" in body
+    assert_no_b(body)
+    rows = decisions(app)
+    assert [(r.org_id, r.action_id, r.decision, r.user_id) for r in rows] == [
+        (a["org_id"], aid, "accepted", a["user_id"])
+    ]
+    out = resp.get_json()["response"]
+    status_keys = [k for k in out if '"action-status"' in k]
+    assert len(status_keys) == len(shown)  # one status per action shown
+    mine = out[_sid({"type": "action-status", "action": aid})]["children"]
+    assert "action-undo" in json.dumps(mine)
+
+
+def test_unknown_or_foreign_action_is_refused(app, client, orgs):
+    a, b = orgs
+    login(client, a["email"])
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    foreign = beta_state()["curiosity"]["actions"][0]["id"]  # exists, but in org B's state
+    for action_id in (foreign, "act_doesnotexist", ""):
+        resp = decide(
+            client, {"type": "action-btn", "action": action_id, "decision": "accepted"}, shown
+        )
+        assert resp.status_code == 200
+        body = text(resp)
+        assert "Action not found" in body
+        assert_no_b(body)
+    bad_word = decide(client, {"type": "action-btn", "action": shown[0], "decision": "x"}, shown)
+    assert "Not saved" in text(bad_word)
+    assert decisions(app) == []
+
+
+def test_cannot_undo_another_orgs_decision(app, client, orgs):
+    a, b = orgs
+    from models.decisions import record_decision
+
+    b_action = beta_state()["curiosity"]["actions"][0]["id"]
+    with app.app_context():
+        b_decision = record_decision(b["org_id"], b["user_id"], b_action, "accepted").id
+    login(client, a["email"])
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    for decision_id in (b_decision, "1; drop table", None):
+        resp = decide(
+            client,
+            {"type": "action-undo", "action": b_action, "decision_id": decision_id},
+            shown,
+        )
+        assert resp.status_code == 200
+        body = text(resp)
+        assert "Nothing to undo" in body
+        assert_no_b(body)
+    (row,) = decisions(app, b["org_id"])
+    assert row.undone_at is None
+
+
+def test_undo_own_decision_restores_previous(app, client, orgs):
+    a, _ = orgs
+    login(client, a["email"])
+    aid = EXAMPLE["curiosity"]["actions"][0]["id"]
+    shown = [aid]
+    decide(client, {"type": "action-btn", "action": aid, "decision": "rejected"}, shown)
+    decide(client, {"type": "action-btn", "action": aid, "decision": "done"}, shown)
+    latest = max(decisions(app, a["org_id"]), key=lambda r: r.id)
+    assert latest.decision == "done"
+    resp = decide(client, {"type": "action-undo", "action": aid, "decision_id": latest.id}, shown)
+    assert "Rejected" in text(resp)
+    with app.app_context():
+        from models.decisions import latest_decisions
+
+        assert latest_decisions(a["org_id"]) == {aid: "rejected"}
+
+
+def test_mounting_undo_button_does_not_record(app, client, orgs):
+    a, _ = orgs
+    login(client, a["email"])
+    aid = EXAMPLE["curiosity"]["actions"][0]["id"]
+    payload = {
+        "output": DECIDE,
+        "outputs": [
+            [{"id": {"type": "action-status", "action": aid}, "property": "children"}],
+            {"id": "ov-toasts", "property": "children"},
+        ],
+        "inputs": [
+            [
+                {
+                    "id": {"type": "action-btn", "action": aid, "decision": "accepted"},
+                    "property": "n_clicks",
+                    "value": 0,
+                }
+            ],
+            [],
+        ],
+        "changedPropIds": [
+            f"{_sid({'type': 'action-btn', 'action': aid, 'decision': 'accepted'})}.n_clicks"
+        ],
+    }
+    assert post(client, payload).status_code == 204
+    assert decisions(app) == []
+
+
+# ---- polling and shell --------------------------------------------------------------------------
+def poll(client, known_id):
+    return post(
+        client,
+        {
+            "output": POLL,
+            "outputs": [
+                {"id": "ov-body", "property": "children"},
+                {"id": "ov-state-id", "property": "data"},
+                {"id": "shell-freshness", "property": "children"},
+            ],
+            "inputs": [{"id": "ov-interval", "property": "n_intervals", "value": 1}],
+            "state": [{"id": "ov-state-id", "property": "data", "value": known_id}],
+            "changedPropIds": ["ov-interval.n_intervals"],
+        },
+    )
+
+
+def test_poll_rerenders_only_for_a_newer_state(app, client, orgs):
+    a, b = orgs
+    login(client, a["email"])
+    assert poll(client, a["state_id"]).status_code == 204  # nothing new
+    newer = copy.deepcopy(EXAMPLE)
+    newer["memory"]["totals"]["mer"] = 4.56
+    new_id = store_state(app, a["org_id"], newer)
+    resp = poll(client, a["state_id"])
+    assert resp.status_code == 200
+    out = resp.get_json()["response"]
+    assert out["ov-state-id"]["data"] == new_id
+    body = text(resp)
+    assert '"4.56"' in body and THROUGH in body
+    assert_no_b(body)
+    assert poll(client, b["state_id"]).status_code == 200  # B's id is just "not ours": A's state
+
+
+def test_shell_shows_freshness_and_connection_issues(app, client, orgs):
+    a, b = orgs
+    with app.app_context():
+        now = datetime.now(UTC)
+        db.session.add_all(
+            [
+                Connection(
+                    org_id=a["org_id"],
+                    platform="meta",
+                    external_account_id="a1",
+                    status="active",
+                    last_synced_at=now - timedelta(hours=2, minutes=5),
+                ),
+                Connection(
+                    org_id=a["org_id"],
+                    platform="tiktok",
+                    external_account_id="a2",
+                    status="needs_reauth",
+                    last_synced_at=now - timedelta(days=3),
+                ),
+                Connection(
+                    org_id=b["org_id"],
+                    platform="google_ads",
+                    external_account_id="b1",
+                    status="error",
+                    last_synced_at=now,
+                ),
+                Connection(
+                    org_id=b["org_id"],
+                    platform="meta",
+                    external_account_id="b2",
+                    status="error",
+                    last_synced_at=now,
+                ),
+            ]
+        )
+        db.session.commit()
+    login(client, a["email"])
+    layout = text(client.get("/_dash-layout"))
+    assert THROUGH in layout and "synced 2 h ago" in layout
+    assert "1 issue" in layout and "2 issues" not in layout
+    assert_no_b(layout)
+
+
+def test_shell_without_connections_has_no_badge(app, client, orgs):
+    a, _ = orgs
+    login(client, a["email"])
+    layout = text(client.get("/_dash-layout"))
+    assert "nav-integrations-issues" not in layout
+    assert THROUGH in layout and "synced" not in layout
+
+
+def test_decisions_count_per_org_helper(app, orgs):
+    a, b = orgs
+    from models.decisions import UnknownAction, action_ids, record_decision, undo_decision
+
+    with app.app_context():
+        assert action_ids(a["org_id"]) == {x["id"] for x in EXAMPLE["curiosity"]["actions"]}
+        with pytest.raises(UnknownAction):
+            record_decision(a["org_id"], a["user_id"], next(iter(action_ids(b["org_id"]))), "done")
+        row = record_decision(
+            a["org_id"], a["user_id"], EXAMPLE["curiosity"]["actions"][0]["id"], "done"
+        )
+        assert undo_decision(b["org_id"], row.id) is None
+        assert undo_decision(a["org_id"], row.id) is not None
+        assert undo_decision(a["org_id"], row.id) is None  # already undone
+        assert db.session.scalar(select(func.count(ActionDecision.id))) == 1

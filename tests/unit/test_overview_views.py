@@ -1,0 +1,249 @@
+"""Overview views as pure functions: persona wording, headline emphasis, identical numbers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from layouts import components, overview
+from layouts.persona import ACTION_BUTTON, CARD_TITLES, PERSONAS
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "brain_state_example.json"
+NUMBER = re.compile(r"[-−+]?\$?\d[\d,]*(?:\.\d+)?%?")
+
+
+@pytest.fixture(scope="module")
+def state() -> dict:
+    return json.loads(EXAMPLE.read_text())
+
+
+@pytest.fixture(scope="module")
+def lumen_state() -> dict:
+    """A freshly computed Lumen Beauty state: has a fatigued creative and a pause action."""
+    from brain.state import compute_brain_state
+    from brain.synthetic import generate_brand
+
+    brand = generate_brand(7)
+    return compute_brain_state(brand.ad_daily, brand.orders, {"gross_margin": 0.65}, org_id=1)
+
+
+# ---- tree helpers ---------------------------------------------------------------------------
+def walk(node, hidden_for: str | None = None):
+    """Yield (component, visible text chunks); skip `only-<p>` parts a persona does not see."""
+    if isinstance(node, str | int | float):
+        yield None, str(node)
+        return
+    if node is None:
+        return
+    if isinstance(node, list | tuple):
+        for child in node:
+            yield from walk(child, hidden_for)
+        return
+    classes = (getattr(node, "className", None) or "").split()
+    if hidden_for and any(c.startswith("only-") and c != f"only-{hidden_for}" for c in classes):
+        return
+    yield node, None
+    yield from walk(getattr(node, "children", None), hidden_for)
+
+
+def text_of(node, persona: str | None = None) -> str:
+    return " ".join(t for _, t in walk(node, persona) if t)
+
+
+def find(node, component_id: str):
+    for comp, _ in walk(node):
+        if comp is not None and getattr(comp, "id", None) == component_id:
+            return comp
+    raise AssertionError(f"no component with id {component_id!r}")
+
+
+def classes_of(node, class_prefix: str) -> list[str]:
+    out = []
+    for comp, _ in walk(node):
+        for c in (getattr(comp, "className", None) or "").split() if comp is not None else []:
+            if c.startswith(class_prefix):
+                out.append(c)
+    return out
+
+
+# ---- personas ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_card_titles_per_persona(state, persona):
+    page = overview.overview(state, persona)
+    for module in ("memory", "oracle", "curiosity"):
+        card = find(page, f"card-{module}")
+        visible = text_of(card, persona)
+        assert CARD_TITLES[persona][module] in visible
+        others = [CARD_TITLES[p][module] for p in PERSONAS if p != persona]
+        assert not any(o in visible for o in others), "another persona's title is visible"
+
+
+@pytest.mark.parametrize(
+    ("persona", "kpi"), [("cmo", "ltv-roas"), ("vp_growth", "mer"), ("director", "spend")]
+)
+def test_headline_metric_first_and_marked(state, persona, kpi):
+    strip = overview.kpi_strip(state, persona)
+    tiles = [
+        c
+        for c, _ in walk(strip)
+        if c is not None and str(getattr(c, "id", "")).startswith("kpi-tile-")
+    ]
+    assert tiles[0].id == f"kpi-tile-{kpi}", "the headline leads the strip"
+    assert f"hl-{persona}" in tiles[0].className
+    # Exactly one tile carries this persona's emphasis class (CSS keys size and order on it).
+    assert sum(f"hl-{persona}" in t.className for t in tiles) == 1
+    assert "Headline" in text_of(tiles[0], persona)
+
+
+def test_director_leads_with_actions_cmo_with_numbers(state):
+    def section_order(persona):
+        page = overview.overview(state, persona)
+        return [c.split("ov-sec-")[1] for c in classes_of(page, "ov-sec-")]
+
+    assert section_order("director")[0] == "actions"
+    assert section_order("cmo")[:2] == ["kpis", "summary"]
+    assert section_order("vp_growth").index("insights") < section_order("vp_growth").index(
+        "actions"
+    )
+
+
+def test_numbers_identical_across_personas(lumen_state):
+    """Same data for everyone: every number on the page, and each key metric, is the same."""
+    renders = {p: overview.overview(lumen_state, p) for p in PERSONAS}
+    multisets = {p: Counter(NUMBER.findall(text_of(page))) for p, page in renders.items()}
+    assert multisets["cmo"] == multisets["vp_growth"] == multisets["director"]
+    assert sum(multisets["cmo"].values()) > 100
+    for key in (
+        "kpi-spend",
+        "kpi-mer",
+        "kpi-platform-roas",
+        "kpi-ltv-roas",
+        "channel-table",
+        "total-opportunity",
+        "risk-level",
+    ):
+        values = {p: text_of(find(page, key)) for p, page in renders.items()}
+        assert len(set(values.values())) == 1, (key, values)
+    assert (
+        text_of(find(renders["cmo"], "kpi-mer")) == f"{lumen_state['memory']['totals']['mer']:.2f}"
+    )
+
+
+def test_numbers_follow_the_state(state):
+    """The view renders the stored numbers: change one and the page changes with it."""
+    changed = copy.deepcopy(state)
+    changed["memory"]["totals"]["mer"] = 9.87
+    assert text_of(find(overview.overview(changed), "kpi-mer")) == "9.87"
+    assert text_of(find(overview.overview(state), "kpi-mer")) == (
+        f"{state['memory']['totals']['mer']:.2f}"
+    )
+
+
+def test_action_buttons_per_persona_and_pattern_ids(lumen_state):
+    page = overview.overview(lumen_state, "cmo")
+    actions = lumen_state["curiosity"]["actions"]
+    first = find(page, f"action-{actions[0]['id']}")
+    ids = [
+        c.id for c, _ in walk(first) if c is not None and isinstance(getattr(c, "id", None), dict)
+    ]
+    decisions = {i["decision"] for i in ids if i.get("type") == "action-btn"}
+    assert decisions == {"accepted", "rejected", "done"}
+    assert all(i["action"] == actions[0]["id"] for i in ids if i.get("type") == "action-btn")
+    for persona in PERSONAS:
+        visible = text_of(first, persona)
+        assert ACTION_BUTTON[persona] in visible
+        assert all(ACTION_BUTTON[o] not in visible for o in PERSONAS if o != persona)
+        micro = overview.pretty(actions[0]["microcopy"][persona])
+        assert micro in visible
+
+
+def test_pause_action_and_fatigue_evidence(lumen_state):
+    page = overview.overview(lumen_state, "director")
+    text = text_of(page, "director")
+    pause = next(a for a in lumen_state["curiosity"]["actions"] if a["type"] == "pause_creative")
+    assert pause["title"] in text
+    fatigue = lumen_state["oracle"]["fatigue"][0]
+    assert f"{fatigue['prob_7d'] * 100:.0f}% fatigue in 7 days" in text
+    assert "Pause now." in text
+    cmo = text_of(page, "cmo")
+    assert "stopped paying back" in cmo or "will stop paying back" in cmo
+
+
+def test_decision_status_shows_undo_with_decision_id(state):
+    aid = state["curiosity"]["actions"][0]["id"]
+    status = overview.decision_status(
+        aid, {"id": 41, "decision": "accepted", "at": "2026-11-25T10:00:00+00:00", "user": "Sam"}
+    )
+    undo = [
+        c for c, _ in walk(status) if c is not None and isinstance(getattr(c, "id", None), dict)
+    ]
+    assert undo[0].id == {"type": "action-undo", "action": aid, "decision_id": 41}
+    assert "Approved" in text_of(status, "cmo") and "Executed" in text_of(status, "director")
+    assert "Not decided yet" in text_of(overview.decision_status(aid, None))
+
+
+def test_channel_status_in_words(state):
+    table = overview.channel_table(state["memory"]["platforms"])
+    text = text_of(table)
+    assert "Winner" in text and "Neutral" in text
+    assert "Meta" in text and "TikTok" in text
+
+
+@pytest.mark.parametrize(
+    ("level", "word"), [("RED", "RED"), ("YELLOW", "YELLOW"), ("GREEN", "GREEN")]
+)
+def test_risk_badge_carries_text(level, word):
+    badge = components.risk_badge(level, 75)
+    text = text_of(badge)
+    assert word in text and "75/100" in text
+    assert f"risk-{level.lower()}" in badge.className
+
+
+def test_risk_badge_without_data_says_so():
+    assert "UNKNOWN" in text_of(components.risk_badge(None))
+
+
+def test_empty_state_when_no_brain_state():
+    page = overview.overview(None)
+    assert page.id == "overview-empty"
+    text = text_of(page)
+    assert "No insights yet" in text and "connect a platform" in text
+    link = next(c for c, _ in walk(page) if c is not None and getattr(c, "href", None))
+    assert link.href == "/onboarding"
+    assert overview.overview({"memory": {}}).id == "overview-empty"
+
+
+def test_summary_labelled_template_with_persona_prefixes(state):
+    section = overview.summary_section({p: f"{p} text" for p in PERSONAS})
+    assert "Template summary" in text_of(section)
+    page = overview.overview(state, "vp_growth")
+    assert text_of(find(page, "ov-summary"), "vp_growth").count("This week:") == 1
+
+
+def test_sparkline_alt_has_range_and_ignores_gaps():
+    img = components.sparkline([1.0, None, 3.5, 2.0], "Daily MER")
+    assert img.src.startswith("data:image/svg+xml")
+    assert "from 1.00 to 2.00" in img.alt and "high 3.50" in img.alt
+    assert components.sparkline([None, 2.0], "x").children == ""
+
+
+def test_formatting_helpers():
+    assert components.fmt_money(233022.71) == "$233,023"
+    assert components.fmt_money(-5.5, decimals=2) == "−$5.50"
+    assert components.fmt_pct(-0.3564, signed=True) == "−36%"
+    assert components.fmt_ratio(None) == "–"
+    assert overview.pretty("Investigate orders down on 2026-11-19 (the org)") == (
+        "Investigate orders down on 19 Nov"
+    )
+
+
+def test_stored_state_period_days(state):
+    stored = copy.deepcopy(state)
+    stored["period"] = {"start": "2026-10-26", "end": "2026-11-24"}
+    assert overview.period_days(stored) == 30
+    assert "last 30 days" in text_of(overview.header(stored, "Lumen"))
