@@ -7,6 +7,7 @@ data and an update for restated days.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -78,9 +79,10 @@ def _copy_upsert(
             f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
         )
         cur.execute(f'TRUNCATE "{temp}"')
+        values = itemgetter(*columns)
         with cur.copy(f'COPY "{temp}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row[c] for c in columns])
+                copy.write_row(values(row))
         sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
         key_list = ", ".join(f'"{k}"' for k in keys)
         # Only rows whose values changed are rewritten: a re-sync of unchanged data is cheap.
@@ -98,7 +100,10 @@ def upsert_campaigns_and_creatives(
     session: Session, org_id: int, connection_id: int, platform: str, ad_rows: Sequence[dict]
 ) -> dict[str, int]:
     """Make sure every campaign and creative exists; returns creative external id -> row id."""
-    campaigns = {r["campaign_id"]: r["campaign_name"] for r in ad_rows}
+    campaigns: dict[str, str] = {}
+    for r in ad_rows:
+        if r["campaign_id"] not in campaigns:
+            campaigns[r["campaign_id"]] = r["campaign_name"]
     upsert(
         session,
         Campaign.__table__,
@@ -122,21 +127,22 @@ def upsert_campaigns_and_creatives(
         ).all()
     )
     creatives: dict[str, dict] = {}
-    for r in ad_rows:
-        cre = creatives.setdefault(
-            str(r["creative_id"]),
-            {
+    for r in ad_rows:  # one pass; a dict is built only for a creative not seen yet
+        key = str(r["creative_id"])
+        cre = creatives.get(key)
+        if cre is None:
+            creatives[key] = {
                 "org_id": org_id,
                 "connection_id": connection_id,
                 "platform": platform,
-                "external_id": str(r["creative_id"]),
+                "external_id": key,
                 "name": r["creative_name"] or "",
                 "campaign_id": campaign_ids.get(str(r["campaign_id"])),
                 "status": "active",
                 "launched_on": r["date"],
-            },
-        )
-        cre["launched_on"] = min(cre["launched_on"], r["date"])
+            }
+        elif r["date"] < cre["launched_on"]:
+            cre["launched_on"] = r["date"]
     upsert(
         session,
         Creative.__table__,
@@ -159,7 +165,13 @@ def upsert_ad_metrics(
             "org_id": org_id,
             "creative_id": creative_ids[str(r["creative_id"])],
             "date": r["date"],
-            **{f: r.get(f) for f in METRIC_FIELDS},
+            "spend": r["spend"],
+            "impressions": r["impressions"],
+            "clicks": r["clicks"],
+            "conversions": r["conversions"],
+            "platform_revenue": r["platform_revenue"],
+            "reach": r.get("reach"),
+            "frequency": r.get("frequency"),
         }
         for r in ad_rows
     ]
