@@ -13,8 +13,8 @@ from flask_wtf.csrf import generate_csrf
 from extensions import db
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
+from models.brain_data import latest_state_ref
 from models.data import Connection
-from models.decisions import latest_state_ref
 from models.tenancy import scoped
 
 from . import analytics, integrations, onboarding, overview

@@ -20,12 +20,11 @@ from werkzeug.exceptions import HTTPException
 from brain.narrative import short_date
 from layouts import overview as views
 from layouts.components import ago, toast
-from models.brain_data import latest_state
+from models.brain_data import latest_state, latest_state_ref
 from models.decisions import (
     DECISIONS,
     UnknownAction,
     decision_summaries,
-    latest_state_ref,
     record_decision,
     undo_decision,
 )

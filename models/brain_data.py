@@ -98,5 +98,16 @@ def latest_state(org_id: int) -> BrainState | None:
     ).scalar_one_or_none()
 
 
+def latest_state_ref(org_id: int) -> tuple[int, date | None] | None:
+    """(id, as_of) of the org's latest brain state without loading its JSON: for polling."""
+    row = db.session.execute(
+        select(BrainState.id, BrainState.as_of)
+        .where(BrainState.org_id == org_id)
+        .order_by(BrainState.computed_at.desc(), BrainState.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def org_settings(org: Organization) -> dict:
     return {"gross_margin": float(org.gross_margin), "currency": org.currency}

@@ -7,7 +7,6 @@ an old state or the browser's imagination is refused and nothing is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from extensions import db
 from models.base import utcnow
 from models.brain_data import latest_state
-from models.brain_state import ActionDecision, BrainState
+from models.brain_state import ActionDecision
 from models.org import User
 
 DECISIONS = ("accepted", "rejected", "done")
@@ -23,17 +22,6 @@ DECISIONS = ("accepted", "rejected", "done")
 
 class UnknownAction(LookupError):
     """The action id is not in the org's latest brain state (treated like a 404)."""
-
-
-def latest_state_ref(org_id: int) -> tuple[int, date | None] | None:
-    """(id, as_of) of the org's latest brain state without loading its JSON: for polling."""
-    row = db.session.execute(
-        select(BrainState.id, BrainState.as_of)
-        .where(BrainState.org_id == org_id)
-        .order_by(BrainState.computed_at.desc(), BrainState.id.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None
 
 
 def action_ids(org_id: int) -> set[str]:
