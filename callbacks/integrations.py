@@ -1,20 +1,291 @@
-"""Integrations page callbacks (placeholder until its issue lands)."""
+"""Integrations page callbacks: connect, sync now, disconnect, and live sync progress.
+
+The org always comes from the logged-in user (models.tenancy); connection ids arriving in
+pattern-matching ids are re-checked with scoped queries, so another org's id behaves exactly
+like a missing one: nothing happens and nothing of it is shown. Connect/disconnect are
+checked for owner/admin on the server, not only hidden in the page.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
 import dash
-from dash import html
+from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+from flask import current_app, get_flashed_messages
+from werkzeug.exceptions import HTTPException
+
+from extensions import db
+from layouts import integrations as views
+from models import Connection
+from models.connections_view import (
+    active_sync_id,
+    connection_summaries,
+    has_active_sync,
+    sync_history,
+)
+from models.tenancy import current_membership, current_org_id, get_scoped
+
+log = logging.getLogger(__name__)
+NOT_FOUND = "That connection was not found. Reload the page."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def oauth_configured() -> dict[str, bool]:
+    """Which OAuth platforms have an app id on this server (else their form is disabled)."""
+    from api.connections import CLIENT_ID_FIELD
+
+    cfg = current_app.config["OMNIFY"]
+    return {platform: bool(getattr(cfg, field, "")) for platform, field in CLIENT_ID_FIELD.items()}
+
+
+def build_cards(org_id: int, is_admin: bool, return_to: str | None = None) -> Any:
+    """The four platform cards of an org (also used by the onboarding wizard)."""
+    conns = connection_summaries(org_id)
+    return views.cards_grid(conns, is_admin, _now(), oauth_configured(), return_to)
 
 
 def page() -> html.Div:
-    return html.Div(
-        [html.H1("Integrations", className="h3"), html.P("Coming soon.")], id="integrations-page"
-    )
+    """Called by the router per request."""
+    org_id = current_org_id()
+    is_admin = bool(current_membership().is_admin)
+    now = _now()
+    conns = connection_summaries(org_id)
+    rows = views.history_rows(sync_history(org_id), now)
+    poll = any(views.is_active_sync(c["latest_sync"]) for c in conns)
+    messages = get_flashed_messages(with_categories=True)  # from the OAuth routes
+    grid = views.cards_grid(conns, is_admin, now, oauth_configured())
+    return views.integrations_page(grid, rows, poll, messages, is_admin)
 
 
 def validation_children() -> html.Div:
-    return html.Div()
+    """Every id the callbacks use, built from a sample connection (no database)."""
+    now = _now()
+    sample = {
+        "id": 0,
+        "platform": "shopify",
+        "account_id": "example.myshopify.com",
+        "account_name": "Example",
+        "status": "needs_reauth",
+        "last_synced_at": None,
+        "last_error": None,
+        "token_hint": "",
+        "stored_rows": 0,
+        "latest_sync": None,
+    }
+    return views.integrations_page(views.cards_grid([sample], True, now), [], False)
+
+
+# ---- actions (plain functions: the callbacks are thin, the tests call these too) -------------
+def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
+    """Start a sync of the org's own connection -> (message, header, toast icon)."""
+    from jobs.sync import start_sync
+
+    conn = get_scoped(Connection, connection_id, org_id)
+    if conn is None:
+        return NOT_FOUND, "Sync not started", "danger"
+    if conn.status == "disabled":
+        return (
+            "This connection is disconnected; connect it again first.",
+            "Sync not started",
+            "warning",
+        )
+    name = views.platform_name(conn.platform)
+    running = active_sync_id(org_id, conn.id)
+    sync = start_sync(conn)
+    if running == sync.id:
+        return f"A {name} sync is already running.", "Already syncing", "info"
+    return f"{name} sync started. Progress shows on its card.", "Sync started", "success"
+
+
+def disconnect_connection(org_id: int, connection_id: Any) -> Connection | None:
+    """Same as POST /connections/<id>/disconnect: disabled, token forgotten, data kept."""
+    conn = get_scoped(Connection, connection_id, org_id)
+    if conn is None:
+        return None
+    conn.status = "disabled"
+    conn.credentials_encrypted = None
+    db.session.commit()
+    return conn
+
+
+def connect_shop(org_id: int, shop: Any, token: Any) -> tuple[Connection | None, str]:
+    """Validate and store a Shopify token -> (connection, '') or (None, plain-words error)."""
+    from api.connections import connect_shopify
+
+    shop = shop.strip() if isinstance(shop, str) else ""
+    token = token.strip() if isinstance(token, str) else ""
+    if not shop or not token:
+        return None, "Enter the shop domain and the Admin API access token."
+    try:
+        return connect_shopify(org_id, shop, token), ""
+    except ValueError as exc:
+        db.session.rollback()
+        return None, str(exc)
+
+
+# ---- callbacks -------------------------------------------------------------------------------
+def _wild_indexes(position: int) -> list[Any]:
+    """Indexes of an ALL-matched output; malformed requests stop here."""
+    outputs = ctx.outputs_list[position] if len(ctx.outputs_list) > position else None
+    if not isinstance(outputs, list) or not all(
+        isinstance(o, dict) and isinstance(o.get("id"), dict) for o in outputs
+    ):
+        raise PreventUpdate
+    return [o["id"].get("index") for o in outputs]
+
+
+def _clicked_index(values: Any) -> Any:
+    """The index of the pattern-matched button that was really clicked (not just rendered)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not isinstance(values, list):
+        raise PreventUpdate
+    for item, value in zip(ctx.inputs_list[0], values, strict=False):
+        if isinstance(item, dict) and item.get("id") == trigger and value:
+            return trigger.get("index")
+    raise PreventUpdate
+
+
+def _return_to(pathname: Any) -> str | None:
+    """The wizard wants OAuth to come back to it; anywhere else the default is right."""
+    return "/onboarding" if pathname == "/onboarding" else None
+
+
+def _is_admin() -> bool:
+    return bool(current_membership().is_admin)
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Interactive parts of the page register here."""
+    """Live progress, Sync now, Disconnect, Shopify connect."""
+
+    @app.callback(
+        Output({"type": views.LIVE, "index": ALL}, "children"),
+        Output({"type": views.HISTORY, "index": ALL}, "children"),
+        Output(views.POLL, "disabled"),
+        Input(views.POLL, "n_intervals"),
+        Input(views.KICK, "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_live(_n: Any, _kick: Any) -> tuple:
+        live_ids = _wild_indexes(0)
+        history_slots = _wild_indexes(1)
+        org_id = current_org_id()
+        try:
+            now = _now()
+            is_admin = _is_admin()
+            # Read "anything running?" BEFORE the rows: a sync finishing between the two reads
+            # then costs one more poll, instead of stopping the polling on a stale 80 % bar.
+            active = has_active_sync(org_id)
+            wanted = [i for i in live_ids if isinstance(i, int)]
+            conns = {c["id"]: c for c in connection_summaries(org_id, wanted)}
+            active = active or any(views.is_active_sync(c["latest_sync"]) for c in conns.values())
+            live = [
+                views.live_children(conns[i], is_admin, now) if i in conns else [] for i in live_ids
+            ]
+            history = []
+            if history_slots:
+                table = views.history_table(views.history_rows(sync_history(org_id), now))
+                history = [table for _ in history_slots]
+            return live, history, not active
+        except HTTPException:
+            raise
+        except Exception:
+            log.exception("integrations: refreshing sync progress failed")
+            db.session.rollback()
+            return [no_update] * len(live_ids), [no_update] * len(history_slots), no_update
+
+    @app.callback(
+        Output(views.KICK, "data", allow_duplicate=True),
+        Output(views.TOASTS, "children", allow_duplicate=True),
+        Input({"type": views.SYNC_BTN, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def sync_now(clicks: Any) -> tuple:
+        connection_id = _clicked_index(clicks)
+        org_id = current_org_id()
+        try:
+            message, header, icon = request_sync(org_id, connection_id)
+        except HTTPException:
+            raise
+        except Exception:
+            log.exception("integrations: sync now failed")
+            db.session.rollback()
+            message, header, icon = (
+                "The sync could not be started. Try again in a minute.",
+                "Sync not started",
+                "danger",
+            )
+        return time.time(), views.toast(message, header, icon)
+
+    @app.callback(
+        Output(views.CARDS, "children", allow_duplicate=True),
+        Output(views.TOASTS, "children", allow_duplicate=True),
+        Input({"type": views.DISCONNECT, "index": ALL}, "submit_n_clicks"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+    )
+    def disconnect(clicks: Any, pathname: Any) -> tuple:
+        connection_id = _clicked_index(clicks)
+        org_id = current_org_id()
+        if not _is_admin():
+            return no_update, views.toast(
+                "Only owners and admins can disconnect platforms.", "Not disconnected", "danger"
+            )
+        conn = disconnect_connection(org_id, connection_id)
+        if conn is None:
+            return no_update, views.toast(NOT_FOUND, "Not disconnected", "danger")
+        name = views.platform_name(conn.platform)
+        return build_cards(org_id, True, _return_to(pathname)), views.toast(
+            f"{name} disconnected. Its token was deleted; synced data stays.",
+            "Disconnected",
+        )
+
+    @app.callback(
+        Output(views.SHOPIFY_FEEDBACK, "children"),
+        Output(views.CARDS, "children", allow_duplicate=True),
+        Output(views.TOASTS, "children", allow_duplicate=True),
+        Output(views.KICK, "data", allow_duplicate=True),
+        Input(views.SHOPIFY_FORM, "n_submit"),
+        State(views.SHOPIFY_SHOP, "value"),
+        State(views.SHOPIFY_TOKEN, "value"),
+        State("url", "pathname"),
+        prevent_initial_call=True,
+        running=[(Output(views.SHOPIFY_SUBMIT, "disabled"), True, False)],
+    )
+    def shopify_connect(n_submit: Any, shop: Any, token: Any, pathname: Any) -> tuple:
+        if not n_submit:
+            raise PreventUpdate
+        org_id = current_org_id()
+        if not _is_admin():
+            error = "Only owners and admins can connect platforms."
+            return _inline_error(error), no_update, no_update, no_update
+        try:
+            conn, error = connect_shop(org_id, shop, token)
+        except HTTPException:
+            raise
+        except Exception:
+            log.exception("integrations: connecting Shopify failed")
+            db.session.rollback()
+            conn, error = None, "Shopify could not be connected right now. Try again in a minute."
+        if conn is None:
+            return _inline_error(error), no_update, no_update, no_update
+        message = f"Connected {conn.account_name or conn.external_account_id}. The first sync runs."
+        return (
+            None,
+            build_cards(org_id, True, _return_to(pathname)),
+            views.toast(message, "Shopify connected"),
+            time.time(),
+        )
+
+
+def _inline_error(message: str) -> Any:
+    import dash_bootstrap_components as dbc
+
+    return dbc.Alert(message, color="danger", className="py-2 small mb-2", id="shopify-error")

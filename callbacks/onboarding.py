@@ -1,18 +1,215 @@
-"""Onboarding wizard callbacks (placeholder until the integrations work lands)."""
+"""Onboarding wizard callbacks: the step lives in Organization.onboarding["step"].
+
+Steps: profile -> connect -> backfill -> insights -> done. Step 2 and 3 reuse the
+Integrations cards and live progress (their callbacks are registered by
+callbacks/integrations.py and work on whichever page shows those components).
+Only owners/admins change the org (profile, stored step); members may look around.
+"""
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
 import dash
-from dash import html
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from extensions import db
+from layouts import integrations as int_views
+from layouts import onboarding as views
+from models import Organization
+from models.brain_data import latest_state
+from models.connections_view import connection_summaries
+from models.tenancy import current_membership, current_org_id
+
+from .integrations import _now, build_cards
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
+    zones = {
+        z
+        for z in available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
+    }
+    return ("UTC", *sorted(zones))
+
+
+def _org() -> Organization:
+    org = db.session.get(Organization, current_org_id())
+    if org is None:  # the membership exists, so this is a race with deletion
+        raise PreventUpdate
+    return org
+
+
+def _is_admin() -> bool:
+    return bool(current_membership().is_admin)
+
+
+def set_step(org: Organization, step: str) -> None:
+    """Store the wizard position (a new dict, so SQLAlchemy sees the JSON change)."""
+    org.onboarding = {**(org.onboarding or {}), "step": step}
+    db.session.commit()
+
+
+def save_profile(org: Organization, currency: Any, timezone: Any, margin: Any) -> dict[str, str]:
+    """Validate and store the company profile; returns errors (nothing saved if any)."""
+    clean, errors = views.parse_profile(currency, timezone, margin, frozenset(timezone_names()))
+    if errors:
+        return errors
+    org.currency = clean["currency"]
+    org.timezone = clean["timezone"]
+    org.gross_margin = clean["gross_margin"]
+    set_step(org, "connect")
+    return {}
+
+
+def step_body(org: Organization, step: str, is_admin: bool) -> Any:
+    """The panel of one wizard step for this org."""
+    if step == "profile":
+        data = {
+            "currency": org.currency,
+            "timezone": org.timezone,
+            "gross_margin": org.gross_margin,
+        }
+        return views.profile_step(data, list(timezone_names()), can_edit=is_admin)
+    if step in ("connect", "backfill"):
+        conns = connection_summaries(org.id)
+        live = [c for c in conns if c["status"] != "disabled"]
+        poll = any(int_views.is_active_sync(c["latest_sync"]) for c in conns)
+        services = int_views.services(poll)
+        if step == "connect":
+            cards = int_views.cards_section(build_cards(org.id, is_admin, "/onboarding"))
+            return views.connect_step(cards, services, len(live))
+        now = _now()
+        blocks = [
+            views.backfill_block(
+                int_views.platform_name(c["platform"]),
+                int_views.live_region(c, is_admin, now),
+            )
+            for c in live
+        ]
+        return views.backfill_step(blocks, services)
+    if step == "insights":
+        has_state = latest_state(org.id) is not None
+        has_conns = bool(connection_summaries(org.id, with_hint=False))
+        return views.insights_step(has_state, poll=not has_state and has_conns)
+    return views.done_view()
 
 
 def page() -> html.Div:
-    return html.Div([html.H1("Welcome", className="h3")], id="onboarding-page")
+    """Called by the router per request: the wizard at the org's stored step."""
+    org = _org()
+    step = views.normalize_step((org.onboarding or {}).get("step"))
+    return views.onboarding_page(org.name, step, step_body(org, step, _is_admin()))
 
 
 def validation_children() -> html.Div:
-    return html.Div()
+    """The ids of every step (no database): profile and insights panels."""
+    org = {"currency": "USD", "timezone": "UTC", "gross_margin": 0.65}
+    return html.Div(
+        [
+            views.profile_step(org, ["UTC"]),
+            views.insights_step(False, False),
+            html.Div(id=views.WIZARD),
+        ]
+    )
+
+
+def _errors_alert(errors: dict[str, str]) -> dbc.Alert:
+    return dbc.Alert(
+        [html.Strong("Nothing was saved. "), *[html.Div(m) for m in errors.values()]],
+        color="danger",
+        className="py-2 small mt-3 mb-0",
+        id="onb-profile-alert",
+    )
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Interactive parts of the wizard register here."""
+    """Save profile, move between steps, finish, and wait for the first insights."""
+
+    @app.callback(
+        Output(views.WIZARD, "children", allow_duplicate=True),
+        Output(views.PROFILE_ERROR, "children"),
+        Output(views.MARGIN, "invalid"),
+        Output(views.CURRENCY, "invalid"),
+        Input(views.PROFILE_FORM, "n_submit"),
+        State(views.CURRENCY, "value"),
+        State(views.TIMEZONE, "value"),
+        State(views.MARGIN, "value"),
+        prevent_initial_call=True,
+    )
+    def profile_submit(n_submit: Any, currency: Any, timezone: Any, margin: Any) -> tuple:
+        if not n_submit:
+            raise PreventUpdate
+        if not _is_admin():
+            error = {"role": "Only owners and admins can change the company profile."}
+            return no_update, _errors_alert(error), no_update, no_update
+        org = _org()
+        errors = save_profile(org, currency, timezone, margin)
+        if errors:
+            db.session.rollback()
+            return (
+                no_update,
+                _errors_alert(errors),
+                "gross_margin" in errors,
+                "currency" in errors,
+            )
+        return views.wizard("connect", step_body(org, "connect", True)), None, False, False
+
+    @app.callback(
+        Output(views.WIZARD, "children", allow_duplicate=True),
+        Input({"type": views.GO, "step": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def go(clicks: Any) -> list:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(clicks):
+            raise PreventUpdate
+        clicked = next(
+            (
+                item["id"]
+                for item, value in zip(ctx.inputs_list[0], clicks, strict=False)
+                if isinstance(item, dict) and item.get("id") == trigger and value
+            ),
+            None,
+        )
+        target = (clicked or {}).get("step")
+        if target not in views.STEP_KEYS:
+            raise PreventUpdate
+        org = _org()
+        admin = _is_admin()
+        if admin:  # members can look at a step; only admins move the org's wizard
+            set_step(org, target)
+        return views.wizard(target, step_body(org, target, admin))
+
+    @app.callback(
+        Output("url", "pathname", allow_duplicate=True),
+        Input(views.FINISH, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def finish(n_clicks: Any) -> str:
+        if not n_clicks:
+            raise PreventUpdate
+        if _is_admin():
+            set_step(_org(), views.DONE)
+        return "/"
+
+    @app.callback(
+        Output(views.INSIGHTS, "children"),
+        Output(views.INSIGHTS_POLL, "disabled"),
+        Input(views.INSIGHTS_POLL, "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def wait_for_insights(_n: Any) -> tuple:
+        has_state = latest_state(current_org_id()) is not None
+        if not has_state:
+            return no_update, False
+        return views.insights_body(True), True
