@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import AuthExpired, IntegrationError
+from integrations.errors import IntegrationError
 from integrations.oauth import authorize_url, exchange_code, provider_config
-from integrations.shopify import ShopifyClient
+from jobs.connections import (
+    CLIENT_ID_FIELD,
+    CLIENT_SECRET_FIELD,
+    SyncRefused,
+    check_can_sync,
+    connect_shopify,
+    disconnect_connection,
+    save_connection,
+)
 from jobs.sync import start_sync
 from models import Connection, SyncJob
-from models.credentials import encrypt_credentials
 from models.tenancy import current_membership, current_org_id, get_scoped_or_404
 
 bp = Blueprint("connections", __name__)
@@ -30,16 +37,7 @@ OAUTH_PLATFORMS = {
     "google_ads": ("google", "GOOGLE"),
     "tiktok": ("tiktok", "TIKTOK"),
 }
-CLIENT_ID_FIELD = {
-    "meta": "META_APP_ID",
-    "google_ads": "GOOGLE_ADS_CLIENT_ID",
-    "tiktok": "TIKTOK_APP_ID",
-}
-CLIENT_SECRET_FIELD = {
-    "meta": "META_APP_SECRET",
-    "google_ads": "GOOGLE_ADS_CLIENT_SECRET",
-    "tiktok": "TIKTOK_APP_SECRET",
-}
+RETURN_PATHS = ("/integrations", "/onboarding")  # where OAuth may send the user back
 
 
 def _cfg():  # noqa: ANN202
@@ -51,39 +49,11 @@ def _require_admin() -> None:
         raise PermissionError
 
 
-def _problem(message: str, status: int = 400):  # noqa: ANN202
+def _problem(message: str, status: int = 400, back: str = "/integrations"):  # noqa: ANN202
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error=message), status
     flash(message, "danger")
-    return redirect("/integrations")
-
-
-def save_connection(
-    org_id: int,
-    platform: str,
-    account: str,
-    creds: dict,
-    name: str = "",
-    expires_at: datetime | None = None,
-) -> Connection:
-    """Create or re-authorize the org's connection to one account (caller commits)."""
-    conn = db.session.execute(
-        select(Connection).where(
-            Connection.org_id == org_id,
-            Connection.platform == platform,
-            Connection.external_account_id == account,
-        )
-    ).scalar_one_or_none()
-    if conn is None:
-        conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
-        db.session.add(conn)
-    conn.account_name = name or conn.account_name or account
-    conn.credentials_encrypted = encrypt_credentials(creds)
-    conn.token_expires_at = expires_at
-    conn.status = "active"
-    conn.last_error = None
-    db.session.flush()
-    return conn
+    return redirect(back if back in RETURN_PATHS else "/integrations")
 
 
 @bp.get("/connect/<platform>/start")
@@ -107,6 +77,7 @@ def oauth_start(platform: str):  # noqa: ANN201
         "platform": platform,
         "account": account,
         "org_id": current_org_id(),
+        "next": request.args.get("next") if request.args.get("next") in RETURN_PATHS else None,
     }
     url = authorize_url(
         provider,
@@ -129,8 +100,9 @@ def oauth_callback(platform: str):  # noqa: ANN201
         or pending.get("org_id") != current_org_id()
     ):
         return jsonify(error="OAuth state mismatch: start the connection again."), 400
+    back = pending.get("next") or "/integrations"
     if request.args.get("error"):
-        return _problem("The platform did not grant access; nothing was connected.")
+        return _problem("The platform did not grant access; nothing was connected.", back=back)
     code = request.args.get("code", "")
     if not code:
         return jsonify(error="The platform sent no authorization code."), 400
@@ -148,7 +120,9 @@ def oauth_callback(platform: str):  # noqa: ANN201
         )
     except IntegrationError as exc:
         current_app.logger.warning("OAuth exchange for %s failed: %s", platform, exc)
-        return _problem("The platform refused the authorization; try connecting again.", 502)
+        return _problem(
+            "The platform refused the authorization; try connecting again.", 502, back=back
+        )
     creds = {"access_token": tokens.access_token}
     if tokens.refresh_token:
         creds["refresh_token"] = tokens.refresh_token
@@ -158,29 +132,7 @@ def oauth_callback(platform: str):  # noqa: ANN201
     db.session.commit()
     start_sync(conn)
     flash("Connected. The first sync (90 days) is running.", "success")
-    return redirect("/integrations")
-
-
-def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
-    """Validate a pasted Admin API token with a test call, then store it and start a sync."""
-    shop = shop.strip().lower()
-    if not shop or not token.strip():
-        raise ValueError("Enter the shop domain and the Admin API access token.")
-    if not shop.endswith(".myshopify.com"):
-        shop = shop.removesuffix("/") + ".myshopify.com" if "." not in shop else shop
-    client = ShopifyClient(_cfg().SHOPIFY_API_BASE or shop, token.strip())
-    try:
-        info = client.validate_token()
-    except AuthExpired as exc:
-        raise ValueError("Shopify did not accept that access token.") from exc
-    except IntegrationError as exc:
-        raise ValueError(f"Could not reach the shop: {exc}") from exc
-    conn = save_connection(
-        org_id, "shopify", shop, {"access_token": token.strip()}, name=info["name"]
-    )
-    db.session.commit()
-    start_sync(conn)
-    return conn
+    return redirect(back)
 
 
 @bp.post("/connect/shopify")
@@ -200,8 +152,10 @@ def shopify_connect():  # noqa: ANN201
 @bp.post("/connections/<int:connection_id>/sync")
 def sync_now(connection_id: int):  # noqa: ANN201
     conn = get_scoped_or_404(Connection, connection_id, current_org_id())
-    if conn.status == "disabled":
-        return jsonify(error="This connection is disconnected; connect it again first."), 409
+    try:
+        check_can_sync(conn, current_membership().role)
+    except SyncRefused as exc:
+        return jsonify(error=str(exc)), 409
     sync = start_sync(conn)
     return jsonify(sync_job_id=sync.id, status=sync.status), 202
 
@@ -212,10 +166,9 @@ def disconnect(connection_id: int):  # noqa: ANN201
         _require_admin()
     except PermissionError:
         return jsonify(error="Only owners and admins can disconnect platforms."), 403
-    conn = get_scoped_or_404(Connection, connection_id, current_org_id())
-    conn.status = "disabled"
-    conn.credentials_encrypted = None  # the token is forgotten; synced data stays
-    db.session.commit()
+    conn = disconnect_connection(current_org_id(), connection_id)
+    if conn is None:
+        return jsonify(error="not found"), 404
     return jsonify(connection_id=conn.id, status=conn.status)
 
 

@@ -16,10 +16,17 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app, get_flashed_messages
+from flask import get_flashed_messages
 from werkzeug.exceptions import HTTPException
 
 from extensions import db
+from jobs.connections import (
+    SyncRefused,
+    check_can_sync,
+    connect_shopify,
+    disconnect_connection,
+    oauth_configured,
+)
 from layouts import integrations as views
 from models import Connection
 from models.connections_view import (
@@ -36,14 +43,6 @@ NOT_FOUND = "That connection was not found. Reload the page."
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def oauth_configured() -> dict[str, bool]:
-    """Which OAuth platforms have an app id on this server (else their form is disabled)."""
-    from api.connections import CLIENT_ID_FIELD
-
-    cfg = current_app.config["OMNIFY"]
-    return {platform: bool(getattr(cfg, field, "")) for platform, field in CLIENT_ID_FIELD.items()}
 
 
 def build_cards(org_id: int, is_admin: bool, return_to: str | None = None) -> Any:
@@ -91,12 +90,10 @@ def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
     conn = get_scoped(Connection, connection_id, org_id)
     if conn is None:
         return NOT_FOUND, "Sync not started", "danger"
-    if conn.status == "disabled":
-        return (
-            "This connection is disconnected; connect it again first.",
-            "Sync not started",
-            "warning",
-        )
+    try:
+        check_can_sync(conn, current_membership().role)
+    except SyncRefused as exc:
+        return str(exc), "Sync not started", "warning"
     name = views.platform_name(conn.platform)
     running = active_sync_id(org_id, conn.id)
     sync = start_sync(conn)
@@ -105,20 +102,8 @@ def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
     return f"{name} sync started. Progress shows on its card.", "Sync started", "success"
 
 
-def disconnect_connection(org_id: int, connection_id: Any) -> Connection | None:
-    """Same as POST /connections/<id>/disconnect: disabled, token forgotten, data kept."""
-    conn = get_scoped(Connection, connection_id, org_id)
-    if conn is None:
-        return None
-    conn.status = "disabled"
-    conn.credentials_encrypted = None
-    db.session.commit()
-    return conn
-
-
 def connect_shop(org_id: int, shop: Any, token: Any) -> tuple[Connection | None, str]:
     """Validate and store a Shopify token -> (connection, '') or (None, plain-words error)."""
-    from api.connections import connect_shopify
 
     shop = shop.strip() if isinstance(shop, str) else ""
     token = token.strip() if isinstance(token, str) else ""

@@ -33,7 +33,9 @@ def daily_sync() -> dict:
     )
     started, skipped = [], []
     connections = db.session.execute(
-        select(Connection).where(Connection.status == "active").order_by(Connection.id)
+        select(Connection)
+        .where(Connection.status == "active", Connection.credentials_encrypted.is_not(None))
+        .order_by(Connection.id)
     ).scalars()
     for connection in connections:
         if connection.id in already:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from extensions import db
 from jobs.queue import FlaskSimpleWorker
 from jobs.schedule import daily_sync
-from models import Connection, Order, ProcessedEvent, SyncJob
-from models.credentials import decrypt_credentials
+from models import Connection, Membership, Order, ProcessedEvent, SyncJob
+from models.credentials import decrypt_credentials, encrypt_credentials
 from tests.conftest import csrf_headers, login, make_org
 from tests.fakes.oauth import DEFAULT_CLIENTS
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
@@ -42,21 +42,29 @@ def _work(app) -> None:
     worker.work(burst=True)
 
 
+@pytest.mark.parametrize(
+    ("next_param", "lands_on"),
+    [
+        ("", "/integrations"),
+        ("&next=/onboarding", "/onboarding"),
+        ("&next=//evil.example", "/integrations"),
+    ],
+)
 def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
-    app, client, cfg, fake_oauth, monkeypatch
+    app, client, cfg, fake_oauth, monkeypatch, next_param, lands_on
 ):
     monkeypatch.setattr(cfg, "META_AUTH_URL", fake_oauth.meta_auth_url)
     monkeypatch.setattr(cfg, "META_TOKEN_URL", fake_oauth.meta_token_url)
     ids = make_org(app, "Acme", "a@acme.example")
     login(client, "a@acme.example")
-    start = client.get("/connect/meta/start?account=act_42")
+    start = client.get("/connect/meta/start?account=act_42" + next_param)
     assert start.status_code == 302
     consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
     assert consent.status_code == 302  # the fake "user" consents and is sent back
     back = urlparse(consent.headers["Location"])
     assert back.path == "/connect/meta/callback"
     resp = client.get(back.path + "?" + back.query)
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/integrations")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(lands_on)
     with app.app_context():
         conn = db.session.execute(select(Connection)).scalar_one()
         assert conn.org_id == ids["org_id"] and conn.external_account_id == "act_42"
@@ -105,8 +113,19 @@ def test_sync_now_and_disconnect_are_tenant_scoped(app, client, cfg):
     a = make_org(app, "A", "a@a.example")
     b = make_org(app, "B", "b@b.example")
     with app.app_context():
-        mine = Connection(org_id=a["org_id"], platform="meta", external_account_id="1")
-        theirs = Connection(org_id=b["org_id"], platform="meta", external_account_id="2")
+        creds = encrypt_credentials({"access_token": "t"})
+        mine = Connection(
+            org_id=a["org_id"],
+            platform="meta",
+            external_account_id="1",
+            credentials_encrypted=creds,
+        )
+        theirs = Connection(
+            org_id=b["org_id"],
+            platform="meta",
+            external_account_id="2",
+            credentials_encrypted=creds,
+        )
         db.session.add_all([mine, theirs])
         db.session.commit()
         mine_id, theirs_id = mine.id, theirs.id
@@ -122,6 +141,25 @@ def test_sync_now_and_disconnect_are_tenant_scoped(app, client, cfg):
     with app.app_context():
         assert db.session.get(Connection, theirs_id).status == "active"
         assert db.session.get(Connection, mine_id).status == "disabled"
+
+
+def test_sync_refused_without_credentials_or_for_viewers(app, client, cfg):
+    a = make_org(app, "A", "a@a.example", role="viewer")
+    with app.app_context():
+        bare = Connection(org_id=a["org_id"], platform="meta", external_account_id="demo")
+        db.session.add(bare)
+        db.session.commit()
+        bare_id = bare.id
+    login(client, "a@a.example")
+    resp = client.post(f"/connections/{bare_id}/sync", headers=csrf_headers(client))
+    assert resp.status_code == 409 and "Viewers" in resp.get_json()["error"]
+    with app.app_context():
+        db.session.execute(Membership.__table__.update().values(role="member"))
+        db.session.commit()
+    resp = client.post(f"/connections/{bare_id}/sync", headers=csrf_headers(client))
+    assert resp.status_code == 409 and "No account credentials" in resp.get_json()["error"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SyncJob.id))) == 0
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic cron-secret-for-tests"])
@@ -141,21 +179,29 @@ def test_cron_endpoint_enqueues_daily_sync(app, client, cfg):
 def test_daily_sync_is_idempotent_per_day(app, cfg):
     a = make_org(app, "A", "a@a.example")
     with app.app_context():
+        creds = encrypt_credentials({"access_token": "t"})
         db.session.add_all(
             [
-                Connection(org_id=a["org_id"], platform="meta", external_account_id="1"),
+                Connection(
+                    org_id=a["org_id"],
+                    platform="meta",
+                    external_account_id="1",
+                    credentials_encrypted=creds,
+                ),
                 Connection(
                     org_id=a["org_id"],
                     platform="tiktok",
                     external_account_id="2",
                     status="needs_reauth",
+                    credentials_encrypted=creds,
                 ),
+                Connection(org_id=a["org_id"], platform="google_ads", external_account_id="3"),
             ]
         )
         db.session.commit()
         first = daily_sync()
         second = daily_sync()
-    assert first["started"] == 1  # the expired connection is not synced
+    assert first["started"] == 1  # not the expired one, nor the one without credentials
     assert second == {"started": 0, "skipped": 1, "sync_job_ids": []}
 
 
