@@ -1,0 +1,93 @@
+"""Who may import whom (DESIGN.md "Rooms"), checked statically on every module's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from config import ROOT
+
+# room -> top-level packages its modules must never import
+FORBIDDEN = {
+    "brain": {
+        "flask",
+        "flask_login",
+        "flask_sqlalchemy",
+        "sqlalchemy",
+        "redis",
+        "rq",
+        "requests",
+        "dash",
+        "dash_bootstrap_components",
+        "models",
+        "jobs",
+        "api",
+        "callbacks",
+        "layouts",
+        "integrations",
+        "extensions",
+        "app",
+    },
+    "integrations": {
+        "models",
+        "dash",
+        "dash_bootstrap_components",
+        "flask_login",
+        "sqlalchemy",
+        "flask_sqlalchemy",
+        "callbacks",
+        "layouts",
+        "jobs",
+        "api",
+    },
+    "layouts": {
+        "models",
+        "jobs",
+        "api",
+        "callbacks",
+        "flask_login",
+        "sqlalchemy",
+        "redis",
+        "rq",
+        "integrations",
+    },
+    "callbacks": {"api"},
+    "models": {"jobs", "api", "callbacks", "layouts", "integrations", "dash"},
+    "jobs": {"api", "callbacks", "layouts", "dash"},
+    "demo": {
+        "models",
+        "jobs",
+        "api",
+        "callbacks",
+        "flask_login",
+        "sqlalchemy",
+        "flask_sqlalchemy",
+        "redis",
+        "rq",
+        "integrations",
+        "extensions",
+    },
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_room_imports(room):
+    offenders = {}
+    for path in sorted((ROOT / room).rglob("*.py")):
+        bad = _imports(path) & FORBIDDEN[room]
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = sorted(bad)
+    assert offenders == {}
