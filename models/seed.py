@@ -20,6 +20,12 @@ DEMO_USERS = (
     ("director@lumen.example", "Emily Chen", "member", "director"),
 )
 BATCH = 5000
+PLATFORM_NAMES = {
+    "meta": "Meta Ads",
+    "google_ads": "Google Ads",
+    "tiktok": "TikTok Ads",
+    "shopify": "Shopify",
+}
 
 
 def seed_demo(seed: int = LUMEN_SEED, with_users: bool = True, slug: str = "lumen") -> Organization:
@@ -57,7 +63,7 @@ def load_frames(org_id: int, ad_daily: pd.DataFrame, orders: pd.DataFrame) -> No
             org_id=org_id,
             platform=str(platform),
             external_account_id=f"demo-{platform}",
-            account_name=f"Lumen Beauty ({platform})",
+            account_name=f"Lumen Beauty · {PLATFORM_NAMES.get(str(platform), platform)}",
             status="active",
             last_synced_at=datetime.now(UTC),
         )
