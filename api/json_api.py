@@ -49,8 +49,8 @@ def job_status(job_id: str):  # noqa: ANN201
     # Only this org's jobs: anything else looks missing.
     if job is None or job.meta.get("org_id") != org_id:
         return jsonify(error="not found"), 404
-    status = job.get_status()
-    body = {"job_id": job.id, "status": str(status), "progress": job.meta.get("progress", 0)}
+    status = getattr(job.get_status(), "value", None) or "unknown"  # JobStatus enum -> "queued"
+    body = {"job_id": job.id, "status": status, "progress": job.meta.get("progress", 0)}
     if status == "failed":
         body["error"] = job.meta.get("error") or "the job failed; see the sync history"
     return jsonify(body)
