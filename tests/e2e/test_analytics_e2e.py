@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import pytest
+import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -65,9 +68,15 @@ def test_preset_and_platform_go_to_the_url_and_survive_reload(app, dash_duo):
     dash_duo.find_element("label[for$='an-platform_input_tiktok']").click()  # TikTok off
     url = _wait_url(dash_duo, "platform=meta")
     dash_duo.wait_for_contains_text("#kpi-spend", "$1,400", timeout=10)
-    assert "/exports/analytics.csv?range=7d&platform=meta" in dash_duo.find_element(
-        "#an-csv-daily"
-    ).get_attribute("href")
+    href = dash_duo.find_element("#an-csv-daily").get_attribute("href")
+    assert "/exports/analytics.csv?range=7d&platform=meta" in href
+    # Download it as the browser would (its session cookie): the CSV is what the view shows.
+    cookies = {c["name"]: c["value"] for c in dash_duo.driver.get_cookies()}
+    resp = requests.get(href, cookies=cookies, timeout=30)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    assert len(rows) == 7
+    assert sum(float(r["spend"]) for r in rows) == pytest.approx(1400)
 
     dash_duo.driver.get(url)  # reload the shared link: same filters, same numbers
     dash_duo.wait_for_contains_text("#kpi-spend", "$1,400", timeout=15)
