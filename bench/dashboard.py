@@ -32,30 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchdb import ensure_database  # noqa: E402
+
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/omnify_overview_bench"
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway bench user
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database if it does not exist (a bench must not share `test`)."""
-    if not url.startswith("postgresql"):
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    admin = psycopg.connect(
-        host=u.host,
-        port=u.port or 5432,
-        user=u.username,
-        password=u.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,))
-        if exists.fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{u.database}"')
 
 
 def large_state(seed: int) -> tuple[dict, dict]:

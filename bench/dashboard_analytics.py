@@ -12,7 +12,7 @@ Prints one JSON line: {p50_ms, p95_ms, rows, ...}. p50/p95 are the main analytic
 leaderboard callback; cold_* are the first request of a process for a new data version.
 Target p95 ≤ 300 ms.
 
-    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/omnify_bench \\
         .venv/bin/python bench/dashboard_analytics.py
 
 The run creates its own organization and deletes it at the end (other data is untouched).
@@ -35,7 +35,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from benchdb import DEFAULT_BENCH_DB, ensure_database  # noqa: E402
+
+DEFAULT_DB = DEFAULT_BENCH_DB
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway bench user
 ANCHOR = date(2025, 6, 30)  # the brand's latest data date: deterministic, no wall clock
 
@@ -147,7 +149,8 @@ def main(argv: list[str] | None = None) -> dict:
     from extensions import db
     from models import Organization
 
-    db_url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_DB
+    db_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
+    ensure_database(db_url)
     env = {
         "ENV": "testing",
         "SECRET_KEY": "bench-secret-key-not-for-production",

@@ -4,7 +4,8 @@ Prints one JSON object: rows, fetch seconds (HTTP + parsing through the real cli
 upsert seconds and rows/second of the upsert stage (target >= 50,000 rows/s on PostgreSQL),
 plus a second run (the idempotent re-sync of the same rows).
 
-    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/sync.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/omnify_bench \
+        python bench/sync.py
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchdb import DEFAULT_BENCH_DB, ensure_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from extensions import db  # noqa: E402
@@ -33,9 +35,9 @@ N_DAYS = int(os.environ.get("BENCH_DAYS", 90))
 
 
 def main() -> None:
-    os.environ.setdefault(
-        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/omnify_bench"
-    )
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_BENCH_DB
+    ensure_database(url)
+    os.environ["TEST_DATABASE_URL"] = url  # the test helpers below read it; never `test`
     app = create_test_app()
     reset_schema(app)
     dataset = AdDataset("meta", n_ads=N_ADS, n_days=N_DAYS)
