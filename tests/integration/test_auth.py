@@ -271,8 +271,8 @@ def test_org_switch_to_foreign_org_is_404(app, client):
     )
 
 
-def test_login_rate_limited_per_account():
-    app = create_test_app(RATELIMIT_LOGIN="3 per minute")
+def test_login_rate_limited_per_account(app):  # `app`: the migrated schema
+    app = create_test_app(RATELIMIT_LOGIN="3 per minute")  # noqa: F811
     make_org(app, "Acme", "a@acme.example")
     codes = []
     for _ in range(5):
@@ -299,3 +299,13 @@ def test_slugs_are_unique(app):
     with app.app_context():
         slugs = sorted(o.slug for o in db.session.execute(select(Organization)).scalars())
     assert slugs == ["same-name", "same-name-2"]
+
+
+def test_login_rate_limited_per_ip_across_accounts(app):  # `app`: the migrated schema
+    app = create_test_app(RATELIMIT_LOGIN="3 per minute")  # noqa: F811
+    client = app.test_client()
+    codes = [login(client, f"user{i}@acme.example", "wrong-password").status_code for i in range(4)]
+    assert codes == [401, 401, 401, 429]  # four different accounts, one address
+    from tests.conftest import truncate_all
+
+    truncate_all(app)
