@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,6 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -101,7 +104,7 @@ def user_from_reset_token(token: str) -> User | None:
         user = db.session.get(User, int(user_id))
     except (BadSignature, TypeError, ValueError):
         return None
-    if user is None:
+    if user is None or not user.active:
         return None
     try:
         _serializer("reset:" + user.password_hash).loads(token, max_age=RESET_MAX_AGE_S)
@@ -133,14 +136,27 @@ def create_org_with_owner(
     return user
 
 
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password", method="scrypt")
+
+
 def _login_account_key() -> str:
     return "login:" + _normal_email(request.form.get("email", ""))
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    """A local path only: browsers drop tabs/newlines and read "\\" as "/", so refuse them."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 # ---- routes ------------------------------------------------------------------------------
@@ -155,8 +171,10 @@ def login():  # noqa: ANN201
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
-        # One answer for unknown e-mail and wrong password: no user enumeration.
-        if user and user.active and user.check_password(form.password.data):
+        # One answer (and the same slow hash) for unknown e-mail and wrong password.
+        if user is None:
+            check_password_hash(_dummy_hash(), form.password.data)
+        elif user.check_password(form.password.data) and user.active:
             login_user(user, remember=form.remember.data)
             user.touch_login()
             db.session.commit()

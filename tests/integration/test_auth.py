@@ -309,3 +309,54 @@ def test_login_rate_limited_per_ip_across_accounts(app):  # `app`: the migrated 
     from tests.conftest import truncate_all
 
     truncate_all(app)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/%5Cevil.example",
+    ],
+)
+def test_login_next_refuses_every_off_site_form(app, client, target):
+    make_org(app, "Acme", "a@acme.example")
+    page = client.get("/login")
+    resp = client.post(
+        f"/login?next={target}",
+        data={
+            "email": "a@acme.example",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.get_data(True)),
+        },
+    )
+    assert resp.headers["Location"] == "/"
+
+
+def test_login_next_keeps_local_paths(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    page = client.get("/login")
+    resp = client.post(
+        "/login?next=/analytics%3Frange%3D7d",
+        data={
+            "email": "a@acme.example",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.get_data(True)),
+        },
+    )
+    assert resp.headers["Location"] == "/analytics?range=7d"
+
+
+def test_unknown_email_costs_a_password_hash_too(app, monkeypatch):
+    """Same work for unknown and known e-mails: timing does not enumerate accounts."""
+    from api import auth
+
+    calls = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    client = app.test_client()
+    login(client, "nobody@acme.example", "wrong-password")
+    assert len(calls) == 1 and calls[0].startswith("scrypt:")
