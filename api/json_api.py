@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from jobs.brain import enqueue_recompute
+from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.brain_data import latest_state
 from models.tenancy import current_membership, current_org_id
@@ -38,6 +39,8 @@ def brain_state():  # noqa: ANN201
 
 @bp.post("/brain/compute")
 def brain_compute():  # noqa: ANN201
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot start a recompute"), 403
     job_id = enqueue_recompute(current_org_id())
     return jsonify(job_id=job_id, status_url=f"/api/jobs/{job_id}"), 202
 

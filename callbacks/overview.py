@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from brain.narrative import short_date
+from jobs.connections import READ_ONLY_ROLES
 from layouts import overview as views
 from layouts.components import ago, toast
 from models.brain_data import latest_state, latest_state_ref
@@ -173,6 +174,8 @@ def register_callbacks(app: dash.Dash) -> None:
 
 def _apply(org_id: int, trigger: dict) -> Any:
     """Record or undo; returns a toast when nothing was changed (unknown id, bad input)."""
+    if current_membership().role in READ_ONLY_ROLES:
+        return toast("Viewers can read the insights but not decide on actions.", header="Not saved")
     kind = trigger.get("type")
     if kind == "action-btn":
         action_id, decision = trigger.get("action"), trigger.get("decision")

@@ -66,3 +66,10 @@ def test_job_status_of_another_org_is_404(app, client):
         job_id = enqueue_recompute(b["org_id"])
     login(client, a["email"])
     assert client.get(f"/api/jobs/{job_id}").status_code == 404
+
+
+def test_viewer_cannot_start_a_recompute(app, client):
+    make_org(app, "A", "v@a.example", role="viewer")
+    login(client, "v@a.example")
+    assert client.post("/api/brain/compute", headers=csrf_headers(client)).status_code == 403
+    assert app.extensions["rq"].queue.count == 0

@@ -397,3 +397,13 @@ def test_decisions_count_per_org_helper(app, orgs):
         assert undo_decision(a["org_id"], row.id) is not None
         assert undo_decision(a["org_id"], row.id) is None  # already undone
         assert db.session.scalar(select(func.count(ActionDecision.id))) == 1
+
+
+def test_viewer_cannot_decide(app, client):
+    a = make_org(app, "A", "v@a.example", role="viewer")
+    store_state(app, a["org_id"], EXAMPLE)
+    login(client, a["email"])
+    ids = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    resp = decide(client, {"type": "action-btn", "action": ids[0], "decision": "accepted"}, ids)
+    assert "Viewers" in text(resp)
+    assert decisions(app) == []
