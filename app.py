@@ -114,8 +114,37 @@ def _create_dash(server: Flask) -> dash.Dash:
             return send_from_directory(ASSETS / "vendor", "plotly-basic.min.js", max_age=31536000)
         return None
 
+    @server.before_request
+    def _dash_request_shape():  # noqa: ANN202 - a malformed callback request is a 400, not a 500
+        if request.path.endswith("/_dash-update-component") and request.method == "POST":
+            problem = callback_request_problem(request.get_json(silent=True), app.callback_map)
+            if problem:
+                return jsonify(error=f"malformed callback request: {problem}"), 400
+        return None
+
     assert dbc  # imported for its components' registration with Dash
     return app
+
+
+def callback_request_problem(body: object, callback_map: dict) -> str | None:
+    """What is wrong with a /_dash-update-component body (None when it is well formed)."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    if not isinstance(body.get("output"), str) or body["output"] not in callback_map:
+        return "unknown output"
+    if not isinstance(body.get("outputs"), dict | list):
+        return "outputs must be an object or a list"
+    for key in ("inputs", "state"):
+        deps = body.get(key, [])
+        if not isinstance(deps, list):
+            return f"{key} must be a list"
+        for dep in deps:
+            items = dep if isinstance(dep, list) else [dep]
+            if not all(isinstance(i, dict) and "id" in i and "property" in i for i in items):
+                return f"every {key} entry needs an id and a property"
+    if len(body.get("inputs", [])) != len(callback_map[body["output"]]["inputs"]):
+        return "wrong number of inputs"
+    return None
 
 
 def _security_headers(server: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import UTC
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
@@ -141,7 +142,9 @@ def shopify_connect():  # noqa: ANN201
         _require_admin()
     except PermissionError:
         return _problem("Only owners and admins can connect platforms.", 403)
-    data = request.get_json(silent=True) or request.form
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(data, Mapping):
+        return _problem("Send the shop and token as form fields or a JSON object.")
     try:
         conn = connect_shopify(current_org_id(), data.get("shop", ""), data.get("token", ""))
     except ValueError as exc:

@@ -82,7 +82,13 @@ def _limit(raw: str) -> int:
         return queries.LEADERBOARD_SIZE
     if raw == "all":
         return queries.MAX_EXPORT_CREATIVES
-    if raw.isdigit() and 1 <= int(raw) <= queries.MAX_EXPORT_CREATIVES:
+    # ASCII digits only ("²".isdigit() is True) and short enough to parse.
+    if (
+        raw.isascii()
+        and raw.isdigit()
+        and len(raw) <= 6
+        and 1 <= int(raw) <= queries.MAX_EXPORT_CREATIVES
+    ):
         return int(raw)
     raise queries.FilterError(
         f"limit must be 'all' or a number from 1 to {queries.MAX_EXPORT_CREATIVES}"

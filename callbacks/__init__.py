@@ -101,7 +101,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output("page", "children"), Input("url", "pathname"))
     def route(pathname: str | None) -> object:
-        page = pages.get(pathname or "/")
+        page = pages.get(pathname if isinstance(pathname, str) and pathname else "/")
         return page() if page else shell_layouts.not_found()
 
     @app.callback(

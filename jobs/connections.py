@@ -7,6 +7,7 @@ connection may sync. Every function takes the org id; none trusts an id from the
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -74,9 +75,14 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
     """Validate a pasted Admin API token with a test call, store it, start the backfill."""
     from jobs.sync import start_sync
 
-    shop, token = (shop or "").strip().lower(), (token or "").strip()
+    shop = shop.strip().lower() if isinstance(shop, str) else ""
+    token = token.strip() if isinstance(token, str) else ""
     if not shop or not token:
         raise ValueError("Enter the shop domain and the Admin API access token.")
+    # "https://acme.myshopify.com/admin" -> "acme.myshopify.com": webhooks match on the domain.
+    shop = urlsplit(shop if "//" in shop else "//" + shop).hostname or ""
+    if not shop:
+        raise ValueError("That does not look like a shop domain (e.g. acme.myshopify.com).")
     if "." not in shop:
         shop += ".myshopify.com"
     client = ShopifyClient(current_app.config["OMNIFY"].SHOPIFY_API_BASE or shop, token)

@@ -159,5 +159,5 @@ def fetch_job(job_id: str) -> Job | None:
 
     try:
         return Job.fetch(job_id, connection=get_queue().connection)
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not a valid job id at all
         return None

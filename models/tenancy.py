@@ -46,6 +46,8 @@ def get_scoped(model: type[M], obj_id: Any, org_id: int) -> M | None:
         obj_id = int(obj_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < obj_id < 2**63:  # beyond any id; the database would overflow on it
+        return None
     return db.session.execute(
         scoped(model, org_id).where(model.id == obj_id)  # type: ignore[attr-defined]
     ).scalar_one_or_none()
