@@ -147,6 +147,13 @@ class Config:
                 )
             if not self.CREDENTIALS_KEY:
                 raise ConfigError("CREDENTIALS_KEY is required in production (a Fernet key)")
+        for name in ("SYNC_BACKFILL_DAYS", "SYNC_RESTATE_DAYS"):
+            if not 1 <= getattr(self, name) <= 3650:
+                raise ConfigError(f"{name} must be between 1 and 3650 days")
+        if len(self.DAILY_SYNC_CRON.split()) != 5:
+            raise ConfigError(
+                f"DAILY_SYNC_CRON must be a 5-field cron expression, got {self.DAILY_SYNC_CRON!r}"
+            )
         try:
             self.sync_retry_intervals  # noqa: B018 - parse now, fail fast
         except ValueError as exc:

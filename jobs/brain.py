@@ -77,13 +77,21 @@ def _result(row: BrainState) -> dict:
 
 
 def enqueue_recompute(org_id: int) -> str:
-    """Queue a recompute unless one for this org is already waiting or running."""
+    """Queue a recompute unless one is already waiting; while one runs, queue one follow-up."""
     from jobs.queue import fetch_job, get_queue
 
     job_id = job_id_for(org_id)
     existing = fetch_job(job_id)
-    if existing is not None and existing.get_status() in ("queued", "started", "scheduled"):
-        return job_id
+    status = existing.get_status() if existing is not None else None
+    if status in ("queued", "scheduled"):
+        return job_id  # the waiting job will read the newest data
+    if status == "started":
+        # The running job may have read its data already: queue one follow-up (the lock in
+        # recompute() runs them one after the other; an unchanged fingerprint costs nothing).
+        job_id = job_id + "-next"
+        follow_up = fetch_job(job_id)
+        if follow_up is not None and follow_up.get_status() in ("queued", "scheduled"):
+            return job_id
     get_queue().enqueue(
         recompute, org_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S, meta={"org_id": org_id}
     )

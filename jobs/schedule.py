@@ -20,7 +20,7 @@ DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
 
 
 def daily_sync() -> dict:
-    """Start a scheduled sync for each active connection, once per UTC day (idempotent)."""
+    """Start a scheduled sync per connection (active, or failed last time), once per UTC day."""
     from jobs.sync import start_sync
 
     day_start = datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
@@ -34,7 +34,10 @@ def daily_sync() -> dict:
     started, skipped = [], []
     connections = db.session.execute(
         select(Connection)
-        .where(Connection.status == "active", Connection.credentials_encrypted.is_not(None))
+        .where(
+            Connection.status.in_(("active", "error")),  # an outage must not stop tomorrow's sync
+            Connection.credentials_encrypted.is_not(None),
+        )
         .order_by(Connection.id)
     ).scalars()
     for connection in connections:

@@ -26,7 +26,12 @@ from jobs.connectors import build_client, fetch_ad_rows
 from jobs.notify import notify_admins
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
-from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives, upsert_orders
+from models.upsert import (
+    bump_data_version,
+    upsert_ad_metrics,
+    upsert_campaigns_and_creatives,
+    upsert_orders,
+)
 
 log = logging.getLogger(__name__)
 CHUNK_DAYS = 15  # fetch windows; also the progress steps of a backfill
@@ -138,6 +143,14 @@ def run_sync(sync_job_id: int) -> dict:
     except Exception:
         db.session.rollback()
         log.exception("sync %s crashed", sync_job_id)
+        job = get_current_job()
+        if job is not None and job.retries_left:  # admins hear only of the final failure
+            _mark(
+                sync_job_id,
+                status="queued",
+                error="The sync hit a problem on our side; retrying automatically.",
+            )
+            raise
         _failed(
             connection.id,
             org.id,
@@ -165,6 +178,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     connection.last_synced_at = utcnow()
     connection.status = "active"
     connection.last_error = None
+    bump_data_version(db.session, connection.org_id)
     db.session.commit()  # the single data transaction ends here
     return rows
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from integrations.shopify import assign_first_orders, parse_order_webhook
 from models import Connection, Order
-from models.upsert import upsert_orders
+from models.upsert import bump_data_version, upsert_orders
 
 
 def process_shopify_order(connection_id: int, payload: dict) -> dict:
@@ -32,5 +32,9 @@ def process_shopify_order(connection_id: int, payload: dict) -> dict:
             known[order["customer_id"]] = (placed, row.external_id)
     [order] = assign_first_orders([order], known)
     upsert_orders(db.session, connection.org_id, connection.id, [order])
+    bump_data_version(db.session, connection.org_id)
     db.session.commit()
+    from jobs.brain import enqueue_recompute
+
+    enqueue_recompute(connection.org_id)  # a refund changes revenue: the brain must see it
     return {"order_id": order["order_id"]}

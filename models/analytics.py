@@ -341,12 +341,13 @@ def org_context(org_id: int) -> OrgContext:
             sub(func.max(BrainState.id), BrainState),
             select(Organization.timezone).where(Organization.id == org_id).scalar_subquery(),
             select(Organization.currency).where(Organization.id == org_id).scalar_subquery(),
+            select(Organization.data_version).where(Organization.id == org_id).scalar_subquery(),
         )
     ).one()
     tz = row[9] or "UTC"
-    # Data version: a sync writes its rows and last_synced_at in one transaction, and new
-    # days move the max dates. The brain state id is kept apart: a recompute changes the
-    # overlays only, not the aggregates.
+    # Data version: every sync and webhook bumps Organization.data_version in the transaction
+    # that writes its rows; new days move the max dates. The brain state id is kept apart: a
+    # recompute changes the overlays only, not the aggregates.
     fingerprint = tuple(str(v) for i, v in enumerate(row) if i != 8)
     ctx = OrgContext(
         org_id=org_id,

@@ -54,6 +54,7 @@ def load_ad_daily(org_id: int, start: date | None = None, end: date | None = Non
         .join(c, c.id == m.creative_id)
         .outerjoin(k, k.id == c.campaign_id)
         .where(m.org_id == org_id)
+        .order_by(m.date, m.creative_id)  # a stable order keeps the input fingerprint stable
     )
     if start:
         stmt = stmt.where(m.date >= start)
@@ -71,14 +72,18 @@ def load_ad_daily(org_id: int, start: date | None = None, end: date | None = Non
 
 def load_orders(org_id: int, timezone: str = "UTC") -> pd.DataFrame:
     o = Order
-    stmt = select(
-        o.external_id,
-        o.placed_at,
-        o.customer_external_id,
-        o.revenue,
-        o.is_first_order,
-        o.utm_source,
-    ).where(o.org_id == org_id)
+    stmt = (
+        select(
+            o.external_id,
+            o.placed_at,
+            o.customer_external_id,
+            o.revenue,
+            o.is_first_order,
+            o.utm_source,
+        )
+        .where(o.org_id == org_id)
+        .order_by(o.placed_at, o.id)
+    )
     with db.engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=ORDER_COLUMNS)
     placed = pd.to_datetime(df["placed_on"], utc=True)

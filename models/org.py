@@ -29,6 +29,8 @@ class Organization(db.Model):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     onboarding: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped by every write of synced data (syncs, webhooks): caches key on it.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
 
     memberships: Mapped[list[Membership]] = relationship(

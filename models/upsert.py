@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.data import AdMetricDaily, Campaign, Creative, Order
+from models.org import Organization
 
 BATCH = 5000
 COPY_THRESHOLD = 2000  # above this many rows, PostgreSQL goes through COPY + one INSERT…SELECT
@@ -50,6 +51,9 @@ def upsert(
     if not rows:
         return 0
     update = list(update)
+    # One row per key, the last one winning (a paged API can return a row twice, e.g. an order
+    # updated mid-backfill); ON CONFLICT cannot touch the same row twice in one statement.
+    rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
     if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
         return _copy_upsert(session, table, rows, keys, update)
     for i in range(0, len(rows), BATCH):
@@ -74,11 +78,13 @@ def _copy_upsert(
     temp = f"tmp_upsert_{table.name}"
     raw = session.connection().connection.driver_connection  # psycopg 3, same transaction
     with raw.cursor() as cur:
+        # Columns only (no defaults, so nothing depends on the table's sequences), gone at
+        # commit: a pooled connection keeps no temp table that would block a migration.
+        cur.execute(f'DROP TABLE IF EXISTS "{temp}"')
         cur.execute(
-            f'CREATE TEMP TABLE IF NOT EXISTS "{temp}" '  # noqa: S608 - names are ours
-            f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+            f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '  # noqa: S608 - names are ours
+            f'SELECT {quoted} FROM "{table.name}" WITH NO DATA'
         )
-        cur.execute(f'TRUNCATE "{temp}"')
         values = itemgetter(*columns)
         with cur.copy(f'COPY "{temp}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
@@ -94,6 +100,15 @@ def _copy_upsert(
             f"ORDER BY {key_list} ON CONFLICT ({key_list}) DO UPDATE SET {sets} WHERE {changed}"
         )
     return len(rows)
+
+
+def bump_data_version(session: Session, org_id: int) -> None:
+    """Mark the org's synced data as changed (in the writer's transaction)."""
+    session.execute(
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(data_version=Organization.data_version + 1)
+    )
 
 
 def upsert_campaigns_and_creatives(
@@ -140,9 +155,17 @@ def upsert_campaigns_and_creatives(
                 "campaign_id": campaign_ids.get(str(r["campaign_id"])),
                 "status": "active",
                 "launched_on": r["date"],
+                "_latest": r["date"],
             }
-        elif r["date"] < cre["launched_on"]:
-            cre["launched_on"] = r["date"]
+        else:
+            if r["date"] < cre["launched_on"]:
+                cre["launched_on"] = r["date"]
+            if r["date"] >= cre["_latest"]:  # a creative moved between campaigns: newest wins
+                cre["_latest"] = r["date"]
+                cre["campaign_id"] = campaign_ids.get(str(r["campaign_id"]))
+                cre["name"] = r["creative_name"] or cre["name"]
+    for cre in creatives.values():
+        del cre["_latest"]
     upsert(
         session,
         Creative.__table__,

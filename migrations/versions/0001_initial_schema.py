@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('stripe_customer_id', sa.String(length=64), nullable=True),
     sa.Column('stripe_subscription_id', sa.String(length=64), nullable=True),
     sa.Column('onboarding', sa.JSON(), nullable=False),
+    sa.Column('data_version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organization')),
     sa.UniqueConstraint('slug', name=op.f('uq_organization_slug'))

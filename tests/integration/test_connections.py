@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from extensions import db
 from jobs.queue import FlaskSimpleWorker
 from jobs.schedule import daily_sync
-from models import Connection, Membership, Order, ProcessedEvent, SyncJob
+from models import (
+    BrainState,
+    Connection,
+    Membership,
+    Order,
+    Organization,
+    ProcessedEvent,
+    SyncJob,
+)
 from models.credentials import decrypt_credentials, encrypt_credentials
 from tests.conftest import csrf_headers, login, make_org
 from tests.fakes.oauth import DEFAULT_CLIENTS
@@ -196,13 +204,20 @@ def test_daily_sync_is_idempotent_per_day(app, cfg):
                     credentials_encrypted=creds,
                 ),
                 Connection(org_id=a["org_id"], platform="google_ads", external_account_id="3"),
+                Connection(
+                    org_id=a["org_id"],
+                    platform="shopify",
+                    external_account_id="4",
+                    status="error",  # failed last night: tonight it is tried again
+                    credentials_encrypted=creds,
+                ),
             ]
         )
         db.session.commit()
         first = daily_sync()
         second = daily_sync()
-    assert first["started"] == 1  # not the expired one, nor the one without credentials
-    assert second == {"started": 0, "skipped": 1, "sync_job_ids": []}
+    assert first["started"] == 2  # not the expired one, nor the one without credentials
+    assert second == {"started": 0, "skipped": 2, "sync_job_ids": []}
 
 
 def _webhook(client, body: bytes, signature: str, event_id: str = "evt-1"):
@@ -241,7 +256,11 @@ def test_webhook_upserts_order_once(app, client, cfg, fake_shopify):
     assert _webhook(client, body, sign_webhook(body)).get_json() == {"status": "queued"}
     assert signature == sign_webhook(body)
     assert _webhook(client, body, signature).get_json() == {"status": "duplicate"}
-    _work(app)
+    with app.app_context():
+        version = db.session.get(Organization, a["org_id"]).data_version
+    _work(app)  # the order job, then the brain recompute it queued
     with app.app_context():
         order = db.session.execute(select(Order)).scalar_one()
         assert order.org_id == a["org_id"]
+        assert db.session.get(Organization, a["org_id"]).data_version == version + 1
+        assert db.session.scalar(select(func.count(BrainState.id))) == 1

@@ -182,3 +182,70 @@ def test_one_sync_per_connection(app, cfg, fake_meta, monkeypatch):
         first, second = start_sync(conn), start_sync(conn)
         assert first.id == second.id
         assert app.extensions["rq"].queue.count == 1
+
+
+@pytest.mark.parametrize("copy_threshold", [1, 10**9], ids=["copy-path", "insert-path"])
+def test_upserts_keep_the_last_of_repeated_keys_and_the_newest_campaign(
+    app, monkeypatch, copy_threshold
+):
+    import datetime as dt
+
+    import models.upsert
+    from models import Campaign
+    from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives
+
+    monkeypatch.setattr(models.upsert, "COPY_THRESHOLD", copy_threshold)
+    ids = make_org(app, "Acme", "a@acme.example")
+
+    def row(day: int, campaign: str, spend: float) -> dict:
+        return {
+            "date": dt.date(2026, 11, day),
+            "platform": "meta",
+            "campaign_id": campaign,
+            "campaign_name": f"Campaign {campaign}",
+            "creative_id": "ad-1",
+            "creative_name": "Ad 1",
+            "spend": spend,
+            "impressions": 100,
+            "clicks": 5,
+            "conversions": 1.0,
+            "platform_revenue": 30.0,
+            "reach": None,
+            "frequency": None,
+        }
+
+    # The ad moved from campaign A to B; day 2 arrives twice (a page repeated by the API).
+    rows = [row(1, "A", 10.0), row(2, "B", 20.0), row(2, "B", 25.0)]
+    with app.app_context():
+        conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="x")
+        db.session.add(conn)
+        db.session.flush()
+        creative_ids = upsert_campaigns_and_creatives(
+            db.session, ids["org_id"], conn.id, "meta", rows
+        )
+        upsert_ad_metrics(db.session, ids["org_id"], creative_ids, rows)
+        db.session.commit()
+        creative = db.session.execute(select(Creative)).scalar_one()
+        assert db.session.get(Campaign, creative.campaign_id).external_id == "B"
+        assert creative.launched_on == dt.date(2026, 11, 1)
+        spends = sorted(float(s) for s in db.session.execute(select(AdMetricDaily.spend)).scalars())
+    assert spends == [10.0, 25.0]
+
+
+def test_recompute_requested_while_one_runs_gets_one_follow_up(app):
+    from rq.job import JobStatus
+
+    from jobs.brain import enqueue_recompute
+    from jobs.queue import fetch_job
+
+    ids = make_org(app, "Acme", "a@acme.example")
+    queue = app.extensions["rq"].queue
+    with app.app_context():
+        first = enqueue_recompute(ids["org_id"])
+        job = fetch_job(first)
+        queue.remove(job)
+        job.set_status(JobStatus.STARTED)  # as a worker would while computing
+        follow_up = enqueue_recompute(ids["org_id"])
+        again = enqueue_recompute(ids["org_id"])
+    assert follow_up == again == first + "-next"
+    assert queue.count == 1

@@ -45,3 +45,12 @@ def test_bad_values_fail_fast_with_the_name():
         Config.from_env(env={"CREDENTIALS_KEY": "not-a-key"})
     with pytest.raises(ConfigError, match="ENV"):
         Config.from_env(env={"ENV": "staging"})
+
+
+def test_sync_settings_are_checked():
+    with pytest.raises(ConfigError, match="SYNC_BACKFILL_DAYS"):
+        Config.from_env(env={"SYNC_BACKFILL_DAYS": "0"})
+    with pytest.raises(ConfigError, match="DAILY_SYNC_CRON"):
+        Config.from_env(env={"DAILY_SYNC_CRON": "daily"})
+    with pytest.raises(ConfigError, match="SYNC_RETRY_INTERVALS"):
+        Config.from_env(env={"SYNC_RETRY_INTERVALS": "10,soon"})
