@@ -360,3 +360,30 @@ def test_unknown_email_costs_a_password_hash_too(app, monkeypatch):
     client = app.test_client()
     login(client, "nobody@acme.example", "wrong-password")
     assert len(calls) == 1 and calls[0].startswith("scrypt:")
+
+
+def test_production_without_smtp_never_logs_reset_links(app, caplog):
+    from cryptography.fernet import Fernet
+
+    prod = create_test_app(
+        ENV="production",
+        SECRET_KEY="a-long-production-secret-key-123",
+        CREDENTIALS_KEY=Fernet.generate_key().decode(),
+        RATELIMIT_LOGIN="1000 per minute",
+    )
+    make_org(prod, "Acme", "a@acme.example")
+    caplog.set_level("INFO")
+    client = prod.test_client()
+    page = client.get("/reset", base_url="https://localhost")
+    client.post(
+        "/reset",
+        data={"email": "a@acme.example", "csrf_token": csrf_from(page.get_data(True))},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/reset"},
+    )
+    assert "/reset/" not in caplog.text
+    assert "was not sent" in caplog.text
+    from tests.conftest import truncate_all
+
+    prod.extensions["rq"].stop()  # production mode started the embedded worker threads
+    truncate_all(prod)

@@ -39,6 +39,7 @@ def test_seed_in_production_creates_no_demo_logins(app):
         SECRET_KEY="a-long-production-secret-key-123",
         CREDENTIALS_KEY=Fernet.generate_key().decode(),
     )
+    prod.extensions["rq"].stop()  # production mode starts embedded worker threads; not needed
     result = prod.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert "demo-lumen-2026" not in result.output
