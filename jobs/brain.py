@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from flask import current_app
 from rq import get_current_job
@@ -13,6 +16,17 @@ from models import BrainState, Organization
 from models.brain_data import latest_state, load_ad_daily, load_orders, org_settings
 
 LOCK_TIMEOUT_S = 600
+
+
+@cache
+def brain_code_version() -> str:
+    """A hash of the brain's source: a deploy that changes the math recomputes."""
+    import brain
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(brain.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def job_id_for(org_id: int) -> str:
@@ -30,7 +44,9 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
     ad_daily = load_ad_daily(org_id)
     orders = load_orders(org_id, org.timezone)
     settings = org_settings(org)
-    fingerprint = input_fingerprint(ad_daily, orders, settings, as_of)
+    fingerprint = hashlib.sha256(
+        (input_fingerprint(ad_daily, orders, settings, as_of) + brain_code_version()).encode()
+    ).hexdigest()  # new inputs or a new brain (a deploy) -> a new state
     previous = latest_state(org_id)
     if previous is not None and previous.input_fingerprint == fingerprint:
         return previous  # idempotent: the same inputs give the same state
