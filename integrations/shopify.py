@@ -158,6 +158,7 @@ def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
         is_first_order=is_first,
         utm_source=_utm_source(node.get("customerJourneySummary")),
         currency=str(currency or ""),
+        updated_at=to_utc(node["updatedAt"]) if node.get("updatedAt") else None,
     )
 
 
@@ -208,6 +209,7 @@ def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
             ),
             utm_source=_landing_utm_source(payload.get("landing_site")),
             currency=str(payload.get("currency") or ""),
+            updated_at=to_utc(payload["updated_at"]) if payload.get("updated_at") else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise BadResponse.from_payload(

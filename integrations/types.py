@@ -8,7 +8,7 @@ every sync is idempotent.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 __all__ = ["AdAccount", "AdRow", "OrderRow", "Platform", "ShopInfo"]
 
@@ -43,6 +43,7 @@ class OrderRow(TypedDict):
     is_first_order: bool
     utm_source: str | None
     currency: str
+    updated_at: NotRequired[dt.datetime | None]  # the store's last change, for ordering updates
 
 
 class AdAccount(TypedDict):

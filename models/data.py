@@ -111,4 +111,6 @@ class Order(db.Model):
     revenue: Mapped[Decimal] = mapped_column(MONEY, default=0)
     is_first_order: Mapped[bool] = mapped_column(Boolean, default=False)
     utm_source: Mapped[str | None] = mapped_column(String(120))
+    # The store's own "updated at": an older webhook never overwrites a newer state.
+    source_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     raw: Mapped[dict | None] = mapped_column(JSON)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,14 @@ METRIC_FIELDS = (
     "reach",
     "frequency",
 )
-ORDER_FIELDS = ("placed_at", "customer_external_id", "revenue", "is_first_order", "utm_source")
+ORDER_FIELDS = (
+    "placed_at",
+    "customer_external_id",
+    "revenue",
+    "is_first_order",
+    "utm_source",
+    "source_updated_at",
+)
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -46,8 +53,13 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
     update: Iterable[str],
+    newer: str | None = None,
 ) -> int:
-    """INSERT rows; on a key conflict update the given columns. Returns rows written."""
+    """INSERT rows; on a key conflict update the given columns. Returns rows written.
+
+    `newer` names a timestamp column: a conflicting row only wins when it is not older than
+    the stored one (webhooks can arrive out of order).
+    """
     if not rows:
         return 0
     update = list(update)
@@ -55,11 +67,15 @@ def upsert(
     # updated mid-backfill); ON CONFLICT cannot touch the same row twice in one statement.
     rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
     if session.get_bind().dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        return _copy_upsert(session, table, rows, keys, update)
+        return _copy_upsert(session, table, rows, keys, update, newer)
     for i in range(0, len(rows), BATCH):
         stmt = _insert(session, table)
+        where = None
+        if newer is not None:
+            stored, incoming = table.c[newer], stmt.excluded[newer]
+            where = or_(stored.is_(None), incoming.is_(None), incoming >= stored)
         stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}, where=where
         )
         session.execute(stmt, list(rows[i : i + BATCH]))
     return len(rows)
@@ -71,6 +87,7 @@ def _copy_upsert(
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
     update: list[str],
+    newer: str | None = None,
 ) -> int:
     """COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT (one transaction)."""
     columns = list(rows[0].keys())
@@ -95,6 +112,12 @@ def _copy_upsert(
         changed = " OR ".join(
             f'"{table.name}"."{c}" IS DISTINCT FROM EXCLUDED."{c}"' for c in update
         )
+        if newer is not None:
+            stored, incoming = f'"{table.name}"."{newer}"', f'EXCLUDED."{newer}"'
+            changed = (
+                f"({changed}) AND ({stored} IS NULL OR {incoming} IS NULL "
+                f"OR {incoming} >= {stored})"
+            )
         cur.execute(
             f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '  # noqa: S608
             f"ORDER BY {key_list} ON CONFLICT ({key_list}) DO UPDATE SET {sets} WHERE {changed}"
@@ -214,9 +237,15 @@ def upsert_orders(session: Session, org_id: int, connection_id: int, orders: Seq
             "revenue": o["revenue"],
             "is_first_order": bool(o["is_first_order"]),
             "utm_source": o.get("utm_source"),
+            "source_updated_at": o.get("updated_at"),
         }
         for o in orders
     ]
     return upsert(
-        session, Order.__table__, rows, keys=("connection_id", "external_id"), update=ORDER_FIELDS
+        session,
+        Order.__table__,
+        rows,
+        keys=("connection_id", "external_id"),
+        update=ORDER_FIELDS,
+        newer="source_updated_at",
     )

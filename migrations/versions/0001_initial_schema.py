@@ -232,6 +232,7 @@ def upgrade():
     sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('is_first_order', sa.Boolean(), nullable=False),
     sa.Column('utm_source', sa.String(length=120), nullable=True),
+    sa.Column('source_updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['connection_id'], ['connection.id'], name=op.f('fk_store_order_connection_id_connection'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_store_order_org_id_organization'), ondelete='CASCADE'),

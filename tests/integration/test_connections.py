@@ -264,3 +264,32 @@ def test_webhook_upserts_order_once(app, client, cfg, fake_shopify):
         assert order.org_id == a["org_id"]
         assert db.session.get(Organization, a["org_id"]).data_version == version + 1
         assert db.session.scalar(select(func.count(BrainState.id))) == 1
+
+
+def test_webhooks_out_of_order_keep_the_newest_order_state(app, client, cfg, fake_shopify):
+    """Shopify does not promise order: a late, older payload must not undo a refund."""
+    import datetime as dt
+
+    a = make_org(app, "A", "a@a.example")
+    with app.app_context():
+        db.session.add(
+            Connection(
+                org_id=a["org_id"], platform="shopify", external_account_id="acme.myshopify.com"
+            )
+        )
+        db.session.commit()
+    order = fake_shopify.dataset.orders[0]
+    created = fake_shopify.webhook_payload(order.id)
+    created.update(refunds=[], updated_at=order.created_at.isoformat())
+    refunded = fake_shopify.webhook_payload(order.id)
+    refunded.update(
+        updated_at=(order.created_at + dt.timedelta(days=2)).isoformat(),
+        refunds=[{"id": 1, "transactions": [{"amount": "10.00", "kind": "refund"}]}],
+    )
+    for event_id, payload in (("evt-new", refunded), ("evt-old", created)):  # newest first
+        body = json.dumps(payload).encode()
+        assert _webhook(client, body, sign_webhook(body), event_id).status_code == 200
+    _work(app)
+    with app.app_context():
+        stored = db.session.execute(select(Order)).scalar_one()
+    assert float(stored.revenue) == pytest.approx(order.total_price - 10.0)
