@@ -19,6 +19,23 @@ import pandas as pd
 from brain import thresholds as T
 from brain._util import EPOCH, day_to_iso
 
+# The full input contract (BRAIN.md "Inputs"); the database loader produces exactly these.
+AD_COLUMNS = (
+    "date",
+    "platform",
+    "campaign_id",
+    "campaign_name",
+    "creative_id",
+    "creative_name",
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "platform_revenue",
+    "reach",
+    "frequency",
+)
+ORDER_COLUMNS = ("order_id", "placed_on", "customer_id", "revenue", "is_first_order", "utm_source")
 AD_REQUIRED = (
     "date",
     "platform",

@@ -7,7 +7,6 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -16,6 +15,8 @@ from urllib.parse import quote
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+
+from layouts.components import CURRENCY_SYMBOLS, missing
 
 RANGE_OPTIONS = (
     ("7d", "Last 7 days"),
@@ -46,7 +47,6 @@ METRIC_INFO: dict[str, dict[str, Any]] = {
     "ctr": {"label": "CTR", "hint": "clicks ÷ impressions", "kind": "pct", "better": "up"},
 }
 STORE_WIDE = ("store_revenue", "mer")
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 ACCENT = "#5b3df5"
 MUTED = "#8a8fa3"
 ANOMALY = "#c5221f"
@@ -56,17 +56,13 @@ FLAT = 0.005  # |change| below half a percent reads as flat
 
 
 # ---- formatting ----------------------------------------------------------------------------
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
 def symbol(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
 
 
 def fmt_money(value: float | None, currency: str = "USD", compact: bool = False) -> str:
     """$1,234 (tables) or $1.2k / $3.45M (tiles); cents only below $100."""
-    if _missing(value):
+    if missing(value):
         return "–"
     sign, v, sym = ("-" if value < 0 else ""), abs(float(value)), symbol(currency)
     if compact and v >= 1_000_000:
@@ -80,7 +76,7 @@ def fmt_money(value: float | None, currency: str = "USD", compact: bool = False)
 
 def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bool = False) -> str:
     """A metric value by kind: money, money2 (always cents), ratio, pct."""
-    if _missing(value):
+    if missing(value):
         return "–"
     if kind == "money":
         return fmt_money(value, currency, compact)
@@ -107,7 +103,7 @@ def period_caption(period: Any, previous: Any) -> str:
 # ---- KPI tiles -----------------------------------------------------------------------------
 def delta(change: float | None, better: str | None, compact: bool = False) -> html.Span:
     """▲/▼ with the signed % change; colour says good/bad but never alone (arrow + words)."""
-    if _missing(change):
+    if missing(change):
         note = html.Span("no previous data", className="visually-hidden" if compact else "small")
         return html.Span(["– ", note], className="kpi-delta delta-neutral")
     if abs(change) < FLAT:
@@ -149,7 +145,7 @@ def kpi_tile(key: str, kpi: Mapping[str, Any] | None, currency: str, note: str =
     if note:
         body.append(html.Div(note, className="kpi-note"))
     title = None
-    if kpi and not _missing(kpi.get("previous")):
+    if kpi and not missing(kpi.get("previous")):
         title = f"Previous period: {fmt_value(kpi.get('previous'), info['kind'], currency)}"
     return dbc.Col(
         html.Div(body, className="kpi-tile", id=f"kpi-{key}", title=title), xs=6, md=4, xl=2
@@ -183,7 +179,7 @@ def kpi_tiles(
 
 # ---- charts --------------------------------------------------------------------------------
 def _clean(values: Sequence[Any]) -> list[float | None]:
-    return [None if _missing(v) else float(v) for v in values]
+    return [None if missing(v) else float(v) for v in values]
 
 
 def _axis_format(kind: str, currency: str) -> dict[str, Any]:
@@ -323,7 +319,7 @@ def anomaly_points(
         if day not in index:
             continue
         y = series[metric].iloc[index.get_loc(day)]
-        if _missing(y):
+        if missing(y):
             continue
         out.append({"date": day, "y": float(y), "text": anomaly_text(a)})
     return out
@@ -512,7 +508,7 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
     body = []
     for r in rows:
         share = r.get("share")
-        share_text = "–" if _missing(share) else f"{share * 100:.0f}%"
+        share_text = "–" if missing(share) else f"{share * 100:.0f}%"
         body.append(
             html.Tr(
                 [
@@ -563,7 +559,7 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
 
 def sparkline(values: Sequence[float | None], label: str = "ROAS trend") -> html.Img | html.Span:
     """A tiny inline SVG (data URI): no Plotly for 20 rows of trends."""
-    points = [(i, v) for i, v in enumerate(values) if not _missing(v)]
+    points = [(i, v) for i, v in enumerate(values) if not missing(v)]
     if len(points) < 2:
         return html.Span("–", className="text-body-secondary")
     width, height, pad = 88, 24, 2
@@ -579,7 +575,7 @@ def sparkline(values: Sequence[float | None], label: str = "ROAS trend") -> html
 
     segments, current = [], []
     for i, v in enumerate(values):
-        if _missing(v):
+        if missing(v):
             if current:
                 segments.append(current)
             current = []
@@ -615,7 +611,7 @@ def fatigue_badge(info: Mapping[str, Any] | None) -> dbc.Badge | None:
     if not info:
         return None
     prob = info.get("probability")
-    text = "Fatigue" if _missing(prob) else f"Fatigue {prob * 100:.0f}%"
+    text = "Fatigue" if missing(prob) else f"Fatigue {prob * 100:.0f}%"
     return dbc.Badge(
         ["⚠ ", text],
         color="warning",

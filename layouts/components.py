@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 ACCENT = "#5b3df5"
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 RISK_LEVELS = {
     "GREEN": ("risk-green", "●", "Low risk"),
     "YELLOW": ("risk-yellow", "▲", "Watch"),

@@ -10,27 +10,11 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import select
 
+from brain.prep import AD_COLUMNS, ORDER_COLUMNS
 from extensions import db
 from models.brain_state import BrainState
 from models.data import AdMetricDaily, Campaign, Creative, Order
 from models.org import Organization
-
-AD_COLUMNS = [
-    "date",
-    "platform",
-    "campaign_id",
-    "campaign_name",
-    "creative_id",
-    "creative_name",
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-    "platform_revenue",
-    "reach",
-    "frequency",
-]
-ORDER_COLUMNS = ["order_id", "placed_on", "customer_id", "revenue", "is_first_order", "utm_source"]
 
 
 def load_ad_daily(org_id: int, start: date | None = None, end: date | None = None) -> pd.DataFrame:
@@ -61,7 +45,7 @@ def load_ad_daily(org_id: int, start: date | None = None, end: date | None = Non
     if end:
         stmt = stmt.where(m.date <= end)
     with db.engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(), columns=AD_COLUMNS)
+        df = pd.DataFrame(conn.execute(stmt).all(), columns=list(AD_COLUMNS))
     for col in ("spend", "platform_revenue", "conversions", "frequency"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in ("impressions", "clicks", "reach"):
@@ -85,7 +69,7 @@ def load_orders(org_id: int, timezone: str = "UTC") -> pd.DataFrame:
         .order_by(o.placed_at, o.id)
     )
     with db.engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(), columns=ORDER_COLUMNS)
+        df = pd.DataFrame(conn.execute(stmt).all(), columns=list(ORDER_COLUMNS))
     placed = pd.to_datetime(df["placed_on"], utc=True)
     # Dates are dates in the org's time zone.
     df["placed_on"] = placed.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()

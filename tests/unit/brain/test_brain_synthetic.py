@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from brain.prep import AD_COLUMNS, ORDER_COLUMNS
 from brain.synthetic import DEFAULT_AS_OF, PlantConfig, generate_brand
-
-AD_COLS = [
-    "date",
-    "platform",
-    "campaign_id",
-    "campaign_name",
-    "creative_id",
-    "creative_name",
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-    "platform_revenue",
-    "reach",
-    "frequency",
-]
-ORDER_COLS = ["order_id", "placed_on", "customer_id", "revenue", "is_first_order", "utm_source"]
 
 
 def test_columns_and_shape(lumen):
-    assert list(lumen.ad_daily.columns) == AD_COLS
-    assert list(lumen.orders.columns) == ORDER_COLS
+    assert list(lumen.ad_daily.columns) == list(AD_COLUMNS)
+    assert list(lumen.orders.columns) == list(ORDER_COLUMNS)
     ad, od = lumen.ad_daily, lumen.orders
     assert set(ad["platform"].astype(str)) == {"meta", "google_ads", "tiktok"}
     assert 8 <= ad["campaign_id"].nunique() <= 12
