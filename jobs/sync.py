@@ -118,13 +118,9 @@ def run_sync(sync_job_id: int) -> dict:
         return {"failed": "auth expired"}  # no retry: a person must reconnect
     except (RateLimited, Transient) as exc:
         db.session.rollback()
-        job = get_current_job()
-        if job is not None and job.retries_left:
-            _mark(
-                sync_job_id,
-                status="queued",
-                error=f"{name} is busy or unavailable ({exc}); retrying automatically.",
-            )
+        if _will_retry(
+            sync_job_id, f"{name} is busy or unavailable ({exc}); retrying automatically."
+        ):
             raise  # RQ's Retry schedules the next attempt
         _failed(
             connection.id,
@@ -143,14 +139,8 @@ def run_sync(sync_job_id: int) -> dict:
     except Exception:
         db.session.rollback()
         log.exception("sync %s crashed", sync_job_id)
-        job = get_current_job()
-        if job is not None and job.retries_left:  # admins hear only of the final failure
-            _mark(
-                sync_job_id,
-                status="queued",
-                error="The sync hit a problem on our side; retrying automatically.",
-            )
-            raise
+        if _will_retry(sync_job_id, "The sync hit a problem on our side; retrying automatically."):
+            raise  # admins hear only of the final failure
         _failed(
             connection.id,
             org.id,
@@ -166,6 +156,15 @@ def run_sync(sync_job_id: int) -> dict:
 
     enqueue_recompute(org.id)
     return {"rows": rows}
+
+
+def _will_retry(sync_job_id: int, reason: str) -> bool:
+    """When RQ has retries left, say so on the row (the caller re-raises to use one)."""
+    job = get_current_job()
+    if job is None or not job.retries_left:
+        return False
+    _mark(sync_job_id, status="queued", error=reason)
+    return True
 
 
 def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
