@@ -25,3 +25,27 @@ def ensure_database(url: str) -> None:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,))
         if exists.fetchone() is None:
             admin.execute(f'CREATE DATABASE "{u.database}"')
+
+
+def bench_app(default_db: str = DEFAULT_BENCH_DB):  # noqa: ANN201 - a Flask app
+    """The app on the bench database (BENCH_DATABASE_URL or `default_db`), migrated."""
+    import os
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import Config
+
+    db_url = os.environ.get("BENCH_DATABASE_URL") or default_db
+    ensure_database(db_url)
+    env = {
+        "ENV": "testing",
+        "SECRET_KEY": "bench-secret-key-not-for-production",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_LOGIN": "1000 per minute",
+    }
+    app = create_app(Config.from_env(env=env))
+    with app.app_context():
+        upgrade()
+    return app

@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchdb import ensure_database  # noqa: E402
+from benchdb import bench_app  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/omnify_overview_bench"
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway bench user
@@ -102,27 +102,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from config import Config
     from extensions import db
     from models import Organization, User
 
-    db_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
-    ensure_database(db_url)
-    env = {
-        "ENV": "testing",
-        "SECRET_KEY": "bench-secret-key-not-for-production",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        "RATELIMIT_LOGIN": "1000 per minute",
-    }
-    app = create_app(Config.from_env(env=env))
+    app = bench_app(DEFAULT_DB)
+    db_url = app.config["SQLALCHEMY_DATABASE_URI"]
     email = f"bench-{os.getpid()}-{int(time.time())}@overview.example"
     state, info = large_state(args.seed)
     with app.app_context():
-        upgrade()
         from api.auth import create_org_with_owner
 
         user = create_org_with_owner("Bench Large Brand", "Bench", email, PASSWORD, "cmo")
