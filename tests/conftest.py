@@ -24,6 +24,8 @@ pytest_plugins = (
 )
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
+# dash_duo's server port; set E2E_PORT so two checkouts can run their E2E tests at once
+E2E_PORT = int(os.environ.get("E2E_PORT", "8050"))
 _SQLITE_DIR = tempfile.mkdtemp(prefix="omnify-test-")
 
 

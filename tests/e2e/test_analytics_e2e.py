@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from app import get_dash
 from models import analytics as queries
-from tests.conftest import PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org
 from tests.integration.test_analytics import A_PLATFORMS, load_brand
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 def _start_logged_in(app, dash_duo, email: str) -> str:
     queries.clear_cache()
-    dash_duo.start_server(get_dash(app), navigate=False)
+    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
     base = dash_duo.server.url.rstrip("/")
     dash_duo.driver.get(base + "/login")
     dash_duo.wait_for_element("#login-form", timeout=10)

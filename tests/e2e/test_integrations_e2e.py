@@ -19,7 +19,7 @@ from extensions import db
 from jobs.queue import ThreadWorker
 from models import BrainState, Connection
 from models.credentials import encrypt_credentials
-from tests.conftest import PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,7 @@ def run(w: ThreadWorker) -> None:
 
 
 def log_in(dash_duo, app) -> str:
-    dash_duo.start_server(get_dash(app), navigate=False)
+    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
     base = dash_duo.server.url.rstrip("/")
     dash_duo.driver.get(base + "/login")
     dash_duo.wait_for_element("#login-form", timeout=10)

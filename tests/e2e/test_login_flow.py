@@ -6,14 +6,14 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from app import get_dash
-from tests.conftest import PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org
 
 pytestmark = pytest.mark.e2e
 
 
 def test_login_dashboard_logout(app, dash_duo):
     make_org(app, "Acme Beauty", "cmo@acme.example", persona="cmo")
-    dash_duo.start_server(get_dash(app), navigate=False)
+    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
     base = dash_duo.server.url.rstrip("/")
     dash_duo.driver.get(base + "/")
     dash_duo.wait_for_element("#login-form", timeout=10)  # redirected to the login page

@@ -13,7 +13,7 @@ from app import get_dash
 from extensions import db
 from layouts.persona import CARD_TITLES
 from models import ActionDecision, Membership, User
-from tests.conftest import PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org
 from tests.integration.test_overview import EXAMPLE, store_state
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def lumen(app):
 
 
 def start(dash_duo, app) -> str:
-    dash_duo.start_server(get_dash(app), navigate=False)
+    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
     return dash_duo.server.url.rstrip("/")
 
 
