@@ -16,6 +16,7 @@ from app import get_dash
 from extensions import db
 from models import BrainState, Connection, Creative
 from tests.conftest import csrf_headers, login, make_org
+from tests.dash_payloads import callback_payloads
 
 B_MARKERS = ("Beta Secret Brand", "owner@beta.example", "beta-secret-account")
 SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout"}
@@ -105,21 +106,8 @@ def test_every_dash_callback_as_org_a(app, client, two_orgs):
     a, b = two_orgs
     login(client, a["email"])
     headers = csrf_headers(client)
-    dash_app = get_dash(app)
     fired = 0
-    for output, spec in dash_app.callback_map.items():
-        if "callback" not in spec:  # clientside: runs in the browser, no server data
-            continue
-        inputs = [_dep(i, b, with_value=True) for i in spec["inputs"]]
-        states = [_dep(s, b, with_value=True) for s in spec.get("state", [])]
-        outs = [_dep(o, b, with_value=False) for o in _split_outputs(output)]
-        payload = {
-            "output": output,
-            "outputs": outs if output.startswith("..") else outs[0],
-            "inputs": inputs,
-            "state": states,
-            "changedPropIds": [_prop_id(i) for i in inputs],
-        }
+    for output, payload in callback_payloads(get_dash(app), b):
         resp = client.post(
             "/_dash-update-component",
             data=json.dumps(payload),
@@ -130,53 +118,6 @@ def test_every_dash_callback_as_org_a(app, client, two_orgs):
         _assert_no_b(resp.get_data(as_text=True))
         fired += 1
     assert fired >= 2
-
-
-def _concrete(dep_id: str, b: dict) -> tuple[object, bool]:
-    """A concrete id for a dependency; wildcards get org B's ids. Returns (id, is_list)."""
-    if not dep_id.startswith("{"):
-        return dep_id, False
-    pattern = json.loads(dep_id)
-    is_list = any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
-    concrete = {
-        k: (str(b["connection_id"]) if isinstance(v, list) else v) for k, v in pattern.items()
-    }
-    return concrete, is_list
-
-
-def _dep(dep: dict, b: dict, with_value: bool) -> object:
-    concrete, is_list = _concrete(dep["id"], b)
-    item = {"id": concrete, "property": dep["property"]}
-    if with_value:
-        item["value"] = _value_for(dep, b)
-    return [item] if is_list else item
-
-
-def _prop_id(dep: object) -> str:
-    first = dep[0] if isinstance(dep, list) else dep
-    cid = first["id"]
-    cid = json.dumps(cid, separators=(",", ":"), sort_keys=True) if isinstance(cid, dict) else cid
-    return f"{cid}.{first['property']}"
-
-
-def _split_outputs(output: str) -> list[dict]:
-    parts = output.strip(".").split("...") if output.startswith("..") else [output]
-    outs = []
-    for part in parts:
-        cid, _, prop = part.rpartition(".")
-        outs.append({"id": cid, "property": prop})
-    return outs
-
-
-def _value_for(dep: dict, b: dict) -> object:
-    prop = dep["property"]
-    if prop == "pathname":
-        return "/"
-    if prop == "search":
-        return f"?org_id={b['org_id']}&campaign={b['creative_id']}"
-    if prop in ("n_clicks", "n_intervals"):
-        return 1
-    return b["org_id"]
 
 
 def test_tenant_rows_carry_org(app, two_orgs):
