@@ -1,0 +1,84 @@
+"""The board PDF read back: each number in its column, each finding, each impact band."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from api.report import _findings, build_board_report
+from tests.integration.test_overview import EXAMPLE
+
+
+def pdf_lines(pdf: bytes) -> list[str]:
+    """One line per table cell or wrapped text line, in reading order."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    return pdf_lines(build_board_report(EXAMPLE, "Lumen Beauty", "cmo"))
+
+
+def _money(v: float) -> str:
+    return f"${v:,.0f}"
+
+
+def test_headline_metrics(lines):
+    t = EXAMPLE["memory"]["totals"]
+    header = lines.index("Risk")
+    values = lines[header + 1 : header + 7]
+    assert values[:5] == [
+        _money(t["spend"]),
+        _money(t["store_revenue"]),
+        f"{t['mer']:.2f}",
+        f"{t['platform_roas']:.2f}",
+        f"{t['ltv_roas']:.2f}",
+    ]
+
+
+def test_channel_table_columns(lines):
+    start = lines.index("Status")  # the channel table's last header cell
+    assert lines[start - 7 : start] == [
+        "Channel",
+        "Spend",
+        "Share",
+        "ROAS",
+        "LTV-ROAS",
+        "Next-$ ROAS",
+        "Trend (wk)",
+    ]
+    names = {"meta": "Meta", "google_ads": "Google", "tiktok": "TikTok"}
+    for p in EXAMPLE["memory"]["platforms"]:
+        row = lines.index(names[p["platform"]], start)
+        assert lines[row + 1 : row + 6] == [
+            _money(p["spend"]),
+            f"{p['share_of_spend'] * 100:.0f}%",
+            f"{p['roas']:.2f}",
+            f"{p['ltv_roas']:.2f}",
+            f"{p['response_curve']['marginal_roas_calibrated']:.2f}",
+        ], p["platform"]
+
+
+def test_findings_table_lists_every_finding(lines):
+    findings = _findings(EXAMPLE["oracle"])
+    assert len(findings) >= 4
+    joined = " ".join(lines[lines.index("Finding") :])
+    for title, _severity, _ in findings:
+        assert " ".join(title.split()) in joined, title
+    assert ["Finding", "Severity", "Evidence"] == lines[
+        lines.index("Finding") : lines.index("Finding") + 3
+    ]
+
+
+def test_actions_with_impact_and_band_low_to_high(lines):
+    joined = " ".join(lines[lines.index("Decision") :])
+    for a in EXAMPLE["curiosity"]["actions"]:
+        band = a["impact_band"]
+        assert band["low"] < band["high"]
+        expected = (
+            f"{_money(a['impact_usd_per_week'])} ({_money(band['low'])}-{_money(band['high'])})"
+        )
+        assert expected in joined, a["title"]
