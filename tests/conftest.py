@@ -73,6 +73,22 @@ def pytest_setup_options():  # noqa: ANN201 - dash[testing] hook: headless Chrom
     return options
 
 
+def settle(dash_duo, timeout: float = 15) -> None:  # noqa: ANN001
+    """Wait until Dash's renderer has no callback in flight (instead of a fixed sleep)."""
+    from dash.testing.wait import until
+
+    until(
+        lambda: dash_duo.driver.execute_script(
+            "var s = window.store && window.store.getState();"
+            "if (!s) return false;"
+            "var c = Object.assign({}, s.callbacks); delete c.stored; delete c.completed;"
+            "return [].concat.apply([], Object.values(c)).length === 0 && !s.isLoading;"
+        ),
+        timeout=timeout,
+        poll=0.1,
+    )
+
+
 def reset_schema(app: Flask) -> None:
     """Drop everything and run the real migrations to head."""
     from flask_migrate import upgrade

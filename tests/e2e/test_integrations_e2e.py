@@ -19,7 +19,7 @@ from extensions import db
 from jobs.queue import ThreadWorker
 from models import BrainState, Connection
 from models.credentials import encrypt_credentials
-from tests.conftest import E2E_PORT, PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org, settle
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -179,7 +179,7 @@ def test_integrations_fit_a_phone(app, dash_duo):
     driver.get(base + "/integrations")
     dash_duo.wait_for_element("#int-card-shopify", timeout=15)
     dash_duo.wait_for_element(".int-history", timeout=10)
-    time.sleep(0.5)
+    settle(dash_duo)
     width, scroll = driver.execute_script(
         "return [window.innerWidth, document.documentElement.scrollWidth]"
     )

@@ -13,7 +13,7 @@ from app import get_dash
 from extensions import db
 from layouts.persona import CARD_TITLES
 from models import ActionDecision, Membership, User
-from tests.conftest import E2E_PORT, PASSWORD, make_org
+from tests.conftest import E2E_PORT, PASSWORD, make_org, settle
 from tests.integration.test_overview import EXAMPLE, store_state
 
 pytestmark = pytest.mark.e2e
@@ -113,7 +113,7 @@ def test_tips_decide_undo_and_download_pdf(app, dash_duo, lumen):
     dash_duo.wait_for_no_elements("#tip-skip-mer", timeout=5)
     dash_duo.driver.refresh()
     dash_duo.wait_for_element("#kpi-mer", timeout=20)
-    time.sleep(1)
+    settle(dash_duo)
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".ov-tip")
 
     action = EXAMPLE["curiosity"]["actions"][0]["id"]
