@@ -293,9 +293,20 @@ def check_writable(org_id: int, now: datetime | None = None) -> Access:
     return acc
 
 
-def check_allowed(org_id: int, kind: str, adding: int = 1, now: datetime | None = None) -> None:
-    """Raise LimitReached if the org may not do ``adding`` more of ``kind`` now."""
-    acc = check_writable(org_id, now)
+def check_allowed(
+    org_id: int,
+    kind: str,
+    adding: int = 1,
+    now: datetime | None = None,
+    *,
+    person: bool = True,
+) -> None:
+    """Raise LimitReached if the org may not do ``adding`` more of ``kind`` now.
+
+    ``person=False`` is automatic work (a recompute after a scheduled sync): a read-only org
+    still gets it, within the plan's limit.
+    """
+    acc = check_writable(org_id, now) if person else access_for(org_id, now)
     limit = acc.plan.limit(kind)
     if limit is None:
         return
