@@ -7,7 +7,17 @@ Tenant-scoped from current_user; members and viewers get 403; without STRIPE_SEC
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 
 from extensions import db
 from integrations.errors import IntegrationError
@@ -83,5 +93,6 @@ def portal():  # noqa: ANN201
 def done():  # noqa: ANN201
     """Checkout's success URL: the webhook brings the subscription; the page polls for it."""
     _guard()
+    session["billing_checkout_pending"] = True  # the billing page polls until the webhook lands
     flash("Thanks! Your subscription starts as soon as Stripe confirms it.", "success")
     return redirect("/billing", code=303)

@@ -12,7 +12,7 @@ from typing import Any
 import dash
 from dash import Input, Output, html
 from dash.exceptions import PreventUpdate
-from flask import get_flashed_messages
+from flask import get_flashed_messages, session
 from flask_wtf.csrf import generate_csrf
 
 from extensions import db
@@ -22,6 +22,8 @@ from models import Organization
 from models.billing import FULL_ACCESS, access_for, billing_enabled, ever_subscribed, usage_meters
 from models.tenancy import current_membership, current_org_id
 from plans import AI_CADENCE_WORDS, PLAN_ORDER, PLANS
+
+CHECKOUT_PENDING = "billing_checkout_pending"  # session flag set by /billing/done
 
 
 def billing_view(org_id: int) -> dict[str, Any]:
@@ -60,7 +62,8 @@ def billing_view(org_id: int) -> dict[str, Any]:
         "live": live,
         "trial_available": not ever_subscribed(org_id),
         "has_customer": bool(org.stripe_customer_id),
-        "poll": not live and bool(org.stripe_customer_id),
+        # back from Checkout (/billing/done) and the webhook has not landed yet
+        "poll": not live and bool(session.get(CHECKOUT_PENDING)),
         "csrf_token": generate_csrf(),
     }
 
@@ -108,4 +111,6 @@ def register_callbacks(app: dash.Dash) -> None:
         if not _allowed():
             raise PreventUpdate
         view = billing_view(current_org_id())
+        if not view["poll"]:
+            session.pop(CHECKOUT_PENDING, None)
         return views.billing_body(view), not view["poll"]

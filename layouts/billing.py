@@ -164,7 +164,6 @@ def plan_card(
         ),
         xs=12,
         md=4,
-        className="mb-3",
     )
 
 
@@ -220,17 +219,9 @@ def summary_card(view: dict[str, Any]) -> dbc.Card:
 
 
 def billing_body(view: dict[str, Any]) -> html.Div:
-    banner = None
-    if view.get("banner"):
-        banner = dbc.Alert(
-            view["banner"],
-            color=view.get("banner_level") or "warning",
-            className="mb-3",
-            id="billing-banner",
-        )
+    """The refreshable part (the shell shows the banner: a failed payment, a trial to start)."""
     return html.Div(
         [
-            banner,
             summary_card(view),
             html.H2("Usage", className="h5 mt-2"),
             dbc.Card(

@@ -186,3 +186,30 @@ def test_owner_banner_for_failed_payment(app, client, billing):  # noqa: F811
     layout = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
     assert "billing-shell-banner" in layout and "Your last payment failed" in layout
     assert "nav-billing" in layout
+
+
+def test_back_from_checkout_polls_until_the_webhook_lands(app, client, billing):  # noqa: F811
+    org = customer_org(app, billing, "Acme", "owner@acme.example")
+    login(client, org["email"])
+    location = _plan(client, "starter").headers["Location"]
+    assert '"disabled":true' in route(client, app, "/billing").replace(" ", "")  # no poll yet
+    assert client.get("/billing/done?session_id=x").status_code == 303
+    assert '"disabled":false' in route(client, app, "/billing").replace(" ", "")
+
+    def poll():  # noqa: ANN202
+        resp = fire(
+            client,
+            app,
+            "billing-poll",
+            [{"id": "billing-poll", "property": "n_intervals", "value": 1}],
+        )
+        assert resp.status_code == 200
+        return resp.get_json()["response"]
+
+    assert poll()["billing-poll"]["disabled"] is False  # still waiting
+    session = billing.complete_checkout(location.rsplit("/", 1)[1])
+    body, headers = billing.signed(billing.event("checkout.session.completed", session))
+    assert client.post("/webhooks/stripe", data=body, headers=headers).status_code == 200
+    done = poll()
+    assert done["billing-poll"]["disabled"] is True
+    assert "Free trial" in json.dumps(done["billing-body"]["children"])
