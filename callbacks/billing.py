@@ -7,6 +7,7 @@ poll callback refuses them on the server too. Without STRIPE_SECRET_KEY there is
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dash
@@ -19,6 +20,7 @@ from extensions import db
 from layouts import billing as views
 from layouts import shell as shell_layouts
 from models import Organization
+from models.analytics import MAX_CUSTOM_DAYS
 from models.billing import FULL_ACCESS, access_for, billing_enabled, ever_subscribed, usage_meters
 from models.tenancy import current_membership, current_org_id
 from plans import AI_CADENCE_WORDS, PLAN_ORDER, PLANS
@@ -65,7 +67,19 @@ def billing_view(org_id: int) -> dict[str, Any]:
         # back from Checkout (/billing/done) and the webhook has not landed yet
         "poll": not live and bool(session.get(CHECKOUT_PENDING)),
         "csrf_token": generate_csrf(),
+        "exports": export_links() if acc.read_only and acc.status != "none" else [],
+        "export_only": acc.export_only,
     }
+
+
+def export_links(today: date | None = None) -> list[tuple[str, str]]:
+    """Everything the org has, as CSV (the exports' longest range, ending today)."""
+    today = today or datetime.now(UTC).date()
+    span = f"range=custom&start={today - timedelta(days=MAX_CUSTOM_DAYS - 1)}&end={today}"
+    return [
+        ("Daily spend, revenue and MER (CSV)", f"/exports/analytics.csv?{span}"),
+        ("Every creative's results (CSV)", f"/exports/analytics-creatives.csv?{span}&limit=all"),
+    ]
 
 
 def _allowed() -> bool:

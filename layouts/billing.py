@@ -218,11 +218,40 @@ def summary_card(view: dict[str, Any]) -> dbc.Card:
     )
 
 
+def export_card(view: dict[str, Any]) -> dbc.Card | None:
+    """Read-only or ended: the org's data, downloadable (nothing is deleted)."""
+    if not view.get("exports"):
+        return None
+    intro = (
+        "Your plan has ended. Your data is kept: download it here, or choose a plan below."
+        if view.get("export_only")
+        else "While the workspace is read-only you can still download all your data."
+    )
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Export your data", className="h5"),
+                html.P(intro, className="text-body-secondary mb-2"),
+                html.Ul(
+                    [
+                        html.Li(html.A(label, href=href, download=""))
+                        for label, href in view["exports"]
+                    ],
+                    className="mb-0",
+                ),
+            ]
+        ),
+        className="billing-card mb-3",
+        id="billing-export",
+    )
+
+
 def billing_body(view: dict[str, Any]) -> html.Div:
     """The refreshable part (the shell shows the banner: a failed payment, a trial to start)."""
     return html.Div(
         [
             summary_card(view),
+            export_card(view),
             html.H2("Usage", className="h5 mt-2"),
             dbc.Card(
                 dbc.CardBody([meter(m) for m in view["meters"]]),

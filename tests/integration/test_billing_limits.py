@@ -204,3 +204,37 @@ def test_self_hosted_has_no_limits(app, client):
         check_allowed(org["org_id"], "recompute")
     login(client, org["email"])
     assert client.post("/api/brain/compute", headers=csrf_headers(client)).status_code == 202
+
+
+def test_sync_usage_is_written_with_the_synced_data(app, fake_meta, monkeypatch):
+    from tests.fakes.meta import DEFAULT_TOKEN
+    from tests.integration.test_sync import _connection, _sync_once
+
+    config = app.config["OMNIFY"]
+    monkeypatch.setattr(config, "META_API_BASE", fake_meta.url)
+    monkeypatch.setattr(config, "SYNC_RETRY_INTERVALS", "")
+    monkeypatch.setattr(config, "INTEGRATION_RETRY_BASE", 0.01)
+    org = make_org(app, "Acme", "owner@acme.example")
+    conn_id = _connection(app, org["org_id"], "meta", "act_1234567890", DEFAULT_TOKEN)
+    assert _sync_once(app, conn_id).status == "succeeded"
+    with app.app_context():
+        assert used(org["org_id"], "sync") == 1
+    fake_meta.set_scenario("expired_token")
+    assert _sync_once(app, conn_id).status == "failed"
+    with app.app_context():
+        assert used(org["org_id"], "sync") == 1  # the failed sync rolled back: not counted
+
+
+def test_ai_narrative_cadence_follows_the_plan(app, billing):  # noqa: F811
+    from models.billing import ai_narrative_due
+
+    now = datetime.now(UTC)
+    starter = customer_org(app, billing, "Weekly", "owner@weekly.example")
+    subscribe(app, billing, starter, "starter")
+    scale = customer_org(app, billing, "Always", "owner@always.example")
+    subscribe(app, billing, scale, "scale")
+    with app.app_context():
+        assert ai_narrative_due(starter["org_id"], None, now)
+        assert not ai_narrative_due(starter["org_id"], now - timedelta(days=2), now)
+        assert ai_narrative_due(starter["org_id"], now - timedelta(days=7), now)
+        assert ai_narrative_due(scale["org_id"], now - timedelta(minutes=5), now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -213,3 +214,19 @@ def test_back_from_checkout_polls_until_the_webhook_lands(app, client, billing):
     done = poll()
     assert done["billing-poll"]["disabled"] is True
     assert "Free trial" in json.dumps(done["billing-body"]["children"])
+
+
+def test_ended_plan_offers_the_data_export(app, client, billing):  # noqa: F811
+    import time
+
+    org = customer_org(app, billing, "Acme", "owner@acme.example")
+    subscribe(app, billing, org, "growth", status="canceled", period_end=int(time.time()) - 60)
+    login(client, org["email"])
+    body = route(client, app, "/billing")
+    assert "Export your data" in body and "Your plan has ended" in body
+    links = re.findall(r'"href": "(/exports/[^"]+)"', body)
+    assert len(links) == 2
+    for href in links:
+        resp = client.get(href)
+        assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "Choose Growth" in body  # no live plan: the buttons start a new subscription
