@@ -51,6 +51,10 @@ def stripe_webhook():  # noqa: ANN201
         db.session.rollback()
         current_app.logger.warning("Stripe event %s not applied yet: %s", event["id"], exc)
         return jsonify(error="could not apply the event now; Stripe will retry"), 503
+    except ValueError as exc:  # e.g. a subscription that moved to another customer's org
+        db.session.rollback()
+        current_app.logger.warning("Stripe event %s ignored: %s", event["id"], exc)
+        return jsonify(status="ignored", reason=str(exc)), 200
     try:
         db.session.commit()
     except IntegrityError:
