@@ -61,7 +61,10 @@ class Config:
     ANTHROPIC_BASE_URL: str = ""
     STRIPE_SECRET_KEY: str = ""
     STRIPE_WEBHOOK_SECRET: str = ""
-    STRIPE_API_BASE: str = ""
+    STRIPE_API_BASE: str = ""  # empty -> Stripe's own API; tests point it at a local fake
+    STRIPE_PRICE_STARTER: str = ""  # price ids of the three plans (PRODUCT.md "Plans")
+    STRIPE_PRICE_GROWTH: str = ""
+    STRIPE_PRICE_SCALE: str = ""
     META_APP_ID: str = ""
     META_APP_SECRET: str = ""
     META_API_BASE: str = "https://graph.facebook.com"
@@ -94,6 +97,19 @@ class Config:
     @property
     def sync_retry_intervals(self) -> list[int]:
         return [int(x) for x in self.SYNC_RETRY_INTERVALS.split(",") if x.strip()]
+
+    @property
+    def billing_enabled(self) -> bool:
+        """Stripe billing is on; without a key (self-hosted) every feature is on, no billing."""
+        return bool(self.STRIPE_SECRET_KEY)
+
+    @property
+    def stripe_prices(self) -> dict[str, str]:
+        return {
+            "starter": self.STRIPE_PRICE_STARTER,
+            "growth": self.STRIPE_PRICE_GROWTH,
+            "scale": self.STRIPE_PRICE_SCALE,
+        }
 
     @property
     def production(self) -> bool:
@@ -147,6 +163,15 @@ class Config:
                 )
             if not self.CREDENTIALS_KEY:
                 raise ConfigError("CREDENTIALS_KEY is required in production (a Fernet key)")
+        if self.billing_enabled:
+            missing = [f"STRIPE_PRICE_{k.upper()}" for k, v in self.stripe_prices.items() if not v]
+            if missing:
+                raise ConfigError(
+                    f"STRIPE_SECRET_KEY is set, so {', '.join(missing)} must be set too "
+                    "(the Stripe price ids of the plans)"
+                )
+            if self.production and not self.STRIPE_WEBHOOK_SECRET:
+                raise ConfigError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY")
         for name in ("SYNC_BACKFILL_DAYS", "SYNC_RESTATE_DAYS"):
             if not 1 <= getattr(self, name) <= 3650:
                 raise ConfigError(f"{name} must be between 1 and 3650 days")

@@ -4,7 +4,17 @@ from flask import Flask
 
 
 def register_blueprints(server: Flask) -> None:
-    from api import connections, cron, exports, health, json_api, report, webhooks
+    from api import (
+        billing,
+        connections,
+        cron,
+        exports,
+        health,
+        json_api,
+        report,
+        stripe_webhook,
+        webhooks,
+    )
 
     server.register_blueprint(exports.bp)
     server.register_blueprint(health.bp)
@@ -13,3 +23,5 @@ def register_blueprints(server: Flask) -> None:
     server.register_blueprint(cron.bp)
     server.register_blueprint(webhooks.bp)
     server.register_blueprint(report.bp)
+    server.register_blueprint(billing.bp)
+    server.register_blueprint(stripe_webhook.bp)

@@ -22,12 +22,14 @@ from jobs.connections import (
     CLIENT_SECRET_FIELD,
     SyncRefused,
     check_can_sync,
+    check_connect_allowed,
     connect_shopify,
     disconnect_connection,
     save_connection,
 )
 from jobs.sync import start_sync
 from models import Connection, SyncJob
+from models.billing import LimitReached
 from models.tenancy import current_membership, current_org_id, get_scoped_or_404
 
 bp = Blueprint("connections", __name__)
@@ -68,6 +70,10 @@ def oauth_start(platform: str):  # noqa: ANN201
     account = (request.args.get("account") or "").strip()
     if not account or len(account) > 64:
         return _problem("Enter the ad account id to connect.")
+    try:
+        check_connect_allowed(current_org_id(), platform, account)
+    except LimitReached as exc:
+        return _problem(str(exc), 402)
     provider, prefix = OAUTH_PLATFORMS[platform]
     client_id = getattr(_cfg(), CLIENT_ID_FIELD[platform])
     if not client_id:
@@ -127,9 +133,13 @@ def oauth_callback(platform: str):  # noqa: ANN201
     creds = {"access_token": tokens.access_token}
     if tokens.refresh_token:
         creds["refresh_token"] = tokens.refresh_token
-    conn = save_connection(
-        pending["org_id"], platform, pending["account"], creds, expires_at=tokens.expires_at
-    )
+    try:
+        conn = save_connection(
+            pending["org_id"], platform, pending["account"], creds, expires_at=tokens.expires_at
+        )
+    except LimitReached as exc:  # the plan changed while the user was at the platform
+        db.session.rollback()
+        return _problem(str(exc), 402, back=back)
     db.session.commit()
     start_sync(conn)
     flash("Connected. The first sync (90 days) is running.", "success")
@@ -147,6 +157,8 @@ def shopify_connect():  # noqa: ANN201
         return _problem("Send the shop and token as form fields or a JSON object.")
     try:
         conn = connect_shopify(current_org_id(), data.get("shop", ""), data.get("token", ""))
+    except LimitReached as exc:
+        return _problem(str(exc), 402)
     except ValueError as exc:
         return _problem(str(exc))
     return jsonify(connection_id=conn.id, status=conn.status), 201

@@ -8,6 +8,7 @@ from flask_login import current_user
 from jobs.brain import enqueue_recompute
 from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
+from models.billing import LimitReached, check_allowed
 from models.brain_data import latest_state
 from models.tenancy import current_membership, current_org_id
 
@@ -41,6 +42,10 @@ def brain_state():  # noqa: ANN201
 def brain_compute():  # noqa: ANN201
     if current_membership().role in READ_ONLY_ROLES:
         return jsonify(error="viewers cannot start a recompute"), 403
+    try:
+        check_allowed(current_org_id(), "recompute")
+    except LimitReached as exc:
+        return jsonify(error=str(exc), upgrade_url=exc.upgrade_url), 402
     job_id = enqueue_recompute(current_org_id())
     return jsonify(job_id=job_id, status_url=f"/api/jobs/{job_id}"), 202
 

@@ -585,6 +585,8 @@ def report_filename(slug: str, as_of: str | None) -> str:
 @bp.get("/board.pdf")
 def board_pdf():  # noqa: ANN201
     """The current org's board report; ?persona= picks the wording (default: the member's)."""
+    from extensions import db
+    from models.billing import LimitReached, check_allowed, record_usage
     from models.brain_data import latest_state
     from models.decisions import decision_summaries
     from models.tenancy import current_membership, current_org_id
@@ -597,6 +599,10 @@ def board_pdf():  # noqa: ANN201
     row = latest_state(org_id)
     if row is None:
         return jsonify(error="no insights yet: connect a platform and wait for the first sync"), 404
+    try:
+        check_allowed(org_id, "pdf_export")
+    except LimitReached as exc:
+        return jsonify(error=str(exc), upgrade_url=exc.upgrade_url), 402
     state = row.as_dict()
     ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
     org = membership.org
@@ -607,6 +613,8 @@ def board_pdf():  # noqa: ANN201
         decisions=decision_summaries(org_id, ids),
         compress=bool(current_app.config.get("BOARD_REPORT_COMPRESS", True)),
     )
+    record_usage(org_id, "pdf_export")  # counted once the report is built
+    db.session.commit()
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="{report_filename(org.slug, state.get("as_of"))}"'

@@ -17,7 +17,7 @@ from models.brain_data import latest_state_ref
 from models.data import Connection
 from models.tenancy import scoped
 
-from . import analytics, integrations, onboarding, overview
+from . import analytics, billing, integrations, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
@@ -25,6 +25,7 @@ PAGE_MODULES = {
     "/analytics": analytics,
     "/integrations": integrations,
     "/onboarding": onboarding,
+    "/billing": billing,
 }
 
 
@@ -68,7 +69,18 @@ def shell_data() -> dict:
         "csrf_token": generate_csrf(),
         "freshness": overview.freshness_text(status["as_of"], status["last_synced_at"]),
         "integration_issues": status["issues"],
+        "billing": billing_shell(membership),
     }
+
+
+def billing_shell(membership: object) -> dict:
+    """Owners and admins see the Billing link and what needs doing (trial, failed payment)."""
+    from models.billing import access_for, billing_enabled
+
+    if membership is None or not membership.is_admin or not billing_enabled():
+        return {"show": False, "banner": "", "level": "info"}
+    acc = access_for(membership.org_id)
+    return {"show": True, "banner": acc.banner, "level": acc.banner_level}
 
 
 def serve_layout() -> html.Div:

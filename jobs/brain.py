@@ -13,6 +13,7 @@ from rq import get_current_job
 
 from extensions import db
 from models import BrainState, Organization
+from models.billing import LimitReached, check_allowed, record_usage
 from models.brain_data import latest_state, load_ad_daily, load_orders, org_settings
 
 LOCK_TIMEOUT_S = 600
@@ -50,6 +51,7 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
     previous = latest_state(org_id)
     if previous is not None and previous.input_fingerprint == fingerprint:
         return previous  # idempotent: the same inputs give the same state
+    check_allowed(org_id, "recompute", person=False)  # LimitReached: the plan's daily count
     started = time.perf_counter()
     state = compute_brain_state(ad_daily, orders, settings, as_of=as_of, org_id=org_id)
     duration_ms = int((time.perf_counter() - started) * 1000)
@@ -69,6 +71,7 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
         input_fingerprint=fingerprint,
     )
     db.session.add(row)
+    record_usage(org_id, "recompute")  # counted in the same transaction as the state
     db.session.commit()
     current_app.logger.info("brain state %s for org %s in %s ms", row.id, org_id, duration_ms)
     return row
@@ -82,7 +85,14 @@ def recompute(org_id: int) -> dict:
     with job.connection.lock(f"lock:{job_id_for(org_id)}", timeout=LOCK_TIMEOUT_S):
         job.meta["progress"] = 10
         job.save_meta()
-        row = compute_and_store(org_id)
+        try:
+            row = compute_and_store(org_id)
+        except LimitReached as exc:  # visible on the job and the billing page's meter
+            db.session.rollback()
+            current_app.logger.warning("recompute of org %s skipped: %s", org_id, exc)
+            job.meta.update(progress=100, error=str(exc))
+            job.save_meta()
+            return {"skipped": str(exc), "org_id": org_id}
         job.meta["progress"] = 100
         job.save_meta()
         return _result(row)

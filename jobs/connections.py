@@ -16,6 +16,7 @@ from extensions import db
 from integrations.errors import AuthExpired, IntegrationError
 from integrations.shopify import ShopifyClient
 from models import Connection
+from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
 from models.tenancy import get_scoped
 
@@ -51,7 +52,9 @@ def save_connection(
     name: str = "",
     expires_at: datetime | None = None,
 ) -> Connection:
-    """Create or re-authorize the org's connection to one account (caller commits)."""
+    """Create or re-authorize the org's connection to one account (caller commits).
+
+    A new (or re-enabled) connection counts against the plan: LimitReached says so."""
     conn = db.session.execute(
         select(Connection).where(
             Connection.org_id == org_id,
@@ -59,6 +62,8 @@ def save_connection(
             Connection.external_account_id == account,
         )
     ).scalar_one_or_none()
+    if conn is None or conn.status == "disabled":
+        check_allowed(org_id, "connections")
     if conn is None:
         conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
         db.session.add(conn)
@@ -85,6 +90,7 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
         raise ValueError("That does not look like a shop domain (e.g. acme.myshopify.com).")
     if "." not in shop:
         shop += ".myshopify.com"
+    check_connect_allowed(org_id, "shopify", shop)  # before calling the shop
     client = ShopifyClient(current_app.config["OMNIFY"].SHOPIFY_API_BASE or shop, token)
     try:
         info = client.validate_token()
@@ -96,6 +102,21 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
     db.session.commit()
     start_sync(conn)
     return conn
+
+
+def check_connect_allowed(org_id: int, platform: str, account: str | None = None) -> None:
+    """Raise LimitReached when connecting one more account would pass the plan's limit."""
+    if account:
+        existing = db.session.execute(
+            select(Connection.status).where(
+                Connection.org_id == org_id,
+                Connection.platform == platform,
+                Connection.external_account_id == account,
+            )
+        ).scalar_one_or_none()
+        if existing is not None and existing != "disabled":
+            return  # re-authorizing a connection the org already has
+    check_allowed(org_id, "connections")
 
 
 def disconnect_connection(org_id: int, connection_id: object) -> Connection | None:
@@ -120,3 +141,8 @@ def check_can_sync(connection: Connection, role: str | None = None) -> None:
             "No account credentials are stored for this connection (demo data or a removed "
             "token). Reconnect it to sync."
         )
+    if role is not None:  # a person asked: a read-only subscription refuses (schedules go on)
+        try:
+            check_writable(connection.org_id)
+        except LimitReached as exc:
+            raise SyncRefused(str(exc)) from exc

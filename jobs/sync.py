@@ -26,6 +26,7 @@ from jobs.connectors import build_client, fetch_ad_rows
 from jobs.notify import notify_admins
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
+from models.billing import record_usage
 from models.upsert import (
     bump_data_version,
     upsert_ad_metrics,
@@ -178,6 +179,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     connection.status = "active"
     connection.last_error = None
     bump_data_version(db.session, connection.org_id)
+    record_usage(connection.org_id, "sync")
     db.session.commit()  # the single data transaction ends here
     return rows
 

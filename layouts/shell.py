@@ -77,6 +77,9 @@ def navbar(shell: dict[str, Any]) -> dbc.Navbar:
             dbc.DropdownMenuItem(shell["user_email"], header=True),
             dbc.DropdownMenuItem("Team", href="/team", external_link=True),
             dbc.DropdownMenuItem("Change password", href="/account/password", external_link=True),
+            dbc.DropdownMenuItem("Billing", href="/billing", id="nav-billing")
+            if (shell.get("billing") or {}).get("show")
+            else None,
             dbc.DropdownMenuItem(divider=True),
             html.Form(
                 [
@@ -138,6 +141,7 @@ def app_shell(shell: dict[str, Any]) -> html.Div:
             navbar(shell),
             dbc.Container(
                 [
+                    billing_banner(shell.get("billing") or {}),
                     html.P(
                         shell.get("freshness") or "",
                         id="shell-freshness",
@@ -156,6 +160,18 @@ def app_shell(shell: dict[str, Any]) -> html.Div:
             ),
             html.Div(id="toasts", className="toast-area", **{"aria-live": "polite"}),
         ]
+    )
+
+
+def billing_banner(billing: dict[str, Any]) -> dbc.Alert | None:
+    """Owners/admins: a failed payment, a pending trial or a cancelled plan, with the link."""
+    if not billing.get("show") or not billing.get("banner"):
+        return None
+    return dbc.Alert(
+        [billing["banner"], " ", dcc.Link("Open Billing", href="/billing", className="alert-link")],
+        color=billing.get("level") or "warning",
+        className="mb-2 py-2 billing-shell-banner",
+        id="billing-shell-banner",
     )
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -36,17 +47,33 @@ class SyncJob(db.Model):
 
 
 class Subscription(db.Model):
+    """One Stripe subscription of an org, as Stripe last reported it (models/billing.py)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
     plan: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
+    price_id: Mapped[str | None] = mapped_column(String(64))
+    trial_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    current_period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_at_period_end: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    canceled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stripe_created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UsageEvent(db.Model):
+    """Metered work (sync, recompute, ai_tokens, pdf_export), written with the work itself."""
+
     __tablename__ = "usage_event"
+    __table_args__ = (Index("ix_usage_event_org_kind_at", "org_id", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()

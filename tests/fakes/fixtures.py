@@ -29,6 +29,7 @@ from tests.fakes.meta import FakeMeta
 from tests.fakes.oauth import FakeOAuth
 from tests.fakes.shopify import FakeShopify
 from tests.fakes.smtp import FakeSMTP
+from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.tiktok import FakeTikTok
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "fake_meta",
     "fake_oauth",
     "fake_shopify",
+    "fake_stripe",
     "fake_tiktok",
     "fast_retry",
     "smtp_server",
@@ -102,3 +104,9 @@ def fake_oauth() -> Iterator[FakeOAuth]:
 def smtp_server() -> Iterator[FakeSMTP]:
     with FakeSMTP() as server:
         yield server
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[FakeStripe]:
+    with FakeStripe() as fake:
+        yield fake
