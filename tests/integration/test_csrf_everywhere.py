@@ -21,6 +21,7 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 EXEMPT_VIEWS = {
     "api.cron.daily_sync_endpoint": "bearer CRON_SECRET",
     "api.webhooks.shopify": "HMAC signature",
+    "api.stripe_webhook.stripe_webhook": "Stripe-Signature header",
 }
 
 
