@@ -243,33 +243,112 @@ def _tile(
 
 
 # ---- summary -----------------------------------------------------------------------------------
-def summary_section(narratives: Mapping[str, str]) -> html.Section:
-    """The executive summary per persona, labelled as a template (the AI issue hasn't landed)."""
-    return html.Section(
-        dbc.Card(
-            dbc.CardBody(
+TEMPLATE_REASONS = {
+    "no_key": "no AI key configured",
+    "budget": "this month's AI budget is reached",
+    "global_ceiling": "the AI spending ceiling is reached",
+    "rejected": "the AI answer was rejected: a number did not match the facts",
+    "timeout": "the AI provider timed out",
+    "rate_limited": "the AI provider was busy",
+    "error": "the AI provider failed",
+    "pending": "the AI summary is being written",
+}
+
+
+def _fact_text(
+    text: str, sheet: Any, cited: Sequence[str], popovers: Mapping[str, Mapping[str, str]], key: str
+) -> list:
+    """The text with each number as a button that shows its fact on hover, focus or tap."""
+    from brain.facts import segments
+
+    out: list = []
+    for i, (piece, fid) in enumerate(segments(text, sheet, cited)):
+        fact = popovers.get(fid or "")
+        if fact is None:
+            out.append(piece)
+            continue
+        pop_id = f"fact-{key}-{i}"
+        out.append(
+            html.Button(
                 [
-                    html.Div(
+                    piece,
+                    html.Span(
                         [
-                            html.H2("Executive summary", className="h6 mb-0"),
-                            html.Span(
-                                "Template summary",
-                                className="ov-tag",
-                                title="Written from the numbers by a template; "
-                                "AI narratives arrive in a later release",
-                            ),
+                            html.Strong(fact["label"]),
+                            f": {fact['value']}",
+                            html.Br(),
+                            html.Span(fact["formula"], className="fact-formula"),
                         ],
-                        className="d-flex align-items-center gap-2 mb-2",
-                    ),
-                    *persona_text(
-                        {p: narratives.get(p, "") for p in PERSONAS},
-                        tag=html.P,
+                        className="fact-pop",
+                        role="tooltip",
+                        id=pop_id,
                     ),
                 ],
-                className="ov-summary",
-            ),
-            className="ov-card",
-        ),
+                type="button",
+                className="fact-ref",
+                **{"aria-describedby": pop_id, "data-fact": fid},
+            )
+        )
+    return out
+
+
+def _summary_label(item: Mapping[str, Any]) -> html.Span:
+    if item.get("ai"):
+        when = ago(item.get("created_at")) if item.get("created_at") else ""
+        words = " · ".join(x for x in ("AI summary", item.get("model") or "", when) if x)
+        return html.Span(
+            words,
+            className="ov-tag ov-tag-ai",
+            title="Written by an AI model from the brain's facts; every number was checked "
+            "against them. Hover or tap a number to see its fact.",
+        )
+    reason = TEMPLATE_REASONS.get(str(item.get("reason") or ""), "")
+    return html.Span(
+        [
+            html.Span("Template summary", className="ov-tag"),
+            html.Span(f" {reason}", className="ov-tag-reason small text-body-secondary")
+            if reason
+            else None,
+        ],
+        title="Written from the numbers by a template",
+    )
+
+
+def summary_section(
+    narratives: Mapping[str, Any], state: Mapping[str, Any] | None = None
+) -> html.Section:
+    """The executive summary per persona: the AI text (numbers hoverable) or the template,
+    labelled with why. ``narratives[p]`` is a template string or a dict (text, ai, model,
+    created_at, reason, fact_ids)."""
+    sheet = popovers = None
+    blocks = []
+    for p in PERSONAS:
+        item = narratives.get(p, "")
+        item = {"text": item} if isinstance(item, str) else dict(item)
+        text = str(item.get("text") or "")
+        body: list | str = text
+        if item.get("ai") and state is not None:
+            if sheet is None:
+                from brain.facts import fact_sheet
+
+                sheet = fact_sheet(state)
+                popovers = sheet.popover_facts()
+            body = _fact_text(text, sheet, item.get("fact_ids") or [], popovers or {}, p)
+        blocks.append(
+            html.Div(
+                [
+                    html.Div(
+                        [html.H2("Executive summary", className="h6 mb-0"), _summary_label(item)],
+                        className="d-flex flex-wrap align-items-center gap-2 mb-2",
+                    ),
+                    html.P(body, className="ov-summary-text"),
+                ],
+                className=f"only-{p}",
+                id=f"summary-{p}",
+            )
+        )
+    return html.Section(
+        dbc.Card(dbc.CardBody(blocks, className="ov-summary"), className="ov-card"),
         className="ov-sec ov-sec-summary",
         id="ov-summary",
     )
@@ -803,7 +882,7 @@ def overview(
     state: Mapping[str, Any] | None,
     persona: str = "cmo",
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
-    narratives: Mapping[str, str] | None = None,
+    narratives: Mapping[str, Any] | None = None,
     org_name: str = "",
 ) -> html.Div:
     """The overview body for one stored state (empty state when there is none)."""
@@ -814,7 +893,7 @@ def overview(
         narratives = {p: template_summary(state, p) for p in PERSONAS}
     sections = {
         "kpis": kpi_strip(state, persona),
-        "summary": summary_section(narratives),
+        "summary": summary_section(narratives, state),
         "actions": html.Section(
             curiosity_card(state, decisions), className="ov-sec ov-sec-actions"
         ),
