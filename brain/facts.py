@@ -107,12 +107,12 @@ class Fact:
             sign = "$" if currency == "USD" else f"{currency} "
             return f"{'−' if v < 0 else ''}{sign}{abs(v):,.2f}"
         if self.unit == "share":
-            return f"{v * 100:.1f}%"
+            return f"{v * 100:.2f}%"
         if self.unit == "pct":
             return f"{v:.1f}%"
         if self.unit in ("count", "days", "score"):
             return f"{v:,.0f}"
-        return f"{v:,.2f}"
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
 
 
 @dataclass

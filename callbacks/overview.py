@@ -46,13 +46,14 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
         state = row.as_dict()
         ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
         membership = current_membership()
-        summaries = summaries_for(org_id, row.id, state)
+        summaries, ai_notes = summaries_for(org_id, row.id, state)
         body = views.overview(
             state,
             persona=membership.persona,
             decisions=decision_summaries(org_id, ids),
             narratives=summaries,
             org_name=membership.org.name,
+            ai_notes=ai_notes,
         )
         if any(s.get("reason") == "pending" for s in summaries.values()):
             # the worker is still writing the AI summary: the poll re-renders until it is stored
@@ -65,13 +66,20 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
     return body, row.id
 
 
-def summaries_for(org_id: int, state_id: int, state: dict) -> dict[str, Any]:
-    """The stored executive summary per persona (jobs/narratives.py); the template, labelled
-    'being written', until the worker has stored them. Never calls a model."""
+def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
+    """(summary per persona, AI notes of ORACLE and CURIOSITY) as stored by jobs/narratives.py;
+    the template summary, labelled 'being written', until the worker has stored them.
+    Never calls a model."""
     from brain.narrative import PERSONAS, template_summary
     from models.narratives import narratives_for_state
 
-    rows = {n.persona: n for n in narratives_for_state(org_id, state_id) if n.kind == "summary"}
+    stored = narratives_for_state(org_id, state_id)
+    rows = {n.persona: n for n in stored if n.kind == "summary"}
+    notes = {
+        n.kind: {"model": n.model, "items": (n.payload or {}).get("items") or {}}
+        for n in stored
+        if n.kind in ("oracle", "curiosity") and n.provider != "template"
+    }
     out: dict[str, Any] = {}
     for persona in PERSONAS:
         n = rows.get(persona)
@@ -89,7 +97,7 @@ def summaries_for(org_id: int, state_id: int, state: dict) -> dict[str, Any]:
             "reason": n.reason,
             "fact_ids": list(n.facts_used or []),
         }
-    return out
+    return out, notes
 
 
 def page() -> html.Div:

@@ -597,7 +597,68 @@ def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
     return items
 
 
-def oracle_card(state: Mapping[str, Any]) -> dbc.Card:
+def ai_block(
+    state: Mapping[str, Any], ai: Mapping[str, Any] | None, key: str, part: Mapping[str, Any]
+) -> list:
+    """An AI-written note (already passed the guardrail) with its numbers tied to facts."""
+    from brain.facts import fact_sheet
+
+    sheet = fact_sheet(state)
+    popovers = sheet.popover_facts()
+    cited = part.get("fact_ids") or []
+    out: list = []
+    for i, field in enumerate(("analysis", "check_first", "recommendation", "insight")):
+        text = str(part.get(field) or "")
+        if not text:
+            continue
+        if field == "check_first":
+            out.append(html.Strong(" Check first: "))
+        elif out:
+            out.append(" ")
+        out += _fact_text(text, sheet, cited, popovers, f"{key}-{i}")
+    return out
+
+
+def _ai_label(ai: Mapping[str, Any]) -> html.Span:
+    words = " · ".join(x for x in ("AI", ai.get("model") or "") if x)
+    return html.Span(
+        words,
+        className="ov-tag ov-tag-ai",
+        title="Written by an AI model from the brain's facts; its numbers were checked",
+    )
+
+
+def oracle_ai(state: Mapping[str, Any], ai: Mapping[str, Any] | None) -> html.Div | None:
+    """ORACLE's AI analysis of the top risks: why, and what to check first."""
+    items = (ai or {}).get("items") or {}
+    if not items:
+        return None
+    _, oracle, _ = _sections(state)
+    titles = {f.get("id"): f.get("title") for f in (oracle.get("risk") or {}).get("findings") or []}
+    rows = [
+        html.Li(
+            [
+                html.Span(pretty(titles.get(fid) or fid), className="ov-finding-title"),
+                html.Div(ai_block(state, ai, f"o{i}", part), className="ov-ai-text"),
+            ]
+        )
+        for i, (fid, part) in enumerate(items.items())
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [html.H3("What is most likely going on", className="ov-group-title mb-0"),
+                 _ai_label(ai or {})],
+                className="d-flex flex-wrap align-items-center gap-2",
+            ),
+            html.Ul(rows, className="ov-ai-notes"),
+        ],
+        className="ov-ai",
+        id="oracle-ai",
+    )  # fmt: skip
+
+
+def oracle_card(state: Mapping[str, Any], ai: Mapping[str, Any] | None = None) -> dbc.Card:
     _, oracle, _ = _sections(state)
     cur = currency_of(state)
     risk = oracle.get("risk") or {}
@@ -619,7 +680,8 @@ def oracle_card(state: Mapping[str, Any]) -> dbc.Card:
                 ),
             ],
             className="mb-2",
-        )
+        ),
+        oracle_ai(state, ai),
     ]
     for title, items, ok in groups:
         body.append(html.H3(title, className="ov-group-title"))
@@ -699,6 +761,7 @@ def action_item(
     action: Mapping[str, Any],
     decision: Mapping[str, Any] | None = None,
     currency: str = "USD",
+    ai_note: Any = None,
 ) -> html.Li:
     aid = str(action.get("id"))
     band = action.get("impact_band") or {}
@@ -773,6 +836,7 @@ def action_item(
                 className="ov-microcopy",
             ),
             html.P(amounts, className="ov-amounts") if amounts else None,
+            ai_note,
             html.Details(
                 [
                     html.Summary("Why this action"),
@@ -805,7 +869,9 @@ def action_item(
 
 
 def curiosity_card(
-    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+    state: Mapping[str, Any],
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    ai: Mapping[str, Any] | None = None,
 ) -> dbc.Card:
     _, _, curiosity = _sections(state)
     cur = currency_of(state)
@@ -825,7 +891,10 @@ def curiosity_card(
     )
     body = (
         html.Ol(
-            [action_item(a, decisions.get(str(a.get("id"))), cur) for a in actions],
+            [
+                action_item(a, decisions.get(str(a.get("id"))), cur, curiosity_ai(state, ai, a, i))
+                for i, a in enumerate(actions)
+            ],
             className="ov-actions",
             id="action-list",
         )
@@ -833,6 +902,20 @@ def curiosity_card(
         else html.P("✓ Nothing to change right now.", className="ov-ok")
     )
     return module_card("curiosity", body, extra=extra, heading_id="ov-actions-heading")
+
+
+def curiosity_ai(
+    state: Mapping[str, Any], ai: Mapping[str, Any] | None, action: Mapping[str, Any], i: int
+) -> html.P | None:
+    """CURIOSITY's AI recommendation for one action (impact quoted from the brain)."""
+    part = ((ai or {}).get("items") or {}).get(str(action.get("id")))
+    if not part:
+        return None
+    return html.P(
+        [_ai_label(ai or {}), " ", *ai_block(state, ai, f"a{i}", part)],
+        className="ov-ai-note ov-ai-text",
+        id=f"action-ai-{action.get('id')}",
+    )
 
 
 # ---- tips --------------------------------------------------------------------------------------
@@ -884,6 +967,7 @@ def overview(
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
     narratives: Mapping[str, Any] | None = None,
     org_name: str = "",
+    ai_notes: Mapping[str, Any] | None = None,
 ) -> html.Div:
     """The overview body for one stored state (empty state when there is none)."""
     if not state or not (state.get("memory") or {}).get("totals"):
@@ -895,13 +979,18 @@ def overview(
         "kpis": kpi_strip(state, persona),
         "summary": summary_section(narratives, state),
         "actions": html.Section(
-            curiosity_card(state, decisions), className="ov-sec ov-sec-actions"
+            curiosity_card(state, decisions, (ai_notes or {}).get("curiosity")),
+            className="ov-sec ov-sec-actions",
         ),
         "insights": html.Section(
             dbc.Row(
                 [
                     dbc.Col(memory_card(state), lg=7, className="ov-col-memory"),
-                    dbc.Col(oracle_card(state), lg=5, className="ov-col-oracle"),
+                    dbc.Col(
+                        oracle_card(state, (ai_notes or {}).get("oracle")),
+                        lg=5,
+                        className="ov-col-oracle",
+                    ),
                 ],
                 className="g-3",
             ),

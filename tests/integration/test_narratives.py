@@ -120,6 +120,9 @@ def test_faithful_answers_are_stored_costed_and_shown(
     assert "AI summary · gpt-5-mini" in page and "Template summary" not in page
     assert s["cmo"].text.split(":")[0] in page and '"data-fact": "totals.spend"' in page
     assert "store revenue ÷ ad spend" in page  # the popover's formula for MER
+    # ORACLE's analysis and CURIOSITY's recommendations, labelled with their models
+    assert "What is most likely going on" in page and "AI · claude-sonnet-4-5" in page
+    assert f"action-ai-{top['id']}" in page and "Check first:" in page
 
 
 def test_unchanged_facts_make_no_new_request(app, lumen, ai_config, fake_openai, fake_anthropic):
