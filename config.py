@@ -197,17 +197,23 @@ class Config:
         if self.AI_PRICES_JSON:
             import json
 
+            message = (
+                "AI_PRICES_JSON must map model names to [input, cached input, cache write, "
+                "output] USD per million tokens"
+            )
             try:
                 prices = json.loads(self.AI_PRICES_JSON)
-                assert isinstance(prices, dict)
-                for value in prices.values():
-                    assert isinstance(value, list) and len(value) == 4
-                    [float(x) for x in value]
-            except (ValueError, AssertionError, TypeError) as exc:
-                raise ConfigError(
-                    "AI_PRICES_JSON must map model names to [input, cached input, cache write, "
-                    "output] USD per million tokens"
-                ) from exc
+            except ValueError as exc:
+                raise ConfigError(message) from exc
+            if not isinstance(prices, dict) or not all(
+                isinstance(v, list)
+                and len(v) == 4
+                and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in v
+                )
+                for v in prices.values()
+            ):
+                raise ConfigError(message)
         if self.CREDENTIALS_KEY:
             from cryptography.fernet import Fernet
 

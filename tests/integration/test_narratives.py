@@ -237,6 +237,24 @@ def test_rate_limited_then_success(app, lumen, ai_config, fake_openai, fake_anth
     assert retry_headers == ["0", "1"]
 
 
+def test_server_errors_are_retried_by_the_sdk(app, lumen, ai_config, fake_openai, fake_anthropic):
+    fake_openai.set_scenario(server_errors=1)  # 500 once
+    fake_anthropic.set_scenario(server_errors=1)  # 529 overloaded once
+    found = run(app, lumen)
+    assert all(n.guardrail == "passed" for n in found)
+    assert fake_openai.call_count == 3 and fake_anthropic.call_count == 2
+
+
+def test_persistent_rate_limit_gives_the_template(
+    app, lumen, ai_config, fake_anthropic, monkeypatch
+):
+    monkeypatch.setitem(app.config, "OMNIFY", dataclasses.replace(ai_config, AI_MAX_RETRIES=1))
+    fake_anthropic.set_scenario(rate_limit=5, retry_after="0")
+    curiosity = only(run(app, lumen), "curiosity")
+    assert curiosity.provider == "template" and curiosity.reason == "rate_limited"
+    assert fake_anthropic.call_count == 2  # one try + one SDK retry, then the template
+
+
 def test_timeout_gives_the_template_with_the_reason(
     app, client, lumen, ai_config, fake_openai, fake_anthropic, monkeypatch
 ):
