@@ -123,6 +123,20 @@ class FactSheet:
     context: dict[str, Any] = field(default_factory=dict)
     withheld_names: list[str] = field(default_factory=list)  # raw names never sent
     identifiers: set[str] = field(default_factory=set)  # ids that contain digits (C12, TI-1003)
+    _index: Any = field(default=None, repr=False, compare=False)
+    _ident_rx: Any = field(default=None, repr=False, compare=False)
+
+    def index(self) -> _Index:
+        """The facts sorted for number lookups (built once per sheet)."""
+        if self._index is None:
+            self._index = _Index(self)
+        return self._index
+
+    def identifier_pattern(self) -> re.Pattern[str] | None:
+        if self._ident_rx is None and self.identifiers:
+            alts = "|".join(re.escape(i) for i in sorted(self.identifiers, key=len, reverse=True))
+            self._ident_rx = re.compile(r"(?<![\w-])(?:" + alts + r")(?![\w-])")
+        return self._ident_rx
 
     def model_view(self) -> dict[str, Any]:
         """The compact JSON the model sees: id -> [value, unit, label], findings, actions."""
@@ -707,8 +721,9 @@ def number_tokens(text: str, sheet: FactSheet) -> list[Token]:
     for rx in (_QUOTED, _DATE):
         for m in rx.finditer(text):
             blank(m.start(), m.end())
-    for ident in sorted(sheet.identifiers, key=len, reverse=True):
-        for m in re.finditer(r"(?<![\w-])" + re.escape(ident) + r"(?![\w-])", text):
+    pattern = sheet.identifier_pattern()
+    if pattern is not None:
+        for m in pattern.finditer(text):
             blank(m.start(), m.end())
     cleaned = "".join(masked)
     out = []
@@ -780,7 +795,7 @@ def check_text(text: str, cited: Iterable[str], sheet: FactSheet) -> Verdict:
     for raw in sheet.withheld_names:
         if raw and raw.lower() in text.lower():
             return Verdict(False, "repeats a withheld name")
-    index = _Index(sheet)
+    index = sheet.index()
     prefer = set(cited)
     found = []
     for tok in number_tokens(text, sheet):
@@ -905,7 +920,7 @@ def segments(
     text: str, sheet: FactSheet, cited: Iterable[str] = ()
 ) -> list[tuple[str, str | None]]:
     """``text`` split into (piece, fact id or None) so a page can make each number hoverable."""
-    index = _Index(sheet)
+    index = sheet.index()
     prefer = set(cited)
     pieces: list[tuple[str, str | None]] = []
     pos = 0

@@ -255,6 +255,27 @@ TEMPLATE_REASONS = {
 }
 
 
+_SHEETS: dict[int, tuple[Any, Any, dict]] = {}
+
+
+def sheet_of(state: Mapping[str, Any]) -> tuple[Any, dict]:
+    """(fact sheet, popover facts) of a state, built once per rendered state object."""
+    from brain.facts import fact_sheet
+
+    hit = _SHEETS.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1], hit[2]
+    sheet = fact_sheet(state)
+    popovers = sheet.popover_facts()
+    if len(_SHEETS) >= 4:  # the cache holds the state, so its id cannot be reused meanwhile
+        try:
+            _SHEETS.pop(next(iter(_SHEETS)))
+        except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+            _SHEETS.clear()
+    _SHEETS[id(state)] = (state, sheet, popovers)
+    return sheet, popovers
+
+
 def _fact_text(
     text: str, sheet: Any, cited: Sequence[str], popovers: Mapping[str, Mapping[str, str]], key: str
 ) -> list:
@@ -273,12 +294,7 @@ def _fact_text(
                 [
                     piece,
                     html.Span(
-                        [
-                            html.Strong(fact["label"]),
-                            f": {fact['value']}",
-                            html.Br(),
-                            html.Span(fact["formula"], className="fact-formula"),
-                        ],
+                        f"{fact['label']}: {fact['value']} · {fact['formula']}",
                         className="fact-pop",
                         role="tooltip",
                         id=pop_id,
@@ -320,7 +336,6 @@ def summary_section(
     """The executive summary per persona: the AI text (numbers hoverable) or the template,
     labelled with why. ``narratives[p]`` is a template string or a dict (text, ai, model,
     created_at, reason, fact_ids)."""
-    sheet = popovers = None
     blocks = []
     for p in PERSONAS:
         item = narratives.get(p, "")
@@ -328,11 +343,7 @@ def summary_section(
         text = str(item.get("text") or "")
         body: list | str = text
         if item.get("ai") and state is not None:
-            if sheet is None:
-                from brain.facts import fact_sheet
-
-                sheet = fact_sheet(state)
-                popovers = sheet.popover_facts()
+            sheet, popovers = sheet_of(state)
             body = _fact_text(text, sheet, item.get("fact_ids") or [], popovers or {}, p)
         blocks.append(
             html.Div(
@@ -601,10 +612,7 @@ def ai_block(
     state: Mapping[str, Any], ai: Mapping[str, Any] | None, key: str, part: Mapping[str, Any]
 ) -> list:
     """An AI-written note (already passed the guardrail) with its numbers tied to facts."""
-    from brain.facts import fact_sheet
-
-    sheet = fact_sheet(state)
-    popovers = sheet.popover_facts()
+    sheet, popovers = sheet_of(state)
     cited = part.get("fact_ids") or []
     out: list = []
     for i, field in enumerate(("analysis", "check_first", "recommendation", "insight")):
