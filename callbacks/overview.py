@@ -66,6 +66,21 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
     return body, row.id
 
 
+PENDING_FOR_S = 900  # after this, a state without narratives is "missing", not "being written"
+
+
+def _recent(state: dict) -> bool:
+    from datetime import UTC, datetime
+
+    try:
+        computed = datetime.fromisoformat(str(state.get("computed_at")))
+    except ValueError:
+        return False
+    if computed.tzinfo is None:
+        computed = computed.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - computed).total_seconds() < PENDING_FOR_S
+
+
 def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
     """(summary per persona, AI notes of ORACLE and CURIOSITY) as stored by jobs/narratives.py;
     the template summary, labelled 'being written', until the worker has stored them.
@@ -86,7 +101,7 @@ def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
         if n is None:
             config = current_app.config["OMNIFY"]
             keys = config.OPENAI_API_KEY or config.ANTHROPIC_API_KEY
-            reason = "pending" if keys else "no_key"
+            reason = "no_key" if not keys else "pending" if _recent(state) else "missing"
             out[persona] = {"text": template_summary(state, persona), "reason": reason}
             continue
         out[persona] = {

@@ -252,6 +252,7 @@ TEMPLATE_REASONS = {
     "rate_limited": "the AI provider was busy",
     "error": "the AI provider failed",
     "pending": "the AI summary is being written",
+    "missing": "no AI summary was written for this update",
 }
 
 

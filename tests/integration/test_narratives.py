@@ -347,3 +347,33 @@ def test_pdf_carries_the_ai_executive_summary(app, client, lumen, ai_config, mon
     assert "EXECUTIVE SUMMARY · AI SUMMARY" in words or "AI SUMMARY" in words
     assert "gpt-5-mini" in words and "TEMPLATE SUMMARY" not in words
     assert "the store took in" in cmo.text and "the store took in" in words
+
+
+def test_old_state_without_narratives_is_not_pending_forever(app, client, lumen, ai_config):
+    from datetime import UTC, datetime, timedelta
+
+    from models import BrainState
+
+    login(client, lumen["email"])
+    assert "being written" in text(route(client))  # fresh state, the worker is on it
+    with app.app_context():
+        row = db.session.get(BrainState, lumen["state_id"])
+        row.computed_at = datetime.now(UTC) - timedelta(hours=1)
+        db.session.commit()
+    page = text(route(client))
+    assert "no AI summary was written for this update" in page and "being written" not in page
+
+
+def test_poll_picks_up_the_ai_summary_once_the_worker_stored_it(app, client, lumen, ai_config):
+    from tests.integration.test_overview import poll
+
+    login(client, lumen["email"])
+    pending = f"{lumen['state_id']}-pending"
+    first = poll(client, pending)  # summary still being written: re-rendered, still pending
+    assert first.get_json()["response"]["ov-state-id"]["data"] == pending
+    run(app, lumen)
+    resp = poll(client, pending)
+    assert resp.status_code == 200
+    assert resp.get_json()["response"]["ov-state-id"]["data"] == lumen["state_id"]
+    assert "AI summary · gpt-5-mini" in text(resp)
+    assert poll(client, lumen["state_id"]).status_code == 204  # and then nothing new
