@@ -59,6 +59,15 @@ class Config:
     ANTHROPIC_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
     ANTHROPIC_BASE_URL: str = ""
+    # AI narratives (jobs/narratives.py): models, timeouts, SDK retries, spending limits
+    OPENAI_MODEL: str = "gpt-5-mini"
+    ANTHROPIC_MODEL: str = "claude-sonnet-4-5"
+    AI_TIMEOUT_S: float = 30.0
+    AI_MAX_RETRIES: int = 2  # the SDKs' own retries on 429/5xx/timeouts
+    AI_MONTHLY_BUDGET_USD: float = 5.0  # per org per calendar month (self-hosted default)
+    AI_PLAN_BUDGETS_USD: str = "self_hosted:5,starter:2,growth:10,scale:40"  # plan:USD, ...
+    AI_GLOBAL_MONTHLY_CEILING_USD: float = 100.0  # all orgs together, per calendar month
+    AI_PRICES_JSON: str = ""  # {"model": [input, cached input, cache write, output] per 1M}
     STRIPE_SECRET_KEY: str = ""
     STRIPE_WEBHOOK_SECRET: str = ""
     STRIPE_API_BASE: str = ""  # empty -> Stripe's own API; tests point it at a local fake
@@ -110,6 +119,19 @@ class Config:
             "growth": self.STRIPE_PRICE_GROWTH,
             "scale": self.STRIPE_PRICE_SCALE,
         }
+
+    @property
+    def ai_plan_budgets(self) -> dict[str, float]:
+        out = {}
+        for item in self.AI_PLAN_BUDGETS_USD.split(","):
+            if item.strip():
+                plan, _, usd = item.partition(":")
+                out[plan.strip()] = float(usd)
+        return out
+
+    def ai_budget_for(self, plan: str | None) -> float:
+        """The org's monthly AI budget in USD: its plan's, else the self-hosted default."""
+        return self.ai_plan_budgets.get(plan or "", self.AI_MONTHLY_BUDGET_USD)
 
     @property
     def production(self) -> bool:
@@ -186,6 +208,37 @@ class Config:
                 "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
                 f"got {self.SYNC_RETRY_INTERVALS!r}"
             ) from exc
+        try:
+            self.ai_plan_budgets  # noqa: B018 - parse now, fail fast
+        except ValueError as exc:
+            raise ConfigError(
+                "AI_PLAN_BUDGETS_USD must look like 'plan:USD,plan:USD', "
+                f"got {self.AI_PLAN_BUDGETS_USD!r}"
+            ) from exc
+        if self.AI_TIMEOUT_S <= 0 or self.AI_MAX_RETRIES < 0:
+            raise ConfigError("AI_TIMEOUT_S must be > 0 and AI_MAX_RETRIES >= 0")
+        if self.AI_MONTHLY_BUDGET_USD < 0 or self.AI_GLOBAL_MONTHLY_CEILING_USD < 0:
+            raise ConfigError("AI budgets must be >= 0 USD")
+        if self.AI_PRICES_JSON:
+            import json
+
+            message = (
+                "AI_PRICES_JSON must map model names to [input, cached input, cache write, "
+                "output] USD per million tokens"
+            )
+            try:
+                prices = json.loads(self.AI_PRICES_JSON)
+            except ValueError as exc:
+                raise ConfigError(message) from exc
+            if not isinstance(prices, dict) or not all(
+                isinstance(v, list)
+                and len(v) == 4
+                and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in v
+                )
+                for v in prices.values()
+            ):
+                raise ConfigError(message)
         if self.CREDENTIALS_KEY:
             from cryptography.fernet import Fernet
 

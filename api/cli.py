@@ -34,9 +34,23 @@ def seed_command(force: bool) -> None:
     org = seed_demo(with_users=not production, slug=slug)
     row = compute_and_store(org.id)
     click.echo(f"seeded {org.name} ({org.slug}); first brain state in {row.duration_ms} ms")
+    _narratives(org.id, row.id)
     if not production:
         for email, _name, _role, persona in DEMO_USERS:
             click.echo(f"  login {email} / {DEMO_PASSWORD}  ({persona})")
+
+
+def _narratives(org_id: int, state_id: int) -> None:
+    """The state's narratives, in this process (AI when keys are set, else labelled templates)."""
+    from jobs.narratives import write_narratives
+
+    try:
+        rows = write_narratives(org_id, state_id)
+    except Exception as exc:  # noqa: BLE001 - the state is stored; the page falls back
+        click.echo(f"narratives not written: {type(exc).__name__}", err=True)
+        return
+    ai = sum(1 for r in rows if r.provider != "template")
+    click.echo(f"narratives: {ai} AI, {len(rows) - ai} template")
 
 
 @click.command("create-user")
@@ -94,6 +108,7 @@ def brain_compute_command(org_slug: str) -> None:
     if org is None:
         raise click.ClickException(f"no organization with slug {org_slug!r}")
     row = compute_and_store(org.id)
+    _narratives(org.id, row.id)
     risk = (row.oracle or {}).get("risk", {})
     click.echo(
         json.dumps(

@@ -306,8 +306,12 @@ def build_board_report(
     persona: str = "cmo",
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
     compress: bool = True,
+    summary: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """The board report as PDF bytes, from one stored brain state (nothing recomputed)."""
+    """The board report as PDF bytes, from one stored brain state (nothing recomputed).
+
+    ``summary`` is the stored executive summary of the persona (jobs/narratives.py):
+    ``{"text", "ai", "model"}``; without an AI one the template summary is printed, labelled."""
     persona = persona if persona in PERSONAS else "cmo"
     decisions = decisions or {}
     s = _styles()
@@ -376,10 +380,18 @@ def build_board_report(
     marks = [len(story)]  # section boundaries, to lead with what the persona acts on
 
     # The persona's summary.
+    if summary and summary.get("ai") and summary.get("text"):
+        kicker = f"EXECUTIVE SUMMARY · AI SUMMARY ({summary.get('model') or 'model'})"
+        summary_text = str(summary["text"])
+    else:
+        kicker, summary_text = (
+            "EXECUTIVE SUMMARY · TEMPLATE SUMMARY",
+            template_summary(state, persona),
+        )
     story += [
-        Paragraph("EXECUTIVE SUMMARY · TEMPLATE SUMMARY", s["kicker"]),
+        Paragraph(_t(kicker), s["kicker"]),
         Spacer(1, 1.5 * mm),
-        Paragraph(_t(template_summary(state, persona)), s["body"]),
+        Paragraph(_t(summary_text), s["body"]),
         Spacer(1, 3 * mm),
     ]
 
@@ -606,12 +618,28 @@ def board_pdf():  # noqa: ANN201
     state = row.as_dict()
     ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
     org = membership.org
+    from models.narratives import narratives_for_state
+
+    stored = next(
+        (
+            n
+            for n in narratives_for_state(org_id, row.id)
+            if n.kind == "summary" and n.persona == persona
+        ),
+        None,
+    )
+    summary = (
+        {"text": stored.text, "ai": stored.provider != "template", "model": stored.model}
+        if stored is not None
+        else None
+    )
     pdf = build_board_report(
         state,
         org.name,
         persona,
         decisions=decision_summaries(org_id, ids),
         compress=bool(current_app.config.get("BOARD_REPORT_COMPRESS", True)),
+        summary=summary,
     )
     record_usage(org_id, "pdf_export")  # counted once the report is built
     db.session.commit()

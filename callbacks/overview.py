@@ -14,6 +14,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import current_app
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -36,7 +37,7 @@ POLL_MS = 30_000
 TIP_KEYS = [key for key, *_ in views.TIPS]
 
 
-def render_body(org_id: int) -> tuple[Any, int | None]:
+def render_body(org_id: int) -> tuple[Any, int | str | None]:
     """(body, state id) for the org's latest stored state; the error panel if it can't render."""
     row = latest_state(org_id)
     if row is None:
@@ -45,18 +46,73 @@ def render_body(org_id: int) -> tuple[Any, int | None]:
         state = row.as_dict()
         ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
         membership = current_membership()
+        summaries, ai_notes = summaries_for(org_id, row.id, state)
         body = views.overview(
             state,
             persona=membership.persona,
             decisions=decision_summaries(org_id, ids),
+            narratives=summaries,
             org_name=membership.org.name,
+            ai_notes=ai_notes,
         )
+        if any(s.get("reason") == "pending" for s in summaries.values()):
+            # the worker is still writing the AI summary: the poll re-renders until it is stored
+            return body, f"{row.id}-pending"  # type: ignore[return-value]
     except HTTPException:
         raise
     except Exception:
         logger.exception("overview: rendering brain state %s of org %s failed", row.id, org_id)
         body = views.error_panel()
     return body, row.id
+
+
+PENDING_FOR_S = 900  # after this, a state without narratives is "missing", not "being written"
+
+
+def _recent(state: dict) -> bool:
+    from datetime import UTC, datetime
+
+    try:
+        computed = datetime.fromisoformat(str(state.get("computed_at")))
+    except ValueError:
+        return False
+    if computed.tzinfo is None:
+        computed = computed.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - computed).total_seconds() < PENDING_FOR_S
+
+
+def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
+    """(summary per persona, AI notes of ORACLE and CURIOSITY) as stored by jobs/narratives.py;
+    the template summary, labelled 'being written', until the worker has stored them.
+    Never calls a model."""
+    from brain.narrative import PERSONAS, template_summary
+    from models.narratives import narratives_for_state
+
+    stored = narratives_for_state(org_id, state_id)
+    rows = {n.persona: n for n in stored if n.kind == "summary"}
+    notes = {
+        n.kind: {"model": n.model, "items": (n.payload or {}).get("items") or {}}
+        for n in stored
+        if n.kind in ("oracle", "curiosity") and n.provider != "template"
+    }
+    out: dict[str, Any] = {}
+    for persona in PERSONAS:
+        n = rows.get(persona)
+        if n is None:
+            config = current_app.config["OMNIFY"]
+            keys = config.OPENAI_API_KEY or config.ANTHROPIC_API_KEY
+            reason = "no_key" if not keys else "pending" if _recent(state) else "missing"
+            out[persona] = {"text": template_summary(state, persona), "reason": reason}
+            continue
+        out[persona] = {
+            "text": n.text,
+            "ai": n.provider != "template",
+            "model": n.model,
+            "created_at": n.created_at,
+            "reason": n.reason,
+            "fact_ids": list(n.facts_used or []),
+        }
+    return out, notes
 
 
 def page() -> html.Div:

@@ -81,7 +81,9 @@ def recompute(org_id: int) -> dict:
     """RQ entry point. A Redis lock keeps two workers from computing one org at once."""
     job = get_current_job()
     if job is None:
-        return _result(compute_and_store(org_id))
+        row = compute_and_store(org_id)
+        after_recompute(row)
+        return _result(row)
     with job.connection.lock(f"lock:{job_id_for(org_id)}", timeout=LOCK_TIMEOUT_S):
         job.meta["progress"] = 10
         job.save_meta()
@@ -95,7 +97,19 @@ def recompute(org_id: int) -> dict:
             return {"skipped": str(exc), "org_id": org_id}
         job.meta["progress"] = 100
         job.save_meta()
-        return _result(row)
+    after_recompute(row)
+    return _result(row)
+
+
+def after_recompute(row: BrainState) -> None:
+    """AI narratives for the new state run as their own job (jobs/narratives.py); a failure to
+    queue them never fails the recompute (the page then shows the template summary)."""
+    from jobs.narratives import enqueue_narratives
+
+    try:
+        enqueue_narratives(row.org_id, row.id)
+    except Exception:
+        current_app.logger.exception("narratives for brain state %s not queued", row.id)
 
 
 def _result(row: BrainState) -> dict:

@@ -243,33 +243,124 @@ def _tile(
 
 
 # ---- summary -----------------------------------------------------------------------------------
-def summary_section(narratives: Mapping[str, str]) -> html.Section:
-    """The executive summary per persona, labelled as a template (the AI issue hasn't landed)."""
-    return html.Section(
-        dbc.Card(
-            dbc.CardBody(
+TEMPLATE_REASONS = {
+    "no_key": "no AI key configured",
+    "budget": "this month's AI budget is reached",
+    "global_ceiling": "the AI spending ceiling is reached",
+    "rejected": "the AI answer was rejected: a number did not match the facts",
+    "timeout": "the AI provider timed out",
+    "rate_limited": "the AI provider was busy",
+    "error": "the AI provider failed",
+    "pending": "the AI summary is being written",
+    "missing": "no AI summary was written for this update",
+}
+
+
+_SHEETS: dict[int, tuple[Any, Any, dict]] = {}
+
+
+def sheet_of(state: Mapping[str, Any]) -> tuple[Any, dict]:
+    """(fact sheet, popover facts) of a state, built once per rendered state object."""
+    from brain.facts import fact_sheet
+
+    hit = _SHEETS.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1], hit[2]
+    sheet = fact_sheet(state)
+    popovers = sheet.popover_facts()
+    if len(_SHEETS) >= 4:  # the cache holds the state, so its id cannot be reused meanwhile
+        try:
+            _SHEETS.pop(next(iter(_SHEETS)))
+        except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+            _SHEETS.clear()
+    _SHEETS[id(state)] = (state, sheet, popovers)
+    return sheet, popovers
+
+
+def _fact_text(
+    text: str, sheet: Any, cited: Sequence[str], popovers: Mapping[str, Mapping[str, str]], key: str
+) -> list:
+    """The text with each number as a button that shows its fact on hover, focus or tap."""
+    from brain.facts import segments
+
+    out: list = []
+    for i, (piece, fid) in enumerate(segments(text, sheet, cited)):
+        fact = popovers.get(fid or "")
+        if fact is None:
+            out.append(piece)
+            continue
+        pop_id = f"fact-{key}-{i}"
+        out.append(
+            html.Button(
                 [
-                    html.Div(
-                        [
-                            html.H2("Executive summary", className="h6 mb-0"),
-                            html.Span(
-                                "Template summary",
-                                className="ov-tag",
-                                title="Written from the numbers by a template; "
-                                "AI narratives arrive in a later release",
-                            ),
-                        ],
-                        className="d-flex align-items-center gap-2 mb-2",
-                    ),
-                    *persona_text(
-                        {p: narratives.get(p, "") for p in PERSONAS},
-                        tag=html.P,
+                    piece,
+                    html.Span(
+                        f"{fact['label']}: {fact['value']} · {fact['formula']}",
+                        className="fact-pop",
+                        role="tooltip",
+                        id=pop_id,
                     ),
                 ],
-                className="ov-summary",
-            ),
-            className="ov-card",
-        ),
+                type="button",
+                className="fact-ref",
+                **{"aria-describedby": pop_id, "data-fact": fid},
+            )
+        )
+    return out
+
+
+def _summary_label(item: Mapping[str, Any]) -> html.Span:
+    if item.get("ai"):
+        when = ago(item.get("created_at")) if item.get("created_at") else ""
+        words = " · ".join(x for x in ("AI summary", item.get("model") or "", when) if x)
+        return html.Span(
+            words,
+            className="ov-tag ov-tag-ai",
+            title="Written by an AI model from the brain's facts; every number was checked "
+            "against them. Hover or tap a number to see its fact.",
+        )
+    reason = TEMPLATE_REASONS.get(str(item.get("reason") or ""), "")
+    return html.Span(
+        [
+            html.Span("Template summary", className="ov-tag"),
+            html.Span(f" {reason}", className="ov-tag-reason small text-body-secondary")
+            if reason
+            else None,
+        ],
+        title="Written from the numbers by a template",
+    )
+
+
+def summary_section(
+    narratives: Mapping[str, Any], state: Mapping[str, Any] | None = None
+) -> html.Section:
+    """The executive summary per persona: the AI text (numbers hoverable) or the template,
+    labelled with why. ``narratives[p]`` is a template string or a dict (text, ai, model,
+    created_at, reason, fact_ids)."""
+    blocks = []
+    for p in PERSONAS:
+        item = narratives.get(p, "")
+        item = {"text": item} if isinstance(item, str) else dict(item)
+        text = str(item.get("text") or "")
+        body: list | str = text
+        if item.get("ai") and state is not None:
+            sheet, popovers = sheet_of(state)
+            body = _fact_text(text, sheet, item.get("fact_ids") or [], popovers or {}, p)
+        blocks.append(
+            html.Div(
+                [
+                    html.Div(
+                        [html.H2("Executive summary", className="h6 mb-0"), _summary_label(item)],
+                        className="d-flex flex-wrap align-items-center gap-2 mb-2",
+                    ),
+                    html.P(body, className="ov-summary-text"),
+                ],
+                className=f"only-{p}",
+                id=f"summary-{p}",
+            )
+        )
+    return html.Section(
+        dbc.Card(dbc.CardBody(blocks, className="ov-summary"), className="ov-card"),
         className="ov-sec ov-sec-summary",
         id="ov-summary",
     )
@@ -518,7 +609,65 @@ def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
     return items
 
 
-def oracle_card(state: Mapping[str, Any]) -> dbc.Card:
+def ai_block(
+    state: Mapping[str, Any], ai: Mapping[str, Any] | None, key: str, part: Mapping[str, Any]
+) -> list:
+    """An AI-written note (already passed the guardrail) with its numbers tied to facts."""
+    sheet, popovers = sheet_of(state)
+    cited = part.get("fact_ids") or []
+    out: list = []
+    for i, field in enumerate(("analysis", "check_first", "recommendation", "insight")):
+        text = str(part.get(field) or "")
+        if not text:
+            continue
+        if field == "check_first":
+            out.append(html.Strong(" Check first: "))
+        elif out:
+            out.append(" ")
+        out += _fact_text(text, sheet, cited, popovers, f"{key}-{i}")
+    return out
+
+
+def _ai_label(ai: Mapping[str, Any]) -> html.Span:
+    words = " · ".join(x for x in ("AI", ai.get("model") or "") if x)
+    return html.Span(
+        words,
+        className="ov-tag ov-tag-ai",
+        title="Written by an AI model from the brain's facts; its numbers were checked",
+    )
+
+
+def oracle_ai(state: Mapping[str, Any], ai: Mapping[str, Any] | None) -> html.Div | None:
+    """ORACLE's AI analysis of the top risks: why, and what to check first."""
+    items = (ai or {}).get("items") or {}
+    if not items:
+        return None
+    _, oracle, _ = _sections(state)
+    titles = {f.get("id"): f.get("title") for f in (oracle.get("risk") or {}).get("findings") or []}
+    rows = [
+        html.Li(
+            [
+                html.Span(pretty(titles.get(fid) or fid), className="ov-finding-title"),
+                html.Div(ai_block(state, ai, f"o{i}", part), className="ov-ai-text"),
+            ]
+        )
+        for i, (fid, part) in enumerate(items.items())
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [html.H3("What is most likely going on", className="ov-group-title mb-0"),
+                 _ai_label(ai or {})],
+                className="d-flex flex-wrap align-items-center gap-2",
+            ),
+            html.Ul(rows, className="ov-ai-notes"),
+        ],
+        className="ov-ai",
+        id="oracle-ai",
+    )  # fmt: skip
+
+
+def oracle_card(state: Mapping[str, Any], ai: Mapping[str, Any] | None = None) -> dbc.Card:
     _, oracle, _ = _sections(state)
     cur = currency_of(state)
     risk = oracle.get("risk") or {}
@@ -540,7 +689,8 @@ def oracle_card(state: Mapping[str, Any]) -> dbc.Card:
                 ),
             ],
             className="mb-2",
-        )
+        ),
+        oracle_ai(state, ai),
     ]
     for title, items, ok in groups:
         body.append(html.H3(title, className="ov-group-title"))
@@ -620,6 +770,7 @@ def action_item(
     action: Mapping[str, Any],
     decision: Mapping[str, Any] | None = None,
     currency: str = "USD",
+    ai_note: Any = None,
 ) -> html.Li:
     aid = str(action.get("id"))
     band = action.get("impact_band") or {}
@@ -694,6 +845,7 @@ def action_item(
                 className="ov-microcopy",
             ),
             html.P(amounts, className="ov-amounts") if amounts else None,
+            ai_note,
             html.Details(
                 [
                     html.Summary("Why this action"),
@@ -726,7 +878,9 @@ def action_item(
 
 
 def curiosity_card(
-    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+    state: Mapping[str, Any],
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    ai: Mapping[str, Any] | None = None,
 ) -> dbc.Card:
     _, _, curiosity = _sections(state)
     cur = currency_of(state)
@@ -746,7 +900,10 @@ def curiosity_card(
     )
     body = (
         html.Ol(
-            [action_item(a, decisions.get(str(a.get("id"))), cur) for a in actions],
+            [
+                action_item(a, decisions.get(str(a.get("id"))), cur, curiosity_ai(state, ai, a, i))
+                for i, a in enumerate(actions)
+            ],
             className="ov-actions",
             id="action-list",
         )
@@ -754,6 +911,20 @@ def curiosity_card(
         else html.P("✓ Nothing to change right now.", className="ov-ok")
     )
     return module_card("curiosity", body, extra=extra, heading_id="ov-actions-heading")
+
+
+def curiosity_ai(
+    state: Mapping[str, Any], ai: Mapping[str, Any] | None, action: Mapping[str, Any], i: int
+) -> html.P | None:
+    """CURIOSITY's AI recommendation for one action (impact quoted from the brain)."""
+    part = ((ai or {}).get("items") or {}).get(str(action.get("id")))
+    if not part:
+        return None
+    return html.P(
+        [_ai_label(ai or {}), " ", *ai_block(state, ai, f"a{i}", part)],
+        className="ov-ai-note ov-ai-text",
+        id=f"action-ai-{action.get('id')}",
+    )
 
 
 # ---- tips --------------------------------------------------------------------------------------
@@ -803,8 +974,9 @@ def overview(
     state: Mapping[str, Any] | None,
     persona: str = "cmo",
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
-    narratives: Mapping[str, str] | None = None,
+    narratives: Mapping[str, Any] | None = None,
     org_name: str = "",
+    ai_notes: Mapping[str, Any] | None = None,
 ) -> html.Div:
     """The overview body for one stored state (empty state when there is none)."""
     if not state or not (state.get("memory") or {}).get("totals"):
@@ -814,15 +986,20 @@ def overview(
         narratives = {p: template_summary(state, p) for p in PERSONAS}
     sections = {
         "kpis": kpi_strip(state, persona),
-        "summary": summary_section(narratives),
+        "summary": summary_section(narratives, state),
         "actions": html.Section(
-            curiosity_card(state, decisions), className="ov-sec ov-sec-actions"
+            curiosity_card(state, decisions, (ai_notes or {}).get("curiosity")),
+            className="ov-sec ov-sec-actions",
         ),
         "insights": html.Section(
             dbc.Row(
                 [
                     dbc.Col(memory_card(state), lg=7, className="ov-col-memory"),
-                    dbc.Col(oracle_card(state), lg=5, className="ov-col-oracle"),
+                    dbc.Col(
+                        oracle_card(state, (ai_notes or {}).get("oracle")),
+                        lg=5,
+                        className="ov-col-oracle",
+                    ),
                 ],
                 className="g-3",
             ),

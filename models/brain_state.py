@@ -51,10 +51,16 @@ class BrainState(db.Model):
 
 
 class Narrative(db.Model):
+    """One narrative for one brain state: a persona's executive summary, ORACLE's analysis or
+    CURIOSITY's recommendations — written by a model and passed by the guardrail, or the
+    template (``provider == "template"``) with the reason why."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
-    brain_state_id: Mapped[int] = mapped_column(ForeignKey("brain_state.id", ondelete="CASCADE"))
-    persona: Mapped[str] = mapped_column(String(20))
+    brain_state_id: Mapped[int] = mapped_column(
+        ForeignKey("brain_state.id", ondelete="CASCADE"), index=True
+    )
+    persona: Mapped[str] = mapped_column(String(20))  # cmo | vp_growth | director | all
     kind: Mapped[str] = mapped_column(String(20))  # summary | oracle | curiosity
     provider: Mapped[str] = mapped_column(String(20))  # template | openai | anthropic
     model: Mapped[str] = mapped_column(String(80), default="")
@@ -62,8 +68,19 @@ class Narrative(db.Model):
     facts_used: Mapped[list] = mapped_column(JSON, default=list)
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), default=0)
     created_at: Mapped[datetime] = created_at()
+    # passed | rejected | skipped (no request: no key, budget) | failed (timeout, errors)
+    guardrail: Mapped[str] = mapped_column(String(20), default="skipped")
+    # why the template is shown: no_key | budget | global_ceiling | rejected | timeout | error
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # the guardrail's or the error's words
+    rejected_text: Mapped[str | None] = mapped_column(Text)  # what the model said, if rejected
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)  # parts, numbers -> fact ids
+    fact_digest: Mapped[str] = mapped_column(String(64), default="", index=True)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    reused_from_id: Mapped[int | None] = mapped_column(Integer)  # unchanged facts: no request
 
 
 class ActionDecision(db.Model):

@@ -54,3 +54,20 @@ def test_sync_settings_are_checked():
         Config.from_env(env={"DAILY_SYNC_CRON": "daily"})
     with pytest.raises(ConfigError, match="SYNC_RETRY_INTERVALS"):
         Config.from_env(env={"SYNC_RETRY_INTERVALS": "10,soon"})
+
+
+def test_ai_settings_are_checked():
+    config = Config.from_env(env={"AI_PLAN_BUDGETS_USD": "growth:10,scale:40"})
+    assert config.ai_budget_for("growth") == 10.0
+    assert config.ai_budget_for("self_hosted") == config.AI_MONTHLY_BUDGET_USD == 5.0
+    for name, bad in (
+        ("AI_PLAN_BUDGETS_USD", "growth=10"),
+        ("AI_PRICES_JSON", '{"gpt-x": [1, 2]}'),
+        ("AI_PRICES_JSON", "not json"),
+        ("AI_TIMEOUT_S", "0"),
+        ("AI_MONTHLY_BUDGET_USD", "-1"),
+    ):
+        with pytest.raises(ConfigError, match=name.split("_")[0]):
+            Config.from_env(env={name: bad})
+    ok = Config.from_env(env={"AI_PRICES_JSON": '{"my-model": [1, 0.1, 1.25, 5]}'})
+    assert ok.AI_PRICES_JSON

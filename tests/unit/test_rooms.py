@@ -29,6 +29,9 @@ FORBIDDEN = {
         "integrations",
         "extensions",
         "app",
+        "openai",
+        "anthropic",
+        "httpx",
     },
     "integrations": {
         "models",
