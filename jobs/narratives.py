@@ -20,16 +20,19 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from brain.facts import TASKS, Checked, FactSheet, Task, check, fact_sheet, user_blocks
 from brain.narrative import PERSONAS, template_summary
 from extensions import db
 from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
+from models.billing import ai_narrative_due, record_usage
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ PRICES: dict[str, tuple[float, float, float, float]] = {
 REASONS = {
     "no_key": "no AI key configured",
     "budget": "this month's AI budget is reached",
+    "plan_cadence": "the plan's AI narrative cadence allows no new one yet",
     "global_ceiling": "the AI spending ceiling is reached",
     "rejected": "the AI answer was rejected by the number check",
     "timeout": "the AI provider timed out",
@@ -195,6 +199,10 @@ def _run(
     previous = reusable(org.id, task.kind, digest)
     if previous:
         return _reuse(previous, row)
+    if config.billing_enabled and not ai_narrative_due(org.id, _last_ai_at(org.id, task.kind)):
+        return _templates(
+            task, org, row, state, reason="plan_cadence", settings=settings, digest=digest
+        )
     system = task.system
     context, instruction = user_blocks(sheet, task)
     estimate = estimate_usd(
@@ -230,9 +238,19 @@ def _run(
             task, org, row, state, reason=reason, settings=settings, digest=digest,
             detail=str(exc), latency_ms=exc.latency_ms, guardrail="failed",
         )  # fmt: skip
+    record_usage(org.id, "ai_tokens", result.tokens_in + result.tokens_out)
     call = _Call(settings, digest, result, check(task, result.text, sheet))
     call.cost = cost_usd(result.model or settings.model, result, config)
     return _from_answer(task, org, row, state, call)
+
+
+def _last_ai_at(org_id: int, kind: str) -> datetime | None:
+    """When the org last had this kind of narrative from a model (for the plan's cadence)."""
+    return db.session.execute(
+        select(func.max(Narrative.created_at)).where(
+            Narrative.org_id == org_id, Narrative.kind == kind, Narrative.provider != "template"
+        )
+    ).scalar()
 
 
 def _base(org: Organization, row: BrainState, task: Task, **fields: Any) -> Narrative:
