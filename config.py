@@ -67,6 +67,11 @@ class Config:
     META_API_BASE: str = "https://graph.facebook.com"
     META_AUTH_URL: str = ""  # OAuth endpoints: empty -> the provider's documented URL
     META_TOKEN_URL: str = ""
+    # API versions: empty -> the default in integrations/versions.py (with its sunset table)
+    META_API_VERSION: str = ""
+    GOOGLE_ADS_API_VERSION: str = ""
+    SHOPIFY_API_VERSION: str = ""
+    TIKTOK_API_VERSION: str = ""
     GOOGLE_ADS_CLIENT_ID: str = ""
     GOOGLE_ADS_CLIENT_SECRET: str = ""
     GOOGLE_ADS_DEVELOPER_TOKEN: str = ""

@@ -31,11 +31,12 @@ from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient
 from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
 from integrations.parsing import date_windows, to_date, to_float, to_int
 from integrations.types import AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = ["API_VERSION", "GoogleAdsClient", "build_query", "normalize_customer_id"]
 
 PLATFORM = "google_ads"
-API_VERSION = "v18"
+API_VERSION = DEFAULT_VERSIONS["google_ads"]  # GOOGLE_ADS_API_VERSION overrides
 _TRANSIENT_STATUSES = {"INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "UNKNOWN"}
 SELECTED_FIELDS = (
     "campaign.id",

@@ -1,6 +1,6 @@
 """Meta (Facebook/Instagram) Marketing API client: ad-level daily insights.
 
-``GET {base}/v21.0/act_{id}/insights?level=ad&time_increment=1`` following
+``GET {base}/{version}/act_{id}/insights?level=ad&time_increment=1`` following
 ``paging.next``. Purchases and purchase value come from ``actions`` /
 ``action_values``; exactly one member of the purchase family is counted, in the
 order ``purchase`` → ``omni_purchase`` → ``offsite_conversion.fb_pixel_purchase``
@@ -34,6 +34,7 @@ from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient
 from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
 from integrations.parsing import opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdAccount, AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "GRAPH_VERSION",
@@ -48,7 +49,7 @@ __all__ = [
 log = logging.getLogger("integrations.meta")
 
 PLATFORM = "meta"
-GRAPH_VERSION = "v21.0"
+GRAPH_VERSION = DEFAULT_VERSIONS["meta"]  # META_API_VERSION overrides; see versions.py
 INSIGHT_FIELDS = (
     "campaign_id",
     "campaign_name",

@@ -33,6 +33,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -51,6 +52,7 @@ from integrations.http import (
 )
 from integrations.parsing import to_float, to_int, to_utc
 from integrations.types import OrderRow, ShopInfo
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "API_VERSION",
@@ -64,7 +66,8 @@ __all__ = [
 ]
 
 PLATFORM = "shopify"
-API_VERSION = "2025-01"
+log = logging.getLogger("integrations.shopify")
+API_VERSION = DEFAULT_VERSIONS["shopify"]  # SHOPIFY_API_VERSION overrides
 
 _ORDER_FIELDS = """
       id
@@ -290,6 +293,7 @@ class ShopifyClient:
         self.throttle_status: dict[str, float] | None = None
         self._last_cost: dict[str, float] = {}
         self.throttle_waits: list[float] = []
+        self.served_version: str | None = None  # X-Shopify-API-Version of the last answer
 
     def __repr__(self) -> str:
         return f"ShopifyClient(base_url={self.base_url!r})"
@@ -385,6 +389,17 @@ class ShopifyClient:
         self._sleep(wait)
         status["currentlyAvailable"] = cost
 
+    def _note_version(self, served: str | None) -> None:
+        """Shopify serves the oldest supported version when ours is no longer supported."""
+        if served and served != self.api_version and served != self.served_version:
+            log.warning(
+                "shopify: asked for API %s but was served %s (ours is unsupported: "
+                "set SHOPIFY_API_VERSION to a supported version)",
+                self.api_version,
+                served,
+            )
+        self.served_version = served or self.served_version
+
     def _record_cost(
         self, payload: Any, operation: str
     ) -> tuple[float | None, dict[str, float] | None]:
@@ -429,6 +444,7 @@ class ShopifyClient:
             raise BadResponse.from_payload(
                 "expected a JSON object", payload, secrets=[self._token], platform=PLATFORM
             )
+        self._note_version(resp.headers.get("X-Shopify-API-Version"))
         requested, status = self._record_cost(payload, operation)
         errors = payload.get("errors")
         if errors:

@@ -35,6 +35,7 @@ from integrations.http import (
 )
 from integrations.parsing import date_windows, opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "AUTH_CODES",
@@ -46,7 +47,8 @@ __all__ = [
 ]
 
 PLATFORM = "tiktok"
-REPORT_PATH = "/open_api/v1.3/report/integrated/get/"
+API_VERSION = DEFAULT_VERSIONS["tiktok"]  # TIKTOK_API_VERSION overrides
+REPORT_PATH = "/open_api/{version}/report/integrated/get/"
 MAX_WINDOW_DAYS = 30
 METRICS = (
     "campaign_id",
@@ -92,6 +94,7 @@ class TikTokAdsClient:
         retry: RetryPolicy | None = None,
         page_size: int = 1000,
         window_days: int = MAX_WINDOW_DAYS,
+        api_version: str = API_VERSION,
     ) -> None:
         if not 1 <= window_days <= MAX_WINDOW_DAYS:
             raise ValueError(f"window_days must be within 1..{MAX_WINDOW_DAYS}")
@@ -101,6 +104,7 @@ class TikTokAdsClient:
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
         self.window_days = window_days
+        self.api_version = api_version
 
     def __repr__(self) -> str:
         return f"TikTokAdsClient(base_url={self.base_url!r})"
@@ -109,7 +113,7 @@ class TikTokAdsClient:
         self, advertiser_id: str | int, since: dt.date, until: dt.date
     ) -> Iterator[AdRow]:
         """Yield one :class:`AdRow` per ad per day in ``[since, until]``."""
-        url = self.base_url + REPORT_PATH
+        url = self.base_url + REPORT_PATH.format(version=self.api_version)
         for start, end in date_windows(since, until, self.window_days):
             page, total_pages = 1, 1
             while page <= total_pages:

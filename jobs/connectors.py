@@ -10,8 +10,21 @@ from integrations.http import RetryPolicy
 from integrations.meta import MetaAdsClient
 from integrations.shopify import ShopifyClient
 from integrations.tiktok import TikTokAdsClient
+from integrations.versions import DEFAULT_VERSIONS
 from models import Connection
 from models.credentials import decrypt_credentials
+
+VERSION_FIELD = {
+    "meta": "META_API_VERSION",
+    "google_ads": "GOOGLE_ADS_API_VERSION",
+    "shopify": "SHOPIFY_API_VERSION",
+    "tiktok": "TIKTOK_API_VERSION",
+}
+
+
+def api_version(config: Config, platform: str) -> str:
+    """The configured API version of ``platform`` (default: integrations.versions)."""
+    return getattr(config, VERSION_FIELD[platform], "") or DEFAULT_VERSIONS[platform]
 
 
 def build_client(connection: Connection, config: Config) -> Any:
@@ -21,7 +34,12 @@ def build_client(connection: Connection, config: Config) -> Any:
         base=config.INTEGRATION_RETRY_BASE, cap=max(30.0, config.INTEGRATION_RETRY_BASE)
     )
     if connection.platform == "meta":
-        return MetaAdsClient(config.META_API_BASE, creds["access_token"], retry=retry)
+        return MetaAdsClient(
+            config.META_API_BASE,
+            creds["access_token"],
+            retry=retry,
+            api_version=api_version(config, "meta"),
+        )
     if connection.platform == "google_ads":
         return GoogleAdsClient(
             config.GOOGLE_ADS_API_BASE,
@@ -32,12 +50,20 @@ def build_client(connection: Connection, config: Config) -> Any:
             token_url=config.GOOGLE_TOKEN_URL,
             login_customer_id=creds.get("login_customer_id"),
             retry=retry,
+            api_version=api_version(config, "google_ads"),
         )
     if connection.platform == "tiktok":
-        return TikTokAdsClient(config.TIKTOK_API_BASE, creds["access_token"], retry=retry)
+        return TikTokAdsClient(
+            config.TIKTOK_API_BASE,
+            creds["access_token"],
+            retry=retry,
+            api_version=api_version(config, "tiktok"),
+        )
     if connection.platform == "shopify":
         base = config.SHOPIFY_API_BASE or connection.external_account_id
-        return ShopifyClient(base, creds["access_token"], retry=retry)
+        return ShopifyClient(
+            base, creds["access_token"], api_version(config, "shopify"), retry=retry
+        )
     raise ValueError(f"unknown platform {connection.platform!r}")
 
 

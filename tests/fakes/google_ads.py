@@ -1,12 +1,14 @@
 """Fake Google Ads REST API: ``googleAds:searchStream`` plus its own OAuth ``/token``.
 
-``POST /v18/customers/<cid>/googleAds:searchStream`` with ``Authorization: Bearer``,
+``POST /<version>/customers/<cid>/googleAds:searchStream`` with ``Authorization: Bearer``,
 ``developer-token`` and optionally ``login-customer-id``; body ``{"query": GAQL}``.
 The GAQL is checked for ``FROM ad_group_ad``, the selected fields and a
 ``segments.date BETWEEN 'a' AND 'b'`` clause. The response is a JSON array of
 batches (``results``, ``fieldMask``, ``requestId``); int64 values are strings and
 zero metrics are omitted, like the real API. Errors use the google.rpc shape with a
-``GoogleAdsFailure`` detail.
+``GoogleAdsFailure`` detail. A version past its sunset date in ``integrations.versions``
+answers like Google does: HTTP 400 INVALID_ARGUMENT, ``requestError: UNSUPPORTED_VERSION``,
+"Version vNN is deprecated. Requests to this version will be blocked."
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from flask import request
 
+from integrations.versions import is_sunset
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import AdDataset
 from tests.fakes.oauth import TokenStore
@@ -48,6 +51,7 @@ def google_error(
     message: str,
     error_code: dict[str, str] | None = None,
     retry_delay: str | None = None,
+    version: str = "v26",
 ) -> dict[str, Any]:
     """A google.rpc error body with an optional GoogleAdsFailure detail."""
     error: dict[str, Any] = {"code": status, "message": message, "status": grpc_status}
@@ -63,7 +67,8 @@ def google_error(
             }
         error["details"] = [
             {
-                "@type": "type.googleapis.com/google.ads.googleads.v18.errors.GoogleAdsFailure",
+                "@type": "type.googleapis.com/google.ads.googleads."
+                f"{version}.errors.GoogleAdsFailure",
                 "errors": [failure],
                 "requestId": "fake-req",
             }
@@ -121,6 +126,20 @@ class FakeGoogleAds(FakeAPI):
         self.tokens.revoke(self.refresh_token)
 
     # -- helpers ------------------------------------------------------------------------
+    def version_gate(self, version: str) -> Any:
+        if not is_sunset("google_ads", version, self.today):
+            return None
+        return json_response(
+            google_error(
+                400,
+                "INVALID_ARGUMENT",
+                f"Version {version} is deprecated. Requests to this version will be blocked.",
+                {"requestError": "UNSUPPORTED_VERSION"},
+                version=version,
+            ),
+            400,
+        )
+
     def _gate(self) -> Any:
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
@@ -219,14 +238,14 @@ class FakeGoogleAds(FakeAPI):
 
         @app.get("/<version>/customers:listAccessibleCustomers")
         def accessible(version: str) -> Any:
-            gate = self._gate()
+            gate = self.version_gate(version) or self._gate()
             if gate is not None:
                 return gate
             return json_response({"resourceNames": [f"customers/{self.customer_id}"]})
 
         @app.post("/<version>/customers/<cid>/googleAds:searchStream")
         def search_stream(version: str, cid: str) -> Any:
-            gate = self._gate()
+            gate = self.version_gate(version) or self._gate()
             if gate is not None:
                 return gate
             if not cid.isdigit():

@@ -1,4 +1,8 @@
-"""Fake Meta Graph API: ``/v21.0/act_<id>/insights`` with paging and usage headers.
+"""Fake Meta Graph API: ``/<version>/act_<id>/insights`` with paging and usage headers.
+
+A version past its expiration date in ``integrations.versions.SUNSETS`` (Meta's published
+table) is refused like Meta does: HTTP 400 with error #2635 "You are calling a deprecated
+version of the Ads API" (developers.facebook.com/blog/post/2024/04/16/...).
 
 Wire format: ``GET`` with ``access_token`` (query or ``Authorization: Bearer``),
 ``level=ad``, ``time_increment=1``, ``fields``, ``time_range`` JSON, ``limit``,
@@ -19,6 +23,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
+from integrations.versions import DEFAULT_VERSIONS, is_sunset
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import AdDataset
 
@@ -51,7 +56,7 @@ class FakeMeta(FakeAPI):
         business_id: str = "998877665544",
         page_size: int = 500,
         purchase_action_types: tuple[str, ...] = PURCHASE_TYPES,
-        api_version: str = "v21.0",
+        api_version: str = DEFAULT_VERSIONS["meta"],
     ) -> None:
         self.dataset = dataset or AdDataset("meta")
         self.access_token = access_token
@@ -107,6 +112,17 @@ class FakeMeta(FakeAPI):
         if not token and auth.lower().startswith(("bearer ", "oauth ")):
             token = auth.split(" ", 1)[1].strip()
         return bool(token) and token == self.access_token and not self.scenario.expired_token
+
+    def version_gate(self, version: str) -> Any:
+        """Meta's answer to an expired Marketing API version (None when it is available)."""
+        if not is_sunset("meta", version, self.today):
+            return None
+        return self._error(
+            400,
+            2635,
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to "
+            f"the latest version: {DEFAULT_VERSIONS['meta']}.",
+        )
 
     def _gate(self) -> Any:
         """Common scenario checks; returns a response to short-circuit, or None."""
@@ -231,7 +247,7 @@ class FakeMeta(FakeAPI):
 
         @app.get("/<version>/act_<account>/insights")
         def insights(version: str, account: str) -> Any:
-            gate = self._gate()
+            gate = self.version_gate(version) or self._gate()
             if gate is not None:
                 return gate
             if account != self.account_id:
@@ -277,6 +293,8 @@ class FakeMeta(FakeAPI):
 
         @app.get("/<version>/me/adaccounts")
         def adaccounts(version: str) -> Any:
+            if (gate := self.version_gate(version)) is not None:
+                return gate
             if not self._token_ok():
                 return self._error(400, 190, "Error validating access token", error_subcode=463)
             return json_response(

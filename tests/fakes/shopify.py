@@ -6,6 +6,10 @@ three operations the client sends by their root field (``orders(``, ``order(``,
 ``shop``) and answers in the documented shapes, including
 ``extensions.cost {requestedQueryCost, actualQueryCost, throttleStatus}``.
 
+Versions follow shopify.dev/docs/api/usage/versioning: an unsupported (sunset or unknown)
+version is not an error - Shopify "falls forward" to the oldest supported stable version and
+names the version it served in the ``X-Shopify-API-Version`` response header.
+
 The leaky bucket uses :attr:`FakeShopify.clock` (real time plus ``advance()`` offset),
 so tests can inject a sleep that advances the fake's clock instead of waiting.
 """
@@ -24,6 +28,7 @@ from typing import Any
 
 from flask import request
 
+from integrations.versions import SUNSETS, is_sunset
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import FakeOrder, OrderDataset
 
@@ -217,8 +222,22 @@ class FakeShopify(FakeAPI):
             )
         return None
 
+    def served_version(self, requested: str) -> str:
+        """The version Shopify answers with: the requested one, or the oldest supported."""
+        table = SUNSETS["shopify"]
+        if requested in table and not is_sunset("shopify", requested, self.today):
+            return requested
+        return min(v for v in table if not is_sunset("shopify", v, self.today))
+
     def routes(self) -> None:
         app = self.app
+
+        @app.after_request
+        def _version_header(resp: Any) -> Any:
+            match = re.match(r"/admin/api/([^/]+)/", request.path)
+            if match:
+                resp.headers["X-Shopify-API-Version"] = self.served_version(match.group(1))
+            return resp
 
         @app.post("/admin/api/<version>/graphql.json")
         def graphql(version: str) -> Any:

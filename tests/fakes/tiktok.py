@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Response, request
 
+from integrations.versions import SUNSETS, is_sunset
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import AdDataset
 
@@ -121,8 +122,11 @@ class FakeTikTok(FakeAPI):
     def routes(self) -> None:
         app = self.app
 
-        @app.get("/open_api/v1.3/report/integrated/get/")
-        def report() -> Any:
+        @app.get("/open_api/<version>/report/integrated/get/")
+        def report(version: str) -> Any:
+            if version not in SUNSETS["tiktok"] or is_sunset("tiktok", version, self.today):
+                # TikTok documents no error body for retired versions: the path is gone
+                return json_response({"code": 40404, "message": "Not Found"}, 404)
             gate = self._gate()
             if gate is not None:
                 return gate

@@ -8,6 +8,7 @@ import pytest
 
 from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient
 from integrations.google_ads import GoogleAdsClient, build_query, normalize_customer_id
+from integrations.versions import DEFAULT_VERSIONS
 from tests.fakes.data import AdDataset
 from tests.fakes.google_ads import FakeGoogleAds
 
@@ -35,7 +36,10 @@ def test_happy_path_with_batches_and_dashed_customer_id(fake_google, fast_retry)
     assert_rows_match(rows, expected)
     assert sums(rows) == sums(expected)
     call = fake_google.api_calls()[0]
-    assert call.path == "/v18/customers/1234567890/googleAds:searchStream"
+    assert (
+        call.path
+        == f"/{DEFAULT_VERSIONS['google_ads']}/customers/1234567890/googleAds:searchStream"
+    )
     assert call.headers["Developer-Token"] == fake_google.developer_token
     assert call.headers["Authorization"].startswith("Bearer ya29.")
     assert "Login-Customer-Id" not in call.headers

@@ -10,6 +10,7 @@ import requests
 
 from integrations import oauth
 from integrations.errors import AuthExpired, BadResponse, Transient
+from integrations.versions import DEFAULT_VERSIONS
 
 REDIRECT = "https://app.example/oauth/callback"
 
@@ -34,7 +35,7 @@ def test_authorize_urls_carry_client_state_and_scopes(fake_oauth):
     meta = parse_qs(urlsplit(oauth.authorize_url("meta", "mid", REDIRECT, "s", ["a", "b"])).query)
     assert meta["scope"] == ["a,b"]
     assert oauth.authorize_url("meta", "mid", REDIRECT, "s").startswith(
-        "https://www.facebook.com/v21.0/dialog/oauth?"
+        f"https://www.facebook.com/{DEFAULT_VERSIONS['meta']}/dialog/oauth?"
     )
     tiktok = parse_qs(urlsplit(oauth.authorize_url("tiktok", "app", REDIRECT, "s")).query)
     assert tiktok["app_id"] == ["app"] and "scope" not in tiktok

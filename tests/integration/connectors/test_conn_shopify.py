@@ -16,6 +16,7 @@ from integrations.shopify import (
     parse_order_webhook,
     verify_webhook,
 )
+from integrations.versions import DEFAULT_VERSIONS
 from tests.fakes.data import FakeOrder, OrderDataset
 from tests.fakes.fixtures import RecordingSleep
 from tests.fakes.shopify import FakeShopify, sign_webhook
@@ -40,7 +41,7 @@ def test_happy_path_with_pagination(fake_shopify, fast_retry):
     assert len({r["order_id"] for r in rows}) == 240
     assert round(sum(r["revenue"] for r in rows), 2) == fake_shopify.dataset.totals()["net_revenue"]
     call = fake_shopify.api_calls()[1]
-    assert call.path == "/admin/api/2025-01/graphql.json"
+    assert call.path == f"/admin/api/{DEFAULT_VERSIONS['shopify']}/graphql.json"
     assert call.headers["X-Shopify-Access-Token"] == fake_shopify.access_token
     assert call.json["variables"]["first"] == 25 and call.json["variables"]["after"]
     row = rows[0]
