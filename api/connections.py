@@ -16,7 +16,12 @@ from sqlalchemy import select
 
 from extensions import db
 from integrations.errors import IntegrationError
-from integrations.oauth import authorize_url, exchange_code, provider_config
+from integrations.oauth import (
+    authorize_url,
+    exchange_code,
+    meta_long_lived_token,
+    provider_config,
+)
 from jobs.connections import (
     CLIENT_ID_FIELD,
     CLIENT_SECRET_FIELD,
@@ -124,6 +129,20 @@ def oauth_callback(platform: str):  # noqa: ANN201
         return _problem(
             "The platform refused the authorization; try connecting again.", 502, back=back
         )
+    if platform == "meta":
+        # The code exchange gives a short-lived token (hours): swap it for the ~60-day one.
+        try:
+            tokens = meta_long_lived_token(
+                token_url,
+                getattr(cfg, CLIENT_ID_FIELD[platform]),
+                getattr(cfg, CLIENT_SECRET_FIELD[platform]),
+                tokens.access_token,
+            )
+        except IntegrationError as exc:
+            current_app.logger.warning("Meta long-lived token exchange failed: %s", exc)
+            return _problem(
+                "Meta did not extend the authorization; try connecting again.", 502, back=back
+            )
     creds = {"access_token": tokens.access_token}
     if tokens.refresh_token:
         creds["refresh_token"] = tokens.refresh_token

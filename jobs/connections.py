@@ -65,6 +65,7 @@ def save_connection(
     conn.account_name = name or conn.account_name or account
     conn.credentials_encrypted = encrypt_credentials(creds)
     conn.token_expires_at = expires_at
+    conn.token_reminder_sent_at = None  # a new token gets its own reminder
     conn.status = "active"
     conn.last_error = None
     db.session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -80,6 +81,45 @@ def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
         assert token and token.encode() not in conn.credentials_encrypted
         sync = db.session.execute(select(SyncJob)).scalar_one()
         assert sync.trigger == "backfill" and sync.status == "queued"
+        # The code exchange gave a short-lived token: the stored one is the ~60-day one.
+        expires = conn.token_expires_at
+        expires = expires.replace(tzinfo=UTC) if expires.tzinfo is None else expires
+        assert expires - datetime.now(UTC) > timedelta(days=50)
+        assert fake_oauth.store.access_valid(token, "meta")
+    grants = [c.args.get("grant_type") for c in fake_oauth.api_calls("/meta/oauth/access_token")]
+    assert grants == [None, "fb_exchange_token"]
+
+
+def test_daily_schedule_reminds_admins_once_before_a_token_expires(
+    app, cfg, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SMTP_URL", smtp_server.url)
+    a = make_org(app, "A", "a@a.example")
+    now = datetime.now(UTC)
+    with app.app_context():
+        creds = encrypt_credentials({"access_token": "t"})
+        for account, days in (("soon", 6), ("later", 30)):
+            db.session.add(
+                Connection(
+                    org_id=a["org_id"],
+                    platform="meta",
+                    external_account_id=account,
+                    account_name=account,
+                    credentials_encrypted=creds,
+                    token_expires_at=now + timedelta(days=days),
+                    last_synced_at=now,
+                )
+            )
+        db.session.commit()
+        first = daily_sync()
+        soon = db.session.execute(
+            select(Connection).where(Connection.external_account_id == "soon")
+        ).scalar_one()
+        assert first["token_reminders"] == [soon.id]
+        assert daily_sync()["token_reminders"] == []  # once per token
+    mails = [m for m in smtp_server.messages if "Reconnect Meta" in m.subject]
+    assert len(mails) == 1 and "a@a.example" in mails[0].rcpt_tos
+    assert "soon" in mails[0].text() and "later" not in mails[0].text()
 
 
 def test_oauth_state_mismatch_is_400(app, client, cfg, fake_oauth, monkeypatch):
@@ -217,7 +257,7 @@ def test_daily_sync_is_idempotent_per_day(app, cfg):
         first = daily_sync()
         second = daily_sync()
     assert first["started"] == 2  # not the expired one, nor the one without credentials
-    assert second == {"started": 0, "skipped": 2, "sync_job_ids": []}
+    assert second == {"started": 0, "skipped": 2, "sync_job_ids": [], "token_reminders": []}
 
 
 def _webhook(client, body: bytes, signature: str, event_id: str = "evt-1"):

@@ -116,11 +116,13 @@ def test_meta_code_exchange_and_long_lived_token(fake_oauth):
         "meta", fake_oauth.meta_token_url, client_id, secret, params["code"], REDIRECT
     )
     assert tokens.access_token.startswith("EAAG") and tokens.refresh_token is None
-    assert tokens.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(days=59)
+    # the code exchange gives a short-lived token (hours), like Meta
+    assert tokens.expires_at < dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     long_lived = oauth.meta_long_lived_token(
         fake_oauth.meta_token_url, client_id, secret, tokens.access_token
     )
     assert long_lived.access_token != tokens.access_token
+    assert long_lived.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(days=59)
     with pytest.raises(AuthExpired):
         oauth.exchange_code(
             "meta", fake_oauth.meta_token_url, client_id, secret, params["code"], REDIRECT
