@@ -37,11 +37,17 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    RateLimited,
+    Transient,
+    excerpt,
+)
 from integrations.http import (
     RetryPolicy,
     make_session,
@@ -57,7 +63,11 @@ from integrations.versions import DEFAULT_VERSIONS
 __all__ = [
     "API_VERSION",
     "ORDERS_QUERY",
+    "REQUIRED_SCOPES",
+    "ConnectInfo",
+    "QueryCostExceeded",
     "ShopifyClient",
+    "is_revenue",
     "assign_first_orders",
     "normalize_shop_url",
     "parse_order_node",
@@ -72,6 +82,9 @@ API_VERSION = DEFAULT_VERSIONS["shopify"]  # SHOPIFY_API_VERSION overrides
 _ORDER_FIELDS = """
       id
       name
+      test
+      cancelledAt
+      displayFinancialStatus
       createdAt
       updatedAt
       totalPriceSet { shopMoney { amount currencyCode } }
@@ -97,6 +110,24 @@ ORDERS_QUERY = (
 )
 ORDER_QUERY = "query Order($id: ID!) {\n  order(id: $id) {" + _ORDER_FIELDS + "  }\n}\n"
 SHOP_QUERY = "query Shop { shop { name currencyCode } }"
+# One real query at connect time: the shop, the scopes granted, and one order read with the
+# same nested fields a sync reads (so a missing scope shows up now, not in the first sync).
+CONNECT_QUERY = (
+    "query Connect {\n"
+    "  shop { name currencyCode ianaTimezone }\n"
+    "  currentAppInstallation { accessScopes { handle } }\n"
+    "  orders(first: 1, sortKey: CREATED_AT) { nodes {" + _ORDER_FIELDS + "  } }\n"
+    "}\n"
+)
+# read_customers: an order's customer; read_all_orders: orders older than 60 days
+# (shopify.dev/docs/api/usage/access-scopes).
+REQUIRED_SCOPES = ("read_orders", "read_all_orders", "read_customers")
+MAX_QUERY_COST = 1000  # Shopify's single-query limit (MAX_COST_EXCEEDED above it)
+MAX_PAGE = 250  # connections return at most 250 objects per page
+FIRST_PAGE = 50  # before Shopify has told us what an order costs
+# Revenue is money the shop kept: test orders, voided payments and cancelled orders that
+# were never paid are not revenue (displayFinancialStatus values, Admin GraphQL API).
+UNPAID_STATUSES = frozenset({"PENDING", "AUTHORIZED", "EXPIRED", "VOIDED"})
 
 _SHOP_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
@@ -139,8 +170,20 @@ def _utm_source(journey: Any) -> str | None:
     return None
 
 
+def is_revenue(test: Any, cancelled: Any, financial_status: Any) -> bool:
+    """False for test orders, voided payments and cancelled orders that were never paid."""
+    status = str(financial_status or "").upper()
+    if test or status == "VOIDED":
+        return False
+    return not (cancelled and status in UNPAID_STATUSES)
+
+
 def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
-    """Normalize one GraphQL ``Order`` node (raises KeyError/ValueError on bad shape)."""
+    """Normalize one GraphQL ``Order`` node (raises KeyError/ValueError on bad shape).
+
+    Orders that are not revenue (:func:`is_revenue`) are kept with revenue 0 and never as a
+    customer's first order, so a later cancellation or a test order overwrites the row.
+    """
     order_id = _gid_tail(node["id"])
     total, currency = _money(node, "totalPriceSet")
     refunded, _ = _money(node, "totalRefundedSet")
@@ -153,12 +196,15 @@ def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
             is_first = _gid_tail(firsts[0]["id"]) == order_id
         elif customer.get("numberOfOrders") is not None:
             is_first = to_int(customer.get("numberOfOrders")) == 1
+    counts = is_revenue(
+        node.get("test"), node.get("cancelledAt"), node.get("displayFinancialStatus")
+    )
     return OrderRow(
         order_id=order_id,
         placed_at=to_utc(node["createdAt"]),
         customer_id=customer_id,
-        revenue=round(max(0.0, total - refunded), 2),
-        is_first_order=is_first,
+        revenue=round(max(0.0, total - refunded), 2) if counts else 0.0,
+        is_first_order=is_first and counts,
         utm_source=_utm_source(node.get("customerJourneySummary")),
         currency=str(currency or ""),
         updated_at=to_utc(node["updatedAt"]) if node.get("updatedAt") else None,
@@ -178,19 +224,13 @@ def verify_webhook(raw_body: bytes, hmac_header: str | None, secret: str) -> boo
     return hmac.compare_digest(expected, given)
 
 
-def _landing_utm_source(landing_site: Any) -> str | None:
-    if not landing_site:
-        return None
-    query = urlsplit(str(landing_site)).query
-    values = parse_qs(query).get("utm_source")
-    return (values[0].strip() or None) if values else None
-
-
 def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
     """Normalize an ``orders/create`` or ``orders/updated`` webhook body (REST shape).
 
     ``is_first_order`` comes from ``customer.orders_count == 1`` when Shopify sends it
     (older API versions); otherwise ``False`` - reconcile with :func:`assign_first_orders`.
+    ``utm_source`` is always ``None``: an order's channel has one source of truth, the
+    ``customerJourneySummary`` a sync reads (the webhook job keeps the stored channel).
     """
     try:
         total = to_float(payload.get("total_price"))
@@ -202,15 +242,17 @@ def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
         customer = payload.get("customer") or None
         customer_id = str(customer["id"]) if customer and customer.get("id") is not None else None
         orders_count = customer.get("orders_count") if customer else None
+        counts = is_revenue(
+            payload.get("test"), payload.get("cancelled_at"), payload.get("financial_status")
+        )
         return OrderRow(
             order_id=str(payload["id"]),
             placed_at=to_utc(payload["created_at"]),
             customer_id=customer_id,
-            revenue=round(max(0.0, total - refunded), 2),
-            is_first_order=bool(
-                customer_id and orders_count is not None and to_int(orders_count) == 1
-            ),
-            utm_source=_landing_utm_source(payload.get("landing_site")),
+            revenue=round(max(0.0, total - refunded), 2) if counts else 0.0,
+            is_first_order=counts
+            and bool(customer_id and orders_count is not None and to_int(orders_count) == 1),
+            utm_source=None,
             currency=str(payload.get("currency") or ""),
             updated_at=to_utc(payload["updated_at"]) if payload.get("updated_at") else None,
         )
@@ -269,6 +311,21 @@ def assign_first_orders(
     return out
 
 
+class QueryCostExceeded(BadResponse):
+    """Shopify refused a query over the single-query cost limit; ``cost`` is its cost."""
+
+    def __init__(self, message: str, *, cost: float | None = None, **kw: Any) -> None:
+        self.cost = cost
+        super().__init__(message, **kw)
+
+
+class ConnectInfo(ShopInfo):
+    """What :meth:`ShopifyClient.validate_connection` learned about the shop."""
+
+    timezone: str | None
+    scopes: tuple[str, ...]
+
+
 class ShopifyClient:
     """Thin Admin GraphQL client with cost-based throttling."""
 
@@ -294,6 +351,7 @@ class ShopifyClient:
         self._last_cost: dict[str, float] = {}
         self.throttle_waits: list[float] = []
         self.served_version: str | None = None  # X-Shopify-API-Version of the last answer
+        self._order_cost: float | None = None  # requested points per order, from Shopify
 
     def __repr__(self) -> str:
         return f"ShopifyClient(base_url={self.base_url!r})"
@@ -314,6 +372,51 @@ class ShopifyClient:
             )
         return ShopInfo(name=str(shop["name"]), currency=str(shop.get("currencyCode") or ""))
 
+    def validate_connection(self) -> ConnectInfo:
+        """One real query at connect time: the shop, its time zone, the granted scopes, and
+        one order read with the fields a sync needs. Raises :class:`AccessDenied` naming the
+        missing scopes (``read_all_orders`` is checked from ``accessScopes``: without it
+        Shopify silently hides orders older than 60 days)."""
+        data = self.query(CONNECT_QUERY, operation="connect")
+        shop = data.get("shop")
+        if not isinstance(shop, dict) or not shop.get("name"):
+            raise BadResponse.from_payload(
+                "unexpected shop payload", data, secrets=[self._token], platform=PLATFORM
+            )
+        install = data.get("currentAppInstallation") or {}
+        granted = {
+            str(s.get("handle")) for s in install.get("accessScopes") or [] if isinstance(s, dict)
+        }
+        missing = [s for s in REQUIRED_SCOPES if s not in granted]
+        if missing:
+            raise AccessDenied(
+                f"the app token lacks {', '.join(missing)}",
+                platform=PLATFORM,
+                code="ACCESS_DENIED",
+                required=", ".join(missing),
+            )
+        return ConnectInfo(
+            name=str(shop["name"]),
+            currency=str(shop.get("currencyCode") or ""),
+            timezone=str(shop.get("ianaTimezone") or "") or None,
+            scopes=tuple(sorted(granted)),
+        )
+
+    def page_size_for_budget(self) -> int:
+        """Orders per page so one page's ``requestedQueryCost`` stays within the single-query
+        limit and the bucket: learned from Shopify's own cost figures, never guessed."""
+        if self._order_cost is None:
+            return max(1, min(self.page_size, FIRST_PAGE))
+        cap = float(MAX_QUERY_COST)
+        if self.throttle_status and self.throttle_status.get("maximumAvailable"):
+            cap = min(cap, self.throttle_status["maximumAvailable"])
+        fits = int((cap - 2) // max(self._order_cost, 1.0))
+        return max(1, min(self.page_size, MAX_PAGE, fits))
+
+    def _learn_order_cost(self, requested: float | None, first: int) -> None:
+        if requested and first > 0:
+            self._order_cost = max(1.0, (requested - 2) / first)
+
     def fetch_orders(self, updated_since: dt.datetime | None = None) -> Iterator[OrderRow]:
         """Yield orders updated at or after ``updated_since`` (all orders when None)."""
         search = None
@@ -322,11 +425,20 @@ class ShopifyClient:
             search = f"updated_at:>='{since}'"
         after: str | None = None
         while True:
-            data = self.query(
-                ORDERS_QUERY,
-                {"first": self.page_size, "after": after, "query": search},
-                operation="orders",
-            )
+            first = self.page_size_for_budget()
+            try:
+                data = self.query(
+                    ORDERS_QUERY,
+                    {"first": first, "after": after, "query": search},
+                    operation="orders",
+                    expected_cost=2 + first * self._order_cost if self._order_cost else None,
+                )
+            except QueryCostExceeded as exc:
+                self._learn_order_cost(exc.cost, first)
+                if self.page_size_for_budget() >= first:
+                    raise
+                continue  # same page, fewer orders
+            self._learn_order_cost(self._last_cost.get("orders"), first)
             try:
                 conn = data["orders"]
                 nodes = conn["nodes"]
@@ -355,10 +467,18 @@ class ShopifyClient:
         return self._parse(node) if node else None
 
     def query(
-        self, query: str, variables: Mapping[str, Any] | None = None, *, operation: str = "query"
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation: str = "query",
+        expected_cost: float | None = None,
     ) -> dict[str, Any]:
-        """Run a GraphQL query with throttling and retries; returns ``data``."""
-        self._wait_for_budget(self._last_cost.get(operation))
+        """Run a GraphQL query with throttling and retries; returns ``data``.
+
+        Before sending, waits until the bucket holds ``expected_cost`` (default: what the
+        same operation was charged last time)."""
+        self._wait_for_budget(expected_cost or self._last_cost.get(operation))
         return self.retry.call(self._post_once, query, dict(variables or {}), operation)
 
     # ------------------------------------------------------------------ internals
@@ -483,8 +603,33 @@ class ShopifyClient:
                 code="THROTTLED",
                 retry_after=retry_after,
             )
+        if "MAX_COST_EXCEEDED" in codes:
+            first = next(e for e, c in zip(items, codes, strict=True) if c == "MAX_COST_EXCEEDED")
+            cost = (first.get("extensions") or {}).get("cost")
+            raise QueryCostExceeded(
+                f"MAX_COST_EXCEEDED: {message}",
+                platform=PLATFORM,
+                code="MAX_COST_EXCEEDED",
+                cost=float(cost) if isinstance(cost, int | float) else None,
+            )
         if "ACCESS_DENIED" in codes:
-            raise AuthExpired(f"ACCESS_DENIED: {message}", platform=PLATFORM, code="ACCESS_DENIED")
+            required = sorted(
+                {
+                    str((e.get("extensions") or {}).get("requiredAccess") or "")
+                    .replace("`", "")
+                    .replace(" access scope.", "")
+                    .strip()
+                    for e, c in zip(items, codes, strict=True)
+                    if c == "ACCESS_DENIED" and isinstance(e, dict)
+                }
+                - {""}
+            )
+            raise AccessDenied(
+                f"ACCESS_DENIED: {message}",
+                platform=PLATFORM,
+                code="ACCESS_DENIED",
+                required=", ".join(required) or None,
+            )
         if "INTERNAL_SERVER_ERROR" in codes:
             raise Transient(
                 f"INTERNAL_SERVER_ERROR: {message}", platform=PLATFORM, code="INTERNAL_SERVER_ERROR"

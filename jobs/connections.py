@@ -13,8 +13,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import AuthExpired, IntegrationError
-from integrations.shopify import ShopifyClient
+from integrations.errors import AccessDenied, AuthExpired, IntegrationError
+from integrations.shopify import API_VERSION as SHOPIFY_VERSION
+from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.credentials import encrypt_credentials
 from models.tenancy import get_scoped
@@ -86,17 +87,34 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
         raise ValueError("That does not look like a shop domain (e.g. acme.myshopify.com).")
     if "." not in shop:
         shop += ".myshopify.com"
-    client = ShopifyClient(current_app.config["OMNIFY"].SHOPIFY_API_BASE or shop, token)
+    cfg = current_app.config["OMNIFY"]
+    client = ShopifyClient(
+        cfg.SHOPIFY_API_BASE or shop, token, cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION
+    )
     try:
-        info = client.validate_token()
+        info = client.validate_connection()
     except AuthExpired as exc:
         raise ValueError("Shopify did not accept that access token.") from exc
+    except AccessDenied as exc:
+        raise ValueError(shopify_scope_message(exc.required)) from exc
     except IntegrationError as exc:
         raise ValueError(f"Could not reach the shop: {exc}") from exc
     conn = save_connection(org_id, "shopify", shop, {"access_token": token}, name=info["name"])
+    conn.currency = info["currency"] or None
+    conn.timezone = info["timezone"]
     db.session.commit()
     start_sync(conn)
     return conn
+
+
+def shopify_scope_message(required: str | None) -> str:
+    """What to tell a merchant whose Shopify app token lacks a scope (not "reconnect")."""
+    needed = ", ".join(REQUIRED_SCOPES)
+    missing = f" It is missing {required}." if required else ""
+    return (
+        f"The Shopify app needs the access scopes {needed}.{missing} In your Shopify app's "
+        "configuration, add them, reinstall the app on the store and paste the new token."
+    )
 
 
 def disconnect_connection(org_id: int, connection_id: object) -> Connection | None:

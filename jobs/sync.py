@@ -20,7 +20,14 @@ from rq import Retry, get_current_job
 from sqlalchemy import select, update
 
 from extensions import db
-from integrations.errors import AuthExpired, BadResponse, IntegrationError, RateLimited, Transient
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    IntegrationError,
+    RateLimited,
+    Transient,
+)
 from integrations.shopify import assign_first_orders
 from jobs.connectors import build_client, fetch_ad_rows
 from jobs.notify import notify_admins
@@ -130,6 +137,10 @@ def run_sync(sync_job_id: int) -> dict:
             f"{name} kept failing after several tries: {exc}",
         )
         return {"failed": str(exc)}
+    except AccessDenied as exc:
+        db.session.rollback()
+        _failed(connection.id, org.id, name, sync_job_id, access_message(connection, exc))
+        return {"failed": str(exc)}
     except (BadResponse, IntegrationError) as exc:
         db.session.rollback()
         _failed(
@@ -156,6 +167,16 @@ def run_sync(sync_job_id: int) -> dict:
 
     enqueue_recompute(org.id)
     return {"rows": rows}
+
+
+def access_message(connection: Connection, exc: AccessDenied) -> str:
+    """Plain words for a permission problem: what to grant, not "reconnect" (which loops)."""
+    if connection.platform == "shopify":
+        from jobs.connections import shopify_scope_message
+
+        return shopify_scope_message(exc.required)
+    name = PLATFORM_NAMES.get(connection.platform, connection.platform)
+    return f"{name} refused access to this account: {exc}"
 
 
 def _will_retry(sync_job_id: int, reason: str) -> bool:

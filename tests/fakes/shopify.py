@@ -1,10 +1,16 @@
 """Fake Shopify Admin GraphQL API with cost-based throttling, plus webhook helpers.
 
 ``POST /admin/api/<version>/graphql.json`` with ``X-Shopify-Access-Token`` and a JSON
-body ``{"query", "variables"}``. The fake does not parse GraphQL; it recognizes the
-three operations the client sends by their root field (``orders(``, ``order(``,
-``shop``) and answers in the documented shapes, including
+body ``{"query", "variables"}``. The fake reads the query (``tests.fakes.graphql``), charges
+Shopify's documented cost (objects 1, connections 2 + first x object; a query over 1,000
+points is refused with ``MAX_COST_EXCEEDED``) and answers the root fields ``orders``,
+``order``, ``shop`` and ``currentAppInstallation`` in the documented shapes, including
 ``extensions.cost {requestedQueryCost, actualQueryCost, throttleStatus}``.
+
+Scopes are enforced per field like Shopify does: ``orders``/``order`` need ``read_orders``,
+an order's ``customer`` needs ``read_customers`` (else ``null`` plus an ``ACCESS_DENIED``
+error naming ``requiredAccess``), and without ``read_all_orders`` only the last 60 days of
+orders exist (silently - shopify.dev/docs/api/usage/access-scopes).
 
 Versions follow shopify.dev/docs/api/usage/versioning: an unsupported (sunset or unknown)
 version is not an error - Shopify "falls forward" to the oldest supported stable version and
@@ -29,12 +35,14 @@ from typing import Any
 from flask import request
 
 from integrations.versions import SUNSETS, is_sunset
+from tests.fakes import graphql as gql
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import FakeOrder, OrderDataset
 
 DEFAULT_TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 DEFAULT_WEBHOOK_SECRET = "shopify-webhook-secret-123"
-_ROOT = re.compile(r"\{\s*(\w+)")  # first field after the operation's opening brace
+_ROOT_FIELDS = ("orders", "order", "shop", "currentAppInstallation")
+ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers")
 _UPDATED = re.compile(r"updated_at:>=?'?([0-9T:\-+.Z]+)'?")
 
 
@@ -75,15 +83,18 @@ class FakeShopify(FakeAPI):
         shop_name: str = "Lumen Beauty",
         maximum_available: float = 2000.0,
         restore_rate: float = 100.0,
-        node_cost: int = 6,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        granted_scopes: tuple[str, ...] = ALL_SCOPES,
+        iana_timezone: str = "America/New_York",
     ) -> None:
         self.dataset = dataset or OrderDataset()
         self.access_token = access_token
         self.shop_name = shop_name
         self.maximum_available = maximum_available
         self.restore_rate = restore_rate
-        self.node_cost = node_cost
+        self.granted_scopes = tuple(granted_scopes)
+        self.iana_timezone = iana_timezone
+        self.max_cost_exceeded = 0
         self.webhook_secret = webhook_secret
         self.clock = ManualClock()
         self._bucket = maximum_available
@@ -149,6 +160,9 @@ class FakeShopify(FakeAPI):
         return {
             "id": o.gid,
             "name": o.name,
+            "test": o.test,
+            "cancelledAt": _iso(o.cancelled_at) if o.cancelled_at else None,
+            "displayFinancialStatus": o.financial_status,
             "createdAt": _iso(o.created_at),
             "updatedAt": _iso(o.updated_at),
             "totalPriceSet": money(o.total_price),
@@ -181,6 +195,9 @@ class FakeShopify(FakeAPI):
             "created_at": o.created_at.astimezone(dt.timezone(dt.timedelta(hours=-5))).isoformat(),
             "updated_at": o.updated_at.isoformat(),
             "currency": o.currency,
+            "test": o.test,
+            "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None,
+            "financial_status": o.financial_status.lower(),
             "total_price": f"{o.total_price:.2f}",
             "current_total_price": f"{o.net:.2f}",
             "landing_site": o.landing_site,
@@ -249,19 +266,43 @@ class FakeShopify(FakeAPI):
                 return json_response(
                     {"errors": {"query": "Required parameter missing or invalid"}}, 400
                 )
-            query, variables = body["query"], body.get("variables") or {}
-            root = _ROOT.search(query)
-            field = root.group(1) if root else ""
-            if field == "orders":
-                first = int(variables.get("first") or 50)
-                requested = 2 + first * self.node_cost
-            elif field == "order":
-                requested = 1 + self.node_cost
-            elif field == "shop":
-                requested = 1
-            else:
+            variables = body.get("variables") or {}
+            try:
+                roots = gql.parse(body["query"], variables)
+            except gql.GraphQLSyntaxError as exc:
+                return json_response({"errors": [{"message": f"Parse error: {exc}"}]})
+            unknown = [f.name for f in roots if f.name not in _ROOT_FIELDS]
+            if unknown:
                 return json_response(
-                    {"errors": [{"message": f"Field '{field}' doesn't exist on type 'QueryRoot'"}]}
+                    {
+                        "errors": [
+                            {
+                                "message": f"Field '{unknown[0]}' doesn't exist on type "
+                                "'QueryRoot'",
+                                "extensions": {"code": "undefinedField"},
+                            }
+                        ]
+                    }
+                )
+            requested = gql.query_cost(roots)
+            if requested > gql.MAX_QUERY_COST:
+                self.max_cost_exceeded += 1
+                return json_response(
+                    {
+                        "errors": [
+                            {
+                                "message": f"Query cost is {requested}, which exceeds the "
+                                f"single query max cost limit ({gql.MAX_QUERY_COST}).\n\nSee "
+                                "https://shopify.dev/concepts/about-apis/rate-limits for more "
+                                "information on how the cost of a query is calculated.",
+                                "extensions": {
+                                    "code": "MAX_COST_EXCEEDED",
+                                    "cost": requested,
+                                    "maxCost": gql.MAX_QUERY_COST,
+                                },
+                            }
+                        ]
+                    }
                 )
             with self._lock:
                 available = self._available()
@@ -291,30 +332,108 @@ class FakeShopify(FakeAPI):
                 return truncated(
                     {"data": {"orders": {"nodes": [{"id": "gid://shopify/Order/1"}]}}}, 60
                 )
-            if field == "orders":
-                data, actual = self._orders(first, variables)
-            elif field == "order":
-                o = self.dataset.by_id(variables.get("id", "0"))
-                data, actual = {"order": self.node(o) if o else None}, requested
-            else:
-                data = {"shop": {"name": self.shop_name, "currencyCode": self.dataset.currency}}
-                actual = 1
+            data: dict[str, Any] = {}
+            errors: list[dict[str, Any]] = []
+            actual = 0
+            for root in roots:
+                value, cost = self._resolve(root, variables, errors)
+                data[root.name] = value
+                actual += cost
             with self._lock:
                 self._available()
                 self._bucket -= actual
                 status = self._throttle_status()
-            return json_response(
-                {
-                    "data": data,
-                    "extensions": {
-                        "cost": {
-                            "requestedQueryCost": requested,
-                            "actualQueryCost": actual,
-                            "throttleStatus": status,
-                        }
-                    },
+            payload: dict[str, Any] = {"data": data}
+            if errors:
+                payload["errors"] = errors
+            payload["extensions"] = {
+                "cost": {
+                    "requestedQueryCost": requested,
+                    "actualQueryCost": actual,
+                    "throttleStatus": status,
                 }
-            )
+            }
+            return json_response(payload)
+
+    # -- resolvers ------------------------------------------------------------------------
+    def _denied(self, scope: str, path: list[Any], what: str) -> dict[str, Any]:
+        """Shopify's ACCESS_DENIED error for a field the token lacks a scope for."""
+        return {
+            "message": f"Access denied for {what} field. Required access: `{scope}` access scope.",
+            "locations": [{"line": 1, "column": 1}],
+            "path": path,
+            "extensions": {
+                "code": "ACCESS_DENIED",
+                "documentation": "https://shopify.dev/api/usage/access-scopes",
+                "requiredAccess": f"`{scope}` access scope.",
+            },
+        }
+
+    def _visible(self, o: FakeOrder) -> bool:
+        """Without read_all_orders only the last 60 days of orders are readable."""
+        if "read_all_orders" in self.granted_scopes:
+            return True
+        return o.created_at >= dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+
+    def _order(
+        self, o: FakeOrder, sel: gql.Field, path: list[Any], errors: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        node = self.node(o)
+        if sel.child("customer") and "read_customers" not in self.granted_scopes:
+            node["customer"] = None
+            if not any(e["path"][-1] == "customer" for e in errors):
+                errors.append(self._denied("read_customers", [*path, "customer"], "customer"))
+        return node
+
+    def _resolve(
+        self, root: gql.Field, variables: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> tuple[Any, int]:
+        if root.name == "shop":
+            return {
+                "name": self.shop_name,
+                "currencyCode": self.dataset.currency,
+                "ianaTimezone": self.iana_timezone,
+            }, gql.field_cost(root)
+        if root.name == "currentAppInstallation":
+            scopes = [{"handle": h} for h in self.granted_scopes]
+            return {"accessScopes": scopes}, gql.field_cost(root)
+        if "read_orders" not in self.granted_scopes:
+            errors.append(self._denied("read_orders", [root.name], root.name))
+            return None, 1
+        if root.name == "order":
+            o = self.dataset.by_id(root.args.get("id") or "0")
+            if o is None or not self._visible(o):
+                return None, 1
+            return self._order(o, root, ["order"], errors), gql.field_cost(root)
+        return self._orders(root, errors)
+
+    def _orders(self, root: gql.Field, errors: list[dict[str, Any]]) -> tuple[Any, int]:
+        first = int(root.args.get("first") or 50)
+        since = None
+        match = _UPDATED.search(str(root.args.get("query") or ""))
+        if match:
+            since = dt.datetime.fromisoformat(match.group(1).replace("Z", "+00:00"))
+        rows = [o for o in self.dataset.sorted_by_updated(since) if self._visible(o)]
+        if root.args.get("sortKey") == "CREATED_AT":
+            rows.sort(key=lambda o: (o.created_at, o.id))
+        size = min(first, self.scenario.page_size or first)
+        after = root.args.get("after")
+        start = 0
+        if after:
+            start = int(base64.b64decode(after).decode().split(":", 1)[1])
+        page = rows[start : start + size]
+        end = start + len(page)
+        cursor = base64.b64encode(f"offset:{end}".encode()).decode() if page else None
+        nodes_sel = root.child("nodes") or gql.Field("nodes")
+        data = {
+            "pageInfo": {"hasNextPage": end < len(rows), "endCursor": cursor},
+            "nodes": [
+                self._order(o, nodes_sel, ["orders", "nodes", i], errors)
+                for i, o in enumerate(page)
+            ],
+        }
+        # the actual cost counts the objects returned, not the ones asked for
+        return data, 2 + len(page) * gql.field_cost(nodes_sel)
 
     def take_unlocked(self, counter: str) -> bool:
         left = getattr(self.scenario, counter)
@@ -322,25 +441,3 @@ class FakeShopify(FakeAPI):
             setattr(self.scenario, counter, left - 1)
             return True
         return False
-
-    def _orders(self, first: int, variables: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        since = None
-        match = _UPDATED.search(str(variables.get("query") or ""))
-        if match:
-            since = dt.datetime.fromisoformat(match.group(1).replace("Z", "+00:00"))
-        rows = self.dataset.sorted_by_updated(since)
-        size = min(first, self.scenario.page_size or first)
-        after = variables.get("after")
-        start = 0
-        if after:
-            start = int(base64.b64decode(after).decode().split(":", 1)[1])
-        page = rows[start : start + size]
-        end = start + len(page)
-        cursor = base64.b64encode(f"offset:{end}".encode()).decode() if page else None
-        data = {
-            "orders": {
-                "pageInfo": {"hasNextPage": end < len(rows), "endCursor": cursor},
-                "nodes": [self.node(o) for o in page],
-            }
-        }
-        return data, 2 + len(page) * self.node_cost

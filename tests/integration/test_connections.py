@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from extensions import db
+from integrations.shopify import ShopifyClient
 from jobs.queue import FlaskSimpleWorker
 from jobs.schedule import daily_sync
 from models import (
@@ -333,3 +334,81 @@ def test_webhooks_out_of_order_keep_the_newest_order_state(app, client, cfg, fak
     with app.app_context():
         stored = db.session.execute(select(Order)).scalar_one()
     assert float(stored.revenue) == pytest.approx(order.total_price - 10.0)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "missing"),
+    [
+        (("read_orders", "read_all_orders"), "read_customers"),
+        (("read_orders", "read_customers"), "read_all_orders"),
+    ],
+)
+def test_shopify_connect_names_a_missing_scope_instead_of_asking_to_reconnect(
+    app, client, cfg, monkeypatch, scopes, missing
+):
+    from tests.fakes.shopify import FakeShopify
+
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    headers = {**csrf_headers(client), "Accept": "application/json"}
+    with FakeShopify(granted_scopes=scopes) as fake:
+        monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+        resp = client.post(
+            "/connect/shopify", json={"shop": "acme", "token": SHOPIFY_TOKEN}, headers=headers
+        )
+        assert fake.call_count == 1  # one real query
+    assert resp.status_code == 400
+    message = resp.get_json()["error"]
+    assert missing in message and "read_orders, read_all_orders, read_customers" in message
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0
+
+
+def test_shopify_sync_without_a_scope_fails_with_what_to_grant(app, cfg, monkeypatch):
+    from tests.fakes.shopify import FakeShopify
+
+    a = make_org(app, "A", "a@a.example")
+    with FakeShopify(granted_scopes=("read_orders", "read_all_orders")) as fake:
+        monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+        with app.app_context():
+            conn = Connection(
+                org_id=a["org_id"],
+                platform="shopify",
+                external_account_id="acme.myshopify.com",
+                credentials_encrypted=encrypt_credentials({"access_token": SHOPIFY_TOKEN}),
+            )
+            db.session.add(conn)
+            db.session.commit()
+            from jobs.sync import start_sync
+
+            start_sync(conn)
+        _work(app)
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        assert conn.status == "error"  # not needs_reauth: reconnecting alone would loop
+        assert "read_customers" in conn.last_error
+
+
+def test_a_webhook_never_changes_the_channel_a_sync_stored(app, client, cfg, fake_shopify):
+    a = make_org(app, "A", "a@a.example")
+    order = next(o for o in fake_shopify.dataset.orders if o.utm_source)
+    with app.app_context():
+        conn = Connection(
+            org_id=a["org_id"], platform="shopify", external_account_id="acme.myshopify.com"
+        )
+        db.session.add(conn)
+        db.session.commit()
+        from models.upsert import upsert_orders
+
+        synced = ShopifyClient(fake_shopify.url, SHOPIFY_TOKEN).fetch_order(order.id)
+        upsert_orders(db.session, a["org_id"], conn.id, [synced])
+        db.session.commit()
+    payload = fake_shopify.webhook_payload(order.id)
+    payload["landing_site"] = "/?utm_source=somewhere_else"  # landing_site is not the channel
+    payload["updated_at"] = datetime.now(UTC).isoformat()
+    body = json.dumps(payload).encode()
+    assert _webhook(client, body, sign_webhook(body)).get_json() == {"status": "queued"}
+    _work(app)
+    with app.app_context():
+        stored = db.session.execute(select(Order)).scalar_one()
+        assert stored.utm_source == order.utm_source
