@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, request, ses
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import IntegrationError
+from integrations.errors import AccessDenied, IntegrationError
 from integrations.oauth import (
     authorize_url,
     exchange_code,
@@ -28,6 +28,7 @@ from jobs.connections import (
     SyncRefused,
     check_can_sync,
     connect_shopify,
+    describe_ad_account,
     disconnect_connection,
     save_connection,
 )
@@ -146,9 +147,28 @@ def oauth_callback(platform: str):  # noqa: ANN201
     creds = {"access_token": tokens.access_token}
     if tokens.refresh_token:
         creds["refresh_token"] = tokens.refresh_token
+    try:
+        about = describe_ad_account(platform, pending["account"], creds)
+    except AccessDenied as exc:
+        current_app.logger.warning("connect %s: no access to the account: %s", platform, exc)
+        return _problem(
+            f"This login cannot read account {pending['account']}. Check the account id, or "
+            "connect with a login that has access to it (or to its manager account).",
+            403,
+            back=back,
+        )
+    except IntegrationError as exc:
+        current_app.logger.warning("connect %s: account details failed: %s", platform, exc)
+        return _problem("The platform did not answer; try connecting again.", 502, back=back)
     conn = save_connection(
-        pending["org_id"], platform, pending["account"], creds, expires_at=tokens.expires_at
+        pending["org_id"],
+        platform,
+        pending["account"],
+        {**creds, **about["creds"]},
+        name=about["name"],
+        expires_at=tokens.expires_at,
     )
+    conn.currency, conn.timezone = about["currency"], about["timezone"]
     db.session.commit()
     start_sync(conn)
     flash("Connected. The first sync (90 days) is running.", "success")

@@ -30,7 +30,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    RateLimited,
+    Transient,
+    excerpt,
+)
 from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
 from integrations.parsing import opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdAccount, AdRow
@@ -67,6 +74,7 @@ INSIGHT_FIELDS = (
 PURCHASE_ACTIONS = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 AUTH_CODES = frozenset({190, 102})
+PERMISSION_CODES = frozenset({10, 200, 294})  # permission errors (#10, #200-#299 family)
 TRANSIENT_CODES = frozenset({1, 2})
 DEFAULT_REGAIN_SECONDS = 60.0
 
@@ -205,6 +213,20 @@ class MetaAdsClient:
                 yield self._to_row(item)
             url, params = self._next_page(payload), None
 
+    def account_info(self, ad_account_id: str) -> dict[str, Any]:
+        """The ad account's name, currency and IANA time zone (``/act_<id>``)."""
+        account = str(ad_account_id).removeprefix("act_")
+        payload = self._get(
+            f"{self.base_url}/{self.api_version}/act_{account}",
+            {"fields": "account_id,name,currency,timezone_name"},
+        )
+        return {
+            "id": str(payload.get("account_id") or account),
+            "name": str(payload.get("name") or ""),
+            "currency": payload.get("currency"),
+            "timezone": payload.get("timezone_name"),
+        }
+
     def fetch_ad_accounts(self) -> list[AdAccount]:
         """Ad accounts the token can read (``/me/adaccounts``)."""
         url: str | None = f"{self.base_url}/{self.api_version}/me/adaccounts"
@@ -316,6 +338,11 @@ class MetaAdsClient:
         detail = f"HTTP {status}, code {code}" + (f"/{sub}" if sub else "") + f": {message}"
         if code in AUTH_CODES:
             raise AuthExpired(detail, platform=PLATFORM, status=status, code=code)
+        if code in PERMISSION_CODES or (code == 100 and sub == 33):
+            # the token works but cannot see this account: reconnecting the same way loops
+            raise AccessDenied(
+                detail, platform=PLATFORM, status=status, code=code, required="ads_read"
+            )
         if code in RATE_LIMIT_CODES or status == 429:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             if retry_after is None and usage is not None and usage.regain_seconds:

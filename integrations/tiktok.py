@@ -148,6 +148,27 @@ class TikTokAdsClient:
                     ) from None
                 page += 1
 
+    def account_info(self, advertiser_id: str | int) -> dict[str, Any]:
+        """The advertiser's name, currency and time zone (``/advertiser/info/``)."""
+        url = f"{self.base_url}/open_api/{self.api_version}/advertiser/info/"
+        params = {
+            "advertiser_ids": json.dumps([str(advertiser_id)]),
+            "fields": json.dumps(["advertiser_id", "name", "currency", "display_timezone"]),
+        }
+        data = self.retry.call(self._get, url, params)
+        items = data.get("list")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            raise BadResponse.from_payload(
+                "advertiser info without list", data, secrets=[self._token], platform=PLATFORM
+            )
+        item = items[0]
+        return {
+            "id": str(item.get("advertiser_id") or advertiser_id),
+            "name": str(item.get("name") or ""),
+            "currency": item.get("currency"),
+            "timezone": item.get("display_timezone") or item.get("timezone"),
+        }
+
     def _get(self, url: str, params: dict[str, str]) -> dict[str, Any]:
         resp = send(
             self.session,

@@ -117,6 +117,32 @@ def shopify_scope_message(required: str | None) -> str:
     )
 
 
+def describe_ad_account(platform: str, account: str, creds: dict) -> dict:
+    """What connect learns from the platform about the chosen ad account.
+
+    Returns ``{"creds": {...extra credentials}, "name", "currency", "timezone"}``. Google:
+    the manager to send as ``login-customer-id`` (listAccessibleCustomers + customer_client),
+    stored with the credentials. Raises AccessDenied when the account is out of reach."""
+    from jobs.connectors import build_client_for
+
+    client = build_client_for(platform, account, creds, current_app.config["OMNIFY"])
+    extra: dict = {}
+    if platform == "google_ads":
+        login = client.find_login_customer_id(account)
+        if login:
+            extra["login_customer_id"] = login
+            client.login_customer_id = login
+        info = client.account_info(account)
+    else:
+        info = client.account_info(account)
+    return {
+        "creds": extra,
+        "name": info.get("name") or "",
+        "currency": info.get("currency") or None,
+        "timezone": info.get("timezone") or None,
+    }
+
+
 def disconnect_connection(org_id: int, connection_id: object) -> Connection | None:
     """Disabled, token forgotten, synced data kept. None if it is not the org's."""
     conn = get_scoped(Connection, connection_id, org_id)

@@ -30,17 +30,22 @@ def api_version(config: Config, platform: str) -> str:
 def build_client(connection: Connection, config: Config) -> Any:
     """The platform client, pointed at the configured base URL (tests point it at fakes)."""
     creds = decrypt_credentials(connection.credentials_encrypted)
+    return build_client_for(connection.platform, connection.external_account_id, creds, config)
+
+
+def build_client_for(platform: str, account: str, creds: dict, config: Config) -> Any:
+    """A client from plain credentials (connect time, before anything is stored)."""
     retry = RetryPolicy(
         base=config.INTEGRATION_RETRY_BASE, cap=max(30.0, config.INTEGRATION_RETRY_BASE)
     )
-    if connection.platform == "meta":
+    if platform == "meta":
         return MetaAdsClient(
             config.META_API_BASE,
             creds["access_token"],
             retry=retry,
             api_version=api_version(config, "meta"),
         )
-    if connection.platform == "google_ads":
+    if platform == "google_ads":
         return GoogleAdsClient(
             config.GOOGLE_ADS_API_BASE,
             developer_token=config.GOOGLE_ADS_DEVELOPER_TOKEN,
@@ -52,19 +57,19 @@ def build_client(connection: Connection, config: Config) -> Any:
             retry=retry,
             api_version=api_version(config, "google_ads"),
         )
-    if connection.platform == "tiktok":
+    if platform == "tiktok":
         return TikTokAdsClient(
             config.TIKTOK_API_BASE,
             creds["access_token"],
             retry=retry,
             api_version=api_version(config, "tiktok"),
         )
-    if connection.platform == "shopify":
-        base = config.SHOPIFY_API_BASE or connection.external_account_id
+    if platform == "shopify":
+        base = config.SHOPIFY_API_BASE or account
         return ShopifyClient(
             base, creds["access_token"], api_version(config, "shopify"), retry=retry
         )
-    raise ValueError(f"unknown platform {connection.platform!r}")
+    raise ValueError(f"unknown platform {platform!r}")
 
 
 def fetch_ad_rows(client: Any, connection: Connection, since: Any, until: Any) -> Any:

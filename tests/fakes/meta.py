@@ -57,6 +57,8 @@ class FakeMeta(FakeAPI):
         page_size: int = 500,
         purchase_action_types: tuple[str, ...] = PURCHASE_TYPES,
         api_version: str = DEFAULT_VERSIONS["meta"],
+        currency: str = "USD",
+        timezone_name: str = "America/New_York",
     ) -> None:
         self.dataset = dataset or AdDataset("meta")
         self.access_token = access_token
@@ -65,6 +67,8 @@ class FakeMeta(FakeAPI):
         self.page_size = page_size
         self.purchase_action_types = purchase_action_types
         self.api_version = api_version
+        self.currency, self.timezone_name = currency, timezone_name
+        self.token_store: Any = None  # a tests.fakes.oauth.TokenStore to accept its tokens
         super().__init__()
 
     # -- helpers ------------------------------------------------------------------------
@@ -111,7 +115,11 @@ class FakeMeta(FakeAPI):
         auth = request.headers.get("Authorization", "")
         if not token and auth.lower().startswith(("bearer ", "oauth ")):
             token = auth.split(" ", 1)[1].strip()
-        return bool(token) and token == self.access_token and not self.scenario.expired_token
+        if self.token_store is not None:  # tokens issued by the OAuth fake (connect flows)
+            valid = self.token_store.access_valid(token, "meta")
+        else:
+            valid = bool(token) and token == self.access_token
+        return valid and not self.scenario.expired_token
 
     def version_gate(self, version: str) -> Any:
         """Meta's answer to an expired Marketing API version (None when it is available)."""
@@ -290,6 +298,32 @@ class FakeMeta(FakeAPI):
             if paging is not None:
                 body += ',"paging":' + json.dumps(paging)
             return Response(body + "}", 200, self._usage_headers(), mimetype="application/json")
+
+        @app.get("/<version>/act_<account>")
+        def ad_account(version: str, account: str) -> Any:
+            gate = self.version_gate(version) or self._gate()
+            if gate is not None:
+                return gate
+            if account != self.account_id:
+                return self._error(
+                    400,
+                    100,
+                    f"Unsupported get request. Object with ID 'act_{account}' does not exist, "
+                    "cannot be loaded due to missing permissions, or does not support this "
+                    "operation.",
+                    error_subcode=33,
+                )
+            return json_response(
+                {
+                    "id": f"act_{account}",
+                    "account_id": account,
+                    "name": "Lumen Beauty",
+                    "currency": self.currency,
+                    "timezone_name": self.timezone_name,
+                },
+                200,
+                self._usage_headers(),
+            )
 
         @app.get("/<version>/me/adaccounts")
         def adaccounts(version: str) -> Any:

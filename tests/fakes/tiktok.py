@@ -38,10 +38,13 @@ class FakeTikTok(FakeAPI):
         dataset: AdDataset | None = None,
         access_token: str = DEFAULT_TOKEN,
         advertiser_id: str = "7000000000001",
+        currency: str = "USD",
+        timezone: str = "America/Los_Angeles",
     ) -> None:
         self.dataset = dataset or AdDataset("tiktok", seed=31)
         self.access_token = access_token
         self.advertiser_id = advertiser_id
+        self.currency, self.timezone = currency, timezone
         super().__init__()
 
     @staticmethod
@@ -121,6 +124,26 @@ class FakeTikTok(FakeAPI):
 
     def routes(self) -> None:
         app = self.app
+
+        @app.get("/open_api/<version>/advertiser/info/")
+        def advertiser_info(version: str) -> Any:
+            gate = self._gate()
+            if gate is not None:
+                return gate
+            try:
+                ids = json.loads(request.args.get("advertiser_ids", ""))
+            except ValueError:
+                return self.envelope(40002, "advertiser_ids: Not a valid list.")
+            if ids != [self.advertiser_id]:
+                return self.envelope(40002, "No permission to operate advertiser.")
+            item = {
+                "advertiser_id": self.advertiser_id,
+                "name": "Lumen Beauty",
+                "currency": self.currency,
+                "timezone": self.timezone,
+                "display_timezone": self.timezone,
+            }
+            return self.envelope(0, "OK", {"list": [item]})
 
         @app.get("/open_api/<version>/report/integrated/get/")
         def report(version: str) -> Any:

@@ -61,13 +61,15 @@ def _work(app) -> None:
     ],
 )
 def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
-    app, client, cfg, fake_oauth, monkeypatch, next_param, lands_on
+    app, client, cfg, fake_oauth, fake_meta, monkeypatch, next_param, lands_on
 ):
     monkeypatch.setattr(cfg, "META_AUTH_URL", fake_oauth.meta_auth_url)
     monkeypatch.setattr(cfg, "META_TOKEN_URL", fake_oauth.meta_token_url)
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    fake_meta.token_store = fake_oauth.store  # Meta accepts what the OAuth fake issued
     ids = make_org(app, "Acme", "a@acme.example")
     login(client, "a@acme.example")
-    start = client.get("/connect/meta/start?account=act_42" + next_param)
+    start = client.get("/connect/meta/start?account=act_1234567890" + next_param)
     assert start.status_code == 302
     consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
     assert consent.status_code == 302  # the fake "user" consents and is sent back
@@ -77,7 +79,9 @@ def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
     assert resp.status_code == 302 and resp.headers["Location"].endswith(lands_on)
     with app.app_context():
         conn = db.session.execute(select(Connection)).scalar_one()
-        assert conn.org_id == ids["org_id"] and conn.external_account_id == "act_42"
+        assert conn.org_id == ids["org_id"] and conn.external_account_id == "act_1234567890"
+        # the account's own currency and time zone, read at connect
+        assert (conn.currency, conn.timezone) == ("USD", "America/New_York")
         token = decrypt_credentials(conn.credentials_encrypted)["access_token"]
         assert token and token.encode() not in conn.credentials_encrypted
         sync = db.session.execute(select(SyncJob)).scalar_one()
@@ -412,3 +416,50 @@ def test_a_webhook_never_changes_the_channel_a_sync_stored(app, client, cfg, fak
     with app.app_context():
         stored = db.session.execute(select(Order)).scalar_one()
         assert stored.utm_source == order.utm_source
+
+
+def _google_connect(app, client, cfg, monkeypatch, fake, account: str):
+    """Consent is simulated by the fake's token store; our callback does the rest."""
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_CLIENT_ID", fake.client_id)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_CLIENT_SECRET", fake.client_secret)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_DEVELOPER_TOKEN", fake.developer_token)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_API_BASE", fake.url)
+    monkeypatch.setattr(cfg, "GOOGLE_TOKEN_URL", fake.token_url)
+    monkeypatch.setattr(cfg, "GOOGLE_AUTH_URL", fake.url + "/consent")
+    make_org(app, "Agency", "a@agency.example")
+    login(client, "a@agency.example")
+    start = client.get(f"/connect/google_ads/start?account={account}")
+    query = parse_qs(urlparse(start.headers["Location"]).query)
+    code = fake.tokens.issue_code("google", query["redirect_uri"][0])
+    return client.get(f"/connect/google_ads/callback?code={code}&state={query['state'][0]}")
+
+
+def test_google_connect_stores_the_manager_as_login_customer_id(app, client, cfg, monkeypatch):
+    from tests.fakes.google_ads import FakeGoogleAds
+
+    with FakeGoogleAds(
+        manager_id="5550001111", currency_code="EUR", time_zone="Europe/Paris"
+    ) as fake:
+        resp = _google_connect(app, client, cfg, monkeypatch, fake, "1234567890")
+        assert resp.status_code == 302
+        with app.app_context():
+            conn = db.session.execute(select(Connection)).scalar_one()
+            creds = decrypt_credentials(conn.credentials_encrypted)
+            assert creds["login_customer_id"] == "5550001111"
+            assert (conn.currency, conn.timezone) == ("EUR", "Europe/Paris")
+            # and the stored manager makes the sync work (without it: USER_PERMISSION_DENIED)
+            from jobs.connectors import build_client
+
+            c = build_client(conn, cfg)
+            day = fake.dataset.end
+            assert list(c.fetch_ad_metrics(conn.external_account_id, day, day))
+
+
+def test_google_connect_refuses_an_account_out_of_reach(app, client, cfg, monkeypatch):
+    from tests.fakes.google_ads import FakeGoogleAds
+
+    with FakeGoogleAds() as fake:
+        resp = _google_connect(app, client, cfg, monkeypatch, fake, "9999999999")
+    assert resp.status_code == 302  # flashed message back on /integrations
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0

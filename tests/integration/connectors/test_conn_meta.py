@@ -241,9 +241,11 @@ def test_no_token_in_logs(fake_meta, fast_retry, caplog):
     assert fake_meta.access_token not in caplog.text
 
 
-def test_unknown_account_is_bad_response(fake_meta, fast_retry):
+def test_unknown_account_is_access_denied_not_reauth(fake_meta, fast_retry):
+    from integrations.errors import AccessDenied
+
     c = client(fake_meta, fast_retry)
-    with pytest.raises(BadResponse) as info:
+    with pytest.raises(AccessDenied) as info:  # #100/33: missing or not visible to this token
         list(c.fetch_insights("999", dt.date(2025, 1, 1), dt.date(2025, 1, 2)))
     assert info.value.code == 100
     assert fake_meta.call_count == 1
