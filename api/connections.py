@@ -110,7 +110,8 @@ def oauth_callback(platform: str):  # noqa: ANN201
     back = pending.get("next") or "/integrations"
     if request.args.get("error"):
         return _problem("The platform did not grant access; nothing was connected.", back=back)
-    code = request.args.get("code", "")
+    # TikTok's advertiser authorization redirects with ``auth_code``, the others with ``code``
+    code = request.args.get("auth_code" if platform == "tiktok" else "code", "")
     if not code:
         return jsonify(error="The platform sent no authorization code."), 400
     provider, prefix = OAUTH_PLATFORMS[platform]

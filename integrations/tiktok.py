@@ -7,7 +7,8 @@ into ≤ 30-day windows and each window is paged with ``page``/``page_size`` unt
 ``page_info.total_page``.
 
 Metric choice: ``conversions`` is ``complete_payment`` (purchases, matching Meta's
-purchase count) falling back to ``conversion`` (the optimization event) when absent;
+purchase count) and nothing else - ``conversion`` is the optimization event (it may be
+add-to-cart), so it is never used as a fallback;
 ``platform_revenue`` is ``total_complete_payment_rate`` which - despite the name - is
 TikTok's *total complete-payment value*. All values arrive as strings.
 
@@ -59,7 +60,6 @@ METRICS = (
     "clicks",
     "reach",
     "frequency",
-    "conversion",
     "complete_payment",
     "total_complete_payment_rate",
 )
@@ -213,10 +213,9 @@ class TikTokAdsClient:
         try:
             dims = item["dimensions"]
             metrics = item["metrics"]
-            purchases = metrics.get("complete_payment")
-            conversions = to_float(
-                purchases if purchases not in (None, "") else metrics.get("conversion")
-            )
+            # purchases only: ``conversion`` is the ad group's optimization event, which may
+            # be add-to-cart or a sign-up; a blank complete_payment means no purchases
+            conversions = to_float(metrics.get("complete_payment"))
             return AdRow(
                 date=to_date(dims["stat_time_day"]),
                 platform="tiktok",

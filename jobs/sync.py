@@ -1,7 +1,7 @@
 """RQ sync jobs: pull a connection's data, upsert it, record progress on its SyncJob row.
 
-- Window: a 90-day backfill on first connect, else since the last sync minus 3 days
-  (platforms restate recent days).
+- Window: a 90-day backfill on first connect, else since the last sync minus the platform's
+  restatement window (Meta 7, Google Ads 14, TikTok 7, Shopify 3 days; configurable).
 - Fetch first (progress 0-80 %), then write everything in ONE transaction (80-100 %): a sync
   that fails halfway leaves the previous data intact, and re-running it changes nothing twice.
 - One sync per connection at a time (the RQ job id is derived from the connection).
@@ -192,7 +192,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     config = current_app.config["OMNIFY"]
     client = build_client(connection, config)
     if connection.platform == "shopify":
-        rows = _sync_orders(connection, client, sync_job_id, config.SYNC_RESTATE_DAYS)
+        rows = _sync_orders(connection, client, sync_job_id, config.restate_days("shopify"))
     else:
         rows = _sync_ads(connection, org, client, sync_job_id, config)
     connection.last_synced_at = utcnow()
@@ -210,24 +210,26 @@ def sync_window(
     restate_days: int,
     today: date | None = None,
 ) -> tuple[date, date]:
-    """Dates to pull, in the org's time zone, ending yesterday (today is incomplete)."""
-    today = today or datetime.now(ZoneInfo(org.timezone or "UTC")).date()
+    """Dates to pull, in the ad account's time zone (the org's when unknown), ending
+    yesterday (today is incomplete). Platforms report days in the account's zone."""
+    zone = ZoneInfo(connection.timezone or org.timezone or "UTC")
+    today = today or datetime.now(zone).date()
     until = today - timedelta(days=1)
     if connection.last_synced_at is None:
         since = until - timedelta(days=backfill_days - 1)
     else:
         last = connection.last_synced_at
         last = last.replace(tzinfo=UTC) if last.tzinfo is None else last
-        since = last.astimezone(ZoneInfo(org.timezone or "UTC")).date() - timedelta(
-            days=restate_days
-        )
+        since = last.astimezone(zone).date() - timedelta(days=restate_days)
     return min(since, until), until
 
 
 def _sync_ads(
     connection: Connection, org: Organization, client: object, sync_job_id: int, config: object
 ) -> int:
-    since, until = sync_window(connection, org, config.SYNC_BACKFILL_DAYS, config.SYNC_RESTATE_DAYS)
+    since, until = sync_window(
+        connection, org, config.SYNC_BACKFILL_DAYS, config.restate_days(connection.platform)
+    )
     chunks = []
     start = since
     while start <= until:

@@ -208,9 +208,9 @@ class FakeOAuth(FakeAPI):
             else:
                 scopes = tuple(request.args.get("scope", "").replace(",", " ").split())
                 code = self.store.issue_code(provider, redirect_uri, scopes)
+                # TikTok's advertiser authorization redirects with ``auth_code`` (and state),
+                # not ``code`` (business-api.tiktok.com/portal/docs?id=1738373164380162)
                 params = {code_param: code, "state": state}
-                if provider == "tiktok":
-                    params["code"] = code
             sep = "&" if "?" in redirect_uri else "?"
             return redirect(f"{redirect_uri}{sep}{urlencode(params)}", 302)
 

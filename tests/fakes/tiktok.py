@@ -45,6 +45,7 @@ class FakeTikTok(FakeAPI):
         self.access_token = access_token
         self.advertiser_id = advertiser_id
         self.currency, self.timezone = currency, timezone
+        self.token_store: Any = None  # a tests.fakes.oauth.TokenStore to accept its tokens
         super().__init__()
 
     @staticmethod
@@ -55,7 +56,11 @@ class FakeTikTok(FakeAPI):
 
     def _gate(self) -> Any:
         token = request.headers.get("Access-Token")
-        if self.scenario.expired_token or token != self.access_token:
+        if self.token_store is not None:  # tokens issued by the OAuth fake (connect flows)
+            valid = self.token_store.access_valid(token, "tiktok")
+        else:
+            valid = token == self.access_token
+        if self.scenario.expired_token or not valid:
             return self.envelope(40105, "Access token is incorrect or has been revoked.")
         if self.take("rate_limit"):
             resp = json_response({"code": 40100, "message": "Too many requests."}, 429)
@@ -81,8 +86,10 @@ class FakeTikTok(FakeAPI):
             "clicks": str(row["clicks"]),
             "reach": "-" if row.get("reach") is None else str(row["reach"]),
             "frequency": "-" if row.get("frequency") is None else f"{row['frequency']:.2f}",
-            "conversion": str(row["conversions"]),
-            "complete_payment": str(row["conversions"]),
+            # the optimization event (add-to-cart here): more than purchases
+            "conversion": str(row["conversions"] + row["clicks"] // 10),
+            # TikTok leaves a metric blank when there is nothing to report
+            "complete_payment": str(row["conversions"]) if row["conversions"] else "",
             "total_complete_payment_rate": f"{row['platform_revenue']:.2f}",
         }
         return {
@@ -108,8 +115,8 @@ class FakeTikTok(FakeAPI):
             "frequency": lambda r: (
                 '"-"' if r.get("frequency") is None else f'"{r["frequency"]:.2f}"'
             ),
-            "conversion": lambda r: f'"{r["conversions"]}"',
-            "complete_payment": lambda r: f'"{r["conversions"]}"',
+            "conversion": lambda r: f'"{r["conversions"] + r["clicks"] // 10}"',
+            "complete_payment": lambda r: f'"{r["conversions"]}"' if r["conversions"] else '""',
             "total_complete_payment_rate": lambda r: f'"{r["platform_revenue"]:.2f}"',
         }
         getters = [(enc(m), known.get(m, lambda r: '"0"')) for m in metrics]

@@ -463,3 +463,26 @@ def test_google_connect_refuses_an_account_out_of_reach(app, client, cfg, monkey
     assert resp.status_code == 302  # flashed message back on /integrations
     with app.app_context():
         assert db.session.scalar(select(func.count(Connection.id))) == 0
+
+
+def test_tiktok_oauth_redirect_carries_auth_code(
+    app, client, cfg, fake_oauth, fake_tiktok, monkeypatch
+):
+    monkeypatch.setattr(cfg, "TIKTOK_APP_ID", DEFAULT_CLIENTS["tiktok"][0])
+    monkeypatch.setattr(cfg, "TIKTOK_APP_SECRET", DEFAULT_CLIENTS["tiktok"][1])
+    monkeypatch.setattr(cfg, "TIKTOK_AUTH_URL", fake_oauth.tiktok_auth_url)
+    monkeypatch.setattr(cfg, "TIKTOK_TOKEN_URL", fake_oauth.tiktok_token_url)
+    monkeypatch.setattr(cfg, "TIKTOK_API_BASE", fake_tiktok.url)
+    fake_tiktok.token_store = fake_oauth.store
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    start = client.get(f"/connect/tiktok/start?account={fake_tiktok.advertiser_id}")
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    back = urlparse(consent.headers["Location"])
+    params = parse_qs(back.query)
+    assert "auth_code" in params and "code" not in params  # TikTok's documented parameter
+    resp = client.get(back.path + "?" + back.query)
+    assert resp.status_code == 302
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        assert conn.platform == "tiktok" and conn.timezone == "America/Los_Angeles"

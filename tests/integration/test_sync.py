@@ -249,3 +249,27 @@ def test_recompute_requested_while_one_runs_gets_one_follow_up(app):
         again = enqueue_recompute(ids["org_id"])
     assert follow_up == again == first + "-next"
     assert queue.count == 1
+
+
+def test_meta_resync_repulls_its_7_day_attribution_window_in_the_account_zone(
+    app, cfg, fake_meta, monkeypatch
+):
+    import json
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", fake_meta.access_token)
+    last = datetime.now(UTC) - timedelta(hours=1)
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        conn.last_synced_at, conn.timezone = last, "Pacific/Auckland"
+        db.session.commit()
+    assert _sync_once(app, conn_id).status == "succeeded"
+    ranges = [
+        json.loads(c.args["time_range"]) for c in fake_meta.api_calls() if "after" not in c.args
+    ]
+    since = min(r["since"] for r in ranges)
+    account_day = last.astimezone(ZoneInfo("Pacific/Auckland")).date()
+    assert since == (account_day - timedelta(days=7)).isoformat()  # not the old 3 days

@@ -54,3 +54,15 @@ def test_sync_settings_are_checked():
         Config.from_env(env={"DAILY_SYNC_CRON": "daily"})
     with pytest.raises(ConfigError, match="SYNC_RETRY_INTERVALS"):
         Config.from_env(env={"SYNC_RETRY_INTERVALS": "10,soon"})
+
+
+def test_restatement_windows_per_platform():
+    cfg = Config.from_env({})
+    assert cfg.restate_days("meta") == 7
+    assert cfg.restate_days("google_ads") == 14
+    assert cfg.restate_days("tiktok") == 7
+    assert cfg.restate_days("shopify") == 3
+    assert Config.from_env({"SYNC_RESTATE_DAYS_GOOGLE_ADS": "28"}).restate_days("google_ads") == 28
+    for name, value in (("SYNC_RESTATE_DAYS_META", "3"), ("SYNC_RESTATE_DAYS_GOOGLE_ADS", "7")):
+        with pytest.raises(ConfigError, match=name):
+            Config.from_env({name: value})
