@@ -33,6 +33,7 @@ from jobs.connectors import build_client, fetch_ad_rows
 from jobs.notify import notify_admins
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
+from models.fx import RatesMissing, convert_ad_rows
 from models.upsert import (
     bump_data_version,
     upsert_ad_metrics,
@@ -137,6 +138,10 @@ def run_sync(sync_job_id: int) -> dict:
             f"{name} kept failing after several tries: {exc}",
         )
         return {"failed": str(exc)}
+    except RatesMissing as exc:
+        db.session.rollback()
+        _failed(connection.id, org.id, name, sync_job_id, str(exc))
+        return {"failed": str(exc)}
     except AccessDenied as exc:
         db.session.rollback()
         _failed(connection.id, org.id, name, sync_job_id, access_message(connection, exc))
@@ -239,6 +244,8 @@ def _sync_ads(
     for i, (a, b) in enumerate(chunks, 1):
         fetched.extend(fetch_ad_rows(client, connection, a, b))
         _mark(sync_job_id, progress=max(1, FETCH_SHARE * i // len(chunks)), rows=len(fetched))
+    # spend in the org's currency, at each day's rate (refused when rates are missing)
+    fetched = convert_ad_rows(db.session, fetched, connection.currency, org.currency)
     creative_ids = upsert_campaigns_and_creatives(
         db.session, connection.org_id, connection.id, connection.platform, fetched
     )

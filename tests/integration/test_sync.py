@@ -273,3 +273,35 @@ def test_meta_resync_repulls_its_7_day_attribution_window_in_the_account_zone(
     since = min(r["since"] for r in ranges)
     account_day = last.astimezone(ZoneInfo("Pacific/Auckland")).date()
     assert since == (account_day - timedelta(days=7)).isoformat()  # not the old 3 days
+
+
+def test_spend_in_another_currency_is_converted_at_each_days_rate_or_refused(
+    app, cfg, fake_meta, monkeypatch
+):
+    from datetime import timedelta
+
+    from models import Connection as Conn
+    from models.fx import import_rates
+
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")  # the org reports in USD
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", fake_meta.access_token)
+    with app.app_context():
+        db.session.get(Conn, conn_id).currency = "EUR"
+        db.session.commit()
+    refused = _sync_once(app, conn_id)
+    assert refused.status == "failed" and "EUR→USD" in refused.error
+    assert _metric_totals(app, ids["org_id"])[0] == 0  # nothing written
+    ds = fake_meta.dataset
+    lines = ["day,base,quote,rate"]
+    day = ds.start - timedelta(days=2)
+    while day <= ds.end:
+        lines.append(f"{day.isoformat()},EUR,USD,{'1.10' if day < ds.end else '1.20'}")
+        day += timedelta(days=1)
+    with app.app_context():
+        assert import_rates(db.session, lines, "test") == len(lines) - 1
+        db.session.commit()
+    assert _sync_once(app, conn_id).status == "succeeded"
+    expected = sum(r["spend"] * (1.20 if r["date"] == ds.end else 1.10) for r in ds.rows())
+    stored = float(_metric_totals(app, ids["org_id"])[1])
+    assert stored == pytest.approx(expected, abs=0.005 * len(ds.rows()))  # cents per row
