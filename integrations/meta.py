@@ -71,6 +71,7 @@ INSIGHT_FIELDS = (
     "action_values",
     "date_start",
 )
+ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
 PURCHASE_ACTIONS = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 AUTH_CODES = frozenset({190, 102})
@@ -218,7 +219,7 @@ class MetaAdsClient:
         account = str(ad_account_id).removeprefix("act_")
         payload = self._get(
             f"{self.base_url}/{self.api_version}/act_{account}",
-            {"fields": "account_id,name,currency,timezone_name"},
+            {"fields": ",".join(ACCOUNT_FIELDS)},
         )
         return {
             "id": str(payload.get("account_id") or account),
@@ -231,7 +232,7 @@ class MetaAdsClient:
         """Ad accounts the token can read (``/me/adaccounts``)."""
         url: str | None = f"{self.base_url}/{self.api_version}/me/adaccounts"
         params: dict[str, str] | None = {
-            "fields": "id,account_id,name,currency,timezone_name,account_status",
+            "fields": ",".join(ACCOUNT_FIELDS),
             "limit": "100",
         }
         accounts: list[AdAccount] = []
