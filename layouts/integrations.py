@@ -87,6 +87,11 @@ TRIGGER_LABELS = {
 
 
 # ---- pure view helpers -----------------------------------------------------------------------
+# The Admin API scopes a sync reads (integrations.shopify.REQUIRED_SCOPES; layouts may not
+# import integrations, tests/unit/test_integrations_views.py keeps the two equal).
+SHOPIFY_SCOPES = ("read_orders", "read_all_orders", "read_customers")
+
+
 def platform_name(platform: str) -> str:
     return PLATFORMS.get(platform, {}).get("name", platform.replace("_", " ").title())
 
@@ -496,9 +501,10 @@ def shopify_form(shop: str = "") -> dbc.Form:
                 size="sm",
             ),
             html.Div(
-                "In Shopify admin: Settings → Apps → Develop apps → create an app with "
-                "read_orders access, then paste its Admin API access token. "
-                "We store it encrypted and never show it again.",
+                "Create an app for your store (Shopify Dev Dashboard) with the scopes "
+                f"{', '.join(SHOPIFY_SCOPES)}, install it, then paste its Admin API access "
+                "token. We check the scopes now, store the token encrypted and never show "
+                "it again.",
                 className="form-text mb-2",
             ),
             html.Div(id=SHOPIFY_FEEDBACK, **{"aria-live": "polite"}),
