@@ -186,7 +186,12 @@ def shopify_connect():  # noqa: ANN201
     if not isinstance(data, Mapping):
         return _problem("Send the shop and token as form fields or a JSON object.")
     try:
-        conn = connect_shopify(current_org_id(), data.get("shop", ""), data.get("token", ""))
+        conn = connect_shopify(
+            current_org_id(),
+            data.get("shop", ""),
+            data.get("token", ""),
+            data.get("app_secret", "") or "",
+        )
     except ValueError as exc:
         return _problem(str(exc))
     return jsonify(connection_id=conn.id, status=conn.status), 201

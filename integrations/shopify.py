@@ -119,6 +119,15 @@ CONNECT_QUERY = (
     "  orders(first: 1, sortKey: CREATED_AT) { nodes {" + _ORDER_FIELDS + "  } }\n"
     "}\n"
 )
+WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "APP_UNINSTALLED")
+SUBSCRIBE_MUTATION = (
+    "mutation Subscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {\n"
+    "  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {\n"
+    "    webhookSubscription { id topic uri }\n"
+    "    userErrors { field message }\n"
+    "  }\n"
+    "}\n"
+)
 # read_customers: an order's customer; read_all_orders: orders older than 60 days
 # (shopify.dev/docs/api/usage/access-scopes).
 REQUIRED_SCOPES = ("read_orders", "read_all_orders", "read_customers")
@@ -401,6 +410,25 @@ class ShopifyClient:
             timezone=str(shop.get("ianaTimezone") or "") or None,
             scopes=tuple(sorted(granted)),
         )
+
+    def subscribe_webhooks(self, uri: str, topics: Iterable[str] = WEBHOOK_TOPICS) -> list[str]:
+        """Create this shop's webhook subscriptions (``webhookSubscriptionCreate`` with the
+        ``uri`` field, Admin API 2025-10+). Returns the subscription ids; raises BadResponse
+        with Shopify's userErrors."""
+        ids = []
+        for topic in topics:
+            data = self.query(
+                SUBSCRIBE_MUTATION,
+                {"topic": topic, "sub": {"uri": uri, "format": "JSON"}},
+                operation="subscribe",
+            )
+            result = data.get("webhookSubscriptionCreate") or {}
+            if result.get("userErrors") or not result.get("webhookSubscription"):
+                raise BadResponse.from_payload(
+                    f"webhook subscription {topic} refused", result, platform=PLATFORM
+                )
+            ids.append(str(result["webhookSubscription"]["id"]))
+        return ids
 
     def page_size_for_budget(self) -> int:
         """Orders per page so one page's ``requestedQueryCost`` stays within the single-query

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from extensions import db
@@ -73,12 +73,18 @@ def save_connection(
     return conn
 
 
-def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
-    """Validate a pasted Admin API token with a test call, store it, start the backfill."""
+def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") -> Connection:
+    """Validate a pasted Admin API token with one real query, store it, subscribe this shop's
+    webhooks and start the backfill.
+
+    ``app_secret`` is the app's client secret: Shopify signs each app's webhooks with it, so
+    every shop's webhooks are verified with that shop's own secret (SHOPIFY_WEBHOOK_SECRET
+    only serves a single app shared by every shop)."""
     from jobs.sync import start_sync
 
     shop = shop.strip().lower() if isinstance(shop, str) else ""
     token = token.strip() if isinstance(token, str) else ""
+    app_secret = app_secret.strip() if isinstance(app_secret, str) else ""
     if not shop or not token:
         raise ValueError("Enter the shop domain and the Admin API access token.")
     # "https://acme.myshopify.com/admin" -> "acme.myshopify.com": webhooks match on the domain.
@@ -99,9 +105,16 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
         raise ValueError(shopify_scope_message(exc.required)) from exc
     except IntegrationError as exc:
         raise ValueError(f"Could not reach the shop: {exc}") from exc
-    conn = save_connection(org_id, "shopify", shop, {"access_token": token}, name=info["name"])
+    creds = {"access_token": token}
+    if app_secret:
+        creds["app_secret"] = app_secret
+    conn = save_connection(org_id, "shopify", shop, creds, name=info["name"])
     conn.currency = info["currency"] or None
     conn.timezone = info["timezone"]
+    try:
+        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+    except IntegrationError as exc:  # the nightly sync still works; say so in the log
+        current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
     db.session.commit()
     start_sync(conn)
     return conn

@@ -26,6 +26,7 @@ HISTORY = "int-history"  # {"type": HISTORY, "index": "page"} (ALL-matched: opti
 SHOPIFY_FORM = "shopify-form"
 SHOPIFY_SHOP = "shopify-shop"
 SHOPIFY_TOKEN = "shopify-token"  # noqa: S105 - a component id, not a secret
+SHOPIFY_SECRET = "shopify-app-secret"  # noqa: S105 - a component id, not a secret
 SHOPIFY_SUBMIT = "shopify-connect"
 SHOPIFY_FEEDBACK = "shopify-feedback"
 
@@ -496,6 +497,18 @@ def shopify_form(shop: str = "") -> dbc.Form:
                 id=SHOPIFY_TOKEN,
                 type="password",
                 placeholder="shpat_…",
+                autoComplete="off",
+                maxLength=255,
+                size="sm",
+            ),
+            dbc.Label(
+                "App client secret (verifies the store's webhooks; optional)",
+                html_for=SHOPIFY_SECRET,
+                className="small mb-1 mt-2",
+            ),
+            dbc.Input(
+                id=SHOPIFY_SECRET,
+                type="password",
                 autoComplete="off",
                 maxLength=255,
                 size="sm",

@@ -64,6 +64,7 @@ class _Parser:
         self.toks = _tokens(text)
         self.i = 0
         self.variables = variables
+        self.operation = "query"
 
     def peek(self) -> str | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -76,8 +77,8 @@ class _Parser:
         return tok
 
     def document(self) -> list[Field]:
-        if self.peek() in ("query",):
-            self.take()
+        if self.peek() in ("query", "mutation"):
+            self.operation = self.take()
             if self.peek() not in ("{", "("):
                 self.take()  # operation name
             if self.peek() == "(":  # variable definitions: skip
@@ -123,6 +124,16 @@ class _Parser:
         tok = self.take()
         if tok == "$":
             return self.variables.get(self.take())
+        if tok == "{":  # input object literal
+            obj = {}
+            while self.peek() != "}":
+                key = self.take()
+                self.take(":")
+                obj[key] = self.value()
+                if self.peek() == ",":
+                    self.take(",")
+            self.take("}")
+            return obj
         if tok.startswith('"'):
             return tok[1:-1]
         if re.fullmatch(r"-?\d+", tok):
@@ -132,7 +143,17 @@ class _Parser:
 
 def parse(query: str, variables: dict[str, Any] | None = None) -> list[Field]:
     """The root fields of ``query`` with variables substituted."""
-    return _Parser(query, dict(variables or {})).document()
+    return parse_operation(query, variables)[1]
+
+
+def parse_operation(query: str, variables: dict[str, Any] | None = None) -> tuple[str, list[Field]]:
+    """(``"query"`` or ``"mutation"``, root fields)."""
+    parser = _Parser(query, dict(variables or {}))
+    roots = parser.document()
+    return parser.operation, roots
+
+
+MUTATION_COST = 10  # "Mutations have a default cost of 10" (the same rate-limits page)
 
 
 def _item_cost(f: Field) -> int:
@@ -157,5 +178,7 @@ def field_cost(f: Field) -> int:
     return 1 + sum(field_cost(c) for c in f.children)
 
 
-def query_cost(roots: list[Field]) -> int:
+def query_cost(roots: list[Field], operation: str = "query") -> int:
+    if operation == "mutation":
+        return MUTATION_COST * len(roots)
     return sum(field_cost(f) for f in roots)

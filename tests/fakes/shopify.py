@@ -41,7 +41,8 @@ from tests.fakes.data import FakeOrder, OrderDataset
 
 DEFAULT_TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 DEFAULT_WEBHOOK_SECRET = "shopify-webhook-secret-123"
-_ROOT_FIELDS = ("orders", "order", "shop", "currentAppInstallation")
+_ROOT_FIELDS = ("orders", "order", "shop", "currentAppInstallation", "webhookSubscriptionCreate")
+WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "APP_UNINSTALLED")  # what the fake knows
 ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers")
 _UPDATED = re.compile(r"updated_at:>=?'?([0-9T:\-+.Z]+)'?")
 
@@ -95,6 +96,7 @@ class FakeShopify(FakeAPI):
         self.granted_scopes = tuple(granted_scopes)
         self.iana_timezone = iana_timezone
         self.max_cost_exceeded = 0
+        self.subscriptions: list[tuple[str, str]] = []  # (topic, uri) created by the app
         self.webhook_secret = webhook_secret
         self.clock = ManualClock()
         self._bucket = maximum_available
@@ -268,7 +270,7 @@ class FakeShopify(FakeAPI):
                 )
             variables = body.get("variables") or {}
             try:
-                roots = gql.parse(body["query"], variables)
+                operation, roots = gql.parse_operation(body["query"], variables)
             except gql.GraphQLSyntaxError as exc:
                 return json_response({"errors": [{"message": f"Parse error: {exc}"}]})
             unknown = [f.name for f in roots if f.name not in _ROOT_FIELDS]
@@ -284,7 +286,7 @@ class FakeShopify(FakeAPI):
                         ]
                     }
                 )
-            requested = gql.query_cost(roots)
+            requested = gql.query_cost(roots, operation)
             if requested > gql.MAX_QUERY_COST:
                 self.max_cost_exceeded += 1
                 return json_response(
@@ -388,6 +390,25 @@ class FakeShopify(FakeAPI):
     def _resolve(
         self, root: gql.Field, variables: dict[str, Any], errors: list[dict[str, Any]]
     ) -> tuple[Any, int]:
+        if root.name == "webhookSubscriptionCreate":
+            topic = str(root.args.get("topic") or "")
+            sub = root.args.get("webhookSubscription") or {}
+            uri = str(sub.get("uri") or "") if isinstance(sub, dict) else ""
+            if topic not in WEBHOOK_TOPICS or not uri:
+                field = "topic" if topic not in WEBHOOK_TOPICS else "uri"
+                return {
+                    "webhookSubscription": None,
+                    "userErrors": [
+                        {"field": ["webhookSubscription", field], "message": "is invalid"}
+                    ],
+                }, gql.MUTATION_COST
+            with self._lock:
+                self.subscriptions.append((topic, uri))
+                gid = f"gid://shopify/WebhookSubscription/{len(self.subscriptions)}"
+            return {
+                "webhookSubscription": {"id": gid, "topic": topic, "uri": uri},
+                "userErrors": [],
+            }, gql.MUTATION_COST
         if root.name == "shop":
             return {
                 "name": self.shop_name,

@@ -486,3 +486,114 @@ def test_tiktok_oauth_redirect_carries_auth_code(
     with app.app_context():
         conn = db.session.execute(select(Connection)).scalar_one()
         assert conn.platform == "tiktok" and conn.timezone == "America/Los_Angeles"
+
+
+def _shop_webhook(client, body: bytes, secret: str, topic: str, shop: str, event_id: str):
+    return client.post(
+        "/webhooks/shopify",
+        data=body,
+        headers={
+            "X-Shopify-Hmac-SHA256": sign_webhook(body, secret),
+            "X-Shopify-Webhook-Id": event_id,
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Shop-Domain": shop,
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def _shop(app, org_id: int, domain: str, secret: str | None) -> int:
+    creds = {"access_token": "shpat_x"} | ({"app_secret": secret} if secret else {})
+    with app.app_context():
+        conn = Connection(
+            org_id=org_id,
+            platform="shopify",
+            external_account_id=domain,
+            credentials_encrypted=encrypt_credentials(creds),
+        )
+        db.session.add(conn)
+        db.session.commit()
+        return conn.id
+
+
+def test_each_shops_webhooks_are_verified_with_that_shops_app_secret(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SHOPIFY_WEBHOOK_SECRET", "")
+    a = make_org(app, "A", "a@a.example")
+    b = make_org(app, "B", "b@b.example")
+    _shop(app, a["org_id"], "acme.myshopify.com", "secret-of-acme-app")
+    _shop(app, b["org_id"], "bolt.myshopify.com", "secret-of-bolt-app")
+    body, _ = fake_shopify.signed_webhook(fake_shopify.dataset.orders[0].id)
+    ok = _shop_webhook(
+        client, body, "secret-of-bolt-app", "orders/create", "bolt.myshopify.com", "e1"
+    )
+    assert ok.get_json() == {"status": "queued"}
+    # acme's webhook signed with bolt's secret (or a forged domain) is refused
+    forged = _shop_webhook(
+        client, body, "secret-of-bolt-app", "orders/create", "acme.myshopify.com", "e2"
+    )
+    assert forged.status_code == 401
+
+
+def test_app_uninstalled_disables_the_shop_and_deletes_its_token(app, client, cfg):
+    a = make_org(app, "A", "a@a.example")
+    conn_id = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    body = json.dumps({"id": 1, "domain": "acme.myshopify.com"}).encode()
+    resp = _shop_webhook(client, body, "s3cret", "app/uninstalled", "acme.myshopify.com", "u1")
+    assert resp.get_json()["status"] == "disconnected"
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        assert conn.status == "disabled" and conn.credentials_encrypted is None
+        assert "uninstalled" in conn.last_error
+
+
+def test_compliance_webhooks_redact_customers_and_shops(app, client, cfg, fake_shopify):
+    from models.upsert import upsert_orders
+
+    a = make_org(app, "A", "a@a.example")
+    conn_id = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    orders = [o for o in fake_shopify.dataset.orders if o.customer_id][:5]
+    with app.app_context():
+        rows = [ShopifyClient(fake_shopify.url, SHOPIFY_TOKEN).fetch_order(o.id) for o in orders]
+        upsert_orders(db.session, a["org_id"], conn_id, rows)
+        db.session.commit()
+    target = orders[0].customer_id
+    shop = "acme.myshopify.com"
+    ask = json.dumps({"shop_domain": shop, "customer": {"id": target}}).encode()
+    assert (
+        _shop_webhook(client, ask, "s3cret", "customers/data_request", shop, "c1").status_code
+        == 200
+    )
+    redact = json.dumps({"shop_domain": shop, "customer": {"id": target}}).encode()
+    assert (
+        _shop_webhook(client, redact, "s3cret", "customers/redact", shop, "c2").status_code == 200
+    )
+    with app.app_context():
+        ids = set(db.session.execute(select(Order.customer_external_id)).scalars())
+        assert str(target) not in ids and len(ids - {None}) >= 1
+    wipe = json.dumps({"shop_domain": shop}).encode()
+    assert _shop_webhook(client, wipe, "s3cret", "shop/redact", shop, "c3").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_connect_subscribes_the_shops_webhooks_and_keeps_its_app_secret(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake_shopify.url)
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    headers = {**csrf_headers(client), "Accept": "application/json"}
+    resp = client.post(
+        "/connect/shopify",
+        json={"shop": "acme", "token": SHOPIFY_TOKEN, "app_secret": "acme-app-secret"},
+        headers=headers,
+    )
+    assert resp.status_code == 201
+    topics = sorted(t for t, _ in fake_shopify.subscriptions)
+    assert topics == ["APP_UNINSTALLED", "ORDERS_CREATE", "ORDERS_UPDATED"]
+    assert all(uri.endswith("/webhooks/shopify") for _, uri in fake_shopify.subscriptions)
+    with app.app_context():
+        conn = db.session.get(Connection, resp.get_json()["connection_id"])
+        assert decrypt_credentials(conn.credentials_encrypted)["app_secret"] == "acme-app-secret"
