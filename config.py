@@ -77,6 +77,9 @@ class Config:
     META_TOKEN_URL: str = ""
     # API versions: empty -> the default in integrations/versions.py (with its sunset table)
     META_API_VERSION: str = ""
+    # Meta insights ranges of this many days or more run as async report runs (0: never)
+    META_ASYNC_MIN_DAYS: int = 14
+    META_ASYNC_POLL_SECONDS: float = 5.0
     GOOGLE_ADS_API_VERSION: str = ""
     SHOPIFY_API_VERSION: str = ""
     TIKTOK_API_VERSION: str = ""

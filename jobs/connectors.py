@@ -44,6 +44,8 @@ def build_client_for(platform: str, account: str, creds: dict, config: Config) -
             creds["access_token"],
             retry=retry,
             api_version=api_version(config, "meta"),
+            async_min_days=config.META_ASYNC_MIN_DAYS or None,
+            poll_interval=config.META_ASYNC_POLL_SECONDS,
         )
     if platform == "google_ads":
         return GoogleAdsClient(
