@@ -96,6 +96,9 @@ class Config:
     TIKTOK_TOKEN_URL: str = ""
     SHOPIFY_API_BASE: str = ""  # empty -> https://{shop}.myshopify.com
     SHOPIFY_WEBHOOK_SECRET: str = ""
+    # A Shopify app installed through OAuth (per-shop expiring offline tokens)
+    SHOPIFY_CLIENT_ID: str = ""
+    SHOPIFY_CLIENT_SECRET: str = ""
     SMTP_URL: str = ""  # empty -> e-mails are printed to the log
     MAIL_FROM: str = "Omnify Brain <no-reply@omnify.local>"
     DAILY_SYNC_CRON: str = "0 2 * * *"  # UTC

@@ -10,11 +10,13 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from sqlalchemy import select
 
 from extensions import db
+from integrations import shopify_oauth
 from integrations.errors import AccessDenied, IntegrationError
 from integrations.oauth import (
     authorize_url,
@@ -22,12 +24,14 @@ from integrations.oauth import (
     meta_long_lived_token,
     provider_config,
 )
+from integrations.shopify import SHOP_DOMAIN_RE
 from jobs.connections import (
     CLIENT_ID_FIELD,
     CLIENT_SECRET_FIELD,
     SyncRefused,
     check_can_sync,
     connect_shopify,
+    connect_shopify_oauth,
     describe_ad_account,
     disconnect_connection,
     save_connection,
@@ -173,6 +177,79 @@ def oauth_callback(platform: str):  # noqa: ANN201
     db.session.commit()
     start_sync(conn)
     flash("Connected. The first sync (90 days) is running.", "success")
+    return redirect(back)
+
+
+def _shop_domain(value: str) -> str | None:
+    """``acme`` / ``acme.myshopify.com`` / ``https://acme.myshopify.com/admin`` -> domain."""
+    value = (value or "").strip().lower()
+    host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    if host and "." not in host:
+        host += ".myshopify.com"
+    return host if SHOP_DOMAIN_RE.fullmatch(host) else None
+
+
+@bp.get("/connect/shopify/start")
+def shopify_oauth_start():  # noqa: ANN201
+    try:
+        _require_admin()
+    except PermissionError:
+        return _problem("Only owners and admins can connect platforms.", 403)
+    cfg = _cfg()
+    if not cfg.SHOPIFY_CLIENT_ID or not cfg.SHOPIFY_CLIENT_SECRET:
+        return _problem("Shopify is not configured on this server (no app client id).", 503)
+    shop = _shop_domain(request.args.get("shop", ""))
+    if shop is None:
+        return _problem("Enter your shop domain, e.g. acme.myshopify.com.")
+    state = secrets.token_urlsafe(24)
+    session["shopify_oauth"] = {
+        "state": state,
+        "shop": shop,
+        "org_id": current_org_id(),
+        "next": request.args.get("next") if request.args.get("next") in RETURN_PATHS else None,
+    }
+    return redirect(
+        shopify_oauth.authorize_url(
+            cfg.SHOPIFY_API_BASE or shop,
+            cfg.SHOPIFY_CLIENT_ID,
+            url_for("connections.shopify_oauth_callback", _external=True),
+            state,
+        )
+    )
+
+
+@bp.get("/connect/shopify/callback")
+def shopify_oauth_callback():  # noqa: ANN201
+    pending = session.pop("shopify_oauth", None) or {}
+    cfg = _cfg()
+    query = request.args.to_dict()
+    if (
+        not hmac.compare_digest(str(pending.get("state", "")), query.get("state", ""))
+        or pending.get("org_id") != current_org_id()
+    ):
+        return jsonify(error="OAuth state mismatch: start the connection again."), 400
+    # Shopify signs the redirect with the app's client secret: a forged shop or code fails here
+    if not shopify_oauth.verify_oauth_hmac(query, cfg.SHOPIFY_CLIENT_SECRET):
+        return jsonify(error="The redirect's signature is not Shopify's."), 400
+    shop = _shop_domain(query.get("shop", ""))
+    back = pending.get("next") or "/integrations"
+    if shop is None or shop != pending.get("shop") or not query.get("code"):
+        return jsonify(error="The redirect names another shop or carries no code."), 400
+    try:
+        tokens = shopify_oauth.exchange_code(
+            cfg.SHOPIFY_API_BASE or shop,
+            cfg.SHOPIFY_CLIENT_ID,
+            cfg.SHOPIFY_CLIENT_SECRET,
+            query["code"],
+        )
+        connect_shopify_oauth(pending["org_id"], shop, tokens)
+    except IntegrationError as exc:
+        current_app.logger.warning("Shopify OAuth for %s failed: %s", shop, exc)
+        return _problem("Shopify refused the authorization; try connecting again.", 502, back=back)
+    except ValueError as exc:
+        db.session.rollback()
+        return _problem(str(exc), back=back)
+    flash("Shopify connected. The first sync is running.", "success")
     return redirect(back)
 
 

@@ -51,8 +51,10 @@ def _secrets(connections: list[Connection]) -> list[str]:
             secret = decrypt_credentials(conn.credentials_encrypted).get("app_secret")
             if secret:
                 out.append(secret)
-    shared = current_app.config["OMNIFY"].SHOPIFY_WEBHOOK_SECRET
-    return [*out, shared] if shared else out
+    cfg = current_app.config["OMNIFY"]
+    # an OAuth app signs every shop's webhooks with its client secret
+    shared = [s for s in (cfg.SHOPIFY_WEBHOOK_SECRET, cfg.SHOPIFY_CLIENT_SECRET) if s]
+    return [*out, *shared]
 
 
 @bp.post("/shopify")

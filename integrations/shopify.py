@@ -140,6 +140,7 @@ UNPAID_STATUSES = frozenset({"PENDING", "AUTHORIZED", "EXPIRED", "VOIDED"})
 
 _SHOP_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
+SHOP_DOMAIN_RE = _SHOP_DOMAIN  # what a shop's domain looks like (OAuth redirects check it)
 
 
 def normalize_shop_url(shop_domain_or_base_url: str) -> str:

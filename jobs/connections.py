@@ -120,6 +120,38 @@ def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") ->
     return conn
 
 
+def connect_shopify_oauth(org_id: int, shop: str, tokens: dict) -> Connection:
+    """Store a shop's OAuth tokens after the same one-query validation as a pasted token."""
+    from jobs.sync import start_sync
+
+    cfg = current_app.config["OMNIFY"]
+    client = ShopifyClient(
+        cfg.SHOPIFY_API_BASE or shop,
+        tokens["access_token"],
+        cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION,
+    )
+    try:
+        info = client.validate_connection()
+    except AccessDenied as exc:
+        raise ValueError(shopify_scope_message(exc.required)) from exc
+    except IntegrationError as exc:
+        raise ValueError(f"Could not reach the shop: {exc}") from exc
+    creds = {"access_token": tokens["access_token"]}
+    if tokens.get("refresh_token"):
+        creds["refresh_token"] = tokens["refresh_token"]
+    conn = save_connection(
+        org_id, "shopify", shop, creds, name=info["name"], expires_at=tokens.get("expires_at")
+    )
+    conn.currency, conn.timezone = info["currency"] or None, info["timezone"]
+    try:
+        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+    except IntegrationError as exc:
+        current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
+    db.session.commit()
+    start_sync(conn)
+    return conn
+
+
 def shopify_scope_message(required: str | None) -> str:
     """What to tell a merchant whose Shopify app token lacks a scope (not "reconnect")."""
     needed = ", ".join(REQUIRED_SCOPES)

@@ -30,6 +30,8 @@ def api_version(config: Config, platform: str) -> str:
 def build_client(connection: Connection, config: Config) -> Any:
     """The platform client, pointed at the configured base URL (tests point it at fakes)."""
     creds = decrypt_credentials(connection.credentials_encrypted)
+    if connection.platform == "shopify" and creds.get("refresh_token"):
+        creds = _fresh_shopify_creds(connection, creds, config)
     return build_client_for(connection.platform, connection.external_account_id, creds, config)
 
 
@@ -72,6 +74,45 @@ def build_client_for(platform: str, account: str, creds: dict, config: Config) -
             base, creds["access_token"], api_version(config, "shopify"), retry=retry
         )
     raise ValueError(f"unknown platform {platform!r}")
+
+
+def _fresh_shopify_creds(connection: Connection, creds: dict, config: Config) -> dict:
+    """Refresh an expiring Shopify offline token 5 minutes before its hour is up.
+
+    The new pair is stored at once in its own transaction: Shopify rotates the refresh
+    token, so losing the answer (a sync that later fails and rolls back) must not happen."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from extensions import db
+    from integrations import shopify_oauth
+    from models.credentials import encrypt_credentials
+
+    expires = connection.token_expires_at
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    if expires is not None and expires - datetime.now(UTC) > timedelta(minutes=5):
+        return creds
+    tokens = shopify_oauth.refresh_token(
+        config.SHOPIFY_API_BASE or connection.external_account_id,
+        config.SHOPIFY_CLIENT_ID,
+        config.SHOPIFY_CLIENT_SECRET,
+        creds["refresh_token"],
+    )
+    creds = {**creds, "access_token": tokens["access_token"]}
+    if tokens.get("refresh_token"):
+        creds["refresh_token"] = tokens["refresh_token"]
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Connection)
+            .where(Connection.id == connection.id)
+            .values(
+                credentials_encrypted=encrypt_credentials(creds),
+                token_expires_at=tokens["expires_at"],
+            )
+        )
+    return creds
 
 
 def fetch_ad_rows(client: Any, connection: Connection, since: Any, until: Any) -> Any:

@@ -28,11 +28,13 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import request
+from flask import redirect, request
 
 from integrations.versions import SUNSETS, is_sunset
 from tests.fakes import graphql as gql
@@ -87,6 +89,10 @@ class FakeShopify(FakeAPI):
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
         granted_scopes: tuple[str, ...] = ALL_SCOPES,
         iana_timezone: str = "America/New_York",
+        shop_domain: str = "acme.myshopify.com",
+        client_id: str = "shopify-client-id",
+        client_secret: str = "shopify-client-secret-123",
+        token_ttl: int = 3600,
     ) -> None:
         self.dataset = dataset or OrderDataset()
         self.access_token = access_token
@@ -97,6 +103,12 @@ class FakeShopify(FakeAPI):
         self.iana_timezone = iana_timezone
         self.max_cost_exceeded = 0
         self.subscriptions: list[tuple[str, str]] = []  # (topic, uri) created by the app
+        # OAuth (authorization-code grant with expiring offline tokens)
+        self.shop_domain, self.client_id, self.client_secret = shop_domain, client_id, client_secret
+        self.token_ttl = token_ttl
+        self.oauth_codes: dict[str, str] = {}  # code -> redirect_uri
+        self.oauth_tokens: dict[str, float] = {}  # access token -> expiry (time.time())
+        self.refresh_tokens: set[str] = set()
         self.webhook_secret = webhook_secret
         self.clock = ManualClock()
         self._bucket = maximum_available
@@ -213,10 +225,20 @@ class FakeShopify(FakeAPI):
         return body, sign_webhook(body, self.webhook_secret)
 
     # -- routes -------------------------------------------------------------------------
+    def _token_valid(self, token: str | None) -> bool:
+        if token and token == self.access_token:
+            return True
+        expiry = self.oauth_tokens.get(token or "")
+        return expiry is not None and expiry > time.time()
+
+    def expire_oauth_tokens(self) -> None:
+        """Every OAuth access token is past its hour (refresh tokens still work)."""
+        with self._lock:
+            self.oauth_tokens = dict.fromkeys(self.oauth_tokens, 0.0)
+
     def _gate(self) -> Any:
-        if (
-            self.scenario.expired_token
-            or request.headers.get("X-Shopify-Access-Token") != self.access_token
+        if self.scenario.expired_token or not self._token_valid(
+            request.headers.get("X-Shopify-Access-Token")
         ):
             return json_response(
                 {
@@ -257,6 +279,62 @@ class FakeShopify(FakeAPI):
             if match:
                 resp.headers["X-Shopify-API-Version"] = self.served_version(match.group(1))
             return resp
+
+        @app.get("/admin/oauth/authorize")
+        def oauth_authorize() -> Any:
+            args = request.args
+            redirect_uri = args.get("redirect_uri", "")
+            if args.get("client_id") != self.client_id or not redirect_uri:
+                return json_response({"errors": "Invalid client_id or redirect_uri"}, 400)
+            code = secrets.token_hex(16)
+            with self._lock:
+                self.oauth_codes[code] = redirect_uri
+            params = {
+                "code": code,
+                "host": base64.b64encode(f"{self.shop_domain}/admin".encode()).decode(),
+                "shop": self.shop_domain,
+                "state": args.get("state", ""),
+                "timestamp": str(int(time.time())),
+            }
+            message = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+            params["hmac"] = hmac.new(
+                self.client_secret.encode(), message.encode(), hashlib.sha256
+            ).hexdigest()
+            return redirect(f"{redirect_uri}?{urlencode(params)}", 302)
+
+        @app.post("/admin/oauth/access_token")
+        def oauth_token() -> Any:
+            form = request.form
+            if (form.get("client_id"), form.get("client_secret")) != (
+                self.client_id,
+                self.client_secret,
+            ):
+                return json_response({"error": "invalid_client"}, 401)
+            with self._lock:
+                if form.get("grant_type") == "refresh_token":
+                    old = form.get("refresh_token", "")
+                    if old not in self.refresh_tokens:
+                        return json_response({"error": "invalid_grant"}, 400)
+                    self.refresh_tokens.discard(old)  # rotated on every use
+                elif self.oauth_codes.pop(form.get("code", ""), None) is None:
+                    return json_response({"error": "invalid_request"}, 400)
+                token = "shpua_" + secrets.token_hex(16)
+                body: dict[str, Any] = {
+                    "access_token": token,
+                    "scope": ",".join(self.granted_scopes),
+                }
+                if form.get("expiring") == "1" or form.get("grant_type") == "refresh_token":
+                    self.oauth_tokens[token] = time.time() + self.token_ttl
+                    refresh = "shprt_" + secrets.token_hex(16)
+                    self.refresh_tokens.add(refresh)
+                    body |= {
+                        "expires_in": self.token_ttl,
+                        "refresh_token": refresh,
+                        "refresh_token_expires_in": 7_776_000,
+                    }
+                else:
+                    self.oauth_tokens[token] = float("inf")
+            return json_response(body)
 
         @app.post("/admin/api/<version>/graphql.json")
         def graphql(version: str) -> Any:

@@ -597,3 +597,61 @@ def test_connect_subscribes_the_shops_webhooks_and_keeps_its_app_secret(
     with app.app_context():
         conn = db.session.get(Connection, resp.get_json()["connection_id"])
         assert decrypt_credentials(conn.credentials_encrypted)["app_secret"] == "acme-app-secret"
+
+
+def _shopify_oauth(app, client, cfg, monkeypatch, fake):
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+    monkeypatch.setattr(cfg, "SHOPIFY_CLIENT_ID", fake.client_id)
+    monkeypatch.setattr(cfg, "SHOPIFY_CLIENT_SECRET", fake.client_secret)
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    start = client.get("/connect/shopify/start?shop=acme")
+    assert start.status_code == 302
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    return urlparse(consent.headers["Location"])
+
+
+def test_shopify_oauth_install_stores_an_expiring_token_and_refreshes_it(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    back = _shopify_oauth(app, client, cfg, monkeypatch, fake_shopify)
+    assert back.path == "/connect/shopify/callback"
+    resp = client.get(back.path + "?" + back.query)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/integrations")
+    exchange = fake_shopify.api_calls("/admin/oauth/access_token")[0]
+    assert exchange.form["expiring"] == "1"
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        creds = decrypt_credentials(conn.credentials_encrypted)
+        assert creds["access_token"].startswith("shpua_") and creds["refresh_token"]
+        assert conn.token_expires_at is not None
+        first_refresh = creds["refresh_token"]
+    assert {t for t, _ in fake_shopify.subscriptions} >= {"ORDERS_CREATE", "APP_UNINSTALLED"}
+    _work(app)  # the backfill runs on the fresh token
+    # an hour later: the token is dead, the sync refreshes it first and stores the new pair
+    fake_shopify.expire_oauth_tokens()
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        conn.token_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        from jobs.sync import start_sync
+
+        start_sync(conn)
+    _work(app)
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        creds = decrypt_credentials(conn.credentials_encrypted)
+        assert conn.status == "active", conn.last_error
+        assert creds["refresh_token"] != first_refresh  # Shopify rotated it; we kept the new one
+    grants = [c.form.get("grant_type") for c in fake_shopify.api_calls("/admin/oauth/access_token")]
+    assert grants == [None, "refresh_token"]
+
+
+def test_shopify_oauth_redirect_with_a_bad_signature_is_refused(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    back = _shopify_oauth(app, client, cfg, monkeypatch, fake_shopify)
+    forged = back.query.replace("shop=acme.myshopify.com", "shop=evil.myshopify.com")
+    assert client.get(back.path + "?" + forged).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0
