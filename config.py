@@ -99,6 +99,7 @@ class Config:
     # A Shopify app installed through OAuth (per-shop expiring offline tokens)
     SHOPIFY_CLIENT_ID: str = ""
     SHOPIFY_CLIENT_SECRET: str = ""
+    SHOPIFY_BULK_BACKFILL: bool = True  # first sync through a bulk operation (JSONL)
     SMTP_URL: str = ""  # empty -> e-mails are printed to the log
     MAIL_FROM: str = "Omnify Brain <no-reply@omnify.local>"
     DAILY_SYNC_CRON: str = "0 2 * * *"  # UTC

@@ -197,7 +197,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     config = current_app.config["OMNIFY"]
     client = build_client(connection, config)
     if connection.platform == "shopify":
-        rows = _sync_orders(connection, client, sync_job_id, config.restate_days("shopify"))
+        rows = _sync_orders(connection, client, sync_job_id, config.restate_days("shopify"), config)
     else:
         rows = _sync_ads(connection, org, client, sync_job_id, config)
     connection.last_synced_at = utcnow()
@@ -253,13 +253,20 @@ def _sync_ads(
 
 
 def _sync_orders(
-    connection: Connection, client: object, sync_job_id: int, restate_days: int
+    connection: Connection,
+    client: object,
+    sync_job_id: int,
+    restate_days: int,
+    config: object = None,
 ) -> int:
     since = None
     if connection.last_synced_at is not None:
         since = connection.last_synced_at - timedelta(days=restate_days)
+    # a backfill reads every order through a bulk operation (JSONL), not page by page
+    bulk = since is None and getattr(config, "SHOPIFY_BULK_BACKFILL", False)
+    source = client.bulk_fetch_orders() if bulk else client.fetch_orders(since)
     fetched = []
-    for n, order in enumerate(client.fetch_orders(since), 1):
+    for n, order in enumerate(source, 1):
         fetched.append(order)
         if n % 1000 == 0:  # unknown total: creep towards the fetch share
             _mark(sync_job_id, progress=min(FETCH_SHARE - 1, 5 + n // 1000), rows=n)
@@ -275,8 +282,9 @@ def _sync_orders(
         ):
             placed = placed.replace(tzinfo=UTC) if placed.tzinfo is None else placed
             known[cid] = (placed, ext)
-    # The API knows each customer's first order; the database can only demote a flag.
-    fetched = assign_first_orders(fetched, known, trust_row_flags=True)
+    # Paged reads know each customer's first order (the database can only demote a flag);
+    # a bulk backfill holds every order, so the earliest per customer is the first.
+    fetched = assign_first_orders(fetched, known, trust_row_flags=not bulk)
     _mark(sync_job_id, progress=FETCH_SHARE, rows=len(fetched))
     return upsert_orders(db.session, connection.org_id, connection.id, fetched)
 

@@ -34,7 +34,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import redirect, request
+from flask import Response, redirect, request
 
 from integrations.versions import SUNSETS, is_sunset
 from tests.fakes import graphql as gql
@@ -43,7 +43,15 @@ from tests.fakes.data import FakeOrder, OrderDataset
 
 DEFAULT_TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 DEFAULT_WEBHOOK_SECRET = "shopify-webhook-secret-123"
-_ROOT_FIELDS = ("orders", "order", "shop", "currentAppInstallation", "webhookSubscriptionCreate")
+_ROOT_FIELDS = (
+    "orders",
+    "order",
+    "shop",
+    "currentAppInstallation",
+    "webhookSubscriptionCreate",
+    "bulkOperationRunQuery",
+    "currentBulkOperation",
+)
 WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "APP_UNINSTALLED")  # what the fake knows
 ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers")
 _UPDATED = re.compile(r"updated_at:>=?'?([0-9T:\-+.Z]+)'?")
@@ -109,6 +117,7 @@ class FakeShopify(FakeAPI):
         self.oauth_codes: dict[str, str] = {}  # code -> redirect_uri
         self.oauth_tokens: dict[str, float] = {}  # access token -> expiry (time.time())
         self.refresh_tokens: set[str] = set()
+        self.bulk_operations: list[str] = []
         self.webhook_secret = webhook_secret
         self.clock = ManualClock()
         self._bucket = maximum_available
@@ -279,6 +288,19 @@ class FakeShopify(FakeAPI):
             if match:
                 resp.headers["X-Shopify-API-Version"] = self.served_version(match.group(1))
             return resp
+
+        @app.get("/bulk/<int:op>.jsonl")
+        def bulk_result(op: int) -> Any:
+            """The JSONL result file (a signed storage URL on Shopify: no token needed)."""
+            lines = []
+            for o in self.dataset.orders:
+                if not self._visible(o):
+                    continue
+                node = self.node(o)
+                if node["customer"] is not None:
+                    node["customer"].pop("orders", None)  # no nested connection in the query
+                lines.append(json.dumps(node, separators=(",", ":")))
+            return Response("\n".join(lines) + "\n", 200, mimetype="application/jsonl")
 
         @app.get("/admin/oauth/authorize")
         def oauth_authorize() -> Any:
@@ -487,6 +509,48 @@ class FakeShopify(FakeAPI):
                 "webhookSubscription": {"id": gid, "topic": topic, "uri": uri},
                 "userErrors": [],
             }, gql.MUTATION_COST
+        if root.name == "bulkOperationRunQuery":
+            # the fake runs the operation at once: the first status poll sees COMPLETED
+            try:
+                inner = gql.parse(str(root.args.get("query") or ""))
+            except gql.GraphQLSyntaxError:
+                inner = []
+            if [f.name for f in inner] != ["orders"]:
+                return {
+                    "bulkOperation": None,
+                    "userErrors": [{"field": ["query"], "message": "Invalid bulk query"}],
+                }, gql.MUTATION_COST
+            # the bulk query is validated like any query: a field without its scope is refused
+            needed = ["read_orders"] + (["read_customers"] if inner[0].find("customer") else [])
+            lacking = [sc for sc in needed if sc not in self.granted_scopes]
+            if lacking:
+                what = "customer" if lacking[0] == "read_customers" else "orders"
+                message = (
+                    f"Access denied for {what} field. Required access: `{lacking[0]}` access scope."
+                )
+                return {
+                    "bulkOperation": None,
+                    "userErrors": [{"field": ["query"], "message": message}],
+                }, gql.MUTATION_COST
+            with self._lock:
+                op_id = f"gid://shopify/BulkOperation/{len(self.bulk_operations) + 1}"
+                self.bulk_operations.append(op_id)
+            return {"bulkOperation": {"id": op_id, "status": "CREATED"}, "userErrors": []}, (
+                gql.MUTATION_COST
+            )
+        if root.name == "currentBulkOperation":
+            if not self.bulk_operations:
+                return None, 1
+            op_id = self.bulk_operations[-1]
+            visible = [o for o in self.dataset.orders if self._visible(o)]
+            url = f"{request.host_url.rstrip('/')}/bulk/{op_id.rsplit('/', 1)[-1]}.jsonl"
+            return {
+                "id": op_id,
+                "status": "COMPLETED",
+                "errorCode": None,
+                "objectCount": str(len(visible)),
+                "url": url if visible else None,
+            }, 1
         if root.name == "shop":
             return {
                 "name": self.shop_name,

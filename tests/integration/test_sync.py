@@ -167,7 +167,10 @@ def test_shopify_orders_sync(app, cfg, fake_shopify, monkeypatch):
             )
         )
     assert n == len(fake_shopify.dataset.orders)
-    assert firsts >= customers > 0
+    assert firsts == customers > 0  # exactly one first order per customer
+    assert firsts == fake_shopify.dataset.totals()["first_orders"]
+    # the backfill was one bulk operation; the next sync pages through recent updates
+    assert fake_shopify.bulk_operations and fake_shopify.calls[-1].path.startswith("/bulk/")
     assert _sync_once(app, conn_id).status == "succeeded"
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == n

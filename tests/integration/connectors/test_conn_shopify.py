@@ -378,3 +378,15 @@ def test_test_voided_and_cancelled_unpaid_orders_are_not_revenue(fast_retry):
     assert {k: r["revenue"] for k, r in rows.items()} == expected
     assert {k: r["revenue"] for k, r in hooks.items()} == expected  # webhooks agree
     assert not rows["2"]["is_first_order"] and rows["1"]["is_first_order"]
+
+
+def test_bulk_operation_reads_every_order_as_jsonl(fake_shopify, fast_retry):
+    rows = list(client(fake_shopify, fast_retry).bulk_fetch_orders())
+    orders = fake_shopify.dataset.orders
+    assert sorted(r["order_id"] for r in rows) == sorted(str(o.id) for o in orders)
+    net = {str(o.id): o.net for o in orders}
+    assert all(r["revenue"] == net[r["order_id"]] for r in rows)
+    queries = [c.json["query"] for c in fake_shopify.api_calls()]
+    assert "bulkOperationRunQuery" in queries[0] and "currentBulkOperation" in queries[1]
+    assert fake_shopify.call_count == 2  # start + one status poll; the JSONL is a download
+    assert not any("graphql" in c.path for c in fake_shopify.calls if c.path.startswith("/bulk"))
