@@ -44,6 +44,20 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+def warn_api_versions(config: Config, logger: logging.Logger, today: object = None) -> list[str]:
+    """Log (and return) a warning per configured API version within 60 days of its sunset."""
+    from integrations.versions import status
+    from jobs.connectors import VERSION_FIELD, api_version
+
+    out = []
+    for platform in VERSION_FIELD:
+        st = status(platform, api_version(config, platform), today)  # type: ignore[arg-type]
+        if st.state != "ok":
+            logger.warning("API version: %s", st.message)
+            out.append(st.message)
+    return out
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the Flask server and its Dash app. Returns the Flask app (Dash at extensions)."""
     config = config or Config.from_env()
@@ -51,6 +65,7 @@ def create_app(config: Config | None = None) -> Flask:
     server.config.update(config.flask_settings())
     _configure_logging(config)
     _dev_credentials_key(server, config)
+    warn_api_versions(config, server.logger)
 
     db.init_app(server)
     migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
 
 
+# the shortest restatement per ad platform (their attribution windows)
+RESTATE_FLOORS = {
+    "SYNC_RESTATE_DAYS_META": 7,
+    "SYNC_RESTATE_DAYS_GOOGLE_ADS": 14,
+    "SYNC_RESTATE_DAYS_TIKTOK": 7,
+}
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and why."""
 
@@ -79,6 +87,14 @@ class Config:
     META_API_BASE: str = "https://graph.facebook.com"
     META_AUTH_URL: str = ""  # OAuth endpoints: empty -> the provider's documented URL
     META_TOKEN_URL: str = ""
+    # API versions: empty -> the default in integrations/versions.py (with its sunset table)
+    META_API_VERSION: str = ""
+    # Meta insights ranges of this many days or more run as async report runs (0: never)
+    META_ASYNC_MIN_DAYS: int = 14
+    META_ASYNC_POLL_SECONDS: float = 5.0
+    GOOGLE_ADS_API_VERSION: str = ""
+    SHOPIFY_API_VERSION: str = ""
+    TIKTOK_API_VERSION: str = ""
     GOOGLE_ADS_CLIENT_ID: str = ""
     GOOGLE_ADS_CLIENT_SECRET: str = ""
     GOOGLE_ADS_DEVELOPER_TOKEN: str = ""
@@ -92,13 +108,23 @@ class Config:
     TIKTOK_TOKEN_URL: str = ""
     SHOPIFY_API_BASE: str = ""  # empty -> https://{shop}.myshopify.com
     SHOPIFY_WEBHOOK_SECRET: str = ""
+    # A Shopify app installed through OAuth (per-shop expiring offline tokens)
+    SHOPIFY_CLIENT_ID: str = ""
+    SHOPIFY_CLIENT_SECRET: str = ""
+    SHOPIFY_BULK_BACKFILL: bool = True  # first sync through a bulk operation (JSONL)
     SMTP_URL: str = ""  # empty -> e-mails are printed to the log
     MAIL_FROM: str = "Omnify Brain <no-reply@omnify.local>"
     DAILY_SYNC_CRON: str = "0 2 * * *"  # UTC
     SYNC_RETRY_INTERVALS: str = "10,60,300"  # seconds between RQ retries of a failed sync
     SYNC_BACKFILL_DAYS: int = 90
     INTEGRATION_RETRY_BASE: float = 0.5  # seconds; first backoff of outside API calls
-    SYNC_RESTATE_DAYS: int = 3  # platforms restate recent days: every sync re-pulls them
+    SYNC_RESTATE_DAYS: int = 3  # Shopify (and the default): days every sync re-pulls
+    # Ad platforms restate recent days for as long as their attribution windows run:
+    # Meta's 7-day click window, TikTok's 7 days, Google's click-date conversions (late
+    # conversions land on past days; conversion lag is commonly 1-2 weeks).
+    SYNC_RESTATE_DAYS_META: int = 7
+    SYNC_RESTATE_DAYS_GOOGLE_ADS: int = 14
+    SYNC_RESTATE_DAYS_TIKTOK: int = 7
     SEED_DEMO: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -106,6 +132,10 @@ class Config:
     @property
     def sync_retry_intervals(self) -> list[int]:
         return [int(x) for x in self.SYNC_RETRY_INTERVALS.split(",") if x.strip()]
+
+    def restate_days(self, platform: str) -> int:
+        """Days before the last sync that the next sync of ``platform`` pulls again."""
+        return int(getattr(self, f"SYNC_RESTATE_DAYS_{platform.upper()}", self.SYNC_RESTATE_DAYS))
 
     @property
     def billing_enabled(self) -> bool:
@@ -197,6 +227,12 @@ class Config:
         for name in ("SYNC_BACKFILL_DAYS", "SYNC_RESTATE_DAYS"):
             if not 1 <= getattr(self, name) <= 3650:
                 raise ConfigError(f"{name} must be between 1 and 3650 days")
+        for name, floor in RESTATE_FLOORS.items():
+            if not floor <= getattr(self, name) <= 3650:
+                raise ConfigError(
+                    f"{name} must be at least {floor} days: the platform keeps changing "
+                    "recent days for that long, and a shorter re-pull keeps stale numbers"
+                )
         if len(self.DAILY_SYNC_CRON.split()) != 5:
             raise ConfigError(
                 f"DAILY_SYNC_CRON must be a 5-field cron expression, got {self.DAILY_SYNC_CRON!r}"

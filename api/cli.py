@@ -123,7 +123,26 @@ def brain_compute_command(org_slug: str) -> None:
     )
 
 
+fx_cli = AppGroup("fx-rates", help="Dated exchange rates for converting ad spend.")
+
+
+@fx_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def fx_import_command(path: str) -> None:
+    """Import rates from a CSV file with columns day,base,quote,rate."""
+    from models.fx import import_rates_file
+
+    try:
+        written = import_rates_file(db.session, path)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"imported {written} rate(s) from {path}")
+
+
 def register_cli(server: Flask) -> None:
+    server.cli.add_command(fx_cli)
     server.cli.add_command(seed_command)
     server.cli.add_command(create_user_command)
     server.cli.add_command(brain_cli)

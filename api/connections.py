@@ -10,13 +10,21 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import IntegrationError
-from integrations.oauth import authorize_url, exchange_code, provider_config
+from integrations import shopify_oauth
+from integrations.errors import AccessDenied, IntegrationError
+from integrations.oauth import (
+    authorize_url,
+    exchange_code,
+    meta_long_lived_token,
+    provider_config,
+)
+from integrations.shopify import SHOP_DOMAIN_RE
 from jobs.connections import (
     CLIENT_ID_FIELD,
     CLIENT_SECRET_FIELD,
@@ -24,6 +32,8 @@ from jobs.connections import (
     check_can_sync,
     check_connect_allowed,
     connect_shopify,
+    connect_shopify_oauth,
+    describe_ad_account,
     disconnect_connection,
     save_connection,
 )
@@ -110,7 +120,8 @@ def oauth_callback(platform: str):  # noqa: ANN201
     back = pending.get("next") or "/integrations"
     if request.args.get("error"):
         return _problem("The platform did not grant access; nothing was connected.", back=back)
-    code = request.args.get("code", "")
+    # TikTok's advertiser authorization redirects with ``auth_code``, the others with ``code``
+    code = request.args.get("auth_code" if platform == "tiktok" else "code", "")
     if not code:
         return jsonify(error="The platform sent no authorization code."), 400
     provider, prefix = OAUTH_PLATFORMS[platform]
@@ -130,19 +141,129 @@ def oauth_callback(platform: str):  # noqa: ANN201
         return _problem(
             "The platform refused the authorization; try connecting again.", 502, back=back
         )
+    if platform == "meta":
+        # The code exchange gives a short-lived token (hours): swap it for the ~60-day one.
+        try:
+            tokens = meta_long_lived_token(
+                token_url,
+                getattr(cfg, CLIENT_ID_FIELD[platform]),
+                getattr(cfg, CLIENT_SECRET_FIELD[platform]),
+                tokens.access_token,
+            )
+        except IntegrationError as exc:
+            current_app.logger.warning("Meta long-lived token exchange failed: %s", exc)
+            return _problem(
+                "Meta did not extend the authorization; try connecting again.", 502, back=back
+            )
     creds = {"access_token": tokens.access_token}
     if tokens.refresh_token:
         creds["refresh_token"] = tokens.refresh_token
     try:
+        about = describe_ad_account(platform, pending["account"], creds)
+    except AccessDenied as exc:
+        current_app.logger.warning("connect %s: no access to the account: %s", platform, exc)
+        return _problem(
+            f"This login cannot read account {pending['account']}. Check the account id, or "
+            "connect with a login that has access to it (or to its manager account).",
+            403,
+            back=back,
+        )
+    except IntegrationError as exc:
+        current_app.logger.warning("connect %s: account details failed: %s", platform, exc)
+        return _problem("The platform did not answer; try connecting again.", 502, back=back)
+    try:
         conn = save_connection(
-            pending["org_id"], platform, pending["account"], creds, expires_at=tokens.expires_at
+            pending["org_id"],
+            platform,
+            pending["account"],
+            {**creds, **about["creds"]},
+            name=about["name"],
+            expires_at=tokens.expires_at,
         )
     except LimitReached as exc:  # the plan changed while the user was at the platform
         db.session.rollback()
         return _problem(str(exc), 402, back=back)
+    conn.currency, conn.timezone = about["currency"], about["timezone"]
     db.session.commit()
     start_sync(conn)
     flash("Connected. The first sync (90 days) is running.", "success")
+    return redirect(back)
+
+
+def _shop_domain(value: str) -> str | None:
+    """``acme`` / ``acme.myshopify.com`` / ``https://acme.myshopify.com/admin`` -> domain."""
+    value = (value or "").strip().lower()
+    host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    if host and "." not in host:
+        host += ".myshopify.com"
+    return host if SHOP_DOMAIN_RE.fullmatch(host) else None
+
+
+@bp.get("/connect/shopify/start")
+def shopify_oauth_start():  # noqa: ANN201
+    try:
+        _require_admin()
+    except PermissionError:
+        return _problem("Only owners and admins can connect platforms.", 403)
+    cfg = _cfg()
+    if not cfg.SHOPIFY_CLIENT_ID or not cfg.SHOPIFY_CLIENT_SECRET:
+        return _problem("Shopify is not configured on this server (no app client id).", 503)
+    shop = _shop_domain(request.args.get("shop", ""))
+    if shop is None:
+        return _problem("Enter your shop domain, e.g. acme.myshopify.com.")
+    try:
+        check_connect_allowed(current_org_id(), "shopify", shop)
+    except LimitReached as exc:
+        return _problem(str(exc), 402)
+    state = secrets.token_urlsafe(24)
+    session["shopify_oauth"] = {
+        "state": state,
+        "shop": shop,
+        "org_id": current_org_id(),
+        "next": request.args.get("next") if request.args.get("next") in RETURN_PATHS else None,
+    }
+    return redirect(
+        shopify_oauth.authorize_url(
+            cfg.SHOPIFY_API_BASE or shop,
+            cfg.SHOPIFY_CLIENT_ID,
+            url_for("connections.shopify_oauth_callback", _external=True),
+            state,
+        )
+    )
+
+
+@bp.get("/connect/shopify/callback")
+def shopify_oauth_callback():  # noqa: ANN201
+    pending = session.pop("shopify_oauth", None) or {}
+    cfg = _cfg()
+    query = request.args.to_dict()
+    if (
+        not hmac.compare_digest(str(pending.get("state", "")), query.get("state", ""))
+        or pending.get("org_id") != current_org_id()
+    ):
+        return jsonify(error="OAuth state mismatch: start the connection again."), 400
+    # Shopify signs the redirect with the app's client secret: a forged shop or code fails here
+    if not shopify_oauth.verify_oauth_hmac(query, cfg.SHOPIFY_CLIENT_SECRET):
+        return jsonify(error="The redirect's signature is not Shopify's."), 400
+    shop = _shop_domain(query.get("shop", ""))
+    back = pending.get("next") or "/integrations"
+    if shop is None or shop != pending.get("shop") or not query.get("code"):
+        return jsonify(error="The redirect names another shop or carries no code."), 400
+    try:
+        tokens = shopify_oauth.exchange_code(
+            cfg.SHOPIFY_API_BASE or shop,
+            cfg.SHOPIFY_CLIENT_ID,
+            cfg.SHOPIFY_CLIENT_SECRET,
+            query["code"],
+        )
+        connect_shopify_oauth(pending["org_id"], shop, tokens)
+    except IntegrationError as exc:
+        current_app.logger.warning("Shopify OAuth for %s failed: %s", shop, exc)
+        return _problem("Shopify refused the authorization; try connecting again.", 502, back=back)
+    except ValueError as exc:
+        db.session.rollback()
+        return _problem(str(exc), back=back)
+    flash("Shopify connected. The first sync is running.", "success")
     return redirect(back)
 
 
@@ -156,7 +277,12 @@ def shopify_connect():  # noqa: ANN201
     if not isinstance(data, Mapping):
         return _problem("Send the shop and token as form fields or a JSON object.")
     try:
-        conn = connect_shopify(current_org_id(), data.get("shop", ""), data.get("token", ""))
+        conn = connect_shopify(
+            current_org_id(),
+            data.get("shop", ""),
+            data.get("token", ""),
+            data.get("app_secret", "") or "",
+        )
     except LimitReached as exc:
         return _problem(str(exc), 402)
     except ValueError as exc:

@@ -102,7 +102,9 @@ def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
     return f"{name} sync started. Progress shows on its card.", "Sync started", "success"
 
 
-def connect_shop(org_id: int, shop: Any, token: Any) -> tuple[Connection | None, str]:
+def connect_shop(
+    org_id: int, shop: Any, token: Any, app_secret: Any = ""
+) -> tuple[Connection | None, str]:
     """Validate and store a Shopify token -> (connection, '') or (None, plain-words error)."""
 
     shop = shop.strip() if isinstance(shop, str) else ""
@@ -110,7 +112,8 @@ def connect_shop(org_id: int, shop: Any, token: Any) -> tuple[Connection | None,
     if not shop or not token:
         return None, "Enter the shop domain and the Admin API access token."
     try:
-        return connect_shopify(org_id, shop, token), ""
+        secret = app_secret.strip() if isinstance(app_secret, str) else ""
+        return connect_shopify(org_id, shop, token, secret), ""
     except ValueError as exc:
         db.session.rollback()
         return None, str(exc)
@@ -240,11 +243,14 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(views.SHOPIFY_FORM, "n_submit"),
         State(views.SHOPIFY_SHOP, "value"),
         State(views.SHOPIFY_TOKEN, "value"),
+        State(views.SHOPIFY_SECRET, "value"),
         State("url", "pathname"),
         prevent_initial_call=True,
         running=[(Output(views.SHOPIFY_SUBMIT, "disabled"), True, False)],
     )
-    def shopify_connect(n_submit: Any, shop: Any, token: Any, pathname: Any) -> tuple:
+    def shopify_connect(
+        n_submit: Any, shop: Any, token: Any, app_secret: Any, pathname: Any
+    ) -> tuple:
         if not n_submit:
             raise PreventUpdate
         org_id = current_org_id()
@@ -252,7 +258,7 @@ def register_callbacks(app: dash.Dash) -> None:
             error = "Only owners and admins can connect platforms."
             return _inline_error(error), no_update, no_update, no_update
         try:
-            conn, error = connect_shop(org_id, shop, token)
+            conn, error = connect_shop(org_id, shop, token, app_secret)
         except HTTPException:
             raise
         except Exception:

@@ -6,6 +6,7 @@ The job layer decides what to do from the type alone:
 * ``RateLimited``  - retried (``retry_after`` seconds when the platform says so).
 * ``Transient``    - 5xx, timeouts, connection errors; retried with backoff.
 * ``BadResponse``  - malformed JSON or an unexpected shape; fail the job.
+* ``AccessDenied`` - valid credentials without a needed scope/link; fail with what to grant.
 
 Messages never contain a secret: every message goes through :func:`redact`.
 """
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "AccessDenied",
     "AuthExpired",
     "BadResponse",
     "IntegrationError",
@@ -104,6 +106,17 @@ class IntegrationError(Exception):
 
 class AuthExpired(IntegrationError):
     """The credentials are invalid, expired or revoked: the connection must be re-authorized."""
+
+
+class AccessDenied(IntegrationError):
+    """The credentials are valid but lack a permission: a missing scope (Shopify
+    ``ACCESS_DENIED``) or an account reached without its manager (Google
+    ``USER_PERMISSION_DENIED``). Reconnecting with the same grant does not help; the message
+    says what to grant. ``required`` names the missing scope or link when known."""
+
+    def __init__(self, message: str, *, required: str | None = None, **kw: object) -> None:
+        self.required = required
+        super().__init__(message, **kw)  # type: ignore[arg-type]
 
 
 class RateLimited(IntegrationError):

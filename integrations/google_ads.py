@@ -8,11 +8,17 @@ The REST ``searchStream`` response is a JSON array of batches, each with ``resul
 (camelCase fields; int64 values as strings; zero metrics may be omitted). Long
 ranges are fetched in windows of ``window_days`` to bound response size.
 
+Coverage and meaning: ads come from ``ad_group_ad``; campaigns without ads (Performance Max)
+from ``campaign`` (one ``campaign:<id>`` row per day). Conversions are PURCHASE-category
+conversion actions only. ``login-customer-id`` is found at connect time
+(:meth:`GoogleAdsClient.find_login_customer_id`) and stored with the credentials.
+
 Errors: token endpoint ``invalid_grant`` or 401 UNAUTHENTICATED → AuthExpired (a
 401 with a *cached* token first refreshes once, since Google may revoke access
 tokens early); 429 / RESOURCE_EXHAUSTED → RateLimited (``Retry-After`` or the
 ``retryDelay`` in quota error details); 5xx / UNAVAILABLE / INTERNAL /
-DEADLINE_EXCEEDED → Transient; anything else → BadResponse.
+DEADLINE_EXCEEDED → Transient; 403 PERMISSION_DENIED → AccessDenied (not a reconnect);
+anything else → BadResponse.
 """
 
 from __future__ import annotations
@@ -27,27 +33,59 @@ from typing import Any
 import requests
 
 from integrations import oauth
-from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    RateLimited,
+    Transient,
+    excerpt,
+)
 from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
 from integrations.parsing import date_windows, to_date, to_float, to_int
 from integrations.types import AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = ["API_VERSION", "GoogleAdsClient", "build_query", "normalize_customer_id"]
 
 PLATFORM = "google_ads"
-API_VERSION = "v18"
+API_VERSION = DEFAULT_VERSIONS["google_ads"]  # GOOGLE_ADS_API_VERSION overrides
 _TRANSIENT_STATUSES = {"INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "UNKNOWN"}
-SELECTED_FIELDS = (
-    "campaign.id",
-    "campaign.name",
-    "ad_group_ad.ad.id",
-    "ad_group_ad.ad.name",
-    "segments.date",
-    "metrics.cost_micros",
-    "metrics.impressions",
-    "metrics.clicks",
+# Delivery metrics and purchases are two queries: conversion segments cannot be selected
+# with cost/impressions/clicks. Purchases are the conversions whose conversion action
+# category is PURCHASE; unsegmented ``metrics.conversions`` counts every action "included in
+# conversions" (add-to-cart, sign-up, ...). Google reports conversions on the click's date,
+# so late conversions restate past days: GOOGLE_ADS restatement is 14 days by default.
+AD_FIELDS = ("campaign.id", "campaign.name", "ad_group_ad.ad.id", "ad_group_ad.ad.name")
+CAMPAIGN_FIELDS = ("campaign.id", "campaign.name", "campaign.advertising_channel_type")
+DELIVERY_METRICS = ("metrics.cost_micros", "metrics.impressions", "metrics.clicks")
+PURCHASE_METRICS = (
+    "segments.conversion_action_category",
     "metrics.conversions",
     "metrics.conversions_value",
+)
+PURCHASE_CATEGORY = "PURCHASE"  # enums.ConversionActionCategoryEnum
+CUSTOMER_FIELDS = (
+    "customer.id",
+    "customer.descriptive_name",
+    "customer.currency_code",
+    "customer.time_zone",
+    "customer.manager",
+)
+CLIENT_FIELDS = ("customer_client.id", "customer_client.client_customer", "customer_client.manager")
+# every field any query selects (tests/contract checks them against the official protos)
+SELECTED_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            *AD_FIELDS,
+            *CAMPAIGN_FIELDS,
+            "segments.date",
+            *DELIVERY_METRICS,
+            *PURCHASE_METRICS,
+            *CUSTOMER_FIELDS,
+            *CLIENT_FIELDS,
+        )
+    )
 )
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
@@ -60,10 +98,19 @@ def normalize_customer_id(customer_id: str | int) -> str:
     return digits
 
 
-def build_query(since: dt.date, until: dt.date) -> str:
-    """The GAQL query for ad-level daily metrics (dates are ``date`` objects, not input)."""
+def build_query(
+    since: dt.date, until: dt.date, resource: str = "ad_group_ad", purchases: bool = False
+) -> str:
+    """GAQL for daily metrics of ads (``ad_group_ad``) or campaigns (``campaign``): delivery
+    metrics, or with ``purchases`` the PURCHASE-category conversions. Dates are ``date``
+    objects, never user input."""
+    dims = AD_FIELDS if resource == "ad_group_ad" else CAMPAIGN_FIELDS
+    metrics = PURCHASE_METRICS if purchases else DELIVERY_METRICS
     where = f"WHERE segments.date BETWEEN '{since.isoformat()}' AND '{until.isoformat()}'"
-    return f"SELECT {', '.join(SELECTED_FIELDS)} FROM ad_group_ad {where}"  # noqa: S608
+    if purchases:
+        where += f" AND segments.conversion_action_category = '{PURCHASE_CATEGORY}'"
+    fields = ", ".join((*dims, "segments.date", *metrics))
+    return f"SELECT {fields} FROM {resource} {where}"  # noqa: S608
 
 
 def _duration_seconds(value: Any) -> float | None:
@@ -163,25 +210,105 @@ class GoogleAdsClient:
     def fetch_ad_metrics(
         self, customer_id: str | int, since: dt.date, until: dt.date
     ) -> Iterator[AdRow]:
-        """Yield one :class:`AdRow` per ad per day in ``[since, until]``."""
+        """Yield one :class:`AdRow` per ad per day in ``[since, until]``, plus one row per
+        day for each campaign without ads (Performance Max has no ``ad_group_ad``), keyed by
+        a ``campaign:<id>`` creative. Conversions are purchases only."""
         cid = normalize_customer_id(customer_id)
-        url = f"{self.base_url}/{self.api_version}/customers/{cid}/googleAds:searchStream"
         for start, end in date_windows(since, until, self.window_days):
-            batches = self.retry.call(self._call, "POST", url, {"query": build_query(start, end)})
-            if not isinstance(batches, list):
-                batches = [batches]
-            for batch in batches:
-                if not isinstance(batch, dict):
-                    raise BadResponse.from_payload(
-                        "unexpected searchStream batch",
-                        batch,
-                        secrets=self._secrets,
-                        platform=PLATFORM,
-                    )
-                if "error" in batch:
-                    self._raise_error(200, batch, {})
-                for result in batch.get("results") or []:
-                    yield self._to_row(result)
+            ads = self._merge(
+                self._search(cid, build_query(start, end)),
+                self._search(cid, build_query(start, end, purchases=True)),
+                level="ad",
+            )
+            yield from ads.values()
+            with_ads = {row["campaign_id"] for row in ads.values()}
+            campaigns = self._merge(
+                self._search(cid, build_query(start, end, "campaign")),
+                self._search(cid, build_query(start, end, "campaign", purchases=True)),
+                level="campaign",
+            )
+            for row in campaigns.values():
+                if row["campaign_id"] not in with_ads:
+                    yield row
+
+    def account_info(self, customer_id: str | int) -> dict[str, Any]:
+        """The customer's name, currency, IANA time zone and whether it is a manager."""
+        cid = normalize_customer_id(customer_id)
+        query = f"SELECT {', '.join(CUSTOMER_FIELDS)} FROM customer"  # noqa: S608
+        for result in self._search(cid, query):
+            customer = result.get("customer") or {}
+            return {
+                "id": str(customer.get("id") or cid),
+                "name": str(customer.get("descriptiveName") or ""),
+                "currency": customer.get("currencyCode"),
+                "timezone": customer.get("timeZone"),
+                "manager": bool(customer.get("manager")),
+            }
+        raise BadResponse("customer query returned no row", platform=PLATFORM)
+
+    def find_login_customer_id(self, customer_id: str | int) -> str | None:
+        """The manager account to send as ``login-customer-id`` for ``customer_id``.
+
+        ``None`` when the user reaches the account directly. Otherwise the accessible
+        manager whose ``customer_client`` list holds it (Google answers
+        USER_PERMISSION_DENIED for a managed account called without it). Raises
+        :class:`AccessDenied` when no accessible account leads to it."""
+        cid = normalize_customer_id(customer_id)
+        accessible = self.list_accessible_customers()
+        if cid in accessible:
+            return None
+        saved = self.login_customer_id
+        try:
+            for manager in accessible:
+                self.login_customer_id = manager
+                query = (
+                    f"SELECT {', '.join(CLIENT_FIELDS)} FROM customer_client "  # noqa: S608
+                    f"WHERE customer_client.id = {int(cid)}"
+                )
+                try:
+                    rows = list(self._search(manager, query))
+                except AccessDenied:
+                    continue
+                if any(str((r.get("customerClient") or {}).get("id")) == cid for r in rows):
+                    return manager
+        finally:
+            self.login_customer_id = saved
+        raise AccessDenied(
+            f"customer {cid} is not reachable from this Google account or its managers",
+            platform=PLATFORM,
+            required="access to the account (directly or through a manager account)",
+        )
+
+    def _search(self, cid: str, query: str) -> Iterator[dict[str, Any]]:
+        url = f"{self.base_url}/{self.api_version}/customers/{cid}/googleAds:searchStream"
+        batches = self.retry.call(self._call, "POST", url, {"query": query})
+        if not isinstance(batches, list):
+            batches = [batches]
+        for batch in batches:
+            if not isinstance(batch, dict):
+                raise BadResponse.from_payload(
+                    "unexpected searchStream batch", batch, secrets=self._secrets, platform=PLATFORM
+                )
+            if "error" in batch:
+                self._raise_error(200, batch, {})
+            yield from batch.get("results") or []
+
+    def _merge(
+        self, delivery: Iterator[dict[str, Any]], purchases: Iterator[dict[str, Any]], level: str
+    ) -> dict[tuple[str, dt.date], AdRow]:
+        rows: dict[tuple[str, dt.date], AdRow] = {}
+        for result in delivery:
+            row = self._to_row(result, level)
+            rows[(row["creative_id"], row["date"])] = row
+        for result in purchases:
+            row = self._to_row(result, level)
+            key = (row["creative_id"], row["date"])
+            if key not in rows:  # purchases on a day without delivery (late conversions)
+                rows[key] = row
+            else:
+                rows[key]["conversions"] += row["conversions"]
+                rows[key]["platform_revenue"] += row["platform_revenue"]
+        return rows
 
     def list_accessible_customers(self) -> list[str]:
         """Customer ids (digits) the authorized user can access directly."""
@@ -269,7 +396,16 @@ class GoogleAdsClient:
         if status >= 500 or grpc_status in _TRANSIENT_STATUSES:
             raise Transient(detail, platform=PLATFORM, status=status, code=grpc_status)
         if (status == 403 or grpc_status == "PERMISSION_DENIED") and not developer_token_problem:
-            raise AuthExpired(detail, platform=PLATFORM, status=status, code=grpc_status)
+            # valid credentials, no access to this customer (often: a managed account called
+            # without its manager's login-customer-id). Reconnecting the same way would loop.
+            manager_hint = "USER_PERMISSION_DENIED" in " ".join(codes)
+            raise AccessDenied(
+                detail,
+                platform=PLATFORM,
+                status=status,
+                code=grpc_status,
+                required="the manager account (login-customer-id)" if manager_hint else None,
+            )
         raise BadResponse(detail, platform=PLATFORM, status=status, code=grpc_status)
 
     @staticmethod
@@ -293,19 +429,24 @@ class GoogleAdsClient:
                 delay = max(delay or 0.0, seconds)
         return codes, delay
 
-    def _to_row(self, result: Any) -> AdRow:
+    def _to_row(self, result: Any, level: str = "ad") -> AdRow:
         try:
             campaign = result["campaign"]
-            ad = result["adGroupAd"]["ad"]
             metrics = result.get("metrics") or {}
-            ad_id = str(ad["id"])
+            if level == "ad":
+                ad = result["adGroupAd"]["ad"]
+                creative_id = str(ad["id"])
+                creative_name = str(ad.get("name") or f"Ad {creative_id}")
+            else:
+                creative_id = f"campaign:{campaign['id']}"
+                creative_name = f"{campaign.get('name') or campaign['id']} (campaign level)"
             return AdRow(
                 date=to_date(result["segments"]["date"]),
                 platform="google_ads",
                 campaign_id=str(campaign["id"]),
                 campaign_name=str(campaign.get("name") or ""),
-                creative_id=ad_id,
-                creative_name=str(ad.get("name") or f"Ad {ad_id}"),
+                creative_id=creative_id,
+                creative_name=creative_name,
                 spend=round(to_int(metrics.get("costMicros")) / 1_000_000, 6),
                 impressions=to_int(metrics.get("impressions")),
                 clicks=to_int(metrics.get("clicks")),

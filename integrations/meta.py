@@ -1,6 +1,6 @@
 """Meta (Facebook/Instagram) Marketing API client: ad-level daily insights.
 
-``GET {base}/v21.0/act_{id}/insights?level=ad&time_increment=1`` following
+``GET {base}/{version}/act_{id}/insights?level=ad&time_increment=1`` following
 ``paging.next``. Purchases and purchase value come from ``actions`` /
 ``action_values``; exactly one member of the purchase family is counted, in the
 order ``purchase`` → ``omni_purchase`` → ``offsite_conversion.fb_pixel_purchase``
@@ -30,10 +30,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    RateLimited,
+    Transient,
+    excerpt,
+)
 from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
 from integrations.parsing import opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdAccount, AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "GRAPH_VERSION",
@@ -48,7 +56,7 @@ __all__ = [
 log = logging.getLogger("integrations.meta")
 
 PLATFORM = "meta"
-GRAPH_VERSION = "v21.0"
+GRAPH_VERSION = DEFAULT_VERSIONS["meta"]  # META_API_VERSION overrides; see versions.py
 INSIGHT_FIELDS = (
     "campaign_id",
     "campaign_name",
@@ -63,9 +71,11 @@ INSIGHT_FIELDS = (
     "action_values",
     "date_start",
 )
+ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
 PURCHASE_ACTIONS = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 AUTH_CODES = frozenset({190, 102})
+PERMISSION_CODES = frozenset({10, 200, 294})  # permission errors (#10, #200-#299 family)
 TRANSIENT_CODES = frozenset({1, 2})
 DEFAULT_REGAIN_SECONDS = 60.0
 
@@ -160,6 +170,9 @@ class MetaAdsClient:
         page_size: int = 500,
         usage_threshold: float = 95.0,
         clock: Callable[[], float] = time.monotonic,
+        async_min_days: int | None = None,
+        poll_interval: float = 5.0,
+        max_polls: int = 120,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = access_token
@@ -172,24 +185,26 @@ class MetaAdsClient:
         self._blocked_until = 0.0
         self.usage: MetaUsage | None = None
         self.requests_made = 0
+        # ranges of at least this many days run as async report runs (None: never)
+        self.async_min_days = async_min_days
+        self.poll_interval = poll_interval
+        self.max_polls = max_polls
 
     def __repr__(self) -> str:
         return f"MetaAdsClient(base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ public API
     def fetch_insights(self, ad_account_id: str, since: dt.date, until: dt.date) -> Iterator[AdRow]:
-        """Yield one :class:`AdRow` per ad per day in ``[since, until]``."""
+        """Yield one :class:`AdRow` per ad per day in ``[since, until]``.
+
+        Ranges of ``async_min_days`` or more run as an async report run (POST, poll, read),
+        as Meta recommends for large reports; shorter ones use the synchronous edge."""
         account = str(ad_account_id).removeprefix("act_")
         url: str | None = f"{self.base_url}/{self.api_version}/act_{account}/insights"
-        params: dict[str, str] | None = {
-            "level": "ad",
-            "time_increment": "1",
-            "fields": ",".join(INSIGHT_FIELDS),
-            "time_range": json.dumps(
-                {"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":")
-            ),
-            "limit": str(self.page_size),
-        }
+        params: dict[str, str] | None = self._insight_params(since, until)
+        if self.async_min_days is not None and (until - since).days + 1 >= self.async_min_days:
+            url = self._run_report(url, params)
+            params = {"limit": str(self.page_size)}
         while url:
             payload = self._get(url, params)
             data = payload.get("data")
@@ -204,11 +219,58 @@ class MetaAdsClient:
                 yield self._to_row(item)
             url, params = self._next_page(payload), None
 
+    def _insight_params(self, since: dt.date, until: dt.date) -> dict[str, str]:
+        return {
+            "level": "ad",
+            "time_increment": "1",
+            "fields": ",".join(INSIGHT_FIELDS),
+            "time_range": json.dumps(
+                {"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":")
+            ),
+            "limit": str(self.page_size),
+        }
+
+    def _run_report(self, url: str, params: dict[str, str]) -> str:
+        """Start an async report run, wait until it completes, return its results URL."""
+        started = self.retry.call(self._request_once, url, params, "POST")
+        run_id = str(started.get("report_run_id") or "")
+        if not run_id.isdigit():
+            raise BadResponse.from_payload(
+                "async insights without report_run_id", started, platform=PLATFORM
+            )
+        status_url = f"{self.base_url}/{self.api_version}/{run_id}"
+        for _ in range(self.max_polls):
+            run = self._get(status_url, None)
+            state = str(run.get("async_status") or "")
+            if state == "Job Completed" and run.get("async_percent_completion") == 100:
+                return f"{status_url}/insights"
+            if state in ("Job Failed", "Job Skipped"):
+                raise Transient(f"async report run {run_id}: {state}", platform=PLATFORM)
+            self.retry.sleep(self.poll_interval)
+        raise Transient(
+            f"async report run {run_id} still running after {self.max_polls} polls",
+            platform=PLATFORM,
+        )
+
+    def account_info(self, ad_account_id: str) -> dict[str, Any]:
+        """The ad account's name, currency and IANA time zone (``/act_<id>``)."""
+        account = str(ad_account_id).removeprefix("act_")
+        payload = self._get(
+            f"{self.base_url}/{self.api_version}/act_{account}",
+            {"fields": ",".join(ACCOUNT_FIELDS)},
+        )
+        return {
+            "id": str(payload.get("account_id") or account),
+            "name": str(payload.get("name") or ""),
+            "currency": payload.get("currency"),
+            "timezone": payload.get("timezone_name"),
+        }
+
     def fetch_ad_accounts(self) -> list[AdAccount]:
         """Ad accounts the token can read (``/me/adaccounts``)."""
         url: str | None = f"{self.base_url}/{self.api_version}/me/adaccounts"
         params: dict[str, str] | None = {
-            "fields": "id,account_id,name,currency,timezone_name,account_status",
+            "fields": ",".join(ACCOUNT_FIELDS),
             "limit": "100",
         }
         accounts: list[AdAccount] = []
@@ -278,14 +340,21 @@ class MetaAdsClient:
             self._blocked_until = max(self._blocked_until, self._clock() + wait)
         return usage
 
-    def _request_once(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
+    def _request_once(
+        self, url: str, params: dict[str, str] | None, method: str = "GET"
+    ) -> dict[str, Any]:
         self._respect_usage()
         query = dict(params or {})
         query["access_token"] = self._token
         self.requests_made += 1
-        resp = send(
-            self.session, "GET", url, params=query, platform=PLATFORM, secrets=[self._token]
-        )
+        if method == "POST":  # parameters in the form body, as the Graph API takes them
+            resp = send(
+                self.session, "POST", url, data=query, platform=PLATFORM, secrets=[self._token]
+            )
+        else:
+            resp = send(
+                self.session, "GET", url, params=query, platform=PLATFORM, secrets=[self._token]
+            )
         usage = self._record_usage(resp.headers)
         if resp.status_code >= 500 and not resp.content.strip().startswith(b"{"):
             raise Transient(
@@ -315,6 +384,11 @@ class MetaAdsClient:
         detail = f"HTTP {status}, code {code}" + (f"/{sub}" if sub else "") + f": {message}"
         if code in AUTH_CODES:
             raise AuthExpired(detail, platform=PLATFORM, status=status, code=code)
+        if code in PERMISSION_CODES or (code == 100 and sub == 33):
+            # the token works but cannot see this account: reconnecting the same way loops
+            raise AccessDenied(
+                detail, platform=PLATFORM, status=status, code=code, required="ads_read"
+            )
         if code in RATE_LIMIT_CODES or status == 429:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             if retry_after is None and usage is not None and usage.regain_seconds:

@@ -30,6 +30,7 @@ import requests
 
 from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient
 from integrations.http import RetryPolicy, make_session, parse_json, raise_for_status, send
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "PROVIDERS",
@@ -59,8 +60,8 @@ class ProviderConfig:
 PROVIDERS: dict[str, ProviderConfig] = {
     "meta": ProviderConfig(
         name="meta",
-        auth_url="https://www.facebook.com/v21.0/dialog/oauth",
-        token_url="https://graph.facebook.com/v21.0/oauth/access_token",  # noqa: S106 - a URL, not a secret
+        auth_url=f"https://www.facebook.com/{DEFAULT_VERSIONS['meta']}/dialog/oauth",
+        token_url=f"https://graph.facebook.com/{DEFAULT_VERSIONS['meta']}/oauth/access_token",  # noqa: S106 - a URL, not a secret
         scopes=("ads_read", "business_management"),
         scope_separator=",",
         extra_auth_params={"response_type": "code"},

@@ -33,14 +33,22 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from integrations.errors import AuthExpired, BadResponse, RateLimited, Transient, excerpt
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    RateLimited,
+    Transient,
+    excerpt,
+)
 from integrations.http import (
     RetryPolicy,
     make_session,
@@ -51,11 +59,16 @@ from integrations.http import (
 )
 from integrations.parsing import to_float, to_int, to_utc
 from integrations.types import OrderRow, ShopInfo
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "API_VERSION",
     "ORDERS_QUERY",
+    "REQUIRED_SCOPES",
+    "ConnectInfo",
+    "QueryCostExceeded",
     "ShopifyClient",
+    "is_revenue",
     "assign_first_orders",
     "normalize_shop_url",
     "parse_order_node",
@@ -64,11 +77,15 @@ __all__ = [
 ]
 
 PLATFORM = "shopify"
-API_VERSION = "2025-01"
+log = logging.getLogger("integrations.shopify")
+API_VERSION = DEFAULT_VERSIONS["shopify"]  # SHOPIFY_API_VERSION overrides
 
 _ORDER_FIELDS = """
       id
       name
+      test
+      cancelledAt
+      displayFinancialStatus
       createdAt
       updatedAt
       totalPriceSet { shopMoney { amount currencyCode } }
@@ -84,6 +101,27 @@ _ORDER_FIELDS = """
       }
 """
 
+# Bulk operations (shopify.dev/docs/api/usage/bulk-operations/queries): one query over every
+# order, run by Shopify, read as JSONL. No nested connection (it would come back as separate
+# child lines), so first orders are recomputed over the full backfill (assign_first_orders).
+BULK_ORDER_FIELDS = _ORDER_FIELDS.replace(
+    "        orders(first: 1, sortKey: CREATED_AT) { nodes { id } }\n", ""
+)
+BULK_ORDERS_QUERY = (
+    "{\n  orders {\n    edges {\n      node {" + BULK_ORDER_FIELDS + "      }\n    }\n  }\n}"
+)
+BULK_RUN_MUTATION = (
+    "mutation Bulk($q: String!) {\n"
+    "  bulkOperationRunQuery(query: $q) {\n"
+    "    bulkOperation { id status }\n"
+    "    userErrors { field message }\n"
+    "  }\n"
+    "}\n"
+)
+BULK_STATUS_QUERY = (
+    "query BulkStatus { currentBulkOperation { id status errorCode objectCount url } }"
+)
+
 ORDERS_QUERY = (
     "query Orders($first: Int!, $after: String, $query: String) {\n"
     "  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {\n"
@@ -94,9 +132,37 @@ ORDERS_QUERY = (
 )
 ORDER_QUERY = "query Order($id: ID!) {\n  order(id: $id) {" + _ORDER_FIELDS + "  }\n}\n"
 SHOP_QUERY = "query Shop { shop { name currencyCode } }"
+# One real query at connect time: the shop, the scopes granted, and one order read with the
+# same nested fields a sync reads (so a missing scope shows up now, not in the first sync).
+CONNECT_QUERY = (
+    "query Connect {\n"
+    "  shop { name currencyCode ianaTimezone }\n"
+    "  currentAppInstallation { accessScopes { handle } }\n"
+    "  orders(first: 1, sortKey: CREATED_AT) { nodes {" + _ORDER_FIELDS + "  } }\n"
+    "}\n"
+)
+WEBHOOK_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "APP_UNINSTALLED")
+SUBSCRIBE_MUTATION = (
+    "mutation Subscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {\n"
+    "  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {\n"
+    "    webhookSubscription { id topic uri }\n"
+    "    userErrors { field message }\n"
+    "  }\n"
+    "}\n"
+)
+# read_customers: an order's customer; read_all_orders: orders older than 60 days
+# (shopify.dev/docs/api/usage/access-scopes).
+REQUIRED_SCOPES = ("read_orders", "read_all_orders", "read_customers")
+MAX_QUERY_COST = 1000  # Shopify's single-query limit (MAX_COST_EXCEEDED above it)
+MAX_PAGE = 250  # connections return at most 250 objects per page
+FIRST_PAGE = 50  # before Shopify has told us what an order costs
+# Revenue is money the shop kept: test orders, voided payments and cancelled orders that
+# were never paid are not revenue (displayFinancialStatus values, Admin GraphQL API).
+UNPAID_STATUSES = frozenset({"PENDING", "AUTHORIZED", "EXPIRED", "VOIDED"})
 
 _SHOP_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
+SHOP_DOMAIN_RE = _SHOP_DOMAIN  # what a shop's domain looks like (OAuth redirects check it)
 
 
 def normalize_shop_url(shop_domain_or_base_url: str) -> str:
@@ -136,8 +202,20 @@ def _utm_source(journey: Any) -> str | None:
     return None
 
 
+def is_revenue(test: Any, cancelled: Any, financial_status: Any) -> bool:
+    """False for test orders, voided payments and cancelled orders that were never paid."""
+    status = str(financial_status or "").upper()
+    if test or status == "VOIDED":
+        return False
+    return not (cancelled and status in UNPAID_STATUSES)
+
+
 def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
-    """Normalize one GraphQL ``Order`` node (raises KeyError/ValueError on bad shape)."""
+    """Normalize one GraphQL ``Order`` node (raises KeyError/ValueError on bad shape).
+
+    Orders that are not revenue (:func:`is_revenue`) are kept with revenue 0 and never as a
+    customer's first order, so a later cancellation or a test order overwrites the row.
+    """
     order_id = _gid_tail(node["id"])
     total, currency = _money(node, "totalPriceSet")
     refunded, _ = _money(node, "totalRefundedSet")
@@ -150,12 +228,15 @@ def parse_order_node(node: Mapping[str, Any]) -> OrderRow:
             is_first = _gid_tail(firsts[0]["id"]) == order_id
         elif customer.get("numberOfOrders") is not None:
             is_first = to_int(customer.get("numberOfOrders")) == 1
+    counts = is_revenue(
+        node.get("test"), node.get("cancelledAt"), node.get("displayFinancialStatus")
+    )
     return OrderRow(
         order_id=order_id,
         placed_at=to_utc(node["createdAt"]),
         customer_id=customer_id,
-        revenue=round(max(0.0, total - refunded), 2),
-        is_first_order=is_first,
+        revenue=round(max(0.0, total - refunded), 2) if counts else 0.0,
+        is_first_order=is_first and counts,
         utm_source=_utm_source(node.get("customerJourneySummary")),
         currency=str(currency or ""),
         updated_at=to_utc(node["updatedAt"]) if node.get("updatedAt") else None,
@@ -175,19 +256,13 @@ def verify_webhook(raw_body: bytes, hmac_header: str | None, secret: str) -> boo
     return hmac.compare_digest(expected, given)
 
 
-def _landing_utm_source(landing_site: Any) -> str | None:
-    if not landing_site:
-        return None
-    query = urlsplit(str(landing_site)).query
-    values = parse_qs(query).get("utm_source")
-    return (values[0].strip() or None) if values else None
-
-
 def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
     """Normalize an ``orders/create`` or ``orders/updated`` webhook body (REST shape).
 
     ``is_first_order`` comes from ``customer.orders_count == 1`` when Shopify sends it
     (older API versions); otherwise ``False`` - reconcile with :func:`assign_first_orders`.
+    ``utm_source`` is always ``None``: an order's channel has one source of truth, the
+    ``customerJourneySummary`` a sync reads (the webhook job keeps the stored channel).
     """
     try:
         total = to_float(payload.get("total_price"))
@@ -199,15 +274,17 @@ def parse_order_webhook(payload: Mapping[str, Any]) -> OrderRow:
         customer = payload.get("customer") or None
         customer_id = str(customer["id"]) if customer and customer.get("id") is not None else None
         orders_count = customer.get("orders_count") if customer else None
+        counts = is_revenue(
+            payload.get("test"), payload.get("cancelled_at"), payload.get("financial_status")
+        )
         return OrderRow(
             order_id=str(payload["id"]),
             placed_at=to_utc(payload["created_at"]),
             customer_id=customer_id,
-            revenue=round(max(0.0, total - refunded), 2),
-            is_first_order=bool(
-                customer_id and orders_count is not None and to_int(orders_count) == 1
-            ),
-            utm_source=_landing_utm_source(payload.get("landing_site")),
+            revenue=round(max(0.0, total - refunded), 2) if counts else 0.0,
+            is_first_order=counts
+            and bool(customer_id and orders_count is not None and to_int(orders_count) == 1),
+            utm_source=None,
             currency=str(payload.get("currency") or ""),
             updated_at=to_utc(payload["updated_at"]) if payload.get("updated_at") else None,
         )
@@ -266,6 +343,21 @@ def assign_first_orders(
     return out
 
 
+class QueryCostExceeded(BadResponse):
+    """Shopify refused a query over the single-query cost limit; ``cost`` is its cost."""
+
+    def __init__(self, message: str, *, cost: float | None = None, **kw: Any) -> None:
+        self.cost = cost
+        super().__init__(message, **kw)
+
+
+class ConnectInfo(ShopInfo):
+    """What :meth:`ShopifyClient.validate_connection` learned about the shop."""
+
+    timezone: str | None
+    scopes: tuple[str, ...]
+
+
 class ShopifyClient:
     """Thin Admin GraphQL client with cost-based throttling."""
 
@@ -290,6 +382,8 @@ class ShopifyClient:
         self.throttle_status: dict[str, float] | None = None
         self._last_cost: dict[str, float] = {}
         self.throttle_waits: list[float] = []
+        self.served_version: str | None = None  # X-Shopify-API-Version of the last answer
+        self._order_cost: float | None = None  # requested points per order, from Shopify
 
     def __repr__(self) -> str:
         return f"ShopifyClient(base_url={self.base_url!r})"
@@ -310,6 +404,70 @@ class ShopifyClient:
             )
         return ShopInfo(name=str(shop["name"]), currency=str(shop.get("currencyCode") or ""))
 
+    def validate_connection(self) -> ConnectInfo:
+        """One real query at connect time: the shop, its time zone, the granted scopes, and
+        one order read with the fields a sync needs. Raises :class:`AccessDenied` naming the
+        missing scopes (``read_all_orders`` is checked from ``accessScopes``: without it
+        Shopify silently hides orders older than 60 days)."""
+        data = self.query(CONNECT_QUERY, operation="connect")
+        shop = data.get("shop")
+        if not isinstance(shop, dict) or not shop.get("name"):
+            raise BadResponse.from_payload(
+                "unexpected shop payload", data, secrets=[self._token], platform=PLATFORM
+            )
+        install = data.get("currentAppInstallation") or {}
+        granted = {
+            str(s.get("handle")) for s in install.get("accessScopes") or [] if isinstance(s, dict)
+        }
+        missing = [s for s in REQUIRED_SCOPES if s not in granted]
+        if missing:
+            raise AccessDenied(
+                f"the app token lacks {', '.join(missing)}",
+                platform=PLATFORM,
+                code="ACCESS_DENIED",
+                required=", ".join(missing),
+            )
+        return ConnectInfo(
+            name=str(shop["name"]),
+            currency=str(shop.get("currencyCode") or ""),
+            timezone=str(shop.get("ianaTimezone") or "") or None,
+            scopes=tuple(sorted(granted)),
+        )
+
+    def subscribe_webhooks(self, uri: str, topics: Iterable[str] = WEBHOOK_TOPICS) -> list[str]:
+        """Create this shop's webhook subscriptions (``webhookSubscriptionCreate`` with the
+        ``uri`` field, Admin API 2025-10+). Returns the subscription ids; raises BadResponse
+        with Shopify's userErrors."""
+        ids = []
+        for topic in topics:
+            data = self.query(
+                SUBSCRIBE_MUTATION,
+                {"topic": topic, "sub": {"uri": uri, "format": "JSON"}},
+                operation="subscribe",
+            )
+            result = data.get("webhookSubscriptionCreate") or {}
+            if result.get("userErrors") or not result.get("webhookSubscription"):
+                raise BadResponse.from_payload(
+                    f"webhook subscription {topic} refused", result, platform=PLATFORM
+                )
+            ids.append(str(result["webhookSubscription"]["id"]))
+        return ids
+
+    def page_size_for_budget(self) -> int:
+        """Orders per page so one page's ``requestedQueryCost`` stays within the single-query
+        limit and the bucket: learned from Shopify's own cost figures, never guessed."""
+        if self._order_cost is None:
+            return max(1, min(self.page_size, FIRST_PAGE))
+        cap = float(MAX_QUERY_COST)
+        if self.throttle_status and self.throttle_status.get("maximumAvailable"):
+            cap = min(cap, self.throttle_status["maximumAvailable"])
+        fits = int((cap - 2) // max(self._order_cost, 1.0))
+        return max(1, min(self.page_size, MAX_PAGE, fits))
+
+    def _learn_order_cost(self, requested: float | None, first: int) -> None:
+        if requested and first > 0:
+            self._order_cost = max(1.0, (requested - 2) / first)
+
     def fetch_orders(self, updated_since: dt.datetime | None = None) -> Iterator[OrderRow]:
         """Yield orders updated at or after ``updated_since`` (all orders when None)."""
         search = None
@@ -318,11 +476,20 @@ class ShopifyClient:
             search = f"updated_at:>='{since}'"
         after: str | None = None
         while True:
-            data = self.query(
-                ORDERS_QUERY,
-                {"first": self.page_size, "after": after, "query": search},
-                operation="orders",
-            )
+            first = self.page_size_for_budget()
+            try:
+                data = self.query(
+                    ORDERS_QUERY,
+                    {"first": first, "after": after, "query": search},
+                    operation="orders",
+                    expected_cost=2 + first * self._order_cost if self._order_cost else None,
+                )
+            except QueryCostExceeded as exc:
+                self._learn_order_cost(exc.cost, first)
+                if self.page_size_for_budget() >= first:
+                    raise
+                continue  # same page, fewer orders
+            self._learn_order_cost(self._last_cost.get("orders"), first)
             try:
                 conn = data["orders"]
                 nodes = conn["nodes"]
@@ -341,6 +508,60 @@ class ShopifyClient:
                     "hasNextPage without endCursor", info, platform=PLATFORM
                 )
 
+    def bulk_fetch_orders(
+        self, poll_interval: float = 2.0, max_polls: int = 900
+    ) -> Iterator[OrderRow]:
+        """Every order through a bulk operation (backfills): start it, poll
+        ``currentBulkOperation`` until COMPLETED, then stream the JSONL result. The rows'
+        first-order flags are unknown (``False``): recompute them over the whole set."""
+        data = self.query(BULK_RUN_MUTATION, {"q": BULK_ORDERS_QUERY}, operation="bulk")
+        started = data.get("bulkOperationRunQuery") or {}
+        for error in started.get("userErrors") or []:
+            scope = re.search(r"`(read_\w+)`", str(error.get("message") or ""))
+            if scope:  # the bulk query reads a field the token has no scope for
+                raise AccessDenied(
+                    f"ACCESS_DENIED: {error.get('message')}",
+                    platform=PLATFORM,
+                    code="ACCESS_DENIED",
+                    required=scope.group(1),
+                )
+        if started.get("userErrors") or not started.get("bulkOperation"):
+            raise BadResponse.from_payload("bulk operation refused", started, platform=PLATFORM)
+        op_id = started["bulkOperation"].get("id")
+        for _ in range(max_polls):
+            op = self.query(BULK_STATUS_QUERY, operation="bulk_status").get("currentBulkOperation")
+            if not isinstance(op, dict) or op.get("id") != op_id:
+                raise BadResponse.from_payload("bulk operation vanished", op, platform=PLATFORM)
+            status = op.get("status")
+            if status == "COMPLETED":
+                if not op.get("url"):  # no orders at all
+                    return
+                yield from self._bulk_rows(str(op["url"]))
+                return
+            if status in ("FAILED", "CANCELED", "EXPIRED"):
+                raise Transient(
+                    f"bulk operation {status}: {op.get('errorCode')}", platform=PLATFORM
+                )
+            self._sleep(poll_interval)
+        raise Transient("bulk operation still running", platform=PLATFORM)
+
+    def _bulk_rows(self, url: str) -> Iterator[OrderRow]:
+        # the result URL is a signed download link: no access token is sent with it
+        resp = send(self.session, "GET", url, platform=PLATFORM, secrets=[self._token])
+        raise_for_status(resp, platform=PLATFORM, secrets=[self._token])
+        for line in resp.iter_lines():
+            if not line.strip():
+                continue
+            try:
+                node = json.loads(line)
+            except ValueError:
+                raise BadResponse.from_payload(
+                    "malformed bulk JSONL line", line[:200], platform=PLATFORM
+                ) from None
+            if "__parentId" not in node:
+                row = self._parse(node)
+                yield OrderRow(**{**row, "is_first_order": False})
+
     def fetch_order(self, order_id: str | int) -> OrderRow | None:
         """One order by numeric id or GID (None when it does not exist)."""
         gid = str(order_id)
@@ -351,10 +572,18 @@ class ShopifyClient:
         return self._parse(node) if node else None
 
     def query(
-        self, query: str, variables: Mapping[str, Any] | None = None, *, operation: str = "query"
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation: str = "query",
+        expected_cost: float | None = None,
     ) -> dict[str, Any]:
-        """Run a GraphQL query with throttling and retries; returns ``data``."""
-        self._wait_for_budget(self._last_cost.get(operation))
+        """Run a GraphQL query with throttling and retries; returns ``data``.
+
+        Before sending, waits until the bucket holds ``expected_cost`` (default: what the
+        same operation was charged last time)."""
+        self._wait_for_budget(expected_cost or self._last_cost.get(operation))
         return self.retry.call(self._post_once, query, dict(variables or {}), operation)
 
     # ------------------------------------------------------------------ internals
@@ -384,6 +613,17 @@ class ShopifyClient:
         self.throttle_waits.append(wait)
         self._sleep(wait)
         status["currentlyAvailable"] = cost
+
+    def _note_version(self, served: str | None) -> None:
+        """Shopify serves the oldest supported version when ours is no longer supported."""
+        if served and served != self.api_version and served != self.served_version:
+            log.warning(
+                "shopify: asked for API %s but was served %s (ours is unsupported: "
+                "set SHOPIFY_API_VERSION to a supported version)",
+                self.api_version,
+                served,
+            )
+        self.served_version = served or self.served_version
 
     def _record_cost(
         self, payload: Any, operation: str
@@ -429,6 +669,7 @@ class ShopifyClient:
             raise BadResponse.from_payload(
                 "expected a JSON object", payload, secrets=[self._token], platform=PLATFORM
             )
+        self._note_version(resp.headers.get("X-Shopify-API-Version"))
         requested, status = self._record_cost(payload, operation)
         errors = payload.get("errors")
         if errors:
@@ -467,8 +708,33 @@ class ShopifyClient:
                 code="THROTTLED",
                 retry_after=retry_after,
             )
+        if "MAX_COST_EXCEEDED" in codes:
+            first = next(e for e, c in zip(items, codes, strict=True) if c == "MAX_COST_EXCEEDED")
+            cost = (first.get("extensions") or {}).get("cost")
+            raise QueryCostExceeded(
+                f"MAX_COST_EXCEEDED: {message}",
+                platform=PLATFORM,
+                code="MAX_COST_EXCEEDED",
+                cost=float(cost) if isinstance(cost, int | float) else None,
+            )
         if "ACCESS_DENIED" in codes:
-            raise AuthExpired(f"ACCESS_DENIED: {message}", platform=PLATFORM, code="ACCESS_DENIED")
+            required = sorted(
+                {
+                    str((e.get("extensions") or {}).get("requiredAccess") or "")
+                    .replace("`", "")
+                    .replace(" access scope.", "")
+                    .strip()
+                    for e, c in zip(items, codes, strict=True)
+                    if c == "ACCESS_DENIED" and isinstance(e, dict)
+                }
+                - {""}
+            )
+            raise AccessDenied(
+                f"ACCESS_DENIED: {message}",
+                platform=PLATFORM,
+                code="ACCESS_DENIED",
+                required=", ".join(required) or None,
+            )
         if "INTERNAL_SERVER_ERROR" in codes:
             raise Transient(
                 f"INTERNAL_SERVER_ERROR: {message}", platform=PLATFORM, code="INTERNAL_SERVER_ERROR"

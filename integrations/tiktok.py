@@ -7,7 +7,8 @@ into ≤ 30-day windows and each window is paged with ``page``/``page_size`` unt
 ``page_info.total_page``.
 
 Metric choice: ``conversions`` is ``complete_payment`` (purchases, matching Meta's
-purchase count) falling back to ``conversion`` (the optimization event) when absent;
+purchase count) and nothing else - ``conversion`` is the optimization event (it may be
+add-to-cart), so it is never used as a fallback;
 ``platform_revenue`` is ``total_complete_payment_rate`` which - despite the name - is
 TikTok's *total complete-payment value*. All values arrive as strings.
 
@@ -35,6 +36,7 @@ from integrations.http import (
 )
 from integrations.parsing import date_windows, opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdRow
+from integrations.versions import DEFAULT_VERSIONS
 
 __all__ = [
     "AUTH_CODES",
@@ -46,7 +48,8 @@ __all__ = [
 ]
 
 PLATFORM = "tiktok"
-REPORT_PATH = "/open_api/v1.3/report/integrated/get/"
+API_VERSION = DEFAULT_VERSIONS["tiktok"]  # TIKTOK_API_VERSION overrides
+REPORT_PATH = "/open_api/{version}/report/integrated/get/"
 MAX_WINDOW_DAYS = 30
 METRICS = (
     "campaign_id",
@@ -57,7 +60,6 @@ METRICS = (
     "clicks",
     "reach",
     "frequency",
-    "conversion",
     "complete_payment",
     "total_complete_payment_rate",
 )
@@ -92,6 +94,7 @@ class TikTokAdsClient:
         retry: RetryPolicy | None = None,
         page_size: int = 1000,
         window_days: int = MAX_WINDOW_DAYS,
+        api_version: str = API_VERSION,
     ) -> None:
         if not 1 <= window_days <= MAX_WINDOW_DAYS:
             raise ValueError(f"window_days must be within 1..{MAX_WINDOW_DAYS}")
@@ -101,6 +104,7 @@ class TikTokAdsClient:
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
         self.window_days = window_days
+        self.api_version = api_version
 
     def __repr__(self) -> str:
         return f"TikTokAdsClient(base_url={self.base_url!r})"
@@ -109,7 +113,7 @@ class TikTokAdsClient:
         self, advertiser_id: str | int, since: dt.date, until: dt.date
     ) -> Iterator[AdRow]:
         """Yield one :class:`AdRow` per ad per day in ``[since, until]``."""
-        url = self.base_url + REPORT_PATH
+        url = self.base_url + REPORT_PATH.format(version=self.api_version)
         for start, end in date_windows(since, until, self.window_days):
             page, total_pages = 1, 1
             while page <= total_pages:
@@ -143,6 +147,27 @@ class TikTokAdsClient:
                         "bad page_info", info, secrets=[self._token], platform=PLATFORM
                     ) from None
                 page += 1
+
+    def account_info(self, advertiser_id: str | int) -> dict[str, Any]:
+        """The advertiser's name, currency and time zone (``/advertiser/info/``)."""
+        url = f"{self.base_url}/open_api/{self.api_version}/advertiser/info/"
+        params = {
+            "advertiser_ids": json.dumps([str(advertiser_id)]),
+            "fields": json.dumps(["advertiser_id", "name", "currency", "display_timezone"]),
+        }
+        data = self.retry.call(self._get, url, params)
+        items = data.get("list")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            raise BadResponse.from_payload(
+                "advertiser info without list", data, secrets=[self._token], platform=PLATFORM
+            )
+        item = items[0]
+        return {
+            "id": str(item.get("advertiser_id") or advertiser_id),
+            "name": str(item.get("name") or ""),
+            "currency": item.get("currency"),
+            "timezone": item.get("display_timezone") or item.get("timezone"),
+        }
 
     def _get(self, url: str, params: dict[str, str]) -> dict[str, Any]:
         resp = send(
@@ -188,10 +213,9 @@ class TikTokAdsClient:
         try:
             dims = item["dimensions"]
             metrics = item["metrics"]
-            purchases = metrics.get("complete_payment")
-            conversions = to_float(
-                purchases if purchases not in (None, "") else metrics.get("conversion")
-            )
+            # purchases only: ``conversion`` is the ad group's optimization event, which may
+            # be add-to-cart or a sign-up; a blank complete_payment means no purchases
+            conversions = to_float(metrics.get("complete_payment"))
             return AdRow(
                 date=to_date(dims["stat_time_day"]),
                 platform="tiktok",

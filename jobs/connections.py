@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import AuthExpired, IntegrationError
-from integrations.shopify import ShopifyClient
+from integrations.errors import AccessDenied, AuthExpired, IntegrationError
+from integrations.shopify import API_VERSION as SHOPIFY_VERSION
+from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
@@ -70,18 +71,25 @@ def save_connection(
     conn.account_name = name or conn.account_name or account
     conn.credentials_encrypted = encrypt_credentials(creds)
     conn.token_expires_at = expires_at
+    conn.token_reminder_sent_at = None  # a new token gets its own reminder
     conn.status = "active"
     conn.last_error = None
     db.session.flush()
     return conn
 
 
-def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
-    """Validate a pasted Admin API token with a test call, store it, start the backfill."""
+def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") -> Connection:
+    """Validate a pasted Admin API token with one real query, store it, subscribe this shop's
+    webhooks and start the backfill.
+
+    ``app_secret`` is the app's client secret: Shopify signs each app's webhooks with it, so
+    every shop's webhooks are verified with that shop's own secret (SHOPIFY_WEBHOOK_SECRET
+    only serves a single app shared by every shop)."""
     from jobs.sync import start_sync
 
     shop = shop.strip().lower() if isinstance(shop, str) else ""
     token = token.strip() if isinstance(token, str) else ""
+    app_secret = app_secret.strip() if isinstance(app_secret, str) else ""
     if not shop or not token:
         raise ValueError("Enter the shop domain and the Admin API access token.")
     # "https://acme.myshopify.com/admin" -> "acme.myshopify.com": webhooks match on the domain.
@@ -91,14 +99,28 @@ def connect_shopify(org_id: int, shop: str, token: str) -> Connection:
     if "." not in shop:
         shop += ".myshopify.com"
     check_connect_allowed(org_id, "shopify", shop)  # before calling the shop
-    client = ShopifyClient(current_app.config["OMNIFY"].SHOPIFY_API_BASE or shop, token)
+    cfg = current_app.config["OMNIFY"]
+    client = ShopifyClient(
+        cfg.SHOPIFY_API_BASE or shop, token, cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION
+    )
     try:
-        info = client.validate_token()
+        info = client.validate_connection()
     except AuthExpired as exc:
         raise ValueError("Shopify did not accept that access token.") from exc
+    except AccessDenied as exc:
+        raise ValueError(shopify_scope_message(exc.required)) from exc
     except IntegrationError as exc:
         raise ValueError(f"Could not reach the shop: {exc}") from exc
-    conn = save_connection(org_id, "shopify", shop, {"access_token": token}, name=info["name"])
+    creds = {"access_token": token}
+    if app_secret:
+        creds["app_secret"] = app_secret
+    conn = save_connection(org_id, "shopify", shop, creds, name=info["name"])
+    conn.currency = info["currency"] or None
+    conn.timezone = info["timezone"]
+    try:
+        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+    except IntegrationError as exc:  # the nightly sync still works; say so in the log
+        current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
     db.session.commit()
     start_sync(conn)
     return conn
@@ -117,6 +139,74 @@ def check_connect_allowed(org_id: int, platform: str, account: str | None = None
         if existing is not None and existing != "disabled":
             return  # re-authorizing a connection the org already has
     check_allowed(org_id, "connections")
+
+
+def connect_shopify_oauth(org_id: int, shop: str, tokens: dict) -> Connection:
+    """Store a shop's OAuth tokens after the same one-query validation as a pasted token."""
+    from jobs.sync import start_sync
+
+    cfg = current_app.config["OMNIFY"]
+    client = ShopifyClient(
+        cfg.SHOPIFY_API_BASE or shop,
+        tokens["access_token"],
+        cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION,
+    )
+    try:
+        info = client.validate_connection()
+    except AccessDenied as exc:
+        raise ValueError(shopify_scope_message(exc.required)) from exc
+    except IntegrationError as exc:
+        raise ValueError(f"Could not reach the shop: {exc}") from exc
+    creds = {"access_token": tokens["access_token"]}
+    if tokens.get("refresh_token"):
+        creds["refresh_token"] = tokens["refresh_token"]
+    conn = save_connection(
+        org_id, "shopify", shop, creds, name=info["name"], expires_at=tokens.get("expires_at")
+    )
+    conn.currency, conn.timezone = info["currency"] or None, info["timezone"]
+    try:
+        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+    except IntegrationError as exc:
+        current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
+    db.session.commit()
+    start_sync(conn)
+    return conn
+
+
+def shopify_scope_message(required: str | None) -> str:
+    """What to tell a merchant whose Shopify app token lacks a scope (not "reconnect")."""
+    needed = ", ".join(REQUIRED_SCOPES)
+    missing = f" It is missing {required}." if required else ""
+    return (
+        f"The Shopify app needs the access scopes {needed}.{missing} In your Shopify app's "
+        "configuration, add them, reinstall the app on the store and paste the new token."
+    )
+
+
+def describe_ad_account(platform: str, account: str, creds: dict) -> dict:
+    """What connect learns from the platform about the chosen ad account.
+
+    Returns ``{"creds": {...extra credentials}, "name", "currency", "timezone"}``. Google:
+    the manager to send as ``login-customer-id`` (listAccessibleCustomers + customer_client),
+    stored with the credentials. Raises AccessDenied when the account is out of reach."""
+    from jobs.connectors import build_client_for
+
+    client = build_client_for(platform, account, creds, current_app.config["OMNIFY"])
+    extra: dict = {}
+    if platform == "google_ads":
+        login = client.find_login_customer_id(account)
+        if login:
+            extra["login_customer_id"] = login
+            client.login_customer_id = login
+        info = client.account_info(account)
+    else:
+        info = client.account_info(account)
+    return {
+        "creds": extra,
+        "name": info.get("name") or "",
+        "currency": info.get("currency") or None,
+        "timezone": info.get("timezone") or None,
+    }
 
 
 def disconnect_connection(org_id: int, connection_id: object) -> Connection | None:

@@ -8,7 +8,7 @@ External schedulers: POST /api/cron/daily-sync with the CRON_SECRET bearer token
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from rq import cron
 from sqlalchemy import select
@@ -45,7 +45,55 @@ def daily_sync() -> dict:
             skipped.append(connection.id)
             continue
         started.append(start_sync(connection, trigger="scheduled").id)
-    return {"started": len(started), "skipped": len(skipped), "sync_job_ids": started}
+    reminded = token_expiry_reminders()
+    return {
+        "started": len(started),
+        "skipped": len(skipped),
+        "sync_job_ids": started,
+        "token_reminders": reminded,
+    }
+
+
+REMIND_DAYS = 7  # Meta user tokens live ~60 days and cannot be refreshed without the user
+
+
+def token_expiry_reminders(now: datetime | None = None) -> list[int]:
+    """Mail the admins once per token when a connection's token expires within 7 days.
+
+    Part of the daily schedule. Returns the ids of the connections reminded about.
+    """
+    from jobs.notify import notify_admins
+    from jobs.sync import PLATFORM_NAMES
+
+    now = now or datetime.now(UTC)
+    due = db.session.execute(
+        select(Connection)
+        .where(
+            Connection.status != "disabled",
+            Connection.credentials_encrypted.is_not(None),
+            Connection.token_expires_at.is_not(None),
+            Connection.token_expires_at <= now + timedelta(days=REMIND_DAYS),
+            Connection.token_reminder_sent_at.is_(None),
+        )
+        .order_by(Connection.id)
+    ).scalars()
+    reminded = []
+    for conn in due:
+        name = PLATFORM_NAMES.get(conn.platform, conn.platform)
+        expires = conn.token_expires_at
+        expires = expires.replace(tzinfo=UTC) if expires.tzinfo is None else expires
+        when = "has expired" if expires <= now else f"expires on {expires:%Y-%m-%d}"
+        notify_admins(
+            conn.org_id,
+            f"Reconnect {name} before it expires",
+            f"The {name} authorization for {conn.account_name or conn.external_account_id} "
+            f"{when}. Open Integrations and connect {name} again to keep the daily sync "
+            "running; your data stays as it is.",
+        )
+        conn.token_reminder_sent_at = now
+        reminded.append(conn.id)
+    db.session.commit()
+    return reminded
 
 
 def register(scheduler: object | None = None) -> None:

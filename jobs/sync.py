@@ -1,7 +1,7 @@
 """RQ sync jobs: pull a connection's data, upsert it, record progress on its SyncJob row.
 
-- Window: a 90-day backfill on first connect, else since the last sync minus 3 days
-  (platforms restate recent days).
+- Window: a 90-day backfill on first connect, else since the last sync minus the platform's
+  restatement window (Meta 7, Google Ads 14, TikTok 7, Shopify 3 days; configurable).
 - Fetch first (progress 0-80 %), then write everything in ONE transaction (80-100 %): a sync
   that fails halfway leaves the previous data intact, and re-running it changes nothing twice.
 - One sync per connection at a time (the RQ job id is derived from the connection).
@@ -20,13 +20,21 @@ from rq import Retry, get_current_job
 from sqlalchemy import select, update
 
 from extensions import db
-from integrations.errors import AuthExpired, BadResponse, IntegrationError, RateLimited, Transient
+from integrations.errors import (
+    AccessDenied,
+    AuthExpired,
+    BadResponse,
+    IntegrationError,
+    RateLimited,
+    Transient,
+)
 from integrations.shopify import assign_first_orders
 from jobs.connectors import build_client, fetch_ad_rows
 from jobs.notify import notify_admins
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
 from models.billing import record_usage
+from models.fx import RatesMissing, convert_ad_rows
 from models.upsert import (
     bump_data_version,
     upsert_ad_metrics,
@@ -131,6 +139,14 @@ def run_sync(sync_job_id: int) -> dict:
             f"{name} kept failing after several tries: {exc}",
         )
         return {"failed": str(exc)}
+    except RatesMissing as exc:
+        db.session.rollback()
+        _failed(connection.id, org.id, name, sync_job_id, str(exc))
+        return {"failed": str(exc)}
+    except AccessDenied as exc:
+        db.session.rollback()
+        _failed(connection.id, org.id, name, sync_job_id, access_message(connection, exc))
+        return {"failed": str(exc)}
     except (BadResponse, IntegrationError) as exc:
         db.session.rollback()
         _failed(
@@ -159,6 +175,16 @@ def run_sync(sync_job_id: int) -> dict:
     return {"rows": rows}
 
 
+def access_message(connection: Connection, exc: AccessDenied) -> str:
+    """Plain words for a permission problem: what to grant, not "reconnect" (which loops)."""
+    if connection.platform == "shopify":
+        from jobs.connections import shopify_scope_message
+
+        return shopify_scope_message(exc.required)
+    name = PLATFORM_NAMES.get(connection.platform, connection.platform)
+    return f"{name} refused access to this account: {exc}"
+
+
 def _will_retry(sync_job_id: int, reason: str) -> bool:
     """When RQ has retries left, say so on the row (the caller re-raises to use one)."""
     job = get_current_job()
@@ -172,7 +198,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     config = current_app.config["OMNIFY"]
     client = build_client(connection, config)
     if connection.platform == "shopify":
-        rows = _sync_orders(connection, client, sync_job_id, config.SYNC_RESTATE_DAYS)
+        rows = _sync_orders(connection, client, sync_job_id, config.restate_days("shopify"), config)
     else:
         rows = _sync_ads(connection, org, client, sync_job_id, config)
     connection.last_synced_at = utcnow()
@@ -191,24 +217,26 @@ def sync_window(
     restate_days: int,
     today: date | None = None,
 ) -> tuple[date, date]:
-    """Dates to pull, in the org's time zone, ending yesterday (today is incomplete)."""
-    today = today or datetime.now(ZoneInfo(org.timezone or "UTC")).date()
+    """Dates to pull, in the ad account's time zone (the org's when unknown), ending
+    yesterday (today is incomplete). Platforms report days in the account's zone."""
+    zone = ZoneInfo(connection.timezone or org.timezone or "UTC")
+    today = today or datetime.now(zone).date()
     until = today - timedelta(days=1)
     if connection.last_synced_at is None:
         since = until - timedelta(days=backfill_days - 1)
     else:
         last = connection.last_synced_at
         last = last.replace(tzinfo=UTC) if last.tzinfo is None else last
-        since = last.astimezone(ZoneInfo(org.timezone or "UTC")).date() - timedelta(
-            days=restate_days
-        )
+        since = last.astimezone(zone).date() - timedelta(days=restate_days)
     return min(since, until), until
 
 
 def _sync_ads(
     connection: Connection, org: Organization, client: object, sync_job_id: int, config: object
 ) -> int:
-    since, until = sync_window(connection, org, config.SYNC_BACKFILL_DAYS, config.SYNC_RESTATE_DAYS)
+    since, until = sync_window(
+        connection, org, config.SYNC_BACKFILL_DAYS, config.restate_days(connection.platform)
+    )
     chunks = []
     start = since
     while start <= until:
@@ -218,6 +246,8 @@ def _sync_ads(
     for i, (a, b) in enumerate(chunks, 1):
         fetched.extend(fetch_ad_rows(client, connection, a, b))
         _mark(sync_job_id, progress=max(1, FETCH_SHARE * i // len(chunks)), rows=len(fetched))
+    # spend in the org's currency, at each day's rate (refused when rates are missing)
+    fetched = convert_ad_rows(db.session, fetched, connection.currency, org.currency)
     creative_ids = upsert_campaigns_and_creatives(
         db.session, connection.org_id, connection.id, connection.platform, fetched
     )
@@ -225,13 +255,20 @@ def _sync_ads(
 
 
 def _sync_orders(
-    connection: Connection, client: object, sync_job_id: int, restate_days: int
+    connection: Connection,
+    client: object,
+    sync_job_id: int,
+    restate_days: int,
+    config: object = None,
 ) -> int:
     since = None
     if connection.last_synced_at is not None:
         since = connection.last_synced_at - timedelta(days=restate_days)
+    # a backfill reads every order through a bulk operation (JSONL), not page by page
+    bulk = since is None and getattr(config, "SHOPIFY_BULK_BACKFILL", False)
+    source = client.bulk_fetch_orders() if bulk else client.fetch_orders(since)
     fetched = []
-    for n, order in enumerate(client.fetch_orders(since), 1):
+    for n, order in enumerate(source, 1):
         fetched.append(order)
         if n % 1000 == 0:  # unknown total: creep towards the fetch share
             _mark(sync_job_id, progress=min(FETCH_SHARE - 1, 5 + n // 1000), rows=n)
@@ -247,8 +284,9 @@ def _sync_orders(
         ):
             placed = placed.replace(tzinfo=UTC) if placed.tzinfo is None else placed
             known[cid] = (placed, ext)
-    # The API knows each customer's first order; the database can only demote a flag.
-    fetched = assign_first_orders(fetched, known, trust_row_flags=True)
+    # Paged reads know each customer's first order (the database can only demote a flag);
+    # a bulk backfill holds every order, so the earliest per customer is the first.
+    fetched = assign_first_orders(fetched, known, trust_row_flags=not bulk)
     _mark(sync_job_id, progress=FETCH_SHARE, rows=len(fetched))
     return upsert_orders(db.session, connection.org_id, connection.id, fetched)
 

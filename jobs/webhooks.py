@@ -31,6 +31,13 @@ def process_shopify_order(connection_id: int, payload: dict) -> dict:
             placed = row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC)
             known[order["customer_id"]] = (placed, row.external_id)
     [order] = assign_first_orders([order], known)
+    # One source of truth for the channel: the customerJourneySummary a sync reads. A webhook
+    # carries none, so it keeps the stored channel (a new order gets it at the next sync).
+    order["utm_source"] = db.session.execute(
+        select(Order.utm_source).where(
+            Order.connection_id == connection_id, Order.external_id == order["order_id"]
+        )
+    ).scalar_one_or_none()
     upsert_orders(db.session, connection.org_id, connection.id, [order])
     bump_data_version(db.session, connection.org_id)
     db.session.commit()

@@ -26,6 +26,7 @@ HISTORY = "int-history"  # {"type": HISTORY, "index": "page"} (ALL-matched: opti
 SHOPIFY_FORM = "shopify-form"
 SHOPIFY_SHOP = "shopify-shop"
 SHOPIFY_TOKEN = "shopify-token"  # noqa: S105 - a component id, not a secret
+SHOPIFY_SECRET = "shopify-app-secret"  # noqa: S105 - a component id, not a secret
 SHOPIFY_SUBMIT = "shopify-connect"
 SHOPIFY_FEEDBACK = "shopify-feedback"
 
@@ -87,6 +88,11 @@ TRIGGER_LABELS = {
 
 
 # ---- pure view helpers -----------------------------------------------------------------------
+# The Admin API scopes a sync reads (integrations.shopify.REQUIRED_SCOPES; layouts may not
+# import integrations, tests/unit/test_integrations_views.py keeps the two equal).
+SHOPIFY_SCOPES = ("read_orders", "read_all_orders", "read_customers")
+
+
 def platform_name(platform: str) -> str:
     return PLATFORMS.get(platform, {}).get("name", platform.replace("_", " ").title())
 
@@ -495,10 +501,23 @@ def shopify_form(shop: str = "") -> dbc.Form:
                 maxLength=255,
                 size="sm",
             ),
+            dbc.Label(
+                "App client secret (verifies the store's webhooks; optional)",
+                html_for=SHOPIFY_SECRET,
+                className="small mb-1 mt-2",
+            ),
+            dbc.Input(
+                id=SHOPIFY_SECRET,
+                type="password",
+                autoComplete="off",
+                maxLength=255,
+                size="sm",
+            ),
             html.Div(
-                "In Shopify admin: Settings → Apps → Develop apps → create an app with "
-                "read_orders access, then paste its Admin API access token. "
-                "We store it encrypted and never show it again.",
+                "Create an app for your store (Shopify Dev Dashboard) with the scopes "
+                f"{', '.join(SHOPIFY_SCOPES)}, install it, then paste its Admin API access "
+                "token. We check the scopes now, store the token encrypted and never show "
+                "it again.",
                 className="form-text mb-2",
             ),
             html.Div(id=SHOPIFY_FEEDBACK, **{"aria-live": "polite"}),

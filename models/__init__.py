@@ -1,7 +1,7 @@
 """SQLAlchemy models, one file per aggregate. Importing this package registers them all."""
 
 from models.brain_state import ActionDecision, BrainState, Narrative
-from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
+from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
 
@@ -13,6 +13,7 @@ __all__ = [
     "Campaign",
     "Connection",
     "Creative",
+    "FxRate",
     "Invite",
     "Membership",
     "Narrative",

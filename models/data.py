@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -43,7 +44,26 @@ class Connection(db.Model):
     token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The ad account's own currency and IANA time zone, read from the platform at connect.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # When the admins were last told that the token expires soon (one reminder per token).
+    token_reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
+
+
+class FxRate(db.Model):
+    """A dated exchange rate: 1 ``base`` = ``rate`` ``quote`` on ``day`` (public data, no org)."""
+
+    __tablename__ = "fx_rate"
+    __table_args__ = (UniqueConstraint("day", "base", "quote"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(Numeric(20, 10))
+    source: Mapped[str] = mapped_column(String(80), default="")
 
 
 class Campaign(db.Model):

@@ -10,6 +10,7 @@ and clears the request log. Counters such as ``rate_limit=2`` apply to the next 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import threading
 import time
@@ -83,6 +84,7 @@ class FakeAPI:
         self.scenario = Scenario()
         self.calls: list[RecordedCall] = []
         self.pulls = 0  # first-page requests covering the last day (see note_pull)
+        self.today: dt.date | None = None  # the fake's "today" for version sunsets (None: real)
         self._lock = threading.Lock()
         self._server = FakeServer(self.app)
         self._register_log_hook()

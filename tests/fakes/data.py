@@ -237,6 +237,8 @@ class FakeOrder:
     landing_site: str | None
     is_first: bool = False
     test: bool = False
+    cancelled_at: dt.datetime | None = None
+    financial_status: str = "PAID"  # Shopify's OrderDisplayFinancialStatus
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -90,7 +90,10 @@ def fake_tiktok() -> Iterator[FakeTikTok]:
 
 @pytest.fixture
 def fake_shopify() -> Iterator[FakeShopify]:
-    with FakeShopify() as fake:
+    # A Shopify Plus store (1,000 points/s restore, shopify.dev GraphQL Admin rate limits):
+    # syncs through the app use real sleeps, so the bucket must not make tests wait.
+    # Throttling tests build their own FakeShopify with a small bucket.
+    with FakeShopify(maximum_available=10000.0, restore_rate=1000.0) as fake:
         yield fake
 
 

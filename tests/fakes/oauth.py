@@ -26,6 +26,8 @@ from flask import redirect, request
 
 from tests.fakes.base import FakeAPI, json_response
 
+META_SHORT_TTL = 2 * 3600  # Meta: short-lived user tokens expire "in hours"
+META_LONG_TTL = 5183944  # ~60 days, Meta's documented sample response
 DEFAULT_CLIENTS = {
     "meta": ("meta-app-id", "meta-app-secret-123"),
     "google": ("google-client-id.apps.googleusercontent.com", "google-client-secret-123"),
@@ -206,9 +208,9 @@ class FakeOAuth(FakeAPI):
             else:
                 scopes = tuple(request.args.get("scope", "").replace(",", " ").split())
                 code = self.store.issue_code(provider, redirect_uri, scopes)
+                # TikTok's advertiser authorization redirects with ``auth_code`` (and state),
+                # not ``code`` (business-api.tiktok.com/portal/docs?id=1738373164380162)
                 params = {code_param: code, "state": state}
-                if provider == "tiktok":
-                    params["code"] = code
             sep = "&" if "?" in redirect_uri else "?"
             return redirect(f"{redirect_uri}{sep}{urlencode(params)}", 302)
 
@@ -257,9 +259,9 @@ class FakeOAuth(FakeAPI):
                     )
                 return json_response(
                     {
-                        "access_token": self.store.issue_access("meta", 5183944),
+                        "access_token": self.store.issue_access("meta", META_LONG_TTL),
                         "token_type": "bearer",
-                        "expires_in": 5183944,
+                        "expires_in": META_LONG_TTL,
                     }
                 )
             if self.store.take_code("meta", args.get("code"), args.get("redirect_uri")) is None:
@@ -275,11 +277,14 @@ class FakeOAuth(FakeAPI):
                     },
                     400,
                 )
+            # The code exchange yields a short-lived user token ("expiring in hours");
+            # fb_exchange_token above swaps it for a ~60-day one (5183944 s in Meta's sample).
+            # developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
             return json_response(
                 {
-                    "access_token": self.store.issue_access("meta", 5183944),
+                    "access_token": self.store.issue_access("meta", META_SHORT_TTL),
                     "token_type": "bearer",
-                    "expires_in": 5183944,
+                    "expires_in": META_SHORT_TTL,
                 }
             )
 

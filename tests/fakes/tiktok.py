@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Response, request
 
+from integrations.versions import SUNSETS, is_sunset
 from tests.fakes.base import FakeAPI, json_response, truncated
 from tests.fakes.data import AdDataset
 
@@ -37,10 +38,14 @@ class FakeTikTok(FakeAPI):
         dataset: AdDataset | None = None,
         access_token: str = DEFAULT_TOKEN,
         advertiser_id: str = "7000000000001",
+        currency: str = "USD",
+        timezone: str = "America/Los_Angeles",
     ) -> None:
         self.dataset = dataset or AdDataset("tiktok", seed=31)
         self.access_token = access_token
         self.advertiser_id = advertiser_id
+        self.currency, self.timezone = currency, timezone
+        self.token_store: Any = None  # a tests.fakes.oauth.TokenStore to accept its tokens
         super().__init__()
 
     @staticmethod
@@ -51,7 +56,11 @@ class FakeTikTok(FakeAPI):
 
     def _gate(self) -> Any:
         token = request.headers.get("Access-Token")
-        if self.scenario.expired_token or token != self.access_token:
+        if self.token_store is not None:  # tokens issued by the OAuth fake (connect flows)
+            valid = self.token_store.access_valid(token, "tiktok")
+        else:
+            valid = token == self.access_token
+        if self.scenario.expired_token or not valid:
             return self.envelope(40105, "Access token is incorrect or has been revoked.")
         if self.take("rate_limit"):
             resp = json_response({"code": 40100, "message": "Too many requests."}, 429)
@@ -77,8 +86,10 @@ class FakeTikTok(FakeAPI):
             "clicks": str(row["clicks"]),
             "reach": "-" if row.get("reach") is None else str(row["reach"]),
             "frequency": "-" if row.get("frequency") is None else f"{row['frequency']:.2f}",
-            "conversion": str(row["conversions"]),
-            "complete_payment": str(row["conversions"]),
+            # the optimization event (add-to-cart here): more than purchases
+            "conversion": str(row["conversions"] + row["clicks"] // 10),
+            # TikTok leaves a metric blank when there is nothing to report
+            "complete_payment": str(row["conversions"]) if row["conversions"] else "",
             "total_complete_payment_rate": f"{row['platform_revenue']:.2f}",
         }
         return {
@@ -104,8 +115,8 @@ class FakeTikTok(FakeAPI):
             "frequency": lambda r: (
                 '"-"' if r.get("frequency") is None else f'"{r["frequency"]:.2f}"'
             ),
-            "conversion": lambda r: f'"{r["conversions"]}"',
-            "complete_payment": lambda r: f'"{r["conversions"]}"',
+            "conversion": lambda r: f'"{r["conversions"] + r["clicks"] // 10}"',
+            "complete_payment": lambda r: f'"{r["conversions"]}"' if r["conversions"] else '""',
             "total_complete_payment_rate": lambda r: f'"{r["platform_revenue"]:.2f}"',
         }
         getters = [(enc(m), known.get(m, lambda r: '"0"')) for m in metrics]
@@ -121,8 +132,31 @@ class FakeTikTok(FakeAPI):
     def routes(self) -> None:
         app = self.app
 
-        @app.get("/open_api/v1.3/report/integrated/get/")
-        def report() -> Any:
+        @app.get("/open_api/<version>/advertiser/info/")
+        def advertiser_info(version: str) -> Any:
+            gate = self._gate()
+            if gate is not None:
+                return gate
+            try:
+                ids = json.loads(request.args.get("advertiser_ids", ""))
+            except ValueError:
+                return self.envelope(40002, "advertiser_ids: Not a valid list.")
+            if ids != [self.advertiser_id]:
+                return self.envelope(40002, "No permission to operate advertiser.")
+            item = {
+                "advertiser_id": self.advertiser_id,
+                "name": "Lumen Beauty",
+                "currency": self.currency,
+                "timezone": self.timezone,
+                "display_timezone": self.timezone,
+            }
+            return self.envelope(0, "OK", {"list": [item]})
+
+        @app.get("/open_api/<version>/report/integrated/get/")
+        def report(version: str) -> Any:
+            if version not in SUNSETS["tiktok"] or is_sunset("tiktok", version, self.today):
+                # TikTok documents no error body for retired versions: the path is gone
+                return json_response({"code": 40404, "message": "Not Found"}, 404)
             gate = self._gate()
             if gate is not None:
                 return gate

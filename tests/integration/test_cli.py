@@ -74,3 +74,22 @@ def test_create_user_and_brain_compute(app):
     assert body["org"] == slug and body["brain_state_id"] >= 1
     missing = runner.invoke(args=["brain", "compute", "--org", "nope"])
     assert missing.exit_code != 0 and "no organization" in missing.output
+
+
+def test_fx_rates_import_command(app, tmp_path):
+    from models import FxRate
+
+    good = tmp_path / "rates.csv"
+    good.write_text("day,base,quote,rate\n2026-11-02,EUR,USD,1.0854\n2026-11-03,eur,usd,1.09\n")
+    result = app.test_cli_runner().invoke(args=["fx-rates", "import", str(good)])
+    assert result.exit_code == 0 and "imported 2 rate(s)" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,base,quote,rate\nyesterday,EUR,USD,x\n")
+    result = app.test_cli_runner().invoke(args=["fx-rates", "import", str(bad)])
+    assert result.exit_code != 0 and "line 2" in result.output
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from extensions import db
+
+        assert db.session.scalar(select(func.count(FxRate.id))) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -10,6 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from extensions import db
+from integrations.shopify import ShopifyClient
 from jobs.queue import FlaskSimpleWorker
 from jobs.schedule import daily_sync
 from models import (
@@ -59,13 +61,15 @@ def _work(app) -> None:
     ],
 )
 def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
-    app, client, cfg, fake_oauth, monkeypatch, next_param, lands_on
+    app, client, cfg, fake_oauth, fake_meta, monkeypatch, next_param, lands_on
 ):
     monkeypatch.setattr(cfg, "META_AUTH_URL", fake_oauth.meta_auth_url)
     monkeypatch.setattr(cfg, "META_TOKEN_URL", fake_oauth.meta_token_url)
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    fake_meta.token_store = fake_oauth.store  # Meta accepts what the OAuth fake issued
     ids = make_org(app, "Acme", "a@acme.example")
     login(client, "a@acme.example")
-    start = client.get("/connect/meta/start?account=act_42" + next_param)
+    start = client.get("/connect/meta/start?account=act_1234567890" + next_param)
     assert start.status_code == 302
     consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
     assert consent.status_code == 302  # the fake "user" consents and is sent back
@@ -75,11 +79,52 @@ def test_meta_oauth_flow_stores_encrypted_token_and_starts_backfill(
     assert resp.status_code == 302 and resp.headers["Location"].endswith(lands_on)
     with app.app_context():
         conn = db.session.execute(select(Connection)).scalar_one()
-        assert conn.org_id == ids["org_id"] and conn.external_account_id == "act_42"
+        assert conn.org_id == ids["org_id"] and conn.external_account_id == "act_1234567890"
+        # the account's own currency and time zone, read at connect
+        assert (conn.currency, conn.timezone) == ("USD", "America/New_York")
         token = decrypt_credentials(conn.credentials_encrypted)["access_token"]
         assert token and token.encode() not in conn.credentials_encrypted
         sync = db.session.execute(select(SyncJob)).scalar_one()
         assert sync.trigger == "backfill" and sync.status == "queued"
+        # The code exchange gave a short-lived token: the stored one is the ~60-day one.
+        expires = conn.token_expires_at
+        expires = expires.replace(tzinfo=UTC) if expires.tzinfo is None else expires
+        assert expires - datetime.now(UTC) > timedelta(days=50)
+        assert fake_oauth.store.access_valid(token, "meta")
+    grants = [c.args.get("grant_type") for c in fake_oauth.api_calls("/meta/oauth/access_token")]
+    assert grants == [None, "fb_exchange_token"]
+
+
+def test_daily_schedule_reminds_admins_once_before_a_token_expires(
+    app, cfg, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SMTP_URL", smtp_server.url)
+    a = make_org(app, "A", "a@a.example")
+    now = datetime.now(UTC)
+    with app.app_context():
+        creds = encrypt_credentials({"access_token": "t"})
+        for account, days in (("soon", 6), ("later", 30)):
+            db.session.add(
+                Connection(
+                    org_id=a["org_id"],
+                    platform="meta",
+                    external_account_id=account,
+                    account_name=account,
+                    credentials_encrypted=creds,
+                    token_expires_at=now + timedelta(days=days),
+                    last_synced_at=now,
+                )
+            )
+        db.session.commit()
+        first = daily_sync()
+        soon = db.session.execute(
+            select(Connection).where(Connection.external_account_id == "soon")
+        ).scalar_one()
+        assert first["token_reminders"] == [soon.id]
+        assert daily_sync()["token_reminders"] == []  # once per token
+    mails = [m for m in smtp_server.messages if "Reconnect Meta" in m.subject]
+    assert len(mails) == 1 and "a@a.example" in mails[0].rcpt_tos
+    assert "soon" in mails[0].text() and "later" not in mails[0].text()
 
 
 def test_oauth_state_mismatch_is_400(app, client, cfg, fake_oauth, monkeypatch):
@@ -217,7 +262,7 @@ def test_daily_sync_is_idempotent_per_day(app, cfg):
         first = daily_sync()
         second = daily_sync()
     assert first["started"] == 2  # not the expired one, nor the one without credentials
-    assert second == {"started": 0, "skipped": 2, "sync_job_ids": []}
+    assert second == {"started": 0, "skipped": 2, "sync_job_ids": [], "token_reminders": []}
 
 
 def _webhook(client, body: bytes, signature: str, event_id: str = "evt-1"):
@@ -293,3 +338,320 @@ def test_webhooks_out_of_order_keep_the_newest_order_state(app, client, cfg, fak
     with app.app_context():
         stored = db.session.execute(select(Order)).scalar_one()
     assert float(stored.revenue) == pytest.approx(order.total_price - 10.0)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "missing"),
+    [
+        (("read_orders", "read_all_orders"), "read_customers"),
+        (("read_orders", "read_customers"), "read_all_orders"),
+    ],
+)
+def test_shopify_connect_names_a_missing_scope_instead_of_asking_to_reconnect(
+    app, client, cfg, monkeypatch, scopes, missing
+):
+    from tests.fakes.shopify import FakeShopify
+
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    headers = {**csrf_headers(client), "Accept": "application/json"}
+    with FakeShopify(granted_scopes=scopes) as fake:
+        monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+        resp = client.post(
+            "/connect/shopify", json={"shop": "acme", "token": SHOPIFY_TOKEN}, headers=headers
+        )
+        assert fake.call_count == 1  # one real query
+    assert resp.status_code == 400
+    message = resp.get_json()["error"]
+    assert missing in message and "read_orders, read_all_orders, read_customers" in message
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0
+
+
+def test_shopify_sync_without_a_scope_fails_with_what_to_grant(app, cfg, monkeypatch):
+    from tests.fakes.shopify import FakeShopify
+
+    a = make_org(app, "A", "a@a.example")
+    with FakeShopify(granted_scopes=("read_orders", "read_all_orders")) as fake:
+        monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+        with app.app_context():
+            conn = Connection(
+                org_id=a["org_id"],
+                platform="shopify",
+                external_account_id="acme.myshopify.com",
+                credentials_encrypted=encrypt_credentials({"access_token": SHOPIFY_TOKEN}),
+            )
+            db.session.add(conn)
+            db.session.commit()
+            from jobs.sync import start_sync
+
+            start_sync(conn)
+        _work(app)
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        assert conn.status == "error"  # not needs_reauth: reconnecting alone would loop
+        assert "read_customers" in conn.last_error
+
+
+def test_a_webhook_never_changes_the_channel_a_sync_stored(app, client, cfg, fake_shopify):
+    a = make_org(app, "A", "a@a.example")
+    order = next(o for o in fake_shopify.dataset.orders if o.utm_source)
+    with app.app_context():
+        conn = Connection(
+            org_id=a["org_id"], platform="shopify", external_account_id="acme.myshopify.com"
+        )
+        db.session.add(conn)
+        db.session.commit()
+        from models.upsert import upsert_orders
+
+        synced = ShopifyClient(fake_shopify.url, SHOPIFY_TOKEN).fetch_order(order.id)
+        upsert_orders(db.session, a["org_id"], conn.id, [synced])
+        db.session.commit()
+    payload = fake_shopify.webhook_payload(order.id)
+    payload["landing_site"] = "/?utm_source=somewhere_else"  # landing_site is not the channel
+    payload["updated_at"] = datetime.now(UTC).isoformat()
+    body = json.dumps(payload).encode()
+    assert _webhook(client, body, sign_webhook(body)).get_json() == {"status": "queued"}
+    _work(app)
+    with app.app_context():
+        stored = db.session.execute(select(Order)).scalar_one()
+        assert stored.utm_source == order.utm_source
+
+
+def _google_connect(app, client, cfg, monkeypatch, fake, account: str):
+    """Consent is simulated by the fake's token store; our callback does the rest."""
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_CLIENT_ID", fake.client_id)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_CLIENT_SECRET", fake.client_secret)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_DEVELOPER_TOKEN", fake.developer_token)
+    monkeypatch.setattr(cfg, "GOOGLE_ADS_API_BASE", fake.url)
+    monkeypatch.setattr(cfg, "GOOGLE_TOKEN_URL", fake.token_url)
+    monkeypatch.setattr(cfg, "GOOGLE_AUTH_URL", fake.url + "/consent")
+    make_org(app, "Agency", "a@agency.example")
+    login(client, "a@agency.example")
+    start = client.get(f"/connect/google_ads/start?account={account}")
+    query = parse_qs(urlparse(start.headers["Location"]).query)
+    code = fake.tokens.issue_code("google", query["redirect_uri"][0])
+    return client.get(f"/connect/google_ads/callback?code={code}&state={query['state'][0]}")
+
+
+def test_google_connect_stores_the_manager_as_login_customer_id(app, client, cfg, monkeypatch):
+    from tests.fakes.google_ads import FakeGoogleAds
+
+    with FakeGoogleAds(
+        manager_id="5550001111", currency_code="EUR", time_zone="Europe/Paris"
+    ) as fake:
+        resp = _google_connect(app, client, cfg, monkeypatch, fake, "1234567890")
+        assert resp.status_code == 302
+        with app.app_context():
+            conn = db.session.execute(select(Connection)).scalar_one()
+            creds = decrypt_credentials(conn.credentials_encrypted)
+            assert creds["login_customer_id"] == "5550001111"
+            assert (conn.currency, conn.timezone) == ("EUR", "Europe/Paris")
+            # and the stored manager makes the sync work (without it: USER_PERMISSION_DENIED)
+            from jobs.connectors import build_client
+
+            c = build_client(conn, cfg)
+            day = fake.dataset.end
+            assert list(c.fetch_ad_metrics(conn.external_account_id, day, day))
+
+
+def test_google_connect_refuses_an_account_out_of_reach(app, client, cfg, monkeypatch):
+    from tests.fakes.google_ads import FakeGoogleAds
+
+    with FakeGoogleAds() as fake:
+        resp = _google_connect(app, client, cfg, monkeypatch, fake, "9999999999")
+    assert resp.status_code == 302  # flashed message back on /integrations
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0
+
+
+def test_tiktok_oauth_redirect_carries_auth_code(
+    app, client, cfg, fake_oauth, fake_tiktok, monkeypatch
+):
+    monkeypatch.setattr(cfg, "TIKTOK_APP_ID", DEFAULT_CLIENTS["tiktok"][0])
+    monkeypatch.setattr(cfg, "TIKTOK_APP_SECRET", DEFAULT_CLIENTS["tiktok"][1])
+    monkeypatch.setattr(cfg, "TIKTOK_AUTH_URL", fake_oauth.tiktok_auth_url)
+    monkeypatch.setattr(cfg, "TIKTOK_TOKEN_URL", fake_oauth.tiktok_token_url)
+    monkeypatch.setattr(cfg, "TIKTOK_API_BASE", fake_tiktok.url)
+    fake_tiktok.token_store = fake_oauth.store
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    start = client.get(f"/connect/tiktok/start?account={fake_tiktok.advertiser_id}")
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    back = urlparse(consent.headers["Location"])
+    params = parse_qs(back.query)
+    assert "auth_code" in params and "code" not in params  # TikTok's documented parameter
+    resp = client.get(back.path + "?" + back.query)
+    assert resp.status_code == 302
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        assert conn.platform == "tiktok" and conn.timezone == "America/Los_Angeles"
+
+
+def _shop_webhook(client, body: bytes, secret: str, topic: str, shop: str, event_id: str):
+    return client.post(
+        "/webhooks/shopify",
+        data=body,
+        headers={
+            "X-Shopify-Hmac-SHA256": sign_webhook(body, secret),
+            "X-Shopify-Webhook-Id": event_id,
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Shop-Domain": shop,
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def _shop(app, org_id: int, domain: str, secret: str | None) -> int:
+    creds = {"access_token": "shpat_x"} | ({"app_secret": secret} if secret else {})
+    with app.app_context():
+        conn = Connection(
+            org_id=org_id,
+            platform="shopify",
+            external_account_id=domain,
+            credentials_encrypted=encrypt_credentials(creds),
+        )
+        db.session.add(conn)
+        db.session.commit()
+        return conn.id
+
+
+def test_each_shops_webhooks_are_verified_with_that_shops_app_secret(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SHOPIFY_WEBHOOK_SECRET", "")
+    a = make_org(app, "A", "a@a.example")
+    b = make_org(app, "B", "b@b.example")
+    _shop(app, a["org_id"], "acme.myshopify.com", "secret-of-acme-app")
+    _shop(app, b["org_id"], "bolt.myshopify.com", "secret-of-bolt-app")
+    body, _ = fake_shopify.signed_webhook(fake_shopify.dataset.orders[0].id)
+    ok = _shop_webhook(
+        client, body, "secret-of-bolt-app", "orders/create", "bolt.myshopify.com", "e1"
+    )
+    assert ok.get_json() == {"status": "queued"}
+    # acme's webhook signed with bolt's secret (or a forged domain) is refused
+    forged = _shop_webhook(
+        client, body, "secret-of-bolt-app", "orders/create", "acme.myshopify.com", "e2"
+    )
+    assert forged.status_code == 401
+
+
+def test_app_uninstalled_disables_the_shop_and_deletes_its_token(app, client, cfg):
+    a = make_org(app, "A", "a@a.example")
+    conn_id = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    body = json.dumps({"id": 1, "domain": "acme.myshopify.com"}).encode()
+    resp = _shop_webhook(client, body, "s3cret", "app/uninstalled", "acme.myshopify.com", "u1")
+    assert resp.get_json()["status"] == "disconnected"
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        assert conn.status == "disabled" and conn.credentials_encrypted is None
+        assert "uninstalled" in conn.last_error
+
+
+def test_compliance_webhooks_redact_customers_and_shops(app, client, cfg, fake_shopify):
+    from models.upsert import upsert_orders
+
+    a = make_org(app, "A", "a@a.example")
+    conn_id = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    orders = [o for o in fake_shopify.dataset.orders if o.customer_id][:5]
+    with app.app_context():
+        rows = [ShopifyClient(fake_shopify.url, SHOPIFY_TOKEN).fetch_order(o.id) for o in orders]
+        upsert_orders(db.session, a["org_id"], conn_id, rows)
+        db.session.commit()
+    target = orders[0].customer_id
+    shop = "acme.myshopify.com"
+    ask = json.dumps({"shop_domain": shop, "customer": {"id": target}}).encode()
+    assert (
+        _shop_webhook(client, ask, "s3cret", "customers/data_request", shop, "c1").status_code
+        == 200
+    )
+    redact = json.dumps({"shop_domain": shop, "customer": {"id": target}}).encode()
+    assert (
+        _shop_webhook(client, redact, "s3cret", "customers/redact", shop, "c2").status_code == 200
+    )
+    with app.app_context():
+        ids = set(db.session.execute(select(Order.customer_external_id)).scalars())
+        assert str(target) not in ids and len(ids - {None}) >= 1
+    wipe = json.dumps({"shop_domain": shop}).encode()
+    assert _shop_webhook(client, wipe, "s3cret", "shop/redact", shop, "c3").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_connect_subscribes_the_shops_webhooks_and_keeps_its_app_secret(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake_shopify.url)
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    headers = {**csrf_headers(client), "Accept": "application/json"}
+    resp = client.post(
+        "/connect/shopify",
+        json={"shop": "acme", "token": SHOPIFY_TOKEN, "app_secret": "acme-app-secret"},
+        headers=headers,
+    )
+    assert resp.status_code == 201
+    topics = sorted(t for t, _ in fake_shopify.subscriptions)
+    assert topics == ["APP_UNINSTALLED", "ORDERS_CREATE", "ORDERS_UPDATED"]
+    assert all(uri.endswith("/webhooks/shopify") for _, uri in fake_shopify.subscriptions)
+    with app.app_context():
+        conn = db.session.get(Connection, resp.get_json()["connection_id"])
+        assert decrypt_credentials(conn.credentials_encrypted)["app_secret"] == "acme-app-secret"
+
+
+def _shopify_oauth(app, client, cfg, monkeypatch, fake):
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", fake.url)
+    monkeypatch.setattr(cfg, "SHOPIFY_CLIENT_ID", fake.client_id)
+    monkeypatch.setattr(cfg, "SHOPIFY_CLIENT_SECRET", fake.client_secret)
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    start = client.get("/connect/shopify/start?shop=acme")
+    assert start.status_code == 302
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    return urlparse(consent.headers["Location"])
+
+
+def test_shopify_oauth_install_stores_an_expiring_token_and_refreshes_it(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    back = _shopify_oauth(app, client, cfg, monkeypatch, fake_shopify)
+    assert back.path == "/connect/shopify/callback"
+    resp = client.get(back.path + "?" + back.query)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/integrations")
+    exchange = fake_shopify.api_calls("/admin/oauth/access_token")[0]
+    assert exchange.form["expiring"] == "1"
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        creds = decrypt_credentials(conn.credentials_encrypted)
+        assert creds["access_token"].startswith("shpua_") and creds["refresh_token"]
+        assert conn.token_expires_at is not None
+        first_refresh = creds["refresh_token"]
+    assert {t for t, _ in fake_shopify.subscriptions} >= {"ORDERS_CREATE", "APP_UNINSTALLED"}
+    _work(app)  # the backfill runs on the fresh token
+    # an hour later: the token is dead, the sync refreshes it first and stores the new pair
+    fake_shopify.expire_oauth_tokens()
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        conn.token_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        from jobs.sync import start_sync
+
+        start_sync(conn)
+    _work(app)
+    with app.app_context():
+        conn = db.session.execute(select(Connection)).scalar_one()
+        creds = decrypt_credentials(conn.credentials_encrypted)
+        assert conn.status == "active", conn.last_error
+        assert creds["refresh_token"] != first_refresh  # Shopify rotated it; we kept the new one
+    grants = [c.form.get("grant_type") for c in fake_shopify.api_calls("/admin/oauth/access_token")]
+    assert grants == [None, "refresh_token"]
+
+
+def test_shopify_oauth_redirect_with_a_bad_signature_is_refused(
+    app, client, cfg, fake_shopify, monkeypatch
+):
+    back = _shopify_oauth(app, client, cfg, monkeypatch, fake_shopify)
+    forged = back.query.replace("shop=acme.myshopify.com", "shop=evil.myshopify.com")
+    assert client.get(back.path + "?" + forged).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Connection.id))) == 0

@@ -130,6 +130,7 @@ def shopify_submit(shop: object, token: object) -> tuple[list, list]:
         [
             {"id": "shopify-shop", "property": "value", "value": shop},
             {"id": "shopify-token", "property": "value", "value": token},
+            {"id": "shopify-app-secret", "property": "value", "value": None},
             URL_STATE,
         ],
     )

@@ -167,7 +167,10 @@ def test_shopify_orders_sync(app, cfg, fake_shopify, monkeypatch):
             )
         )
     assert n == len(fake_shopify.dataset.orders)
-    assert firsts >= customers > 0
+    assert firsts == customers > 0  # exactly one first order per customer
+    assert firsts == fake_shopify.dataset.totals()["first_orders"]
+    # the backfill was one bulk operation; the next sync pages through recent updates
+    assert fake_shopify.bulk_operations and fake_shopify.calls[-1].path.startswith("/bulk/")
     assert _sync_once(app, conn_id).status == "succeeded"
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == n
@@ -249,3 +252,59 @@ def test_recompute_requested_while_one_runs_gets_one_follow_up(app):
         again = enqueue_recompute(ids["org_id"])
     assert follow_up == again == first + "-next"
     assert queue.count == 1
+
+
+def test_meta_resync_repulls_its_7_day_attribution_window_in_the_account_zone(
+    app, cfg, fake_meta, monkeypatch
+):
+    import json
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", fake_meta.access_token)
+    last = datetime.now(UTC) - timedelta(hours=1)
+    with app.app_context():
+        conn = db.session.get(Connection, conn_id)
+        conn.last_synced_at, conn.timezone = last, "Pacific/Auckland"
+        db.session.commit()
+    assert _sync_once(app, conn_id).status == "succeeded"
+    ranges = [
+        json.loads(c.args["time_range"]) for c in fake_meta.api_calls() if "after" not in c.args
+    ]
+    since = min(r["since"] for r in ranges)
+    account_day = last.astimezone(ZoneInfo("Pacific/Auckland")).date()
+    assert since == (account_day - timedelta(days=7)).isoformat()  # not the old 3 days
+
+
+def test_spend_in_another_currency_is_converted_at_each_days_rate_or_refused(
+    app, cfg, fake_meta, monkeypatch
+):
+    from datetime import timedelta
+
+    from models import Connection as Conn
+    from models.fx import import_rates
+
+    monkeypatch.setattr(cfg, "META_API_BASE", fake_meta.url)
+    ids = make_org(app, "Acme", "a@acme.example")  # the org reports in USD
+    conn_id = _connection(app, ids["org_id"], "meta", "act_1234567890", fake_meta.access_token)
+    with app.app_context():
+        db.session.get(Conn, conn_id).currency = "EUR"
+        db.session.commit()
+    refused = _sync_once(app, conn_id)
+    assert refused.status == "failed" and "EUR→USD" in refused.error
+    assert _metric_totals(app, ids["org_id"])[0] == 0  # nothing written
+    ds = fake_meta.dataset
+    lines = ["day,base,quote,rate"]
+    day = ds.start - timedelta(days=2)
+    while day <= ds.end:
+        lines.append(f"{day.isoformat()},EUR,USD,{'1.10' if day < ds.end else '1.20'}")
+        day += timedelta(days=1)
+    with app.app_context():
+        assert import_rates(db.session, lines, "test") == len(lines) - 1
+        db.session.commit()
+    assert _sync_once(app, conn_id).status == "succeeded"
+    expected = sum(r["spend"] * (1.20 if r["date"] == ds.end else 1.10) for r in ds.rows())
+    stored = float(_metric_totals(app, ids["org_id"])[1])
+    assert stored == pytest.approx(expected, abs=0.005 * len(ds.rows()))  # cents per row

@@ -71,3 +71,15 @@ def test_ai_settings_are_checked():
             Config.from_env(env={name: bad})
     ok = Config.from_env(env={"AI_PRICES_JSON": '{"my-model": [1, 0.1, 1.25, 5]}'})
     assert ok.AI_PRICES_JSON
+
+
+def test_restatement_windows_per_platform():
+    cfg = Config.from_env({})
+    assert cfg.restate_days("meta") == 7
+    assert cfg.restate_days("google_ads") == 14
+    assert cfg.restate_days("tiktok") == 7
+    assert cfg.restate_days("shopify") == 3
+    assert Config.from_env({"SYNC_RESTATE_DAYS_GOOGLE_ADS": "28"}).restate_days("google_ads") == 28
+    for name, value in (("SYNC_RESTATE_DAYS_META", "3"), ("SYNC_RESTATE_DAYS_GOOGLE_ADS", "7")):
+        with pytest.raises(ConfigError, match=name):
+            Config.from_env({name: value})

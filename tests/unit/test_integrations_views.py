@@ -321,3 +321,12 @@ def test_profile_step_read_only_for_members():
     panel = dump(onb.profile_step({"currency": "USD"}, ["UTC"], can_edit=False))
     assert "Only owners and admins" in panel
     assert isinstance(onb.profile_step({}, ["UTC"]), html.Div)
+
+
+def test_shopify_help_asks_for_every_scope_a_sync_needs():
+    from integrations.shopify import REQUIRED_SCOPES
+    from layouts import integrations as view
+
+    assert tuple(view.SHOPIFY_SCOPES) == REQUIRED_SCOPES
+    text = str(view.shopify_form())
+    assert all(scope in text for scope in REQUIRED_SCOPES)

@@ -241,9 +241,11 @@ def test_no_token_in_logs(fake_meta, fast_retry, caplog):
     assert fake_meta.access_token not in caplog.text
 
 
-def test_unknown_account_is_bad_response(fake_meta, fast_retry):
+def test_unknown_account_is_access_denied_not_reauth(fake_meta, fast_retry):
+    from integrations.errors import AccessDenied
+
     c = client(fake_meta, fast_retry)
-    with pytest.raises(BadResponse) as info:
+    with pytest.raises(AccessDenied) as info:  # #100/33: missing or not visible to this token
         list(c.fetch_insights("999", dt.date(2025, 1, 1), dt.date(2025, 1, 2)))
     assert info.value.code == 100
     assert fake_meta.call_count == 1
@@ -255,3 +257,28 @@ def test_retry_policy_is_per_client(fake_meta, fast_retry):
     with pytest.raises(Transient):
         pull(fake_meta, slow)
     assert fake_meta.call_count == 2
+
+
+def test_large_ranges_run_as_async_report_runs(fake_meta, fast_retry):
+    fake_meta.async_polls_until_done = 2  # "Job Running" twice, then "Job Completed"
+    ds = fake_meta.dataset
+    c = MetaAdsClient(
+        fake_meta.url,
+        fake_meta.access_token,
+        retry=fast_retry,
+        async_min_days=14,
+        poll_interval=7.0,
+        page_size=100,
+    )
+    rows = list(c.fetch_insights(fake_meta.account_id, ds.start, ds.end))
+    assert len(rows) == len(ds.rows())
+    posts = [call for call in fake_meta.calls if call.method == "POST"]
+    assert len(posts) == 1 and posts[0].path.endswith(f"act_{fake_meta.account_id}/insights")
+    assert posts[0].form["level"] == "ad" and "time_range" in posts[0].form
+    assert fast_retry.sleep.calls == [7.0, 7.0]  # waited between polls, nothing else
+    run_id = next(iter(fake_meta.report_runs))
+    assert any(call.path.endswith(f"/{run_id}/insights") for call in fake_meta.calls)
+    # a short range (a daily re-pull) stays synchronous
+    fake_meta.reset()
+    list(c.fetch_insights(fake_meta.account_id, ds.end, ds.end))
+    assert not [call for call in fake_meta.calls if call.method == "POST"]

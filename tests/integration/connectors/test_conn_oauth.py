@@ -10,6 +10,7 @@ import requests
 
 from integrations import oauth
 from integrations.errors import AuthExpired, BadResponse, Transient
+from integrations.versions import DEFAULT_VERSIONS
 
 REDIRECT = "https://app.example/oauth/callback"
 
@@ -34,7 +35,7 @@ def test_authorize_urls_carry_client_state_and_scopes(fake_oauth):
     meta = parse_qs(urlsplit(oauth.authorize_url("meta", "mid", REDIRECT, "s", ["a", "b"])).query)
     assert meta["scope"] == ["a,b"]
     assert oauth.authorize_url("meta", "mid", REDIRECT, "s").startswith(
-        "https://www.facebook.com/v21.0/dialog/oauth?"
+        f"https://www.facebook.com/{DEFAULT_VERSIONS['meta']}/dialog/oauth?"
     )
     tiktok = parse_qs(urlsplit(oauth.authorize_url("tiktok", "app", REDIRECT, "s")).query)
     assert tiktok["app_id"] == ["app"] and "scope" not in tiktok
@@ -115,11 +116,13 @@ def test_meta_code_exchange_and_long_lived_token(fake_oauth):
         "meta", fake_oauth.meta_token_url, client_id, secret, params["code"], REDIRECT
     )
     assert tokens.access_token.startswith("EAAG") and tokens.refresh_token is None
-    assert tokens.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(days=59)
+    # the code exchange gives a short-lived token (hours), like Meta
+    assert tokens.expires_at < dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     long_lived = oauth.meta_long_lived_token(
         fake_oauth.meta_token_url, client_id, secret, tokens.access_token
     )
     assert long_lived.access_token != tokens.access_token
+    assert long_lived.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(days=59)
     with pytest.raises(AuthExpired):
         oauth.exchange_code(
             "meta", fake_oauth.meta_token_url, client_id, secret, params["code"], REDIRECT

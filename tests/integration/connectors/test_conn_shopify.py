@@ -16,6 +16,7 @@ from integrations.shopify import (
     parse_order_webhook,
     verify_webhook,
 )
+from integrations.versions import DEFAULT_VERSIONS
 from tests.fakes.data import FakeOrder, OrderDataset
 from tests.fakes.fixtures import RecordingSleep
 from tests.fakes.shopify import FakeShopify, sign_webhook
@@ -24,6 +25,10 @@ from .helpers import assert_no_secret
 
 
 def client(fake, retry, **kw) -> ShopifyClient:
+    """A client whose (recorded, instant) sleeps also refill the fake's cost bucket: orders
+    cost what Shopify charges, so reading 240 orders waits for the bucket like in real life."""
+    if isinstance(retry.sleep, RecordingSleep) and retry.sleep.hook is None:
+        retry.sleep.hook = fake.advance
     return ShopifyClient(fake.url, fake.access_token, retry=retry, **kw)
 
 
@@ -40,7 +45,7 @@ def test_happy_path_with_pagination(fake_shopify, fast_retry):
     assert len({r["order_id"] for r in rows}) == 240
     assert round(sum(r["revenue"] for r in rows), 2) == fake_shopify.dataset.totals()["net_revenue"]
     call = fake_shopify.api_calls()[1]
-    assert call.path == "/admin/api/2025-01/graphql.json"
+    assert call.path == f"/admin/api/{DEFAULT_VERSIONS['shopify']}/graphql.json"
     assert call.headers["X-Shopify-Access-Token"] == fake_shopify.access_token
     assert call.json["variables"]["first"] == 25 and call.json["variables"]["after"]
     row = rows[0]
@@ -129,37 +134,48 @@ def test_incremental_pull_sees_new_refund(fake_shopify, fast_retry):
     assert query.startswith("updated_at:>=")
 
 
+# Shopify's documented cost of one order as the client reads it: the Order object 1,
+# totalPriceSet/totalRefundedSet 2 each (object + shopMoney), customer 1 + orders(first: 1)
+# (2 + 1 x 1), customerJourneySummary 1 + firstVisit 2 + lastVisit 2 = 14; a page of n
+# orders costs 2 + 14 n. The first page is 50 orders (nothing learned yet): 702 points.
+ORDER_COST = 14
+FIRST_PAGE_COST = 2 + 50 * ORDER_COST
+
+
 def test_cost_throttling_waits_before_the_next_query(fast_retry):
-    with FakeShopify(maximum_available=1000, restore_rate=50, node_cost=6) as fake:
+    with FakeShopify(maximum_available=1000, restore_rate=50) as fake:
         retry = fake_clock_retry(fake, fast_retry)
-        c = client(fake, retry, page_size=100)  # requested cost 602 per page
+        c = client(fake, retry, page_size=100)
         rows = list(c.fetch_orders())
         assert len(rows) == 240
         assert fake.throttled_count == 0  # the client waited instead of being throttled
         assert c.throttle_waits, "expected at least one cost wait"
-        # after page 1 the bucket holds 1000 - 602 = 398: wait (602 - 398) / 50 ≈ 4.08 s
-        assert c.throttle_waits[0] == pytest.approx((602 - 398) / 50, abs=0.2)
+        # page 2 holds (1000 - 2) // 14 = 71 orders (chosen from page 1's requestedQueryCost)
+        # and costs 996; the bucket holds 1000 - 702 = 298: wait (996 - 298) / 50 ≈ 14 s
+        left, second = 1000 - FIRST_PAGE_COST, 2 + 71 * ORDER_COST
+        assert fake.api_calls()[1].json["variables"]["first"] == 71
+        assert c.throttle_waits[0] == pytest.approx((second - left) / 50, abs=0.2)
         assert retry.sleep.calls[0] == c.throttle_waits[0]
 
 
 def test_throttled_error_is_retried_with_computed_wait(fast_retry):
-    with FakeShopify(maximum_available=1000, restore_rate=50, node_cost=6) as fake:
+    with FakeShopify(maximum_available=1000, restore_rate=50) as fake:
         fake.set_bucket(currently_available=0)
         retry = fake_clock_retry(fake, fast_retry)
         c = client(fake, retry, page_size=100)
         rows = list(c.fetch_orders())
         assert len(rows) == 240
         assert fake.throttled_count == 1
-        # (requested − available) / restoreRate with an empty bucket: 602 / 50 ≈ 12 s
-        assert retry.sleep.calls[0] == pytest.approx(602 / 50, abs=0.2)
+        # (requested − available) / restoreRate with an empty bucket: 702 / 50 ≈ 14 s
+        assert retry.sleep.calls[0] == pytest.approx(FIRST_PAGE_COST / 50, abs=0.2)
 
 
 def test_throttled_too_long_raises_rate_limited(fast_retry):
-    with FakeShopify(maximum_available=1000, restore_rate=1, node_cost=6) as fake:
+    with FakeShopify(maximum_available=1000, restore_rate=1) as fake:
         fake.set_bucket(currently_available=0)
         with pytest.raises(RateLimited) as info:
             list(client(fake, fast_retry, page_size=100).fetch_orders())
-        assert info.value.retry_after == pytest.approx(602, abs=1)
+        assert info.value.retry_after == pytest.approx(FIRST_PAGE_COST, abs=1)
         assert fake.call_count == 1
 
 
@@ -168,14 +184,15 @@ def test_429_retry_after_is_honored(fake_shopify, fast_retry):
     rows = list(client(fake_shopify, fast_retry, page_size=250).fetch_orders())
     assert len(rows) == 240
     assert 2.0 <= fast_retry.sleep.calls[0] <= 2.0 + fast_retry.base
-    assert fake_shopify.call_count == 2
+    # pages of 50, then 71 (= (1000 - 2) // 14), 71, 48 orders; plus the one 429
+    assert fake_shopify.call_count == 4 + 1
 
 
 def test_5xx_burst_then_success(fake_shopify, fast_retry):
     fake_shopify.set_scenario("server_errors", server_error_status=503)
     rows = list(client(fake_shopify, fast_retry, page_size=250).fetch_orders())
     assert len(rows) == 240
-    assert fake_shopify.call_count == 3
+    assert fake_shopify.call_count == 4 + 2  # four pages, two 503s
 
 
 def test_expired_token_is_auth_expired_without_retry(fake_shopify, fast_retry):
@@ -235,7 +252,9 @@ def test_webhook_payload_matches_graphql_row(fake_shopify, fast_retry):
         body, _ = fake_shopify.signed_webhook(order.id)
         hook = parse_order_webhook(json.loads(body))
         api = rows[str(order.id)]
-        for key in ("order_id", "placed_at", "customer_id", "revenue", "utm_source", "currency"):
+        # the channel is not in a webhook: it comes only from customerJourneySummary
+        assert hook["utm_source"] is None
+        for key in ("order_id", "placed_at", "customer_id", "revenue", "currency"):
             assert hook[key] == api[key], key
 
 
@@ -249,7 +268,7 @@ def test_webhook_first_order_from_orders_count_and_bad_payload():
         "landing_site": "https://shop.example/?utm_source=tiktok&utm_medium=paid",
     }
     row = parse_order_webhook(payload)
-    assert row["is_first_order"] and row["utm_source"] == "tiktok"
+    assert row["is_first_order"] and row["utm_source"] is None  # landing_site is not the channel
     assert row["placed_at"] == dt.datetime(2025, 1, 1, 15, 0, tzinfo=dt.UTC)
     with pytest.raises(BadResponse):
         parse_order_webhook({"id": 1})
@@ -274,3 +293,100 @@ def test_guest_orders_are_not_first_orders(fast_retry):
         rows = {r["order_id"]: r for r in client(fake, fast_retry).fetch_orders()}
     assert rows["1"]["is_first_order"] is False and rows["1"]["customer_id"] is None
     assert rows["2"]["is_first_order"] is True and rows["2"]["revenue"] == 0.0
+
+
+# ---- Shopify's documented contracts: query cost, scopes, revenue ---------------------------
+def test_fake_charges_shopifys_documented_cost():
+    from integrations.shopify import ORDERS_QUERY
+    from tests.fakes import graphql as gql
+
+    # the issue's arithmetic: 100 orders x 14 points + 2 for the connection = 1,402 > 1,000
+    assert gql.query_cost(gql.parse(ORDERS_QUERY, {"first": 100})) == 2 + 100 * ORDER_COST
+    assert gql.query_cost(gql.parse("query Shop { shop { name currencyCode } }")) == 1
+
+
+def test_a_query_over_1000_points_is_refused_and_the_client_shrinks_the_page(
+    fake_shopify, fast_retry
+):
+    c = client(fake_shopify, fast_retry, page_size=250)
+    c._order_cost = 1.0  # a wrong guess: 250 orders would cost 3,502 points
+    rows = list(c.fetch_orders())
+    assert len(rows) == 240
+    assert fake_shopify.max_cost_exceeded == 1
+    firsts = [call.json["variables"]["first"] for call in fake_shopify.api_calls()]
+    assert firsts[:2] == [250, 71]  # 71 = (1000 - 2) // 14, from Shopify's stated cost
+    assert all(2 + n * ORDER_COST <= 1000 for n in firsts[1:])
+
+
+def test_missing_read_customers_is_access_denied_not_auth_expired(fast_retry):
+    from integrations.errors import AccessDenied
+
+    with FakeShopify(granted_scopes=("read_orders", "read_all_orders")) as fake:
+        with pytest.raises(AccessDenied) as info:
+            list(client(fake, fast_retry).fetch_orders())
+        assert info.value.required == "read_customers"
+        assert fake.call_count == 1  # not retried
+
+
+def test_without_read_all_orders_old_orders_are_silently_missing(fast_retry):
+    with FakeShopify(granted_scopes=("read_orders", "read_customers")) as fake:
+        rows = list(client(fake, fast_retry).fetch_orders())
+        assert 0 < len(rows) < len(fake.dataset.orders)  # 120 days of orders, 60 readable
+        from integrations.errors import AccessDenied
+
+        with pytest.raises(AccessDenied, match="read_all_orders"):
+            client(fake, fast_retry).validate_connection()
+
+
+def test_validate_connection_reads_shop_zone_and_scopes(fake_shopify, fast_retry):
+    info = client(fake_shopify, fast_retry).validate_connection()
+    assert info["timezone"] == "America/New_York" and info["currency"] == "USD"
+    assert set(info["scopes"]) >= {"read_orders", "read_all_orders", "read_customers"}
+    assert fake_shopify.call_count == 1  # one real query
+
+
+def test_test_voided_and_cancelled_unpaid_orders_are_not_revenue(fast_retry):
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def order(i: int, **kw) -> FakeOrder:
+        base = dict(
+            id=i,
+            name=f"#{i}",
+            created_at=now - dt.timedelta(days=2),
+            updated_at=now - dt.timedelta(days=1),
+            customer_id=i,
+            total_price=100.0,
+            refunded=0.0,
+            currency="USD",
+            utm_source="google",
+            landing_site="/",
+        )
+        return FakeOrder(**{**base, **kw})
+
+    orders = [
+        order(1),
+        order(2, test=True),
+        order(3, financial_status="VOIDED"),
+        order(4, cancelled_at=now, financial_status="PENDING"),
+        order(5, cancelled_at=now, financial_status="REFUNDED", refunded=100.0),
+        order(6, cancelled_at=now, financial_status="PAID"),  # cancelled, money kept
+    ]
+    with FakeShopify(dataset=OrderDataset(orders=orders)) as fake:
+        rows = {r["order_id"]: r for r in client(fake, fast_retry).fetch_orders()}
+        hooks = {str(o.id): parse_order_webhook(fake.webhook_payload(o.id)) for o in orders}
+    expected = {"1": 100.0, "2": 0.0, "3": 0.0, "4": 0.0, "5": 0.0, "6": 100.0}
+    assert {k: r["revenue"] for k, r in rows.items()} == expected
+    assert {k: r["revenue"] for k, r in hooks.items()} == expected  # webhooks agree
+    assert not rows["2"]["is_first_order"] and rows["1"]["is_first_order"]
+
+
+def test_bulk_operation_reads_every_order_as_jsonl(fake_shopify, fast_retry):
+    rows = list(client(fake_shopify, fast_retry).bulk_fetch_orders())
+    orders = fake_shopify.dataset.orders
+    assert sorted(r["order_id"] for r in rows) == sorted(str(o.id) for o in orders)
+    net = {str(o.id): o.net for o in orders}
+    assert all(r["revenue"] == net[r["order_id"]] for r in rows)
+    queries = [c.json["query"] for c in fake_shopify.api_calls()]
+    assert "bulkOperationRunQuery" in queries[0] and "currentBulkOperation" in queries[1]
+    assert fake_shopify.call_count == 2  # start + one status poll; the JSONL is a download
+    assert not any("graphql" in c.path for c in fake_shopify.calls if c.path.startswith("/bulk"))

@@ -173,3 +173,14 @@ def test_classify_code():
 def test_window_days_validated():
     with pytest.raises(ValueError):
         TikTokAdsClient("http://x", "t", window_days=31)
+
+
+def test_conversions_are_purchases_never_the_optimization_event(fake_tiktok, fast_retry):
+    ds = fake_tiktok.dataset
+    c = TikTokAdsClient(fake_tiktok.url, fake_tiktok.access_token, retry=fast_retry)
+    rows = list(c.fetch_ad_metrics(fake_tiktok.advertiser_id, ds.start, ds.end))
+    expected = ds.rows()
+    # the fake's `conversion` (optimization event) exceeds purchases and complete_payment is
+    # blank on days without purchases: a fallback would count add-to-carts as purchases
+    assert sum(r["conversions"] for r in rows) == sum(r["conversions"] for r in expected)
+    assert "conversion" not in json.loads(fake_tiktok.api_calls()[0].args["metrics"])
