@@ -8,7 +8,9 @@ SQLAlchemy, Dash or I/O here (tests/unit/test_rooms.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -641,3 +643,40 @@ def creative_export_rows(rows: list[dict], fatigue: Mapping[str, dict]) -> list[
             ]
         )
     return out
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A CSV export's body (formula-looking text defused)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return buf.getvalue()
+
+
+def export_filename(stem: str, period: Period | None) -> str:
+    if period is None:
+        return f"{stem}.csv"
+    return f"{stem}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
+
+
+def export_limit(raw: str) -> int:
+    """The creatives export's ?limit=: '' or '20' (the page's top 20), 'all', or 1..10000."""
+    if raw in ("", "20"):
+        return LEADERBOARD_SIZE
+    if raw == "all":
+        return MAX_EXPORT_CREATIVES
+    # ASCII digits only ("²".isdigit() is True) and short enough to parse.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_EXPORT_CREATIVES:
+        return int(raw)
+    raise FilterError(f"limit must be 'all' or a number from 1 to {MAX_EXPORT_CREATIVES}")
