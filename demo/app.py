@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -28,7 +28,14 @@ import dash  # noqa: E402
 import dash_bootstrap_components as dbc  # noqa: E402
 from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: E402
 from dash.exceptions import PreventUpdate  # noqa: E402
-from flask import Response, jsonify, redirect, request, send_from_directory  # noqa: E402
+from flask import (  # noqa: E402
+    Response,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    send_from_directory,
+)
 
 from brain.narrative import PERSONAS  # noqa: E402
 from demo.snapshot import Snapshot, load  # noqa: E402
@@ -100,7 +107,20 @@ def shell_data(snap: Snapshot) -> dict[str, Any]:
     }
 
 
+def _requested_page() -> tuple[str, str]:
+    """(path, search) of the page being opened: Dash fetches the layout from /_dash-layout,
+    so the page's own address is the referrer."""
+    if not has_request_context():
+        return "/", ""
+    url = urlparse(request.referrer or "") if request.path.endswith("/_dash-layout") else None
+    if url is not None and url.netloc == request.host:
+        return url.path or "/", f"?{url.query}" if url.query else ""
+    return request.path, ""
+
+
 def layout() -> html.Div:
+    """The shell with the requested page already in it: no router round trip on first paint
+    (decisions kept in the tab arrive through `restore_decisions`)."""
     snap = snapshot()
     reset = dbc.Button(
         "Reset demo",
@@ -111,10 +131,15 @@ def layout() -> html.Div:
         className="my-2 my-lg-0 ms-lg-2 demo-reset",
         n_clicks=0,
     )
+    shell = shell_views.app_shell(shell_data(snap), extra=[reset])
+    path, search = _requested_page()
+    for component in shell._traverse():
+        if getattr(component, "id", None) == "page":
+            component.children = render(path, search, "cmo", None)
     return html.Div(
         [
             ribbon(),
-            shell_views.app_shell(shell_data(snap), extra=[reset]),
+            shell,
             dash.dcc.Store(id="demo-decisions", storage_type="session"),
         ],
         id="persona-root",
@@ -326,9 +351,21 @@ def register_callbacks(app: dash.Dash) -> None:
         State("url", "search"),
         State("persona-select", "value"),
         State("demo-decisions", "data"),
+        prevent_initial_call=True,  # the layout already holds the first page
     )
     def route(pathname: Any, search: Any, persona: Any, decisions: Any) -> Any:
         return render(pathname, search, persona, decisions)
+
+    @app.callback(
+        Output({"type": "action-status", "action": ALL}, "children", allow_duplicate=True),
+        Input("demo-decisions", "data"),
+        prevent_initial_call=True,  # fires when the Store restores the tab's decisions
+    )
+    def restore_decisions(decisions: Any) -> list:
+        outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
+        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+        current = standing(decisions)
+        return [ov_views.decision_status(a, current.get(a)) for a in shown]
 
     @app.callback(
         Output("navbar-collapse", "is_open"),
