@@ -35,7 +35,7 @@ from extensions import db
 from models import Organization
 from models import analytics as queries
 from models.brain_data import latest_state
-from models.connections_view import connection_summaries
+from models.connections_view import HISTORY_LIMIT, connection_summaries
 from models.data import AdMetricDaily, Creative
 
 demo_cli = AppGroup("demo", help="The static-data sales demo (demo/).")
@@ -217,7 +217,7 @@ def _integrations(org_id: int, as_of: date) -> dict[str, Any]:
                 }
             )
             next_id += 1
-    history.reverse()  # newest first, as the page lists them
+    history = history[::-1][:HISTORY_LIMIT]  # newest first, as many as the page lists
     for i, conn in enumerate(conns, start=1):
         latest = next(h for h in history if h["connection_id"] == i)
         out.append(
