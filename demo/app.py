@@ -240,7 +240,8 @@ def apply_decision(trigger: Any, decisions: Any) -> tuple[dict[str, dict], Any]:
     decisions = dict(standing(decisions))
     if not isinstance(trigger, dict):
         raise PreventUpdate
-    actions = {str(a.get("id")) for a in (snapshot().state.get("curiosity") or {}).get("actions")}
+    curiosity = snapshot().state.get("curiosity") or {}
+    actions = {str(a.get("id")) for a in curiosity.get("actions") or []}
     if trigger.get("type") == "action-btn":
         action_id, decision = trigger.get("action"), trigger.get("decision")
         if action_id not in actions or decision not in DECISIONS:
