@@ -141,6 +141,7 @@ def layout() -> html.Div:
             ribbon(),
             shell,
             dash.dcc.Store(id="demo-decisions", storage_type="session"),
+            dash.dcc.Store(id="demo-page", data=path),  # the page the layout already holds
         ],
         id="persona-root",
         className=persona_class("cmo"),
@@ -348,14 +349,17 @@ def register_routes(app: dash.Dash) -> None:
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("page", "children"),
+        Output("demo-page", "data"),
         Input("url", "pathname"),
         State("url", "search"),
         State("persona-select", "value"),
         State("demo-decisions", "data"),
-        prevent_initial_call=True,  # the layout already holds the first page
+        State("demo-page", "data"),
     )
-    def route(pathname: Any, search: Any, persona: Any, decisions: Any) -> Any:
-        return render(pathname, search, persona, decisions)
+    def route(pathname: Any, search: Any, persona: Any, decisions: Any, shown: Any) -> tuple:
+        if pathname == shown:
+            raise PreventUpdate  # the layout already holds this page (first load)
+        return render(pathname, search, persona, decisions), pathname
 
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children", allow_duplicate=True),
@@ -366,6 +370,8 @@ def register_callbacks(app: dash.Dash) -> None:
         outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
         shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
         current = standing(decisions)
+        if not current:
+            raise PreventUpdate  # nothing decided: the page already says so (reset re-renders)
         return [ov_views.decision_status(a, current.get(a)) for a in shown]
 
     @app.callback(

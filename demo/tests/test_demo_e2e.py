@@ -21,11 +21,13 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
+RERENDERS = (StaleElementReferenceException, NoSuchElementException)  # Dash swaps elements
 PAGES = {"/": "#overview", "/analytics": "#an-leaderboard table", "/integrations": "#int-cards"}
 SIZES = ((390, 844), (1280, 800))
 LOCAL_HOSTS = {"127.0.0.1"}
@@ -119,7 +121,7 @@ def settle(drv, timeout: float = 30) -> None:
 
 
 def wait_for(drv, css: str, timeout: float = 30):
-    return WebDriverWait(drv, timeout, poll_frequency=0.1).until(
+    return WebDriverWait(drv, timeout, poll_frequency=0.1, ignored_exceptions=RERENDERS).until(
         lambda d: d.find_element(By.CSS_SELECTOR, css)
     )
 
@@ -175,7 +177,9 @@ def test_navigation_persona_switch_and_analytics_filters(driver, base_url):
     open_page(driver, base_url + "/", "#overview")
     root = driver.find_element(By.ID, "persona-root")
     Select(driver.find_element(By.ID, "persona-select")).select_by_value("director")
-    WebDriverWait(driver, 10).until(lambda d: "persona-is-director" in root.get_attribute("class"))
+    WebDriverWait(driver, 10, ignored_exceptions=RERENDERS).until(
+        lambda d: "persona-is-director" in root.get_attribute("class")
+    )
     assert driver.find_element(By.ID, "report-link-director").is_displayed()
     assert not driver.find_element(By.ID, "report-link-cmo").is_displayed()
 
@@ -187,7 +191,9 @@ def test_navigation_persona_switch_and_analytics_filters(driver, base_url):
         "class"
     )
     Select(driver.find_element(By.ID, "an-range")).select_by_value("7d")
-    WebDriverWait(driver, 20).until(lambda d: "range=7d" in d.current_url)
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(
+        lambda d: "range=7d" in d.current_url
+    )
     settle(driver)
     assert "(7 days)" in driver.find_element(By.ID, "an-caption").text
     href = driver.find_element(By.ID, "an-csv-daily").get_attribute("href")
@@ -214,15 +220,25 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
     aid = first.get_attribute("id").removeprefix("action-")
     click(driver, f"#action-{aid} .ov-action-buttons .btn-primary")
     status = f"#action-{aid} .ov-decision"
-    WebDriverWait(driver, 15).until(
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "you (demo)" in d.find_element(By.CSS_SELECTOR, status).text
     )
     open_page(driver, base_url + "/", "#action-list")  # reload: kept in sessionStorage
     assert "you (demo)" in driver.find_element(By.CSS_SELECTOR, status).text
     if not driver.find_element(By.ID, "demo-reset").is_displayed():
         click(driver, "#navbar-toggler")  # phones: the reset button is in the menu
+        WebDriverWait(
+            driver, 10, ignored_exceptions=RERENDERS
+        ).until(  # wait for the menu's open animation to end
+            lambda d: (
+                d.find_element(By.ID, "navbar-collapse").get_attribute("class").split()
+                and "show" in d.find_element(By.ID, "navbar-collapse").get_attribute("class")
+                and "collapsing"
+                not in d.find_element(By.ID, "navbar-collapse").get_attribute("class")
+            )
+        )
     click(driver, "#demo-reset")
-    WebDriverWait(driver, 15).until(
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "Not decided yet" in d.find_element(By.CSS_SELECTOR, status).text
     )
     assert severe(driver) == []
