@@ -1,4 +1,4 @@
-"""Flask CLI commands: seed, create-user, brain compute."""
+"""Flask CLI commands: seed, create-user, brain compute, demo export."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from api.demo_export import demo_cli
 from extensions import db
 from models import Membership, Organization
 from models.org import PERSONAS, ROLES
@@ -146,3 +147,4 @@ def register_cli(server: Flask) -> None:
     server.cli.add_command(seed_command)
     server.cli.add_command(create_user_command)
     server.cli.add_command(brain_cli)
+    server.cli.add_command(demo_cli)

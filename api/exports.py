@@ -8,8 +8,6 @@ which parameter and how to fix it.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,24 +15,13 @@ from flask import Blueprint, Response, jsonify, request
 
 from models import analytics as queries
 from models.tenancy import current_org_id
+from readmodels.analytics import csv_text, export_filename, export_limit
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _csv(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    resp = Response(buf.getvalue(), mimetype="text/csv")
+    resp = Response(csv_text(header, rows), mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
@@ -44,10 +31,7 @@ def _bad_request(message: str) -> tuple[Response, int]:
     return jsonify(error=f"bad query parameter: {message}"), 400
 
 
-def _filename(stem: str, period: queries.Period | None) -> str:
-    if period is None:
-        return f"{stem}.csv"
-    return f"{stem}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
+_filename = export_filename
 
 
 @bp.get("/analytics.csv")
@@ -77,19 +61,4 @@ def creatives_csv():  # noqa: ANN201
     return _csv(_filename("analytics_creatives", period), queries.CREATIVE_EXPORT_COLUMNS, rows)
 
 
-def _limit(raw: str) -> int:
-    if raw in ("", "20"):
-        return queries.LEADERBOARD_SIZE
-    if raw == "all":
-        return queries.MAX_EXPORT_CREATIVES
-    # ASCII digits only ("²".isdigit() is True) and short enough to parse.
-    if (
-        raw.isascii()
-        and raw.isdigit()
-        and len(raw) <= 6
-        and 1 <= int(raw) <= queries.MAX_EXPORT_CREATIVES
-    ):
-        return int(raw)
-    raise queries.FilterError(
-        f"limit must be 'all' or a number from 1 to {queries.MAX_EXPORT_CREATIVES}"
-    )
+_limit = export_limit

@@ -9,7 +9,6 @@ from `current_org_id()`; campaign ids in the URL that are not the org's match no
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 import dash
@@ -19,12 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from layouts import analytics as views
 from models import analytics as queries
-from models.data import AD_PLATFORMS
 from models.tenancy import current_org_id
 
 logger = logging.getLogger(__name__)
-ALL_PLATFORMS = list(AD_PLATFORMS)
-CONTROL_IDS = ("an-range", "an-dates", "an-platform", "an-campaign", "an-metric")
 LOAD_ERROR = "The numbers couldn't be loaded. Try again in a moment; the error has been logged."
 
 
@@ -143,34 +139,8 @@ def main_view(org_id: int, search: str) -> tuple:
         raise PreventUpdate
     filters, problems = queries.parse_filters(search)
     view = queries.analytics_view(org, filters)
-    period, previous = view["period"], view["previous_period"]
-    anomalies = _visible_anomalies(queries.brain_overlays(org)["anomalies"], filters)
-    metric = filters.metric
-    if view["has_ad_data"] or metric in views.STORE_WIDE:
-        figure = views.timeseries_figure(
-            view["series"], view["previous_series"], metric, anomalies, org.currency
-        )
-    else:
-        figure = views.empty_figure("No ad data for these filters")
-    nomatch = None
-    if filters.filtered and not view["has_ad_data"]:
-        cleared = queries.Filters(
-            range=filters.range, start=filters.start, end=filters.end, metric=filters.metric
-        )
-        nomatch = views.no_match("/analytics?" + cleared.query())
-    export_query = filters.query(with_metric=False)
-    toast = views.notice_toast("; ".join(problems)) if problems else None
-    return (
-        views.period_caption(period, previous),
-        views.kpi_tiles(view["kpis"], org.currency, filtered=filters.filtered),
-        figure,
-        views.anomaly_note(anomalies, period.start, period.end),
-        views.channel_table(view["channels"], org.currency),
-        nomatch,
-        "/exports/analytics.csv?" + export_query,
-        "/exports/analytics-creatives.csv?" + export_query,
-        toast,
-    )
+    anomalies = queries.brain_overlays(org)["anomalies"]
+    return views.main_outputs(view, anomalies, problems, org.currency)
 
 
 def creatives_view(org_id: int, search: str) -> html.Div:
@@ -182,10 +152,7 @@ def creatives_view(org_id: int, search: str) -> html.Div:
     period = queries.resolve_period(filters, org.latest)  # type: ignore[arg-type]
     rows = queries.creative_leaderboard(org, filters, period)
     fatigue = queries.brain_overlays(org)["fatigue"]
-    rows = [
-        dict(r, fatigue=queries.fatigue_for(fatigue, r["external_id"], r["name"])) for r in rows
-    ]
-    return views.leaderboard_table(rows, org.currency)
+    return views.leaderboard_table(views.with_fatigue(rows, fatigue), org.currency)
 
 
 def cohorts_view(org_id: int) -> tuple:
@@ -197,23 +164,7 @@ def cohorts_view(org_id: int) -> tuple:
     return views.cohort_figure(cohorts, org.currency), views.cohort_table(cohorts, org.currency)
 
 
-def _visible_anomalies(anomalies: list[dict], filters: queries.Filters) -> list[dict]:
-    """Platform-specific anomalies show only when that platform is in view."""
-    if not filters.platforms:
-        return anomalies
-    return [a for a in anomalies if not a.get("platform") or a["platform"] in filters.platforms]
-
-
 # ---- URL <-> controls ----------------------------------------------------------------------
-def _as_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def _sync(
     trigger: Any,
     search: Any,
@@ -227,54 +178,6 @@ def _sync(
     org = queries.org_context(current_org_id())
     if not org.has_data:
         raise PreventUpdate
-    search = search if isinstance(search, str) else None
-    if trigger not in CONTROL_IDS:
-        # Page load, reload, back/forward: the URL sets the controls.
-        if search is None:
-            raise PreventUpdate
-        filters, _ = queries.parse_filters(search)
-        period = queries.resolve_period(filters, org.latest)  # type: ignore[arg-type]
-        return (
-            no_update,
-            filters.range,
-            period.start.isoformat(),
-            period.end.isoformat(),
-            list(filters.platforms) or ALL_PLATFORMS,
-            list(filters.campaigns),
-            filters.metric,
-        )
-
-    # A control changed: the controls write the URL.
-    current, _ = queries.parse_filters(search or "")
-    start_d, end_d = _as_date(start), _as_date(end)
-    rng = range_value if range_value in queries.RANGES else current.range
-    if trigger == "an-dates":
-        if not (start_d and end_d) or start_d > end_d:
-            raise PreventUpdate  # the picker is half-way through a selection
-        rng = "custom"
-    chosen = [p for p in platforms if p in AD_PLATFORMS] if isinstance(platforms, list) else []
-    picked = campaigns if isinstance(campaigns, list) else []
-    campaign_ids = [str(c) for c in picked if str(c).isdigit()]
-    params = {
-        "range": rng,
-        "platform": ",".join(chosen),
-        "campaign": ",".join(campaign_ids),
-        "metric": metric if metric in queries.METRICS else current.metric,
-    }
-    if rng == "custom":
-        if not (start_d and end_d):
-            period = queries.resolve_period(current, org.latest)  # type: ignore[arg-type]
-            start_d, end_d = period.start, period.end
-        params.update(start=start_d.isoformat(), end=end_d.isoformat())
-    filters, _ = queries.parse_filters(params)
-    period = queries.resolve_period(filters, org.latest)  # type: ignore[arg-type]
-    new_search = "?" + filters.query()
-    return (
-        new_search if new_search != search else no_update,
-        filters.range if filters.range != range_value else no_update,
-        period.start.isoformat() if period.start != start_d else no_update,
-        period.end.isoformat() if period.end != end_d else no_update,
-        no_update if chosen else ALL_PLATFORMS,  # none ticked means all: tick them again
-        no_update,
-        no_update,
+    return views.sync_controls(
+        trigger, search, range_value, start, end, platforms, campaigns, metric, org.latest
     )

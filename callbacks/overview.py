@@ -7,7 +7,6 @@ error panel or a toast, never a broken page.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -18,10 +17,10 @@ from flask import current_app
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from brain.narrative import short_date
 from jobs.connections import READ_ONLY_ROLES
 from layouts import overview as views
-from layouts.components import ago, toast
+from layouts.components import toast
+from layouts.shell import freshness_text  # noqa: F401 - callbacks/__init__ uses it from here
 from models.brain_data import latest_state, latest_state_ref
 from models.decisions import (
     DECISIONS,
@@ -34,7 +33,7 @@ from models.tenancy import current_membership, current_org_id
 
 logger = logging.getLogger(__name__)
 POLL_MS = 30_000
-TIP_KEYS = [key for key, *_ in views.TIPS]
+TIP_KEYS = views.TIP_KEYS
 
 
 def render_body(org_id: int) -> tuple[Any, int | str | None]:
@@ -124,16 +123,6 @@ def validation_children() -> html.Div:
     return views.overview_page(html.Div(views.tips()), None)
 
 
-def freshness_text(as_of: Any, last_synced_at: Any) -> str:
-    """'Data through 24 Nov · synced 2 h ago' (either part may be missing)."""
-    parts = []
-    if as_of:
-        parts.append(f"Data through {short_date(str(as_of))}")
-    if last_synced_at:
-        parts.append(f"synced {ago(last_synced_at)}")
-    return " · ".join(parts)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     """Decisions on actions, polling for a newer brain state, and first-visit tips."""
 
@@ -197,29 +186,7 @@ def register_callbacks(app: dash.Dash) -> None:
     # First-visit tips: one at a time; "Got it" moves on, "Skip tips" ends them; remembered in
     # localStorage, so no server round trip and nothing stored about the user.
     app.clientside_callback(
-        """function(data) {
-            var keys = __KEYS__;
-            var dc = window.dash_clientside;
-            var seen = (data && data.seen) || [];
-            var changed = false;
-            (dc.callback_context.triggered || []).forEach(function(t) {
-                if (!t.value) { return; }
-                var id = t.prop_id.split('.')[0];
-                if (id.indexOf('tip-next-') === 0) {
-                    var k = id.slice(9);
-                    if (seen.indexOf(k) < 0) { seen = seen.concat([k]); changed = true; }
-                } else if (id.indexOf('tip-skip-') === 0) {
-                    seen = keys.slice(); changed = true;
-                }
-            });
-            var open = null;
-            for (var i = 0; i < keys.length; i++) {
-                if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
-            }
-            var out = [changed ? {seen: seen} : dc.no_update];
-            keys.forEach(function(k) { out.push(k === open); });
-            return out;
-        }""".replace("__KEYS__", json.dumps(TIP_KEYS)),
+        views.tips_js(),
         Output("ov-tips", "data"),
         *[Output(f"tip-{k}", "is_open") for k in TIP_KEYS],
         Input("ov-tips", "data"),

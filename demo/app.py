@@ -1,19 +1,24 @@
-"""The sales demo: Lumen Beauty's dashboard from a JSON snapshot. No database, login or network.
+"""The sales demo: Lumen Beauty's workspace from snapshot files. No database, login or network.
 
     pip install -r demo/requirements.txt && python demo/app.py      # http://127.0.0.1:8060
-    gunicorn "demo.app:server"                                      # deployed
+    gunicorn --bind 0.0.0.0:$PORT "demo.app:server"                 # deployed (Procfile: demo)
 
-It reuses the product's view components (layouts/), so it shows what customers see.
+Every page a prospect should see (Overview, Analytics, Integrations, the board PDF) is built by
+the product's own code: the views in layouts/, the Analytics read model in readmodels/, the
+PDF builder in reports/. Only the data source differs: demo/snapshot.py instead of the
+database. Decisions on actions live in the browser tab (sessionStorage) until Reset demo.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import sys
-from functools import cache
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -21,13 +26,35 @@ if str(ROOT) not in sys.path:
 
 import dash  # noqa: E402
 import dash_bootstrap_components as dbc  # noqa: E402
-from dash import Input, Output, State, html  # noqa: E402
+from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: E402
+from dash.exceptions import PreventUpdate  # noqa: E402
+from flask import (  # noqa: E402
+    Response,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    send_from_directory,
+)
 
-from layouts import overview as views  # noqa: E402
+from brain.narrative import PERSONAS  # noqa: E402
+from demo.snapshot import Snapshot, load  # noqa: E402
+from layouts import analytics as an_views  # noqa: E402
+from layouts import integrations as int_views  # noqa: E402
+from layouts import overview as ov_views  # noqa: E402
+from layouts import shell as shell_views  # noqa: E402
+from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
-from layouts.shell import PERSONA_LABELS  # noqa: E402
+from readmodels import analytics as rm  # noqa: E402
+from reports.board import build_board_report, report_filename  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data" / "brain_state.json"
+log = logging.getLogger(__name__)
+ASSETS = ROOT / "assets"
+ORG_NAME = "Lumen Beauty"
+PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+DECISIONS = ("accepted", "rejected", "done")
+DEMO_USER = "you (demo)"
+LOAD_ERROR = "The demo couldn't render this part. Reload the page."
 INDEX = """<!DOCTYPE html>
 <html lang="en">
 <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
@@ -35,104 +62,317 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-@cache
-def snapshot() -> dict[str, Any]:
-    """The built-in brain state (read once)."""
-    return json.loads(DATA.read_text())
+@lru_cache(maxsize=2)
+def _snapshot_for(day: str) -> Snapshot:
+    return load(datetime.fromisoformat(day).date())
 
 
-def body(persona: str = "cmo") -> html.Div:
-    # Every persona's wording is rendered; CSS shows the active one (same as the product).
-    return views.overview(snapshot(), persona=persona, org_name="Lumen Beauty (demo)")
+def snapshot() -> Snapshot:
+    """The snapshot re-anchored to today (re-read once a day by a long-running server)."""
+    return _snapshot_for(datetime.now(UTC).date().isoformat())
 
 
-def navbar() -> dbc.Navbar:
-    return dbc.Navbar(
-        dbc.Container(
-            [
-                dbc.NavbarBrand(
-                    [html.Span(className="brand-dot", **{"aria-hidden": "true"}), "Omnify Brain"],
-                    className="brand-mark",
-                ),
-                dbc.NavbarToggler(
-                    [
-                        html.Span(className="navbar-toggler-icon"),
-                        html.Span("Menu", className="visually-hidden"),
-                    ],
-                    id="navbar-toggler",
-                ),
-                dbc.Collapse(
-                    [
-                        html.Span(
-                            "Demo data · Lumen Beauty", className="navbar-text me-auto demo-badge"
-                        ),
-                        html.Div(
-                            [
-                                html.Label(
-                                    "View as", htmlFor="persona-select", className="visually-hidden"
-                                ),
-                                dbc.Select(
-                                    id="persona-select",
-                                    options=[
-                                        {"label": v, "value": k} for k, v in PERSONA_LABELS.items()
-                                    ],
-                                    value="cmo",
-                                    size="sm",
-                                ),
-                            ],
-                            className="my-2 my-lg-0 persona-switch",
-                        ),
-                    ],
-                    id="navbar-collapse",
-                    navbar=True,
-                    is_open=False,
-                ),
-            ],
-            fluid=True,
-        ),
-        color="dark",
-        dark=True,
-        expand="lg",
-        className="mb-3",
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---- the shell -------------------------------------------------------------------------------
+def ribbon() -> html.Div:
+    return html.Div(
+        [
+            html.Strong("Demo data", className="me-1"),
+            html.Span(
+                f"· {ORG_NAME} is a sample brand. Decisions stay in this browser tab; "
+                "nothing is sent anywhere."
+            ),
+        ],
+        className="demo-ribbon",
+        id="demo-ribbon",
+        role="note",
     )
 
 
+def shell_data(snap: Snapshot) -> dict[str, Any]:
+    synced = [c["last_synced_at"] for c in snap.connections if c.get("last_synced_at")]
+    return {
+        "user_name": "",
+        "user_email": "",  # no user menu in the demo
+        "org_id": 0,
+        "org_name": f"{ORG_NAME} (demo)",
+        "orgs": [{"id": 0, "name": ORG_NAME}],
+        "persona": "cmo",
+        "csrf_token": "",
+        "freshness": shell_views.freshness_text(snap.as_of.isoformat(), max(synced, default=None)),
+        "integration_issues": 0,
+    }
+
+
+def _requested_page() -> tuple[str, str]:
+    """(path, search) of the page being opened: Dash fetches the layout from /_dash-layout,
+    so the page's own address is the referrer."""
+    if not has_request_context():
+        return "/", ""
+    url = urlparse(request.referrer or "") if request.path.endswith("/_dash-layout") else None
+    if url is not None and url.netloc == request.host:
+        return url.path or "/", f"?{url.query}" if url.query else ""
+    return request.path, ""
+
+
 def layout() -> html.Div:
+    """The shell with the requested page already in it: no router round trip on first paint
+    (decisions kept in the tab arrive through `restore_decisions`)."""
+    snap = snapshot()
+    reset = dbc.Button(
+        "Reset demo",
+        id="demo-reset",
+        size="sm",
+        color="light",
+        outline=True,
+        className="my-2 my-lg-0 ms-lg-2 demo-reset",
+        n_clicks=0,
+    )
+    shell = shell_views.app_shell(shell_data(snap), extra=[reset])
+    path, search = _requested_page()
+    for component in shell._traverse():
+        if getattr(component, "id", None) == "page":
+            component.children = render(path, search, "cmo", None)
     return html.Div(
         [
-            navbar(),
-            dbc.Container(
-                html.Main(body("cmo"), id="page", role="main"),
-                fluid=True,
-                className="page-container",
-            ),
-            html.Div(id="demo-toasts", className="toast-area", **{"aria-live": "polite"}),
+            ribbon(),
+            shell,
+            dash.dcc.Store(id="demo-decisions", storage_type="session"),
+            dash.dcc.Store(id="demo-page", data=path),  # the page the layout already holds
         ],
         id="persona-root",
         className=persona_class("cmo"),
     )
 
 
+# ---- pages -------------------------------------------------------------------------------------
+def standing(decisions: Any) -> dict[str, dict]:
+    """The tab's decisions as the product's decision summaries ({action id: summary})."""
+    return decisions if isinstance(decisions, dict) else {}
+
+
+def overview_page(persona: str, decisions: Any) -> html.Div:
+    snap = snapshot()
+    body = ov_views.overview(
+        snap.state, persona=persona, decisions=standing(decisions), org_name=ORG_NAME
+    )
+    return ov_views.overview_page(body, None)
+
+
+def analytics_page() -> html.Div:
+    snap = snapshot()
+    return an_views.analytics_page(snap.campaigns, snap.earliest, snap.as_of, snap.currency)
+
+
+def integration_notices(search: str | None) -> list[tuple[str, str]]:
+    notices = [
+        (
+            "info",
+            "Demo: these four connections hold the sample brand's data. In the product you "
+            "connect your own accounts here; Sync now, Disconnect and Connect explain what "
+            "they would do.",
+        )
+    ]
+    platform = (parse_qs((search or "").lstrip("?")).get("connect") or [""])[0]
+    if platform in int_views.PLATFORMS:
+        name = int_views.platform_name(platform)
+        notices.append(
+            (
+                "warning",
+                f"In the product, Connect {name} opens {name.split()[0]}'s sign-in to grant "
+                "read-only access; the first sync then backfills 90 days. The demo doesn't "
+                "leave this page.",
+            )
+        )
+    return notices
+
+
+def integrations_page(search: str | None) -> html.Div:
+    snap = snapshot()
+    now = _now()
+    grid = int_views.cards_grid(snap.connections, True, now)
+    rows = int_views.history_rows(snap.history, now)
+    return int_views.integrations_page(grid, rows, False, integration_notices(search), True)
+
+
+def render(pathname: Any, search: Any, persona: Any, decisions: Any) -> Any:
+    persona = persona if persona in PERSONAS else "cmo"
+    path = pathname if isinstance(pathname, str) and pathname else "/"
+    if path == "/":
+        return overview_page(persona, decisions)
+    if path == "/analytics":
+        return analytics_page()
+    if path == "/integrations":
+        return integrations_page(search if isinstance(search, str) else None)
+    return shell_views.not_found()
+
+
+# ---- analytics views (the product's read model on the snapshot) -----------------------------
+def main_view(search: str) -> tuple:
+    snap = snapshot()
+    filters, problems = rm.parse_filters(search)
+    view = snap.analytics_view(filters)
+    return an_views.main_outputs(view, snap.overlays()["anomalies"], problems, snap.currency)
+
+
+def creatives_view(search: str) -> html.Div:
+    snap = snapshot()
+    filters, _ = rm.parse_filters(search)
+    period = rm.resolve_period(filters, snap.as_of)
+    rows = an_views.with_fatigue(snap.leaderboard(filters, period), snap.overlays()["fatigue"])
+    return an_views.leaderboard_table(rows, snap.currency)
+
+
+def cohorts_view() -> tuple:
+    snap = snapshot()
+    cohorts = snap.cohorts[-6:]
+    return (
+        an_views.cohort_figure(cohorts, snap.currency),
+        an_views.cohort_table(cohorts, snap.currency),
+    )
+
+
+# ---- decisions in the browser tab -------------------------------------------------------------
+def apply_decision(trigger: Any, decisions: Any) -> tuple[dict[str, dict], Any]:
+    """(new decisions, toast or None) for a click on a decision or an Undo button."""
+    decisions = dict(standing(decisions))
+    if not isinstance(trigger, dict):
+        raise PreventUpdate
+    curiosity = snapshot().state.get("curiosity") or {}
+    actions = {str(a.get("id")) for a in curiosity.get("actions") or []}
+    if trigger.get("type") == "action-btn":
+        action_id, decision = trigger.get("action"), trigger.get("decision")
+        if action_id not in actions or decision not in DECISIONS:
+            return decisions, toast("That button isn't a decision we know.", header="Not saved")
+        next_id = 1 + max((int(d.get("id") or 0) for d in decisions.values()), default=0)
+        decisions[action_id] = {
+            "id": next_id,
+            "action_id": action_id,
+            "decision": decision,
+            "at": _now().isoformat(timespec="seconds"),
+            "user": DEMO_USER,
+        }
+        return decisions, None
+    if trigger.get("type") == "action-undo":
+        action_id = trigger.get("action")
+        current = decisions.get(action_id) if isinstance(action_id, str) else None
+        if current is None or current.get("id") != trigger.get("decision_id"):
+            return decisions, toast("Nothing to undo.", header="Nothing to undo", icon="warning")
+        decisions.pop(action_id)
+        return decisions, None
+    raise PreventUpdate
+
+
+# ---- the app -----------------------------------------------------------------------------------
 def create_demo_app() -> dash.Dash:
     app = dash.Dash(
         __name__,
         title="Omnify Brain — demo",
         compress=True,
         index_string=INDEX,
-        assets_folder=str(ROOT / "assets"),
+        assets_folder=str(ASSETS),
         assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
         suppress_callback_exceptions=True,
         update_title=None,
         serve_locally=True,
-        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+            {"name": "description", "content": "Omnify Brain sales demo with sample data"},
+        ],
     )
     app.layout = layout
+    register_routes(app)
+    register_callbacks(app)
+    return app
 
-    app.clientside_callback(
-        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
-        Output("persona-root", "className"),
-        Input("persona-select", "value"),
+
+def register_routes(app: dash.Dash) -> None:
+    """Plain HTTP routes of the demo: the board PDF, CSV exports, the Connect button."""
+    server = app.server
+
+    @server.before_request
+    def _plotly_basic():  # noqa: ANN202 - lighter plotly bundle at the URL dcc.Graph fetches
+        if request.path.endswith(PLOTLY_URL_SUFFIX):
+            return send_from_directory(ASSETS / "vendor", "plotly-basic.min.js", max_age=31536000)
+        return None
+
+    @server.get("/reports/board.pdf")
+    def board_pdf():  # noqa: ANN202
+        persona = request.args.get("persona") or "cmo"
+        if persona not in PERSONAS:
+            return jsonify(error=f"persona must be one of {', '.join(PERSONAS)}"), 400
+        state = snapshot().state
+        pdf = build_board_report(state, ORG_NAME, persona)
+        resp = Response(pdf, mimetype="application/pdf")
+        name = report_filename("lumen-demo", state.get("as_of"))
+        resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    def _csv(stem: str, header: list[str], period: rm.Period, rows: list) -> Response:
+        resp = Response(rm.csv_text(header, rows), mimetype="text/csv")
+        name = rm.export_filename(stem, period)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @server.get("/exports/analytics.csv")
+    def analytics_csv():  # noqa: ANN202
+        try:
+            filters = rm.parse_filters_strict(request.args)
+        except rm.FilterError as exc:
+            return jsonify(error=f"bad query parameter: {exc}"), 400
+        period, rows = snapshot().daily_export(filters)
+        return _csv("analytics_daily", rm.DAILY_EXPORT_COLUMNS, period, rows)
+
+    @server.get("/exports/analytics-creatives.csv")
+    def creatives_csv():  # noqa: ANN202
+        args = request.args.to_dict(flat=False)
+        raw_limit = ",".join(args.pop("limit", [])).strip().lower()
+        try:
+            filters = rm.parse_filters_strict(args)
+            limit = rm.export_limit(raw_limit)
+        except rm.FilterError as exc:
+            return jsonify(error=f"bad query parameter: {exc}"), 400
+        period, rows = snapshot().creative_export(filters, limit)
+        return _csv("analytics_creatives", rm.CREATIVE_EXPORT_COLUMNS, period, rows)
+
+    @server.get("/connect/<platform>/start")
+    def connect_start(platform: str):  # noqa: ANN202
+        known = platform if platform in int_views.PLATFORMS else ""
+        return redirect(f"/integrations?connect={known}" if known else "/integrations", 303)
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("page", "children"),
+        Output("demo-page", "data"),
+        Input("url", "pathname"),
+        State("url", "search"),
+        State("persona-select", "value"),
+        State("demo-decisions", "data"),
+        State("demo-page", "data"),
     )
+    def route(pathname: Any, search: Any, persona: Any, decisions: Any, shown: Any) -> tuple:
+        if pathname == shown:
+            raise PreventUpdate  # the layout already holds this page (first load)
+        return render(pathname, search, persona, decisions), pathname
+
+    @app.callback(
+        Output({"type": "action-status", "action": ALL}, "children", allow_duplicate=True),
+        Input("demo-decisions", "data"),
+        prevent_initial_call=True,  # fires when the Store restores the tab's decisions
+    )
+    def restore_decisions(decisions: Any) -> list:
+        outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
+        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+        current = standing(decisions)
+        if not current:
+            raise PreventUpdate  # nothing decided: the page already says so (reset re-renders)
+        return [ov_views.decision_status(a, current.get(a)) for a in shown]
 
     @app.callback(
         Output("navbar-collapse", "is_open"),
@@ -140,10 +380,203 @@ def create_demo_app() -> dash.Dash:
         State("navbar-collapse", "is_open"),
         prevent_initial_call=True,
     )
-    def toggle(n: int | None, is_open: bool) -> bool:
+    def toggle_navbar(n: int | None, is_open: bool) -> bool:
         return not is_open
 
-    return app
+    # Persona switch: words change in the browser, no server round trip (as in the product).
+    app.clientside_callback(
+        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
+        Output("persona-root", "className"),
+        Input("persona-select", "value"),
+    )
+    app.clientside_callback(
+        ov_views.tips_js(),
+        Output("ov-tips", "data"),
+        *[Output(f"tip-{k}", "is_open") for k in ov_views.TIP_KEYS],
+        Input("ov-tips", "data"),
+        *[Input(f"tip-next-{k}", "n_clicks") for k in ov_views.TIP_KEYS],
+        *[Input(f"tip-skip-{k}", "n_clicks") for k in ov_views.TIP_KEYS],
+    )
+
+    @app.callback(
+        Output({"type": "action-status", "action": ALL}, "children"),
+        Output("demo-decisions", "data"),
+        Output("ov-toasts", "children"),
+        Input({"type": "action-btn", "action": ALL, "decision": ALL}, "n_clicks"),
+        Input({"type": "action-undo", "action": ALL, "decision_id": ALL}, "n_clicks"),
+        State("demo-decisions", "data"),
+        prevent_initial_call=True,
+    )
+    def decide(_accept: Any, _undo: Any, decisions: Any) -> tuple:
+        clicks = ctx.triggered[0].get("value") if ctx.triggered else None
+        outputs = ctx.outputs_list[0] if ctx.outputs_list else None
+        if not clicks or not isinstance(outputs, list):
+            raise PreventUpdate  # a new Undo button mounting
+        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+        new, message = apply_decision(ctx.triggered_id, decisions)
+        if message is not None:
+            return [no_update] * len(outputs), no_update, message
+        return [ov_views.decision_status(a, new.get(a)) for a in shown], new, None
+
+    @app.callback(
+        Output("demo-decisions", "data", allow_duplicate=True),
+        Output("page", "children", allow_duplicate=True),
+        Output("toasts", "children"),
+        Input("demo-reset", "n_clicks"),
+        State("url", "pathname"),
+        State("url", "search"),
+        State("persona-select", "value"),
+        prevent_initial_call=True,
+    )
+    def reset(n: Any, pathname: Any, search: Any, persona: Any) -> tuple:
+        if not n:
+            raise PreventUpdate
+        message = toast(
+            "The demo is back to its starting point: no decisions taken.",
+            header="Demo reset",
+        )
+        return None, render(pathname, search, persona, None), message
+
+    register_analytics_callbacks(app)
+    register_integrations_callbacks(app)
+
+
+def register_analytics_callbacks(app: dash.Dash) -> None:
+    """The product's four Analytics callbacks, reading the snapshot instead of the database."""
+
+    @app.callback(
+        Output("analytics-url", "search"),
+        Output("an-range", "value"),
+        Output("an-dates", "start_date"),
+        Output("an-dates", "end_date"),
+        Output("an-platform", "value"),
+        Output("an-campaign", "value"),
+        Output("an-metric", "value"),
+        Input("analytics-url", "search"),
+        Input("an-range", "value"),
+        Input("an-dates", "start_date"),
+        Input("an-dates", "end_date"),
+        Input("an-platform", "value"),
+        Input("an-campaign", "value"),
+        Input("an-metric", "value"),
+    )
+    def sync_url_and_controls(*values: Any) -> tuple:
+        return an_views.sync_controls(ctx.triggered_id, *values, snapshot().as_of)
+
+    @app.callback(
+        Output("an-caption", "children"),
+        Output("an-kpis", "children"),
+        Output("an-chart", "figure"),
+        Output("an-anomalies", "children"),
+        Output("an-channels", "children"),
+        Output("an-nomatch", "children"),
+        Output("an-csv-daily", "href"),
+        Output("an-csv-creatives", "href"),
+        Output("an-toast-main", "children"),
+        Input("analytics-url", "search"),
+    )
+    def render_main(search: str | None) -> tuple:
+        if search is None:
+            raise PreventUpdate
+        try:
+            return main_view(search)
+        except Exception:
+            log.exception("demo: analytics main view failed for %r", search)
+            return (*([no_update] * 8), an_views.error_toast(LOAD_ERROR))
+
+    @app.callback(
+        Output("an-leaderboard", "children"),
+        Output("an-toast-creatives", "children"),
+        Input("analytics-url", "search"),
+    )
+    def render_creatives(search: str | None) -> tuple:
+        if search is None:
+            raise PreventUpdate
+        try:
+            return creatives_view(search), None
+        except Exception:
+            log.exception("demo: creative leaderboard failed for %r", search)
+            return no_update, an_views.error_toast(LOAD_ERROR, "Couldn't load the creatives")
+
+    @app.callback(
+        Output("an-cohort-chart", "figure"),
+        Output("an-cohort-table", "children"),
+        Output("an-toast-cohorts", "children"),
+        Input("analytics-url", "pathname"),
+    )
+    def render_cohorts(pathname: str | None) -> tuple:
+        if pathname is None:
+            raise PreventUpdate
+        return (*cohorts_view(), None)
+
+
+def _clicked(values: Any) -> Any:
+    """The index of the pattern-matched button that was really clicked (not just rendered)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not isinstance(values, list):
+        raise PreventUpdate
+    for item, value in zip(ctx.inputs_list[0], values, strict=False):
+        if isinstance(item, dict) and item.get("id") == trigger and value:
+            return trigger.get("index")
+    raise PreventUpdate
+
+
+def _connection(index: Any) -> dict[str, Any] | None:
+    return next((c for c in snapshot().connections if c["id"] == index), None)
+
+
+def register_integrations_callbacks(app: dash.Dash) -> None:
+    """Sync now, Disconnect and Connect Shopify explain what they do in the product."""
+
+    @app.callback(
+        Output(int_views.TOASTS, "children", allow_duplicate=True),
+        Input({"type": int_views.SYNC_BTN, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def sync_now(clicks: Any) -> Any:
+        conn = _connection(_clicked(clicks))
+        if conn is None:
+            raise PreventUpdate
+        name = int_views.platform_name(conn["platform"])
+        return int_views.toast(
+            f"In the product this starts a {name} sync now, with live progress on its card. "
+            "The demo's numbers are a fixed snapshot, so nothing is fetched.",
+            "Demo: sync not started",
+            "info",
+        )
+
+    @app.callback(
+        Output(int_views.TOASTS, "children", allow_duplicate=True),
+        Input({"type": int_views.DISCONNECT, "index": ALL}, "submit_n_clicks"),
+        prevent_initial_call=True,
+    )
+    def disconnect(clicks: Any) -> Any:
+        conn = _connection(_clicked(clicks))
+        if conn is None:
+            raise PreventUpdate
+        name = int_views.platform_name(conn["platform"])
+        return int_views.toast(
+            f"In the product this deletes the stored {name} token and stops syncing; data "
+            "synced earlier stays. The demo keeps its connections.",
+            "Demo: still connected",
+            "info",
+        )
+
+    @app.callback(
+        Output(int_views.SHOPIFY_FEEDBACK, "children"),
+        Input(int_views.SHOPIFY_FORM, "n_submit"),
+        prevent_initial_call=True,
+    )
+    def shopify_connect(n_submit: Any) -> Any:
+        if not n_submit:
+            raise PreventUpdate
+        return dbc.Alert(
+            "In the product this checks the token with a test call to your shop, stores it "
+            "encrypted and starts the first sync. The demo doesn't send it anywhere.",
+            color="info",
+            className="py-2 small mb-2",
+            id="shopify-demo-note",
+        )
 
 
 app = create_demo_app()

@@ -14,9 +14,11 @@ from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from layouts.components import CURRENCY_SYMBOLS, missing
+from readmodels import analytics as rm
 
 RANGE_OPTIONS = (
     ("7d", "Last 7 days"),
@@ -47,6 +49,7 @@ METRIC_INFO: dict[str, dict[str, Any]] = {
     "ctr": {"label": "CTR", "hint": "clicks ÷ impressions", "kind": "pct", "better": "up"},
 }
 STORE_WIDE = ("store_revenue", "mer")
+CONTROL_IDS = ("an-range", "an-dates", "an-platform", "an-campaign", "an-metric")
 ACCENT = "#5b3df5"
 MUTED = "#8a8fa3"
 ANOMALY = "#c5221f"
@@ -988,4 +991,135 @@ def analytics_page(
             ),
         ],
         id="analytics-page",
+    )
+
+
+# ---- the callbacks' pure halves (the product and the sales demo call these) -----------------
+def visible_anomalies(anomalies: list[dict], filters: rm.Filters) -> list[dict]:
+    """Platform-specific anomalies show only when that platform is in view."""
+    if not filters.platforms:
+        return anomalies
+    return [a for a in anomalies if not a.get("platform") or a["platform"] in filters.platforms]
+
+
+def main_outputs(
+    view: Mapping[str, Any],
+    anomalies: list[dict],
+    problems: Sequence[str],
+    currency: str,
+) -> tuple:
+    """The nine outputs of the main view (caption, KPIs, chart, anomalies, channels, no-match
+    notice, two CSV links, toast) from readmodels.analytics.view_from_series' dict."""
+    filters: rm.Filters = view["filters"]
+    period, previous = view["period"], view["previous_period"]
+    anomalies = visible_anomalies(anomalies, filters)
+    metric = filters.metric
+    if view["has_ad_data"] or metric in STORE_WIDE:
+        figure = timeseries_figure(
+            view["series"], view["previous_series"], metric, anomalies, currency
+        )
+    else:
+        figure = empty_figure("No ad data for these filters")
+    nomatch = None
+    if filters.filtered and not view["has_ad_data"]:
+        cleared = rm.Filters(
+            range=filters.range, start=filters.start, end=filters.end, metric=filters.metric
+        )
+        nomatch = no_match("/analytics?" + cleared.query())
+    export_query = filters.query(with_metric=False)
+    toast = notice_toast("; ".join(problems)) if problems else None
+    return (
+        period_caption(period, previous),
+        kpi_tiles(view["kpis"], currency, filtered=filters.filtered),
+        figure,
+        anomaly_note(anomalies, period.start, period.end),
+        channel_table(view["channels"], currency),
+        nomatch,
+        "/exports/analytics.csv?" + export_query,
+        "/exports/analytics-creatives.csv?" + export_query,
+        toast,
+    )
+
+
+def with_fatigue(rows: list[dict], fatigue: Mapping[str, dict]) -> list[dict]:
+    """Leaderboard rows with the brain's fatigue entry of each creative."""
+    return [dict(r, fatigue=rm.fatigue_for(fatigue, r["external_id"], r["name"])) for r in rows]
+
+
+def _as_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def sync_controls(
+    trigger: Any,
+    search: Any,
+    range_value: Any,
+    start: Any,
+    end: Any,
+    platforms: Any,
+    campaigns: Any,
+    metric: Any,
+    latest: date,
+) -> tuple:
+    """URL <-> controls: on load the URL sets the controls; a changed control writes the URL.
+
+    Returns (search, range, start, end, platforms, campaigns, metric) with no_update where
+    nothing changes; raises PreventUpdate while a date picker is half-way through a selection.
+    """
+    all_platforms = list(rm.AD_PLATFORMS)
+    search = search if isinstance(search, str) else None
+    if trigger not in CONTROL_IDS:
+        # Page load, reload, back/forward: the URL sets the controls.
+        if search is None:
+            raise PreventUpdate
+        filters, _ = rm.parse_filters(search)
+        period = rm.resolve_period(filters, latest)
+        return (
+            no_update,
+            filters.range,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            list(filters.platforms) or all_platforms,
+            list(filters.campaigns),
+            filters.metric,
+        )
+
+    # A control changed: the controls write the URL.
+    current, _ = rm.parse_filters(search or "")
+    start_d, end_d = _as_date(start), _as_date(end)
+    rng = range_value if range_value in rm.RANGES else current.range
+    if trigger == "an-dates":
+        if not (start_d and end_d) or start_d > end_d:
+            raise PreventUpdate  # the picker is half-way through a selection
+        rng = "custom"
+    chosen = [p for p in platforms if p in rm.AD_PLATFORMS] if isinstance(platforms, list) else []
+    picked = campaigns if isinstance(campaigns, list) else []
+    campaign_ids = [str(c) for c in picked if str(c).isdigit()]
+    params = {
+        "range": rng,
+        "platform": ",".join(chosen),
+        "campaign": ",".join(campaign_ids),
+        "metric": metric if metric in rm.METRICS else current.metric,
+    }
+    if rng == "custom":
+        if not (start_d and end_d):
+            period = rm.resolve_period(current, latest)
+            start_d, end_d = period.start, period.end
+        params.update(start=start_d.isoformat(), end=end_d.isoformat())
+    filters, _ = rm.parse_filters(params)
+    period = rm.resolve_period(filters, latest)
+    new_search = "?" + filters.query()
+    return (
+        new_search if new_search != search else no_update,
+        filters.range if filters.range != range_value else no_update,
+        period.start.isoformat() if period.start != start_d else no_update,
+        period.end.isoformat() if period.end != end_d else no_update,
+        no_update if chosen else all_platforms,  # none ticked means all: tick them again
+        no_update,
+        no_update,
     )

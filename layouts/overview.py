@@ -8,6 +8,7 @@ order for whichever persona is picked later. No Plotly here: numbers, tables and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -928,6 +929,36 @@ def curiosity_ai(
 
 
 # ---- tips --------------------------------------------------------------------------------------
+TIP_KEYS = [key for key, *_ in TIPS]
+
+
+def tips_js() -> str:
+    """The clientside callback of the first-visit tips (product and demo register it)."""
+    return """function(data) {
+            var keys = __KEYS__;
+            var dc = window.dash_clientside;
+            var seen = (data && data.seen) || [];
+            var changed = false;
+            (dc.callback_context.triggered || []).forEach(function(t) {
+                if (!t.value) { return; }
+                var id = t.prop_id.split('.')[0];
+                if (id.indexOf('tip-next-') === 0) {
+                    var k = id.slice(9);
+                    if (seen.indexOf(k) < 0) { seen = seen.concat([k]); changed = true; }
+                } else if (id.indexOf('tip-skip-') === 0) {
+                    seen = keys.slice(); changed = true;
+                }
+            });
+            var open = null;
+            for (var i = 0; i < keys.length; i++) {
+                if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
+            }
+            var out = [changed ? {seen: seen} : dc.no_update];
+            keys.forEach(function(k) { out.push(k === open); });
+            return out;
+        }""".replace("__KEYS__", json.dumps(TIP_KEYS))
+
+
 def tips() -> list:
     """First-visit tips (popovers): one at a time, dismissed for good (localStorage)."""
     out: list[Any] = [dcc.Store(id="ov-tips", storage_type="local")]

@@ -8,6 +8,9 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from brain.narrative import short_date
+from layouts.components import ago
+
 PERSONA_LABELS = {"cmo": "CMO", "vp_growth": "VP Growth", "director": "Director"}
 NAV = (("Overview", "/"), ("Analytics", "/analytics"), ("Integrations", "/integrations"))
 
@@ -26,9 +29,20 @@ def issues_badge(issues: int) -> dbc.Badge | None:
     )
 
 
-def navbar(shell: dict[str, Any]) -> dbc.Navbar:
+def freshness_text(as_of: Any, last_synced_at: Any) -> str:
+    """'Data through 24 Nov · synced 2 h ago' (either part may be missing)."""
+    parts = []
+    if as_of:
+        parts.append(f"Data through {short_date(str(as_of))}")
+    if last_synced_at:
+        parts.append(f"synced {ago(last_synced_at)}")
+    return " · ".join(parts)
+
+
+def navbar(shell: dict[str, Any], extra: list | None = None) -> dbc.Navbar:
     """shell: {user_name, user_email, org_name, org_id, orgs[{id,name}], persona, csrf_token,
-    integration_issues?}."""
+    integration_issues?}. Without a user_email (the sales demo) there is no user menu; `extra`
+    items go at the end of the collapsible part."""
     issues = int(shell.get("integration_issues") or 0)
     links = [
         dbc.NavItem(
@@ -72,28 +86,36 @@ def navbar(shell: dict[str, Any]) -> dbc.Navbar:
         ],
         className="me-lg-2 my-2 my-lg-0 persona-switch",
     )
-    user_menu = dbc.DropdownMenu(
-        [
-            dbc.DropdownMenuItem(shell["user_email"], header=True),
-            dbc.DropdownMenuItem("Team", href="/team", external_link=True),
-            dbc.DropdownMenuItem("Change password", href="/account/password", external_link=True),
-            dbc.DropdownMenuItem("Billing", href="/billing", id="nav-billing")
-            if (shell.get("billing") or {}).get("show")
-            else None,
-            dbc.DropdownMenuItem(divider=True),
-            html.Form(
-                [
-                    dcc.Input(type="hidden", name="csrf_token", value=shell["csrf_token"]),
-                    html.Button("Log out", type="submit", className="dropdown-item", id="logout"),
-                ],
-                method="POST",
-                action="/logout",
-            ),
-        ],
-        label=shell["user_name"] or shell["user_email"],
-        nav=True,
-        align_end=True,
-        id="user-menu",
+    user_menu = (
+        None
+        if not shell.get("user_email")
+        else dbc.DropdownMenu(
+            [
+                dbc.DropdownMenuItem(shell["user_email"], header=True),
+                dbc.DropdownMenuItem("Team", href="/team", external_link=True),
+                dbc.DropdownMenuItem(
+                    "Change password", href="/account/password", external_link=True
+                ),
+                dbc.DropdownMenuItem("Billing", href="/billing", id="nav-billing")
+                if (shell.get("billing") or {}).get("show")
+                else None,
+                dbc.DropdownMenuItem(divider=True),
+                html.Form(
+                    [
+                        dcc.Input(type="hidden", name="csrf_token", value=shell["csrf_token"]),
+                        html.Button(
+                            "Log out", type="submit", className="dropdown-item", id="logout"
+                        ),
+                    ],
+                    method="POST",
+                    action="/logout",
+                ),
+            ],
+            label=shell["user_name"] or shell["user_email"],
+            nav=True,
+            align_end=True,
+            id="user-menu",
+        )
     )
     return dbc.Navbar(
         dbc.Container(
@@ -117,7 +139,8 @@ def navbar(shell: dict[str, Any]) -> dbc.Navbar:
                         if len(shell["orgs"]) > 1
                         else html.Span(shell["org_name"], className="navbar-text me-lg-3 org-name"),
                         persona,
-                        dbc.Nav([user_menu], navbar=True),
+                        dbc.Nav([user_menu], navbar=True) if user_menu else None,
+                        *(extra or []),
                     ],
                     id="navbar-collapse",
                     navbar=True,
@@ -133,12 +156,12 @@ def navbar(shell: dict[str, Any]) -> dbc.Navbar:
     )
 
 
-def app_shell(shell: dict[str, Any]) -> html.Div:
+def app_shell(shell: dict[str, Any], extra: list | None = None) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="persona", data=shell["persona"], storage_type="memory"),
-            navbar(shell),
+            navbar(shell, extra),
             dbc.Container(
                 [
                     billing_banner(shell.get("billing") or {}),

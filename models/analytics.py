@@ -19,11 +19,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -33,186 +32,49 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from models.brain_state import BrainState
-from models.data import AD_PLATFORMS, AdMetricDaily, Campaign, Connection, Creative, Order
+from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.org import Organization
 
+# The pure half (filters, periods, frames -> page data) lives in readmodels/ so the sales demo
+# can run it on its snapshot; these names stay importable from here.
+from readmodels.analytics import (  # noqa: F401 - re-exported for callbacks, api, tests
+    COHORT_STEP_DAYS,
+    CREATIVE_EXPORT_COLUMNS,
+    DAILY_EXPORT_COLUMNS,
+    DEFAULT_METRIC,
+    DEFAULT_RANGE,
+    LEADERBOARD_SIZE,
+    MAX_CAMPAIGNS,
+    MAX_CUSTOM_DAYS,
+    MAX_EXPORT_CREATIVES,
+    METRICS,
+    RANGE_DAYS,
+    RANGES,
+    SERIES_ALIASES,
+    SUM_COLUMNS,
+    FilterError,
+    Filters,
+    Period,
+    add_ratios,
+    channel_rows_from,
+    cohort_curves_from,
+    creative_export_rows,
+    daily_export_rows,
+    fatigue_for,
+    leaderboard_from,
+    normalize_anomalies,
+    normalize_fatigue,
+    parse_filters,
+    parse_filters_strict,
+    pct_change,
+    resolve_period,
+    roas_trends_from,
+    series_from_frames,
+    totals,
+    view_from_series,
+)
+
 logger = logging.getLogger(__name__)
-RANGE_DAYS = {"7d": 7, "14d": 14, "30d": 30, "90d": 90}
-RANGES = (*RANGE_DAYS, "mtd", "custom")
-METRICS = ("spend", "store_revenue", "mer", "roas", "cpa", "ctr")
-DEFAULT_RANGE = "30d"
-DEFAULT_METRIC = "spend"
-MAX_CUSTOM_DAYS = 731
-MAX_CAMPAIGNS = 200
-LEADERBOARD_SIZE = 20
-MAX_EXPORT_CREATIVES = 10_000
-COHORT_STEP_DAYS = 30
-COHORT_HORIZONS = tuple(range(30, 361, 30))
-SUM_COLUMNS = ("spend", "platform_revenue", "impressions", "clicks", "conversions")
-
-
-class FilterError(ValueError):
-    """A filter in the query string is malformed; the message says which and how."""
-
-
-# ---- filters (pure) ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Filters:
-    """What the marketer picked. Empty platforms/campaigns mean all of them."""
-
-    range: str = DEFAULT_RANGE
-    start: date | None = None  # custom ranges only
-    end: date | None = None
-    platforms: tuple[str, ...] = ()
-    campaigns: tuple[int, ...] = ()
-    metric: str = DEFAULT_METRIC
-
-    @property
-    def filtered(self) -> bool:
-        """True when ad metrics are narrowed to some platforms or campaigns."""
-        return bool(self.platforms or self.campaigns)
-
-    def query(self, with_metric: bool = True) -> str:
-        """The canonical query string (no leading '?'): shareable, stable order."""
-        params: list[tuple[str, str]] = [("range", self.range)]
-        if self.range == "custom" and self.start and self.end:
-            params += [("start", self.start.isoformat()), ("end", self.end.isoformat())]
-        if self.platforms:
-            params.append(("platform", ",".join(self.platforms)))
-        if self.campaigns:
-            params.append(("campaign", ",".join(str(c) for c in self.campaigns)))
-        if with_metric and self.metric != DEFAULT_METRIC:
-            params.append(("metric", self.metric))
-        return urlencode(params, safe=",")
-
-
-def _params(source: Mapping[str, Any] | str | None) -> dict[str, str]:
-    """One string per key from a query string or a (multi)dict; repeated keys are comma-joined."""
-    if source is None:
-        return {}
-    if isinstance(source, str):
-        parsed = parse_qs(source.lstrip("?"), keep_blank_values=True)
-        return {k: ",".join(v) for k, v in parsed.items()}
-    out: dict[str, str] = {}
-    getlist = getattr(source, "getlist", None)
-    for key in source:
-        values = getlist(key) if getlist else source[key]
-        if isinstance(values, list | tuple):
-            out[key] = ",".join(str(v) for v in values)
-        else:
-            out[key] = str(values)
-    return out
-
-
-def _split(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",") if part.strip()]
-
-
-def _parse_date(name: str, raw: str) -> date:
-    try:
-        value = date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise FilterError(f"{name} must be a date as YYYY-MM-DD, got {raw[:40]!r}") from exc
-    if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-        raise FilterError(f"{name} must be between 2000-01-01 and 2100-12-31")
-    return value
-
-
-def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list[str]]:
-    """Lenient parse for the page: bad parts fall back to defaults and are reported."""
-    params = _params(source)
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-
-    rng = params.get("range", "").strip().lower()
-    has_dates = bool(params.get("start") or params.get("end"))
-    if not rng:
-        rng = "custom" if has_dates else DEFAULT_RANGE
-    if rng not in RANGES:
-        problems.append(f"range must be one of {', '.join(RANGES)}, got {rng[:20]!r}")
-        rng = DEFAULT_RANGE
-    values["range"] = rng
-    if rng == "custom":
-        try:
-            if not (params.get("start") and params.get("end")):
-                raise FilterError("a custom range needs both start and end (YYYY-MM-DD)")
-            start = _parse_date("start", params["start"])
-            end = _parse_date("end", params["end"])
-            if start > end:
-                raise FilterError("start must be on or before end")
-            if (end - start).days + 1 > MAX_CUSTOM_DAYS:
-                raise FilterError(f"a custom range can span at most {MAX_CUSTOM_DAYS} days")
-            values.update(start=start, end=end)
-        except FilterError as exc:
-            problems.append(str(exc))
-            values["range"] = DEFAULT_RANGE
-
-    platforms = _split(params.get("platform", "").lower())
-    bad = [p for p in platforms if p not in AD_PLATFORMS]
-    if bad:
-        problems.append(
-            f"platform must be among {', '.join(AD_PLATFORMS)}, got {', '.join(bad)[:60]!r}"
-        )
-    chosen = tuple(p for p in AD_PLATFORMS if p in platforms)
-    values["platforms"] = () if len(chosen) == len(AD_PLATFORMS) else chosen
-
-    campaigns: list[int] = []
-    for raw in _split(params.get("campaign", "")):
-        if raw.isdigit() and len(raw) <= 12:
-            campaigns.append(int(raw))
-        else:
-            problems.append(f"campaign must be a list of numeric ids, got {raw[:20]!r}")
-            break
-    if len(campaigns) > MAX_CAMPAIGNS:
-        problems.append(f"at most {MAX_CAMPAIGNS} campaigns can be selected")
-        campaigns = campaigns[:MAX_CAMPAIGNS]
-    values["campaigns"] = tuple(sorted(set(campaigns)))
-
-    metric = params.get("metric", DEFAULT_METRIC).strip().lower() or DEFAULT_METRIC
-    if metric not in METRICS:
-        problems.append(f"metric must be one of {', '.join(METRICS)}, got {metric[:20]!r}")
-        metric = DEFAULT_METRIC
-    values["metric"] = metric
-    return Filters(**values), problems
-
-
-def parse_filters_strict(source: Mapping[str, Any] | str | None) -> Filters:
-    """Strict parse for the CSV export: the first problem is a FilterError (→ HTTP 400)."""
-    filters, problems = parse_filters(source)
-    if problems:
-        raise FilterError(problems[0])
-    return filters
-
-
-@dataclass(frozen=True)
-class Period:
-    """An inclusive date range."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of equal length just before this one."""
-        end = self.start - timedelta(days=1)
-        return Period(end - timedelta(days=self.days - 1), end)
-
-    def dates(self) -> pd.DatetimeIndex:
-        return pd.date_range(self.start, self.end, freq="D")
-
-
-def resolve_period(filters: Filters, latest: date) -> Period:
-    """Presets end at the org's latest data date (not the wall clock): demo data always shows."""
-    if filters.range in RANGE_DAYS:
-        return Period(latest - timedelta(days=RANGE_DAYS[filters.range] - 1), latest)
-    if filters.range == "mtd":
-        return Period(latest.replace(day=1), latest)
-    if filters.start and filters.end:
-        return Period(filters.start, filters.end)
-    return resolve_period(replace(filters, range=DEFAULT_RANGE), latest)
 
 
 # ---- a small per-process cache -------------------------------------------------------------
@@ -496,139 +358,42 @@ def _slice(ctx: OrgContext, filters: Filters, start: date, end: date) -> pd.Data
     return part
 
 
-# ---- derived metrics (pure) ----------------------------------------------------------------
-def _ratio(num: Any, den: Any) -> Any:
-    """num ÷ den, None (or NaN in arrays) where den is 0."""
-    if np.ndim(num) == 0:
-        if num is None or den is None or pd.isna(num) or pd.isna(den) or not den:
-            return None
-        return float(num) / float(den)
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / np.where(den == 0, 1, den), np.nan)
-
-
-def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
-    """ROAS (platform revenue ÷ spend), MER (store revenue ÷ all-channel spend), CPA, CTR."""
-    out = frame.copy()
-    out["roas"] = _ratio(out["platform_revenue"], out["spend"])
-    out["mer"] = _ratio(out["store_revenue"], out["total_spend"])
-    out["cpa"] = _ratio(out["spend"], out["conversions"])
-    out["ctr"] = _ratio(out["clicks"], out["impressions"])
-    return out
-
-
-def totals(frame: pd.DataFrame) -> dict[str, float | None]:
-    """Sums over a daily frame and the ratios of the sums (never the mean of daily ratios)."""
-    keys = (*SUM_COLUMNS, "store_revenue", "orders", "total_spend")
-    sums: dict[str, float | None] = {}
-    for k in keys:
-        total = frame[k].sum(min_count=1) if k in frame else np.nan
-        sums[k] = None if pd.isna(total) else float(total)  # None: no data at all
-    return {
-        **sums,
-        "roas": _ratio(sums["platform_revenue"], sums["spend"]),
-        "mer": _ratio(sums["store_revenue"], sums["total_spend"]),
-        "cpa": _ratio(sums["spend"], sums["conversions"]),
-        "ctr": _ratio(sums["clicks"], sums["impressions"]),
-    }
-
-
-def pct_change(current: float | None, previous: float | None) -> float | None:
-    """(current − previous) ÷ |previous|; None when there is nothing to compare with."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
-
-
-# ---- the view ------------------------------------------------------------------------------
+# ---- the view (frames loaded above, then the pure read model) ------------------------------
 def daily_series(ctx: OrgContext, filters: Filters, period: Period) -> pd.DataFrame:
-    """Every day of the period with the ratios: 0 where nothing happened, NaN (no line, no
-    bar, "no previous data") on days outside the org's data, so nothing pretends to be zero."""
-    cube = _slice(ctx, filters, period.start, period.end)
-    ads = cube.groupby("date")[list(SUM_COLUMNS)].sum()
-    index = period.dates()
-    frame = ads.reindex(index, fill_value=0.0)
-    orders = _order_days(ctx).reindex(index, fill_value=0.0)
-    frame["store_revenue"] = orders["store_revenue"].to_numpy()
-    frame["orders"] = orders["orders"].to_numpy()
-    frame["total_spend"] = _total_spend_days(ctx).reindex(index, fill_value=0.0).to_numpy()
-    ad_cols = [*SUM_COLUMNS, "total_spend"]
-    frame.loc[_outside(index, ctx.earliest_ad, ctx.latest_ad), ad_cols] = np.nan
-    frame.loc[
-        _outside(index, ctx.earliest_order, ctx.latest_order), ["store_revenue", "orders"]
-    ] = np.nan
-    frame.index.name = "date"
-    return add_ratios(frame)
-
-
-def _outside(index: pd.DatetimeIndex, first: date | None, last: date | None) -> np.ndarray:
-    if first is None or last is None:
-        return np.ones(len(index), dtype=bool)
-    return np.asarray((index < pd.Timestamp(first)) | (index > pd.Timestamp(last)))
+    """Every day of the period with the ratios (readmodels.analytics.series_from_frames)."""
+    return series_from_frames(
+        _slice(ctx, filters, period.start, period.end),
+        _order_days(ctx),
+        _total_spend_days(ctx),
+        period,
+        (ctx.earliest_ad, ctx.latest_ad),
+        (ctx.earliest_order, ctx.latest_order),
+    )
 
 
 def channel_rows(ctx: OrgContext, filters: Filters, period: Period) -> list[dict]:
     """Per platform over the period: spend, platform revenue, ROAS, CPA, CTR, share of spend."""
-    cube = _slice(ctx, filters, period.start, period.end)
     previous = period.previous()
-    prev = _slice(ctx, filters, previous.start, previous.end)
-    cur_by = cube.groupby("platform")[list(SUM_COLUMNS)].sum()
-    prev_by = prev.groupby("platform")[list(SUM_COLUMNS)].sum()
-    total_spend = float(cur_by["spend"].sum()) if len(cur_by) else 0.0
-    rows = []
-    for platform in AD_PLATFORMS:
-        if platform not in cur_by.index:
-            continue
-        s = cur_by.loc[platform]
-        roas = _ratio(s["platform_revenue"], s["spend"])
-        prev_roas = None
-        if platform in prev_by.index:
-            p = prev_by.loc[platform]
-            prev_roas = _ratio(p["platform_revenue"], p["spend"])
-        rows.append(
-            {
-                "platform": platform,
-                "spend": float(s["spend"]),
-                "platform_revenue": float(s["platform_revenue"]),
-                "roas": roas,
-                "roas_change": pct_change(roas, prev_roas),
-                "cpa": _ratio(s["spend"], s["conversions"]),
-                "ctr": _ratio(s["clicks"], s["impressions"]),
-                "share": _ratio(s["spend"], total_spend),
-            }
-        )
-    return sorted(rows, key=lambda r: -r["spend"])
+    return channel_rows_from(
+        _slice(ctx, filters, period.start, period.end),
+        _slice(ctx, filters, previous.start, previous.end),
+    )
 
 
 def analytics_view(ctx: OrgContext, filters: Filters) -> dict[str, Any]:
     """Everything the top of the page shows: KPIs vs the previous period, series, channels."""
     assert ctx.latest is not None, "analytics_view needs an org with data"
     period = resolve_period(filters, ctx.latest)
-    previous = period.previous()
-    series = daily_series(ctx, filters, period)
-    prev_series = daily_series(ctx, filters, previous)
-    current, before = totals(series), totals(prev_series)
-    kpis = {
-        key: {"value": current[key], "previous": before[key], "change": None} for key in METRICS
-    }
-    for kpi in kpis.values():
-        kpi["change"] = pct_change(kpi["value"], kpi["previous"])
-    campaign_ids = set(ctx.campaign_ids)
-    return {
-        "period": period,
-        "previous_period": previous,
-        "latest": ctx.latest,
-        "currency": ctx.currency,
-        "filters": filters,
-        "kpis": kpis,
-        "series": series,
-        "previous_series": prev_series,
-        "channels": channel_rows(ctx, filters, period),
-        "has_ad_data": bool(series["spend"].sum() > 0 or series["impressions"].sum() > 0),
-        "unknown_campaigns": [c for c in filters.campaigns if c not in campaign_ids],
-    }
+    return view_from_series(
+        filters,
+        period,
+        daily_series(ctx, filters, period),
+        daily_series(ctx, filters, period.previous()),
+        channel_rows(ctx, filters, period),
+        ctx.latest,
+        ctx.currency,
+        set(ctx.campaign_ids),
+    )
 
 
 # ---- creatives -----------------------------------------------------------------------------
@@ -688,42 +453,8 @@ def _creative_totals(ctx: OrgContext, period: Period) -> pd.DataFrame:
 
 
 def _leaderboard(ctx: OrgContext, filters: Filters, period: Period, limit: int) -> list[dict]:
-    meta = _creative_meta(ctx)
-    totals = _creative_totals(ctx, period).join(meta, how="inner")
-    if filters.platforms:
-        totals = totals[totals["platform"].isin(filters.platforms)]
-    if filters.campaigns:
-        totals = totals[totals["campaign_id"].isin(filters.campaigns)]
-    if totals.empty:
-        return []
-    top = (
-        totals.reset_index()
-        .sort_values(["spend", "creative_id"], ascending=[False, True], kind="stable")
-        .head(limit)
-    )
-    ids = [int(i) for i in top["creative_id"]]
-    trends = _roas_trends(ctx, ids, period) if len(ids) <= LEADERBOARD_SIZE else {}
-    rows = []
-    for r in top.itertuples(index=False):
-        rows.append(
-            {
-                "id": int(r.creative_id),
-                "external_id": r.external_id,
-                "name": r.name or r.external_id,
-                "platform": r.platform,
-                "campaign_id": int(r.campaign_id) if r.campaign_id >= 0 else None,
-                "spend": float(r.spend),
-                "platform_revenue": float(r.platform_revenue),
-                "impressions": float(r.impressions),
-                "clicks": float(r.clicks),
-                "conversions": float(r.conversions),
-                "roas": _ratio(r.platform_revenue, r.spend),
-                "ctr": _ratio(r.clicks, r.impressions),
-                "cpa": _ratio(r.spend, r.conversions),
-                "trend": trends.get(int(r.creative_id), []),
-            }
-        )
-    return rows
+    joined = _creative_totals(ctx, period).join(_creative_meta(ctx), how="inner")
+    return leaderboard_from(joined, filters, limit, lambda ids: _roas_trends(ctx, ids, period))
 
 
 def _roas_trends(ctx: OrgContext, ids: list[int], period: Period) -> dict[int, list]:
@@ -738,21 +469,7 @@ def _roas_trends(ctx: OrgContext, ids: list[int], period: Period) -> dict[int, l
         m.date <= period.end,
     )
     df = _read(stmt, ["creative_id", "date", "spend", "revenue"])
-    if df.empty:
-        return {}
-    step = 1 if period.days <= 45 else 7
-    n_buckets = -(-period.days // step)
-    age = (pd.Timestamp(period.end) - pd.to_datetime(df["date"])).dt.days
-    df["bucket"] = n_buckets - 1 - age // step
-    grouped = df.groupby(["creative_id", "bucket"])[["spend", "revenue"]].sum()
-    out: dict[int, list] = {}
-    for cid, part in grouped.groupby(level=0):
-        full = part.droplevel(0).reindex(range(n_buckets), fill_value=0.0)
-        out[int(cid)] = [
-            float(r) / float(s) if s > 0 else None
-            for s, r in zip(full["spend"], full["revenue"], strict=True)
-        ]
-    return out
+    return roas_trends_from(df, period)
 
 
 # ---- cohorts -------------------------------------------------------------------------------
@@ -766,27 +483,7 @@ def cohort_curves(ctx: OrgContext, max_cohorts: int = 6) -> list[dict]:
     table = _BASE_CACHE.get_or_set(
         ("cohorts", ctx.org_id, ctx.fingerprint), lambda: _cohort_table(ctx)
     )
-    if table.empty:
-        return []
-    as_of = ctx.latest_order
-    out = []
-    for cohort, rows in table.groupby("cohort", sort=True):
-        customers = int(rows["new_customers"].sum())
-        if customers == 0:
-            continue
-        year, month = (int(x) for x in str(cohort).split("-"))
-        month_end = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
-        by_bucket = rows.groupby("bucket")["revenue"].sum()
-        cumulative = by_bucket.reindex(range(max(COHORT_HORIZONS) // COHORT_STEP_DAYS)).fillna(0)
-        cumulative = cumulative.cumsum()
-        points = [
-            (h, float(cumulative.iloc[h // COHORT_STEP_DAYS - 1]) / customers)
-            for h in COHORT_HORIZONS
-            if (as_of - month_end).days >= h
-        ]
-        if points:
-            out.append({"cohort": str(cohort), "customers": customers, "points": points})
-    return out[-max_cohorts:]
+    return cohort_curves_from(table, ctx.latest_order, max_cohorts)
 
 
 def _cohort_table(ctx: OrgContext) -> pd.DataFrame:
@@ -824,21 +521,6 @@ def _cohort_table(ctx: OrgContext) -> pd.DataFrame:
 
 
 # ---- brain overlays (latest stored state; tolerant of missing parts) -----------------------
-SERIES_ALIASES = {
-    "spend": "spend",
-    "ad_spend": "spend",
-    "store_revenue": "store_revenue",
-    "revenue": "store_revenue",
-    "mer": "mer",
-    "blended_roas": "mer",
-    "roas": "roas",
-    "platform_roas": "roas",
-    "cpa": "cpa",
-    "ctr": "ctr",
-    "orders": "orders",
-}
-
-
 def brain_overlays(ctx: OrgContext) -> dict[str, Any]:
     """Anomalies and fatigued creatives from the latest brain state; empty when there is none."""
     return _BASE_CACHE.get_or_set(
@@ -864,155 +546,13 @@ def _brain_overlays(org_id: int) -> dict[str, Any]:
     }
 
 
-def normalize_anomalies(raw: Any) -> list[dict]:
-    """Each anomaly per flagged series: {date, series, platform, direction, severity, z, ...}.
-
-    An anomaly may flag several series at once (`series_flagged`); the chart marks whichever
-    one is shown, and `primary` marks the entry the text list names.
-    """
-    if isinstance(raw, dict):
-        raw = raw.get("items") or raw.get("anomalies") or []
-    out: list[dict] = []
-    seen: set[tuple] = set()
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        try:
-            day = _as_date(item.get("date"))
-        except (TypeError, ValueError):
-            continue
-        if day is None:
-            continue
-        platform = item.get("platform") if item.get("platform") in AD_PLATFORMS else None
-        hints = item.get("cause_hints") if isinstance(item.get("cause_hints"), list) else []
-        hint = next((h.get("text") for h in hints if isinstance(h, dict) and h.get("text")), None)
-        flagged = item.get("series_flagged") if isinstance(item.get("series_flagged"), list) else []
-        primary = True
-        for part in [item, *[f for f in flagged if isinstance(f, dict)]]:
-            series = SERIES_ALIASES.get(str(part.get("series") or part.get("metric") or "").lower())
-            if series is None or (day, series, platform) in seen:
-                continue
-            seen.add((day, series, platform))
-            out.append(
-                {
-                    "date": day,
-                    "series": series,
-                    "platform": platform,
-                    "direction": part.get("direction") or item.get("direction"),
-                    "severity": item.get("severity"),
-                    "z": _num(part.get("z")),
-                    "expected": _num(part.get("expected")),
-                    "actual": _num(part.get("actual")),
-                    "hint": hint,
-                    "primary": primary,
-                }
-            )
-            primary = False
-    return out
-
-
-def normalize_fatigue(raw: Any) -> dict[str, dict]:
-    """Fatigued creatives keyed by external id and by name (lower case), with a probability."""
-    if isinstance(raw, dict):
-        items = raw.get("creatives") or raw.get("items")
-        if items is None:
-            items = [dict(v, creative_id=k) if isinstance(v, dict) else {} for k, v in raw.items()]
-        raw = items
-    out: dict[str, dict] = {}
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        prob = next(
-            (
-                _num(item.get(k))
-                for k in ("prob_7d", "probability_7d", "fatigue_probability_7d", "probability")
-                if _num(item.get(k)) is not None
-            ),
-            None,
-        )
-        action = item.get("recommendation") or item.get("recommended_action") or item.get("action")
-        info = {"probability": prob, "action": str(action).replace("_", " ") if action else None}
-        for key in (item.get("creative_id"), item.get("external_id"), item.get("id")):
-            if key not in (None, ""):
-                out[f"id:{key}"] = info
-        name = item.get("creative_name") or item.get("name")
-        if name:
-            out[f"name:{str(name).strip().lower()}"] = info
-    return out
-
-
-def fatigue_for(fatigue: Mapping[str, dict], external_id: str, name: str) -> dict | None:
-    """The fatigue entry of a creative, matched by external id first, then by name."""
-    return fatigue.get(f"id:{external_id}") or fatigue.get(f"name:{(name or '').strip().lower()}")
-
-
-def _num(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if np.isfinite(out) else None
-
-
 # ---- exports -------------------------------------------------------------------------------
-DAILY_EXPORT_COLUMNS = [
-    "date",
-    "spend",
-    "platform_revenue",
-    "roas",
-    "impressions",
-    "clicks",
-    "ctr",
-    "conversions",
-    "cpa",
-    "store_revenue",
-    "orders",
-    "total_ad_spend",
-    "mer",
-]
-CREATIVE_EXPORT_COLUMNS = [
-    "rank",
-    "creative_id",
-    "creative_name",
-    "platform",
-    "spend",
-    "platform_revenue",
-    "roas",
-    "impressions",
-    "clicks",
-    "ctr",
-    "conversions",
-    "cpa",
-    "fatigue_probability",
-]
-
-
 def daily_export(ctx: OrgContext, filters: Filters) -> tuple[Period | None, list[list[Any]]]:
     """The daily series the page charts, one row per day of the period (CSV-ready values)."""
     if not ctx.has_data:
         return None, []
     period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
-    series = daily_series(ctx, filters, period)
-    rows = []
-    for day, r in series.iterrows():
-        rows.append(
-            [
-                day.date().isoformat(),
-                _money(r["spend"]),
-                _money(r["platform_revenue"]),
-                _round(r["roas"], 4),
-                _int(r["impressions"]),
-                _int(r["clicks"]),
-                _round(r["ctr"], 6),
-                _round(r["conversions"], 2),
-                _round(r["cpa"], 2),
-                _money(r["store_revenue"]),
-                _int(r["orders"]),
-                _money(r["total_spend"]),
-                _round(r["mer"], 4),
-            ]
-        )
-    return period, rows
+    return period, daily_export_rows(daily_series(ctx, filters, period))
 
 
 def creative_export(
@@ -1022,40 +562,5 @@ def creative_export(
     if not ctx.has_data:
         return None, []
     period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
-    fatigue = brain_overlays(ctx)["fatigue"]
-    rows = []
-    for rank, r in enumerate(creative_leaderboard(ctx, filters, period, limit), start=1):
-        fat = fatigue_for(fatigue, r["external_id"], r["name"])
-        rows.append(
-            [
-                rank,
-                r["external_id"],
-                r["name"],
-                r["platform"],
-                _money(r["spend"]),
-                _money(r["platform_revenue"]),
-                _round(r["roas"], 4),
-                _int(r["impressions"]),
-                _int(r["clicks"]),
-                _round(r["ctr"], 6),
-                _round(r["conversions"], 2),
-                _round(r["cpa"], 2),
-                _round(fat.get("probability") if fat else None, 3),
-            ]
-        )
-    return period, rows
-
-
-def _round(value: Any, digits: int) -> float | str:
-    if value is None or pd.isna(value):
-        return ""
-    value = float(value)
-    return "" if not np.isfinite(value) else round(value, digits)
-
-
-def _int(value: Any) -> int | str:
-    return "" if value is None or pd.isna(value) else int(value)
-
-
-def _money(value: Any) -> float | str:
-    return _round(value, 2)
+    rows = creative_leaderboard(ctx, filters, period, limit)
+    return period, creative_export_rows(rows, brain_overlays(ctx)["fatigue"])

@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from api.report import _findings, build_board_report
+from reports.board import _findings, build_board_report
 from tests.integration.test_overview import EXAMPLE
 
 

@@ -59,6 +59,41 @@ FORBIDDEN = {
     "callbacks": {"api"},
     "models": {"jobs", "api", "callbacks", "layouts", "integrations", "dash"},
     "jobs": {"api", "callbacks", "layouts", "dash"},
+    "readmodels": {
+        "flask",
+        "flask_login",
+        "flask_sqlalchemy",
+        "sqlalchemy",
+        "redis",
+        "rq",
+        "requests",
+        "dash",
+        "dash_bootstrap_components",
+        "models",
+        "jobs",
+        "api",
+        "callbacks",
+        "layouts",
+        "integrations",
+        "extensions",
+        "app",
+    },
+    "reports": {
+        "flask",
+        "flask_login",
+        "flask_sqlalchemy",
+        "sqlalchemy",
+        "redis",
+        "rq",
+        "requests",
+        "models",
+        "jobs",
+        "api",
+        "callbacks",
+        "integrations",
+        "extensions",
+        "app",
+    },
     "demo": {
         "models",
         "jobs",
@@ -71,6 +106,9 @@ FORBIDDEN = {
         "rq",
         "integrations",
         "extensions",
+        "openai",
+        "anthropic",
+        "stripe",
     },
 }
 
@@ -94,3 +132,10 @@ def test_room_imports(room):
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
+
+
+def test_readmodels_platforms_match_the_models():
+    from models.data import AD_PLATFORMS
+    from readmodels.analytics import AD_PLATFORMS as PURE_PLATFORMS
+
+    assert PURE_PLATFORMS == AD_PLATFORMS

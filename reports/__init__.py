@@ -1,0 +1,1 @@
+"""Documents built from a brain state (pure: no Flask, database or request)."""

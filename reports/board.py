@@ -1,0 +1,590 @@
+"""The PDF board report, built with ReportLab (no browser) from one brain state dict.
+
+Pure: no Flask, database or request here, so the product's route (api/report.py, tenant-scoped
+from current_user) and the sales demo (demo/) build the same report. From the state only: headline
+metrics, the persona's template summary, two charts drawn with ReportLab's own graphics (daily
+spend vs store revenue; ROAS per channel against breakeven), findings and ranked actions.
+Standard PDF fonts keep the text searchable once streams are uncompressed (tests do that
+through the BOARD_REPORT_COMPRESS setting).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from brain.narrative import (
+    PERSONAS,
+    humanize,
+    platform_name,
+    series_name,
+    short_date,
+    template_summary,
+)
+from layouts.persona import CARD_TITLES
+
+ACCENT = colors.HexColor("#5b3df5")
+TEAL = colors.HexColor("#0b7285")
+INK = colors.HexColor("#1f232b")
+MUTED = colors.HexColor("#5c6370")
+RULE = colors.HexColor("#e6e8ef")
+RISK_COLORS = {"GREEN": "#0f5132", "YELLOW": "#8a6100", "RED": "#a61c28"}
+PAGE_W, PAGE_H = A4
+MARGIN = 16 * mm
+CONTENT_W = PAGE_W - 2 * MARGIN
+# Director: actions first (PRODUCT.md); the others read the story top-down.
+REPORT_ORDER = {
+    "cmo": ("summary", "memory", "oracle", "curiosity"),
+    "vp_growth": ("summary", "memory", "oracle", "curiosity"),
+    "director": ("curiosity", "oracle", "summary", "memory"),
+}
+# Standard PDF fonts speak WinAnsi: spell out what they cannot draw.
+_REPLACE = {"→": "to", "−": "-", "≈": "~", "▲": "up", "▼": "down", "●": "", "✓": ""}
+
+
+# ---- formatting ------------------------------------------------------------------------------
+def _t(text: Any) -> str:
+    """Text safe for a Paragraph: escaped markup, characters the Type 1 fonts can draw."""
+    s = str(text if text is not None else "")
+    for k, v in _REPLACE.items():
+        s = s.replace(k, v)
+    s = s.encode("cp1252", errors="replace").decode("cp1252")
+    return escape(s)
+
+
+def _money(v: float | None, decimals: int = 0) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return f"{'-' if v < 0 else ''}${abs(v):,.{decimals}f}"
+
+
+def _ratio(v: float | None, decimals: int = 2) -> str:
+    return "-" if v is None else f"{v:,.{decimals}f}"
+
+
+def _pct(v: float | None, decimals: int = 0) -> str:
+    return "-" if v is None else f"{v * 100:.{decimals}f}%"
+
+
+# ---- charts ----------------------------------------------------------------------------------
+def _nice_step(top: float, ticks: int = 4) -> float:
+    """A round axis step (1, 2, 2.5 or 5 x 10^k) giving about ``ticks`` gridlines."""
+    raw = top / ticks
+    base = 10 ** math.floor(math.log10(raw))
+    return next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
+
+
+def spend_revenue_chart(daily: Sequence[Mapping[str, Any]]) -> Drawing | None:
+    """Daily ad spend vs store revenue over the period (a line each)."""
+    if len(daily) < 2:
+        return None
+    spend = [float(d.get("spend") or 0) for d in daily]
+    revenue = [float(d.get("store_revenue") or 0) for d in daily]
+    step = _nice_step(max(max(spend), max(revenue)) or 1.0)
+    value_max = math.ceil(max(max(spend), max(revenue)) * 1.05 / step) * step
+    drawing = Drawing(CONTENT_W, 62 * mm)
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 14 * mm, 12 * mm
+    chart.width, chart.height = CONTENT_W - 18 * mm, 40 * mm
+    chart.data = [spend, revenue]
+    chart.joinedLines = 1
+    chart.lines[0].strokeColor = ACCENT
+    chart.lines[1].strokeColor = TEAL
+    chart.lines[0].strokeWidth = chart.lines[1].strokeWidth = 1.6
+    every = max(1, len(daily) // 6)
+    chart.categoryAxis.categoryNames = [
+        short_date(d.get("date")) if i % every == 0 else "" for i, d in enumerate(daily)
+    ]
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = MUTED
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = value_max
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.labelTextFormat = lambda v: f"${v / 1000:,.0f}k"
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.gridStrokeColor = RULE
+    chart.valueAxis.visibleGrid = 1
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 16 * mm, 60 * mm
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName = "Helvetica"
+    legend.fontSize = 8
+    legend.colorNamePairs = [(ACCENT, "Ad spend / day"), (TEAL, "Store revenue / day")]
+    legend.dx = legend.dy = 7
+    legend.deltax = 90
+    drawing.add(legend)
+    return drawing
+
+
+def channel_roas_chart(
+    platforms: Sequence[Mapping[str, Any]], breakeven: float | None
+) -> Drawing | None:
+    """Platform ROAS and LTV-ROAS per channel, with the breakeven ROAS as a dashed line."""
+    rows = [p for p in platforms if p.get("roas") is not None]
+    if not rows:
+        return None
+    roas = [float(p.get("roas") or 0) for p in rows]
+    ltv = [float(p.get("ltv_roas") or 0) for p in rows]
+    value_max = math.ceil(max(roas + ltv + [breakeven or 0]) * 1.15)
+    drawing = Drawing(CONTENT_W, 58 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 14 * mm, 10 * mm
+    chart.width, chart.height = CONTENT_W - 40 * mm, 38 * mm
+    chart.data = [roas, ltv]
+    chart.bars[0].fillColor = ACCENT
+    chart.bars[1].fillColor = TEAL
+    chart.bars.strokeColor = None
+    chart.barSpacing = 2
+    chart.groupSpacing = 18
+    chart.categoryAxis.categoryNames = [platform_name(p.get("platform")) for p in rows]
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = value_max
+    chart.valueAxis.valueStep = max(1, value_max // 4)
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleGrid = 1
+    chart.valueAxis.gridStrokeColor = RULE
+    chart.barLabelFormat = "%.2f"
+    chart.barLabels.fontName = "Helvetica"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    if breakeven:
+        y = chart.y + chart.height * breakeven / value_max
+        drawing.add(
+            Line(
+                chart.x,
+                y,
+                chart.x + chart.width,
+                y,
+                strokeColor=colors.HexColor("#a61c28"),
+                strokeDashArray=[3, 2],
+                strokeWidth=0.8,
+            )
+        )
+        drawing.add(
+            String(
+                chart.x + chart.width + 2,
+                y - 2,
+                f"breakeven {breakeven:.2f}",
+                fontName="Helvetica",
+                fontSize=7,
+                fillColor=colors.HexColor("#a61c28"),
+                textAnchor="start",
+            )
+        )
+    legend = Legend()
+    legend.x, legend.y = 16 * mm, 56 * mm
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName = "Helvetica"
+    legend.fontSize = 8
+    legend.colorNamePairs = [(ACCENT, "Platform ROAS"), (TEAL, "LTV-ROAS")]
+    legend.dx = legend.dy = 7
+    legend.deltax = 80
+    drawing.add(legend)
+    return drawing
+
+
+# ---- the document ----------------------------------------------------------------------------
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "body",
+        parent=base["BodyText"],
+        fontName="Helvetica",
+        fontSize=9.5,
+        leading=13,
+        textColor=INK,
+        alignment=TA_LEFT,
+    )
+    return {
+        "title": ParagraphStyle(
+            "title", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=body, textColor=MUTED, fontSize=9),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=12,
+            leading=16,
+            spaceBefore=10,
+            spaceAfter=4,
+            textColor=INK,
+        ),
+        "kicker": ParagraphStyle(
+            "kicker",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=7.5,
+            leading=9,
+            textColor=ACCENT,
+            spaceBefore=10,
+        ),
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10.5),
+        "muted": ParagraphStyle("muted", parent=body, fontSize=7.5, leading=10, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
+        "cellb": ParagraphStyle(
+            "cellb", parent=body, fontSize=8, leading=10, fontName="Helvetica-Bold"
+        ),
+    }
+
+
+def _table(data: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        style += [
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
+            ("FONTSIZE", (0, 0), (-1, 0), 7),
+        ]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _section_title(module: str, persona: str, s: dict) -> list:
+    return [
+        Spacer(1, 3 * mm),
+        Paragraph(
+            f"<font size='7.5' color='#5b3df5'><b>{module.upper()}</b></font><br/>"
+            f"{_t(CARD_TITLES[persona][module])}",
+            s["h2"],
+        ),
+    ]
+
+
+def build_board_report(
+    state: Mapping[str, Any],
+    org_name: str,
+    persona: str = "cmo",
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    compress: bool = True,
+    summary: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The board report as PDF bytes, from one stored brain state (nothing recomputed).
+
+    ``summary`` is the stored executive summary of the persona (jobs/narratives.py):
+    ``{"text", "ai", "model"}``; without an AI one the template summary is printed, labelled."""
+    persona = persona if persona in PERSONAS else "cmo"
+    decisions = decisions or {}
+    s = _styles()
+    memory = state.get("memory") or {}
+    oracle = state.get("oracle") or {}
+    curiosity = state.get("curiosity") or {}
+    t = memory.get("totals") or {}
+    risk = oracle.get("risk") or {}
+    period = state.get("period") or {}
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"Omnify Brain board report - {org_name}",
+        author="Omnify Brain",
+        subject=f"Brain state as of {state.get('as_of')}",
+        invariant=0 if compress else 1,
+        pageCompression=1 if compress else 0,
+    )
+    story: list[Any] = [
+        Paragraph(_t(f"{org_name} - board report"), s["title"]),
+        Paragraph(
+            _t(
+                f"Last {period.get('days', '')} days, {short_date(period.get('start'))} to "
+                f"{short_date(period.get('end'))} · data through {short_date(state.get('as_of'))}"
+                " · Omnify Brain"
+            ),
+            s["subtitle"],
+        ),
+        Spacer(1, 5 * mm),
+    ]
+
+    # Headline metrics.
+    level = str(risk.get("level") or "-")
+    risk_color = RISK_COLORS.get(level, "#1f232b")
+    cells = [
+        ("Ad spend", _money(t.get("spend"))),
+        ("Store revenue", _money(t.get("store_revenue"))),
+        ("MER (revenue ÷ spend)", _ratio(t.get("mer"))),
+        ("Platform ROAS", _ratio(t.get("platform_roas"))),
+        ("LTV-ROAS", _ratio(t.get("ltv_roas"))),
+        ("Risk", f"<font color='{risk_color}'>{_t(level)}</font> {risk.get('score', '-')}/100"),
+    ]
+    kpi = Table(
+        [
+            [Paragraph(_t(k), s["muted"]) for k, _ in cells],
+            [Paragraph(f"<b>{v if k == 'Risk' else _t(v)}</b>", s["body"]) for k, v in cells],
+        ],
+        colWidths=[CONTENT_W / len(cells)] * len(cells),
+    )
+    kpi.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fbfaff")),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    story += [kpi, Spacer(1, 4 * mm)]
+    marks = [len(story)]  # section boundaries, to lead with what the persona acts on
+
+    # The persona's summary.
+    if summary and summary.get("ai") and summary.get("text"):
+        kicker = f"EXECUTIVE SUMMARY · AI SUMMARY ({summary.get('model') or 'model'})"
+        summary_text = str(summary["text"])
+    else:
+        kicker, summary_text = (
+            "EXECUTIVE SUMMARY · TEMPLATE SUMMARY",
+            template_summary(state, persona),
+        )
+    story += [
+        Paragraph(_t(kicker), s["kicker"]),
+        Spacer(1, 1.5 * mm),
+        Paragraph(_t(summary_text), s["body"]),
+        Spacer(1, 3 * mm),
+    ]
+
+    marks.append(len(story))
+    # MEMORY: charts + channel table.
+    story += _section_title("memory", persona, s)
+    chart = spend_revenue_chart(memory.get("daily") or [])
+    if chart is not None:
+        story.append(chart)
+    bars = channel_roas_chart(memory.get("platforms") or [], t.get("breakeven_roas"))
+    if bars is not None:
+        story.append(bars)
+    rows = [
+        ["Channel", "Spend", "Share", "ROAS", "LTV-ROAS", "Next-$ ROAS", "Trend (wk)", "Status"]
+    ]
+    for p in memory.get("platforms") or []:
+        trend = p.get("trend") or {}
+        change = trend.get("change_pct")
+        rows.append(
+            [
+                platform_name(p.get("platform")),
+                _money(p.get("spend")),
+                _pct(p.get("share_of_spend")),
+                _ratio(p.get("roas")),
+                _ratio(p.get("ltv_roas")),
+                _ratio((p.get("response_curve") or {}).get("marginal_roas_calibrated")),
+                f"{trend.get('direction', '-')} {abs(change):.1f}%" if change is not None else "-",
+                str(p.get("status") or "-"),
+            ]
+        )
+    widths = [0.16, 0.14, 0.09, 0.09, 0.11, 0.13, 0.15, 0.13]
+    story += [
+        _table(rows, [w * CONTENT_W for w in widths]),
+        Spacer(1, 2 * mm),
+        Paragraph(
+            _t(
+                f"Over-reporting {_ratio(t.get('over_reporting'))}× (platform-reported revenue ÷ "
+                f"store revenue) · nc-ROAS {_ratio(t.get('nc_roas'))} · CAC "
+                f"{_money(t.get('cac'), 2)} · breakeven ROAS {_ratio(t.get('breakeven_roas'))}"
+            ),
+            s["muted"],
+        ),
+    ]
+
+    marks.append(len(story))
+    # ORACLE: findings.
+    findings = _findings(oracle)
+    block = _section_title("oracle", persona, s) + [
+        Paragraph(
+            _t(
+                f"Risk {level} ({risk.get('score', '-')}/100): {risk.get('high', 0)} high, "
+                f"{risk.get('medium', 0)} medium, {risk.get('low', 0)} low findings."
+            ),
+            s["body"],
+        ),
+        Spacer(1, 1.5 * mm),
+    ]
+    if findings:
+        frows = [["Finding", "Severity", "Evidence"]] + [
+            [Paragraph(_t(a), s["cellb"]), b, Paragraph(_t(c), s["cell"])] for a, b, c in findings
+        ]
+        block.append(_table(frows, [0.32 * CONTENT_W, 0.1 * CONTENT_W, 0.58 * CONTENT_W]))
+    else:
+        block.append(Paragraph("Nothing flagged.", s["body"]))
+    story.append(KeepTogether(block))
+
+    marks.append(len(story))
+    # CURIOSITY: ranked actions.
+    actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
+    story += _section_title("curiosity", persona, s)
+    story.append(
+        Paragraph(
+            _t(
+                f"{_money(curiosity.get('total_opportunity_usd_per_week'))} of gross profit per "
+                f"week across {len(actions)} ranked actions (USD of gross profit per week, with "
+                "a low-high band)."
+            ),
+            s["body"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    if actions:
+        arows = [["#", "Action", "Impact / week", "Confidence", "Decision"]]
+        for a in actions:
+            band = a.get("impact_band") or {}
+            micro = (a.get("microcopy") or {}).get(persona) or a.get("rationale") or ""
+            d = decisions.get(str(a.get("id")))
+            arows.append(
+                [
+                    str(a.get("rank", "")),
+                    Paragraph(
+                        f"<b>{_t(humanize(a.get('title', '')))}</b><br/>{_t(humanize(micro))}",
+                        s["cell"],
+                    ),
+                    Paragraph(
+                        _t(
+                            f"{_money(a.get('impact_usd_per_week'))} "
+                            f"({_money(band.get('low'))}-{_money(band.get('high'))})"
+                        ),
+                        s["cell"],
+                    ),
+                    _pct(a.get("confidence")),
+                    Paragraph(_t(_decision_words(d)), s["cell"]),
+                ]
+            )
+        widths = [0.05, 0.55, 0.17, 0.1, 0.13]
+        story.append(_table(arows, [w * CONTENT_W for w in widths]))
+    else:
+        story.append(Paragraph("Nothing to change right now.", s["body"]))
+
+    marks.append(len(story))
+    parts = {
+        name: story[marks[i] : marks[i + 1]]
+        for i, name in enumerate(("summary", "memory", "oracle", "curiosity"))
+    }
+    story = story[: marks[0]] + [b for name in REPORT_ORDER[persona] for b in parts[name]]
+    generated = state.get("computed_at") or ""
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(
+            MARGIN,
+            9 * mm,
+            f"Omnify Brain · {org_name} · brain state computed {generated[:16].replace('T', ' ')}"
+            " UTC · numbers identical for every persona",
+        )
+        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def _decision_words(d: Mapping[str, Any] | None) -> str:
+    if not d:
+        return "Open"
+    word = {"accepted": "Accepted", "rejected": "Rejected", "done": "Done"}.get(
+        d.get("decision", ""), "Decided"
+    )
+    return f"{word} by {d.get('user') or 'a teammate'}"
+
+
+def _findings(oracle: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(title, severity, evidence) for fatigue, ROI decay, LTV drift and anomalies."""
+    out = []
+    for f in oracle.get("fatigue") or []:
+        if f.get("severity") not in ("high", "medium"):
+            continue
+        out.append(
+            (
+                f"Creative {f.get('creative_id')} ({platform_name(f.get('platform'))}) "
+                f"'{f.get('name', '')}' fatiguing",
+                str(f.get("severity")),
+                f"{_pct(f.get('prob_7d'))} fatigue in 7 days ({_pct(f.get('prob_14d'))} in 14); "
+                f"CVR {_pct(f.get('cvr_baseline'), 1)} to {_pct(f.get('cvr_recent'), 1)}; CPA "
+                f"{_money(f.get('cpa_baseline'), 2)} to {_money(f.get('cpa_recent'), 2)}; "
+                f"frequency {_ratio(f.get('frequency'))}",
+            )
+        )
+    for d in oracle.get("roi_decay") or []:
+        if d.get("flagged"):
+            out.append(
+                (
+                    f"{platform_name(d.get('platform'))} ROI decay {_pct(d.get('decay'))}",
+                    str(d.get("severity")),
+                    f"ROAS {_ratio(d.get('roas_baseline'))} (days 8-21) to "
+                    f"{_ratio(d.get('roas_recent'))} (last 7 days); spend change "
+                    f"{_pct(d.get('spend_change'))}",
+                )
+            )
+    drift = oracle.get("ltv_drift") or {}
+    if drift.get("flagged"):
+        out.append(
+            (
+                f"LTV drift {_pct(drift.get('drift'), 1)}",
+                str(drift.get("severity")),
+                f"90-day revenue per customer {_money(drift.get('historical_ltv'), 2)} to "
+                f"{_money(drift.get('recent_ltv'), 2)}; trend {drift.get('trend', '-')}",
+            )
+        )
+    for a in oracle.get("anomalies") or []:
+        hints = "; ".join(h.get("text", "") for h in a.get("cause_hints") or [])
+        out.append(
+            (
+                f"{short_date(a.get('date'))}: {series_name(a.get('series'))} "
+                f"{a.get('direction', '')}",
+                str(a.get("severity")),
+                f"actual {_ratio(a.get('actual'))} vs expected {_ratio(a.get('expected'))}; "
+                f"z {_ratio(a.get('z'), 1)}; {_money(a.get('dollar_effect'))} effect. {hints}",
+            )
+        )
+    return out
+
+
+def report_filename(slug: str, as_of: str | None) -> str:
+    safe = re.sub(r"[^a-z0-9-]+", "-", (slug or "org").lower()).strip("-") or "org"
+    return f"omnify-board-report-{safe}-{as_of or 'latest'}.pdf"
