@@ -70,8 +70,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     queue.init_app(server, start_worker=config.ENV != "testing")
 
-    _create_dash(server)
+    dash_app = _create_dash(server)
 
+    from api import security
+
+    security.init_app(server, dash_app)  # host check, proxies, CSP/HSTS, log redaction, limits
     from api.cli import register_cli
 
     register_cli(server)

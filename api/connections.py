@@ -11,9 +11,10 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session
 from sqlalchemy import select
 
+from api.security import external_url
 from extensions import db
 from integrations.errors import IntegrationError
 from integrations.oauth import authorize_url, exchange_code, provider_config
@@ -83,7 +84,7 @@ def oauth_start(platform: str):  # noqa: ANN201
     url = authorize_url(
         provider,
         client_id,
-        url_for("connections.oauth_callback", platform=platform, _external=True),
+        external_url("connections.oauth_callback", platform=platform),
         state,
         auth_url=getattr(_cfg(), f"{prefix}_AUTH_URL") or None,
     )
@@ -117,7 +118,7 @@ def oauth_callback(platform: str):  # noqa: ANN201
             getattr(cfg, CLIENT_ID_FIELD[platform]),
             getattr(cfg, CLIENT_SECRET_FIELD[platform]),
             code,
-            url_for("connections.oauth_callback", platform=platform, _external=True),
+            external_url("connections.oauth_callback", platform=platform),
         )
     except IntegrationError as exc:
         current_app.logger.warning("OAuth exchange for %s failed: %s", platform, exc)
