@@ -4,6 +4,7 @@ from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
+from models.security import LoginSession, LoginThrottle
 
 __all__ = [
     "ActionDecision",
@@ -14,6 +15,8 @@ __all__ = [
     "Connection",
     "Creative",
     "Invite",
+    "LoginSession",
+    "LoginThrottle",
     "Membership",
     "Narrative",
     "Order",

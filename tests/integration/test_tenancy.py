@@ -18,7 +18,7 @@ from models import BrainState, Connection, Creative
 from tests.conftest import csrf_headers, login, make_org
 
 B_MARKERS = ("Beta Secret Brand", "owner@beta.example", "beta-secret-account")
-SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout"}
+SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout", "auth.logout_everywhere"}
 
 
 @pytest.fixture

@@ -1,0 +1,434 @@
+"""Security hardening (issue 10): links, hosts, sessions, headers, limits, logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+
+from config import Config, ConfigError
+from tests.conftest import (
+    PASSWORD,
+    create_test_app,
+    csrf_from,
+    last_mail_text,
+    login,
+    make_org,
+    outbox,
+    truncate_all,
+)
+
+BASE = "https://app.example.com"
+
+
+@pytest.fixture(scope="module")
+def secure_app(app: Flask):  # noqa: ANN201 - `app`: the migrated schema
+    """Configured like production links: APP_BASE_URL and a trusted-host list."""
+    application = create_test_app(
+        APP_BASE_URL=BASE, TRUSTED_HOSTS="localhost", META_APP_ID="meta-app-id"
+    )
+    yield application
+    truncate_all(application)
+
+
+# ---- 1. links come from APP_BASE_URL; unknown hosts are refused ---------------------------
+def test_reset_link_uses_app_base_url_not_the_request_host(secure_app):
+    make_org(secure_app, "Acme", "a@acme.example")
+    client = secure_app.test_client()
+    page = client.get("/reset")
+    resp = client.post(
+        "/reset",
+        data={"email": "a@acme.example", "csrf_token": csrf_from(page.get_data(True))},
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
+    assert resp.status_code == 302
+    body = last_mail_text("a@acme.example")
+    assert re.search(rf"{BASE}/reset/[\w.\-]+", body)
+    assert "evil.example" not in body and "localhost" not in body
+
+
+def test_forged_host_is_refused_before_any_mail(secure_app):
+    make_org(secure_app, "Acme", "a@acme.example")
+    client = secure_app.test_client()
+    page = client.get("/reset")
+    resp = client.post(
+        "/reset",
+        data={"email": "a@acme.example", "csrf_token": csrf_from(page.get_data(True))},
+        headers={"Host": "evil.example"},
+    )
+    assert resp.status_code == 400
+    assert outbox() == []
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/login", headers={"Host": "localhost"}).status_code == 200
+
+
+def test_invite_link_uses_app_base_url(secure_app):
+    make_org(secure_app, "Acme", "owner@acme.example")
+    client = secure_app.test_client()
+    login(client, "owner@acme.example")
+    page = client.get("/team")
+    client.post(
+        "/team",
+        data={
+            "email": "new@acme.example",
+            "role": "member",
+            "persona": "cmo",
+            "csrf_token": csrf_from(page.get_data(True)),
+        },
+    )
+    assert re.search(rf"{BASE}/invite/[\w.\-]+", last_mail_text("new@acme.example"))
+
+
+def test_oauth_redirect_uri_uses_app_base_url(secure_app):
+    make_org(secure_app, "Acme", "owner@acme.example")
+    client = secure_app.test_client()
+    login(client, "owner@acme.example")
+    resp = client.get("/connect/meta/start?account=act_1")
+    assert resp.status_code == 302
+    query = parse_qs(urlsplit(resp.headers["Location"]).query)
+    assert query["redirect_uri"] == [f"{BASE}/connect/meta/callback"]
+
+
+def test_production_requires_an_https_app_base_url():
+    from cryptography.fernet import Fernet
+
+    env = {
+        "ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+    }
+    with pytest.raises(ConfigError, match="APP_BASE_URL"):
+        Config.from_env(env=env)
+    with pytest.raises(ConfigError, match="APP_BASE_URL"):
+        Config.from_env(env={**env, "APP_BASE_URL": "http://app.example.com"})
+    cfg = Config.from_env(env={**env, "APP_BASE_URL": "https://app.example.com/"})
+    assert cfg.base_url == BASE and cfg.trusted_hosts == ["app.example.com"]
+
+
+# ---- 8. tokens never reach a log -----------------------------------------------------------
+def test_request_log_lines_are_redacted():
+    from api.security import RedactingFilter
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '127.0.0.1 - - "%s %s %s" %s -',
+        ("GET", "/reset/eyJhbGciOi.abc-def?x=1", "HTTP/1.1", "200"),
+        None,
+    )
+    RedactingFilter().filter(record)
+    assert "eyJhbGciOi" not in record.getMessage()
+    assert "/reset/[redacted]" in record.getMessage()
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        "GET /connect/meta/callback?code=SECRETCODE&state=S1 200",
+        None,
+        None,
+    )
+    RedactingFilter().filter(record)
+    assert "SECRETCODE" not in record.getMessage() and "S1" not in record.getMessage()
+
+
+def test_gunicorn_access_log_is_redacted():
+    from gunicorn.config import Config as GunicornConfig
+
+    from api.security import RedactingGunicornLogger
+
+    logger = RedactingGunicornLogger(GunicornConfig())
+
+    class Req:
+        method, path, query, version = "GET", "/invite/tok.en-123", "", (1, 1)
+        uri = "/invite/tok.en-123"
+        headers: list = []
+
+    class Resp:
+        status, sent, headers = "200 OK", 10, []
+
+        @staticmethod
+        def get_status() -> str:
+            return "200 OK"
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/invite/tok.en-123",
+        "PATH_INFO": "/invite/tok.en-123",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "1.2.3.4",
+    }
+    from datetime import timedelta
+
+    atoms = logger.atoms(Resp(), Req(), environ, timedelta(seconds=0.1))
+    assert "tok.en-123" not in atoms["r"] and "tok.en-123" not in atoms["U"]
+
+
+def test_development_mail_never_goes_to_the_log(app, client, caplog):
+    make_org(app, "Acme", "a@acme.example")
+    caplog.set_level("DEBUG")
+    page = client.get("/reset")
+    client.post(
+        "/reset", data={"email": "a@acme.example", "csrf_token": csrf_from(page.get_data(True))}
+    )
+    assert "/reset/" in last_mail_text("a@acme.example")  # the developer finds it in the outbox
+    assert "/reset/" not in caplog.text
+
+
+def test_csrf_token_rotates_at_login(app):
+    make_org(app, "Acme", "a@acme.example")
+    client = app.test_client()
+    before = csrf_from(client.get("/login").get_data(True))
+    resp = client.post(
+        "/login", data={"email": "a@acme.example", "password": PASSWORD, "csrf_token": before}
+    )
+    assert resp.status_code == 302
+    after = client.get_cookie("_csrf_token").value
+    assert after != before
+    # The pre-login token no longer passes.
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/api/me").status_code == 200
+
+
+# ---- 2. logout ends the session server-side; remember-me is bounded and revocable ----------
+def _clone(app: Flask, source, *names: str):  # noqa: ANN001, ANN202
+    """A fresh browser holding only copies of these cookies of `source` (a stolen cookie)."""
+    thief = app.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, f"no {name} cookie"
+        thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def _logout(client) -> None:  # noqa: ANN001
+    token = csrf_from(client.get("/account/password").get_data(True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_logout_kills_the_old_session_cookie(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    copy = _clone(app, client, "session")
+    assert copy.get("/api/me").status_code == 200
+    _logout(client)
+    assert copy.get("/api/me").status_code == 401
+
+
+def test_logout_kills_the_remember_cookie(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example", remember=True)
+    copy = _clone(app, client, "remember_token")
+    assert copy.get("/api/me").status_code == 200  # the remember cookie alone logs in...
+    _logout(client)
+    assert _clone(app, copy, "remember_token").get("/api/me").status_code == 401  # ...no more
+
+
+def test_remember_me_lasts_30_days(app, client):
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
+
+    make_org(app, "Acme", "a@acme.example")
+    resp = login(client, "a@acme.example", remember=True)
+    cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    days = (expires - datetime.now(UTC)).days
+    assert 29 <= days <= 30
+
+
+def test_logout_on_one_device_keeps_the_others(app):
+    make_org(app, "Acme", "a@acme.example")
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, "a@acme.example")
+    login(laptop, "a@acme.example")
+    _logout(phone)
+    assert phone.get("/api/me").status_code == 401
+    assert laptop.get("/api/me").status_code == 200
+
+
+def test_log_out_everywhere_from_the_account_page(app):
+    make_org(app, "Acme", "a@acme.example")
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, "a@acme.example", remember=True)
+    login(laptop, "a@acme.example")
+    remembered = _clone(app, phone, "remember_token")
+    page = laptop.get("/account/password").get_data(True)
+    assert "Log out everywhere" in page and "logged in on 2 browsers" in page
+    token = csrf_from(page)
+    assert laptop.post("/account/logout-everywhere", data={"csrf_token": token}).status_code == 302
+    for browser in (phone, laptop, remembered):
+        assert browser.get("/api/me").status_code == 401
+
+
+def test_log_out_everywhere_needs_csrf(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    assert client.post("/account/logout-everywhere").status_code == 400
+    assert client.get("/api/me").status_code == 200
+
+
+# ---- 3. Redis down: login still works ----------------------------------------------------
+def test_login_works_with_redis_down(app):
+    dead = create_test_app(REDIS_URL="redis://127.0.0.1:9/0", RATELIMIT_LOGIN="2 per minute")
+    make_org(dead, "Acme", "a@acme.example")
+    dead.config["PROPAGATE_EXCEPTIONS"] = False
+    client = dead.test_client()
+    assert login(client, "a@acme.example").status_code == 302
+    assert client.get("/api/me").status_code == 200
+    # The limiter still counts, in memory: the third POST from this address is refused.
+    codes = [
+        login(dead.test_client(), "a@acme.example", "wrong-password").status_code for _ in range(2)
+    ]
+    assert codes[-1] == 429
+    assert dead.test_client().get("/readyz").status_code == 503
+    truncate_all(app)
+
+
+# ---- 6. sign-up does not enumerate; weak passwords are refused ---------------------------
+def _signup(client, **fields: str):  # noqa: ANN001, ANN202
+    page = client.get("/signup")
+    data = {
+        "company": "Glow Co",
+        "name": "Gia",
+        "email": "gia@glow.example",
+        "password": PASSWORD,
+        "persona": "cmo",
+        **fields,
+    }
+    return client.post("/signup", data={**data, "csrf_token": csrf_from(page.get_data(True))})
+
+
+def test_signup_answers_the_same_for_a_taken_email(app):
+    make_org(app, "Acme", "taken@acme.example")
+    taken = _signup(app.test_client(), email="taken@acme.example")
+    fresh = _signup(app.test_client(), email="fresh@acme.example")
+    assert taken.status_code == fresh.status_code == 200
+    strip = lambda r, e: re.sub(r'value="[^"]*"', "", r.get_data(True)).replace(e, "X")  # noqa: E731
+    assert strip(taken, "taken@acme.example") == strip(fresh, "fresh@acme.example")
+    assert "already has an Omnify Brain account" in last_mail_text("taken@acme.example")
+    assert "/signup/confirm/" in last_mail_text("fresh@acme.example")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaa", "Repeats"),
+        ("password123", "common password"),
+        ("qwertyuiop", "common password"),
+        ("glowglow2026!", "company"),
+        ("marketing-desk-77", "e-mail"),
+    ],
+)
+def test_signup_refuses_weak_and_contextual_passwords(app, client, password, why):
+    resp = _signup(client, email="marketing@glow.example", password=password)
+    assert resp.status_code == 400
+    assert why in resp.get_data(True)
+    assert outbox() == []
+
+
+def test_change_password_refuses_a_common_one(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    page = client.get("/account/password")
+    resp = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "password1234",
+            "confirm": "password1234",
+            "csrf_token": csrf_from(page.get_data(True)),
+        },
+    )
+    assert resp.status_code == 400 and "common" in resp.get_data(True)
+
+
+# ---- 7. proxies, exponential wait per account, mail after repeated failures ---------------
+def _age_failures(app: Flask, email: str, seconds: int) -> None:
+    from datetime import timedelta
+
+    from extensions import db
+    from models import LoginThrottle
+
+    with app.app_context():
+        row = db.session.get(LoginThrottle, email)
+        row.last_failure_at = row.last_failure_at - timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def _wait(resp) -> int:  # noqa: ANN001
+    return int(re.search(r"try again in (\d+) seconds", resp.get_data(True)).group(1))
+
+
+def test_failed_logins_slow_the_account_down_instead_of_locking_it(app):
+    make_org(app, "Acme", "a@acme.example")
+    codes = [login(app.test_client(), "a@acme.example", "wrong-pass").status_code for _ in range(5)]
+    assert codes == [401] * 5
+    blocked = login(app.test_client(), "a@acme.example")  # even the right password waits
+    assert blocked.status_code == 429 and _wait(blocked) <= 15
+    _age_failures(app, "a@acme.example", 16)
+    assert login(app.test_client(), "a@acme.example").status_code == 302  # not locked out
+
+
+def test_each_further_failure_doubles_the_wait(app):
+    make_org(app, "Acme", "a@acme.example")
+    for _ in range(5):
+        login(app.test_client(), "a@acme.example", "wrong-pass")
+    _age_failures(app, "a@acme.example", 16)
+    assert login(app.test_client(), "a@acme.example", "wrong-pass").status_code == 401  # 6th
+    _age_failures(app, "a@acme.example", 16)
+    resp = login(app.test_client(), "a@acme.example")
+    assert resp.status_code == 429 and 10 <= _wait(resp) <= 15
+
+
+def test_unknown_email_is_slowed_down_the_same(app):
+    codes = [
+        login(app.test_client(), "ghost@acme.example", "x-pass-word").status_code for _ in range(6)
+    ]
+    assert codes == [401] * 5 + [429]
+
+
+def test_owner_is_mailed_after_repeated_failures(app):
+    make_org(app, "Acme", "a@acme.example")
+    for _ in range(10):
+        login(app.test_client(), "a@acme.example", "wrong-pass")
+        _age_failures(app, "a@acme.example", 16 * 60)
+    mails = [m for m in outbox() if "Failed logins" in m["Subject"]]
+    assert len(mails) == 1 and "a@acme.example" in mails[0]["To"]
+    assert "/reset" in mails[0].get_content()
+
+
+def test_client_address_comes_from_the_trusted_proxy(app):
+    from extensions import db
+    from models import AuditLog
+
+    proxied = create_test_app(TRUSTED_PROXIES=1, RATELIMIT_LOGIN="2 per minute")
+    direct = app
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    for target in (proxied, direct):
+        client = target.test_client()
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "email": "x@y.example",
+                "password": "nope-nope",
+                "csrf_token": csrf_from(page.get_data(True)),
+            },
+            headers=headers,
+        )
+    with app.app_context():
+        ips = [r.detail["ip"] for r in db.session.query(AuditLog).order_by(AuditLog.id)]
+    assert ips == ["203.0.113.7", "127.0.0.1"]  # only a configured proxy is believed
+    # Per-address limits key on the real client: two clients behind the proxy don't share one.
+    codes = []
+    for i in range(3):
+        c = proxied.test_client()
+        codes.append(login(c, f"u{i}@y.example", "nope-nope").status_code)
+    assert 429 not in codes[:2]
+    truncate_all(app)
