@@ -73,6 +73,7 @@ def pytest_setup_options():  # noqa: ANN201 - dash[testing] hook: headless Chrom
     ):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console: CSP reports
     return options
 
 

@@ -432,3 +432,55 @@ def test_client_address_comes_from_the_trusted_proxy(app):
         codes.append(login(c, f"u{i}@y.example", "nope-nope").status_code)
     assert 429 not in codes[:2]
     truncate_all(app)
+
+
+# ---- 4. Content-Security-Policy and HSTS ---------------------------------------------------
+def _csp(resp) -> dict[str, list[str]]:  # noqa: ANN001
+    header = resp.headers.get("Content-Security-Policy", "")
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_every_page_has_a_strict_csp(app, client):
+    make_org(app, "Acme", "a@acme.example")
+    assert _csp(client.get("/login"))["script-src"][0] == "'self'"
+    login(client, "a@acme.example")
+    for path in ("/", "/team", "/account/password", "/_dash-layout"):
+        policy = _csp(client.get(path))
+        assert "'unsafe-eval'" not in policy["script-src"], path
+        assert "'unsafe-inline'" not in policy["script-src"], path
+        assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+
+
+def test_csp_hashes_cover_every_inline_script_of_the_dash_page(app, client):
+    import base64
+    import hashlib
+
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    resp = client.get("/")
+    allowed = set(_csp(resp)["script-src"])
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", resp.get_data(True), re.S)
+    executable = [body for attrs, body in inline if "application/json" not in attrs]
+    assert executable, "the Dash index has inline scripts"
+    for body in executable:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed
+
+
+def test_hsts_only_in_production(app, client):
+    from cryptography.fernet import Fernet
+
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    prod = create_test_app(
+        ENV="production",
+        SECRET_KEY="a-long-production-secret-key-123",
+        CREDENTIALS_KEY=Fernet.generate_key().decode(),
+        APP_BASE_URL="https://localhost",
+    )
+    try:
+        resp = prod.test_client().get("/login", base_url="https://localhost")
+        hsts = resp.headers["Strict-Transport-Security"]
+        assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 365 * 24 * 3600
+        assert "Content-Security-Policy" in resp.headers
+    finally:
+        prod.extensions["rq"].stop()
