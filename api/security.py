@@ -40,9 +40,11 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """json.loads that refuses documents nested deeper than max_depth (ValueError)."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if text.count("[") + text.count("{") <= max_depth:  # cannot nest deeper: skip the scan
+        return json.loads(text)
     depth = deepest = 0
     in_string = escaped = False
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     for ch in text:
         if in_string:
             if escaped:

@@ -484,3 +484,105 @@ def test_hsts_only_in_production(app, client):
         assert "Content-Security-Policy" in resp.headers
     finally:
         prod.extensions["rq"].stop()
+
+
+# ---- 5. odd input is a 4xx, never a 500 ----------------------------------------------------
+@pytest.fixture
+def logged_in(app, client):  # noqa: ANN201
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # what a user sees, not the test's traceback
+    make_org(app, "A", "a@a.example")
+    login(client, "a@a.example")
+    yield client
+    app.config["PROPAGATE_EXCEPTIONS"] = None
+
+
+@pytest.mark.parametrize("big", [2**31, 2**40, 2**63 - 1, 2**63, 2**64])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/connections/{}/sync"),
+        ("POST", "/connections/{}/disconnect"),
+        ("GET", "/api/sync-jobs/{}"),
+        ("POST", "/team/members/{}"),
+    ],
+)
+def test_huge_ids_are_404(logged_in, method, path, big):
+    from tests.conftest import csrf_headers
+
+    resp = logged_in.open(path.format(big), method=method, headers=csrf_headers(logged_in))
+    assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/signup", "/reset", "/team", "/login"])
+def test_a_file_in_a_text_field_is_a_400(logged_in, path):
+    import io
+
+    token = csrf_from(logged_in.get("/account/password").get_data(True))
+    if path in ("/signup", "/reset", "/login"):
+        fresh = logged_in.application.test_client()
+        token = csrf_from(fresh.get(path).get_data(True))
+        client = fresh
+    else:
+        client = logged_in
+    resp = client.post(
+        path,
+        data={"email": (io.BytesIO(b"x@y.example"), "e.txt"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert 400 <= resp.status_code < 500
+    assert outbox() == []
+
+
+def _signed(app: Flask, body: bytes, secret: str = "whsec") -> dict[str, str]:  # noqa: ARG001
+    import base64
+    import hashlib
+    import hmac
+
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {
+        "X-Shopify-Hmac-SHA256": digest,
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Webhook-Id": "evt-1",
+        "X-Shopify-Shop-Domain": "acme.myshopify.com",
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+def test_deeply_nested_signed_webhook_is_a_400(app, client, monkeypatch, depth):
+    from extensions import db
+    from models import ProcessedEvent
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(app.config["OMNIFY"], "SHOPIFY_WEBHOOK_SECRET", "whsec")
+    body = ("[" * depth + "]" * depth).encode()
+    resp = client.post("/webhooks/shopify", data=body, headers=_signed(app, body))
+    app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert resp.status_code == 400 and "nested" in resp.get_json()["error"]
+    with app.app_context():
+        assert db.session.query(ProcessedEvent).count() == 0  # nothing recorded
+
+
+def test_malformed_callback_with_empty_outputs_and_a_pattern_input(app, logged_in):
+    from app import get_dash
+    from tests.conftest import csrf_headers
+
+    for output, spec in get_dash(app).callback_map.items():
+        if "callback" in spec and any(i["id"].startswith("{") for i in spec["inputs"]):
+            inputs = [
+                {"id": {"type": "x"}, "property": i["property"], "value": 1} for i in spec["inputs"]
+            ]
+            for outputs in ({}, [], [{}], {"id": "x", "property": "y"}):
+                body = {"output": output, "outputs": outputs, "inputs": inputs}
+                resp = logged_in.post(
+                    "/_dash-update-component", json=body, headers=csrf_headers(logged_in)
+                )
+                assert resp.status_code == 400, (output, outputs, resp.status_code)
+
+
+def test_bodies_over_the_limit_are_413(app, client, monkeypatch):
+    monkeypatch.setattr(app.config["OMNIFY"], "SHOPIFY_WEBHOOK_SECRET", "whsec")
+    big = b"{" + b" " * (6 * 1024 * 1024) + b"}"
+    assert client.post("/webhooks/shopify", data=big, headers=_signed(app, big)).status_code == 413
+    resp = client.post("/login", data=big, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 413
