@@ -180,9 +180,21 @@ def _dependency_ok(entry: object, declared: dict) -> bool:
             return False  # "@hash": an allow_duplicate output
         if pattern is None and item.get("id") != declared_id:
             return False
-        if pattern is not None and (
-            not isinstance(item.get("id"), dict) or set(item["id"]) != set(pattern)
-        ):
+        if pattern is not None and not _id_matches(item.get("id"), pattern):
+            return False
+    return True
+
+
+def _id_matches(ident: object, pattern: dict) -> bool:
+    """A concrete pattern-matching id: the same keys, the fixed values equal, wildcards filled
+    with a string, a number or a boolean."""
+    if not isinstance(ident, dict) or set(ident) != set(pattern):
+        return False
+    for key, want in pattern.items():
+        if want in (["ALL"], ["MATCH"], ["ALLSMALLER"]):
+            if not isinstance(ident[key], str | int | float | bool):
+                return False
+        elif ident[key] != want:
             return False
     return True
 

@@ -151,6 +151,12 @@ def init_app(server: Flask, dash_app: Any) -> None:
         limit = server.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return jsonify(error=f"the request body is larger than {limit} MB"), 413
 
+    from dash.exceptions import DependencyException
+
+    @server.errorhandler(DependencyException)
+    def _no_such_bundle(err: DependencyException):  # noqa: ANN202 - unknown Dash asset path
+        return jsonify(error="not found"), 404
+
     @server.errorhandler(RecursionError)
     def _too_deep(err: RecursionError):  # noqa: ANN202
         return jsonify(error="the request is nested too deeply"), 400

@@ -586,3 +586,28 @@ def test_bodies_over_the_limit_are_413(app, client, monkeypatch):
     assert client.post("/webhooks/shopify", data=big, headers=_signed(app, big)).status_code == 413
     resp = client.post("/login", data=big, content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 413
+
+
+def test_unknown_dash_bundle_is_404_not_500(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = client.get("/_dash-component-suites/nope/x.js")
+    app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert resp.status_code == 404
+
+
+def test_pattern_callback_with_wrong_fixed_id_values_is_400(app, logged_in):
+    from app import get_dash
+    from tests.conftest import csrf_headers
+
+    for output, spec in get_dash(app).callback_map.items():
+        if "callback" in spec and output.startswith("url.pathname@"):
+            continue
+        if "callback" not in spec or not spec["inputs"][0]["id"].startswith("{"):
+            continue
+        body = {
+            "output": output,
+            "outputs": [],
+            "inputs": [{"id": {"type": "x"}, "property": "n_clicks", "value": 1}],
+        }
+        resp = logged_in.post("/_dash-update-component", json=body, headers=csrf_headers(logged_in))
+        assert resp.status_code == 400
