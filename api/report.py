@@ -607,6 +607,11 @@ def board_pdf():  # noqa: ANN201
         decisions=decision_summaries(org_id, ids),
         compress=bool(current_app.config.get("BOARD_REPORT_COMPRESS", True)),
     )
+    from extensions import db
+    from models.security import audit
+
+    audit("export.board_pdf", org_id, persona=persona, as_of=state.get("as_of"))
+    db.session.commit()
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="{report_filename(org.slug, state.get("as_of"))}"'

@@ -17,6 +17,7 @@ from integrations.errors import AuthExpired, IntegrationError
 from integrations.shopify import ShopifyClient
 from models import Connection
 from models.credentials import encrypt_credentials
+from models.security import audit
 from models.tenancy import get_scoped
 
 # Our platform key -> the config fields of its OAuth app.
@@ -59,9 +60,11 @@ def save_connection(
             Connection.external_account_id == account,
         )
     ).scalar_one_or_none()
+    action = "connection.reauthorized" if conn is not None else "connection.added"
     if conn is None:
         conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
         db.session.add(conn)
+    audit(action, org_id, platform=platform, account=account)
     conn.account_name = name or conn.account_name or account
     conn.credentials_encrypted = encrypt_credentials(creds)
     conn.token_expires_at = expires_at
@@ -105,6 +108,9 @@ def disconnect_connection(org_id: int, connection_id: object) -> Connection | No
         return None
     conn.status = "disabled"
     conn.credentials_encrypted = None
+    audit(
+        "connection.disconnected", org_id, platform=conn.platform, account=conn.external_account_id
+    )
     db.session.commit()
     return conn
 

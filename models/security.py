@@ -6,6 +6,8 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -88,5 +90,8 @@ def audit(
     action: str, org_id: int | None = None, user_id: int | None = None, **detail: Any
 ) -> None:
     """Add an audit row ("kind.verb": login.failed, member.role, invite.sent, connection.added,
-    export.csv, billing.plan ...); the caller's commit stores it with the change it records."""
+    export.csv, billing.plan ...); the caller's commit stores it with the change it records.
+    Without a user_id, the logged-in user of the current request (if any) is the actor."""
+    if user_id is None and has_request_context() and current_user.is_authenticated:
+        user_id = current_user.id
     db.session.add(AuditLog(org_id=org_id, user_id=user_id, action=action, detail=detail or None))

@@ -611,3 +611,134 @@ def test_pattern_callback_with_wrong_fixed_id_values_is_400(app, logged_in):
         }
         resp = logged_in.post("/_dash-update-component", json=body, headers=csrf_headers(logged_in))
         assert resp.status_code == 400
+
+
+# ---- 9. the audit log ----------------------------------------------------------------------
+def _actions(app: Flask, org_id: int | None = None) -> list[str]:
+    from extensions import db
+    from models import AuditLog
+
+    with app.app_context():
+        query = db.session.query(AuditLog).order_by(AuditLog.id)
+        if org_id is not None:
+            query = query.filter(AuditLog.org_id == org_id)
+        return [r.action for r in query]
+
+
+def test_logins_are_audited(app):
+    ids = make_org(app, "Acme", "a@acme.example")
+    login(app.test_client(), "a@acme.example", "wrong-password")
+    login(app.test_client(), "a@acme.example")
+    login(app.test_client(), "ghost@acme.example", "wrong-password")
+    assert _actions(app, ids["org_id"]) == ["login.failed", "login.success"]
+    assert _actions(app) == ["login.failed", "login.success", "login.failed"]  # ghost: no org
+
+
+def test_role_and_persona_changes_are_audited(app, client):
+    from extensions import db
+    from models import Membership, User
+
+    owner = make_org(app, "Acme", "owner@acme.example")
+    with app.app_context():
+        user = User(email="m@acme.example", name="M")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        member = Membership(user_id=user.id, org_id=owner["org_id"], role="member", persona="cmo")
+        db.session.add(member)
+        db.session.commit()
+        member_id = member.id
+    login(client, "owner@acme.example")
+    token = csrf_from(client.get("/team").get_data(True))
+    resp = client.post(
+        f"/team/members/{member_id}",
+        data={"role": "admin", "persona": "director", "csrf_token": token},
+    )
+    assert resp.status_code == 303
+    with app.app_context():
+        changed = db.session.get(Membership, member_id)
+        assert (changed.role, changed.persona) == ("admin", "director")
+    assert _actions(app, owner["org_id"])[-2:] == ["member.role", "member.persona"]
+    page = client.get("/team?kind=member").get_data(True)
+    assert "member.role" in page and "before: member" in page and "login.success" not in page
+
+
+def test_member_cannot_change_roles_or_see_the_audit_log(app, client):
+    from extensions import db
+    from models import Membership
+
+    ids = make_org(app, "Acme", "m@acme.example", role="member")
+    login(client, "m@acme.example")
+    page = client.get("/team").get_data(True)
+    assert 'id="audit"' not in page
+    with app.app_context():
+        mid = db.session.query(Membership).one().id
+    token = csrf_from(client.get("/account/password").get_data(True))
+    resp = client.post(
+        f"/team/members/{mid}", data={"role": "admin", "persona": "cmo", "csrf_token": token}
+    )
+    assert resp.status_code == 403
+    with app.app_context():
+        assert db.session.query(Membership).one().role == "member"
+    assert "member.role" not in _actions(app, ids["org_id"])
+
+
+def test_invites_connections_and_exports_are_audited(app, client, fake_shopify, monkeypatch):
+    from tests.conftest import csrf_headers
+    from tests.fakes.shopify import DEFAULT_TOKEN
+
+    ids = make_org(app, "Acme", "owner@acme.example")
+    login(client, "owner@acme.example")
+    page = client.get("/team")
+    client.post(
+        "/team",
+        data={
+            "email": "new@acme.example",
+            "role": "viewer",
+            "persona": "cmo",
+            "csrf_token": csrf_from(page.get_data(True)),
+        },
+    )
+    monkeypatch.setattr(app.config["OMNIFY"], "SHOPIFY_API_BASE", fake_shopify.url)
+    resp = client.post(
+        "/connect/shopify",
+        json={"shop": "acme.myshopify.com", "token": DEFAULT_TOKEN},
+        headers=csrf_headers(client),
+    )
+    assert resp.status_code == 201
+    conn_id = resp.get_json()["connection_id"]
+    assert (
+        client.post(f"/connections/{conn_id}/disconnect", headers=csrf_headers(client)).status_code
+        == 200
+    )
+    assert client.get("/exports/analytics.csv?range=7d").status_code == 200
+    assert _actions(app, ids["org_id"])[1:] == [
+        "invite.sent",
+        "connection.added",
+        "connection.disconnected",
+        "export.csv",
+    ]
+
+
+def test_audit_log_is_paged_filtered_and_tenant_scoped(app, client):
+    from extensions import db
+    from models.security import audit
+
+    a = make_org(app, "Alpha", "owner@alpha.example")
+    b = make_org(app, "Beta", "owner@beta.example")
+    with app.app_context():
+        for i in range(25):
+            audit("export.csv", a["org_id"], a["user_id"], file=f"alpha-file-{i:02d}")
+        audit("connection.added", b["org_id"], b["user_id"], account="beta-secret-account")
+        db.session.commit()
+    login(client, "owner@alpha.example")
+    first = client.get("/team?kind=export").get_data(True)
+    assert "alpha-file-24" in first and "alpha-file-05" in first and "alpha-file-04" not in first
+    assert 'id="audit-older"' in first
+    second = client.get("/team?kind=export&page=2").get_data(True)
+    assert "alpha-file-04" in second and "alpha-file-05" not in second
+    assert 'id="audit-older"' not in second
+    assert "login.success" in client.get("/team?kind=login").get_data(True)
+    for query in ("", "?kind=connection", "?kind=bogus&page=-3", "?page=99999999999"):
+        resp = client.get("/team" + query)
+        assert resp.status_code == 200 and "beta-secret-account" not in resp.get_data(True)
