@@ -31,7 +31,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -221,6 +221,11 @@ def start_session(user: User, remember: bool = False) -> None:
             expires_at=utcnow() + SESSION_LIFETIME,
         )
     )
+    db.session.execute(  # this user's dead sessions are of no further use
+        delete(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.expires_at < utcnow())
+        .execution_options(synchronize_session=False)
+    )
     user.login_token = token
     login_user(user, remember=bool(remember), duration=SESSION_LIFETIME)
     # The pre-login CSRF token (seen by whoever shared this browser) dies with the login.
@@ -244,8 +249,13 @@ def _aware(moment):  # noqa: ANN001, ANN202 - SQLite hands back naive UTC dateti
 
 
 def _record_failure(email: str, user: User | None) -> None:
-    row = db.session.get(LoginThrottle, email)
     now = utcnow()
+    db.session.execute(  # forgotten failures of other e-mails need no row
+        delete(LoginThrottle)
+        .where(LoginThrottle.last_failure_at < now - FAILURE_MEMORY, LoginThrottle.email != email)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.get(LoginThrottle, email)
     if row is None:
         row = LoginThrottle(email=email, failures=0)
         db.session.add(row)

@@ -742,3 +742,22 @@ def test_audit_log_is_paged_filtered_and_tenant_scoped(app, client):
     for query in ("", "?kind=connection", "?kind=bogus&page=-3", "?page=99999999999"):
         resp = client.get("/team" + query)
         assert resp.status_code == 200 and "beta-secret-account" not in resp.get_data(True)
+
+
+def test_old_failures_of_other_emails_are_cleaned_up(app):
+    from extensions import db
+    from models import LoginThrottle
+
+    login(app.test_client(), "old@acme.example", "wrong-pass")
+    _age_failures(app, "old@acme.example", 25 * 3600)
+    login(app.test_client(), "new@acme.example", "wrong-pass")
+    with app.app_context():
+        assert [r.email for r in db.session.query(LoginThrottle)] == ["new@acme.example"]
+
+
+def test_cli_refuses_a_common_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-user", "--email", "x@y.example", "--password", "password1234"]
+    )
+    assert result.exit_code != 0 and "common" in result.output
