@@ -187,12 +187,12 @@ def _dependency_ok(entry: object, declared: dict) -> bool:
 
 def _id_matches(ident: object, pattern: dict) -> bool:
     """A concrete pattern-matching id: the same keys, the fixed values equal, wildcards filled
-    with a string, a number or a boolean."""
+    with a scalar (string, number, boolean, null: the callbacks treat odd ones as unknown)."""
     if not isinstance(ident, dict) or set(ident) != set(pattern):
         return False
     for key, want in pattern.items():
         if want in (["ALL"], ["MATCH"], ["ALLSMALLER"]):
-            if not isinstance(ident[key], str | int | float | bool):
+            if ident[key] is not None and not isinstance(ident[key], str | int | float | bool):
                 return False
         elif ident[key] != want:
             return False
