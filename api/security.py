@@ -40,29 +40,19 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """json.loads that refuses documents nested deeper than max_depth (ValueError)."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    if text.count("[") + text.count("{") <= max_depth:  # cannot nest deeper: skip the scan
-        return json.loads(text)
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > max_depth:
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {max_depth} levels") from None
+    stack = [(value, 1)]
+    while stack:  # iterative: a deep document must not recurse here either
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > max_depth:
                 raise ValueError(f"JSON nested deeper than {max_depth} levels")
-        elif ch in "]}":
-            depth -= 1
-    return json.loads(text)
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return value
 
 
 class RedactingFilter(logging.Filter):
