@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -85,8 +86,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     queue.init_app(server, start_worker=config.ENV != "testing")
 
-    _create_dash(server)
+    dash_app = _create_dash(server)
 
+    from api import security
+
+    security.init_app(server, dash_app)  # host check, proxies, CSP/HSTS, log redaction, limits
     from api.cli import register_cli
 
     register_cli(server)
@@ -142,24 +146,72 @@ def _create_dash(server: Flask) -> dash.Dash:
 
 
 def callback_request_problem(body: object, callback_map: dict) -> str | None:
-    """What is wrong with a /_dash-update-component body (None when it is well formed)."""
+    """What is wrong with a /_dash-update-component body (None when it is well formed):
+    its outputs, inputs and state must match the callback's declared shape, one by one."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
     if not isinstance(body.get("output"), str) or body["output"] not in callback_map:
         return "unknown output"
-    if not isinstance(body.get("outputs"), dict | list):
-        return "outputs must be an object or a list"
+    spec = callback_map[body["output"]]
+    declared = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    outputs = body.get("outputs")
+    if isinstance(spec["output"], list):
+        if not isinstance(outputs, list) or len(outputs) != len(declared):
+            return f"outputs must be a list of {len(declared)}"
+    elif not isinstance(outputs, dict):
+        return "outputs must be an object"
+    else:
+        outputs = [outputs]
+    for entry, out in zip(outputs, declared, strict=True):
+        if not _dependency_ok(entry, out.to_dict()):
+            return "outputs do not match the callback"
     for key in ("inputs", "state"):
         deps = body.get(key, [])
         if not isinstance(deps, list):
             return f"{key} must be a list"
-        for dep in deps:
-            items = dep if isinstance(dep, list) else [dep]
-            if not all(isinstance(i, dict) and "id" in i and "property" in i for i in items):
-                return f"every {key} entry needs an id and a property"
-    if len(body.get("inputs", [])) != len(callback_map[body["output"]]["inputs"]):
-        return "wrong number of inputs"
+        if len(deps) != len(spec.get(key, [])):
+            return f"wrong number of {key}"
+        for entry, dep in zip(deps, spec.get(key, []), strict=True):
+            if not _dependency_ok(entry, dep):
+                return f"every {key} entry needs the declared id and property"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
     return None
+
+
+def _dependency_ok(entry: object, declared: dict) -> bool:
+    """One input/state/output entry against its declaration ({"id": str, "property": str});
+    a pattern id with ALL/ALLSMALLER takes a list of entries, one per matching component."""
+    declared_id = declared["id"]
+    pattern = json.loads(declared_id) if declared_id.startswith("{") else None
+    many = pattern is not None and any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
+    if many and not isinstance(entry, list):
+        return False
+    for item in entry if many else [entry]:
+        if not isinstance(item, dict) or not isinstance(item.get("property"), str):
+            return False
+        if item["property"].split("@")[0] != declared["property"].split("@")[0]:
+            return False  # "@hash": an allow_duplicate output
+        if pattern is None and item.get("id") != declared_id:
+            return False
+        if pattern is not None and not _id_matches(item.get("id"), pattern):
+            return False
+    return True
+
+
+def _id_matches(ident: object, pattern: dict) -> bool:
+    """A concrete pattern-matching id: the same keys, the fixed values equal, wildcards filled
+    with a scalar (string, number, boolean, null: the callbacks treat odd ones as unknown)."""
+    if not isinstance(ident, dict) or set(ident) != set(pattern):
+        return False
+    for key, want in pattern.items():
+        if want in (["ALL"], ["MATCH"], ["ALLSMALLER"]):
+            if ident[key] is not None and not isinstance(ident[key], str | int | float | bool):
+                return False
+        elif ident[key] != want:
+            return False
+    return True
 
 
 def _security_headers(server: Flask) -> None:

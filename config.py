@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+DEV_BASE_URL = "http://localhost:8050"
 
 
 # the shortest restatement per ad platform (their attribution windows)
@@ -126,7 +129,14 @@ class Config:
     SYNC_RESTATE_DAYS_GOOGLE_ADS: int = 14
     SYNC_RESTATE_DAYS_TIKTOK: int = 7
     SEED_DEMO: bool = True
-    RATELIMIT_LOGIN: str = "10 per minute"
+    RATELIMIT_LOGIN: str = "10 per minute"  # login attempts per client address
+    # Every link we send (reset, invite, sign-up, OAuth redirect_uri) starts with this; https and
+    # required in production. Empty outside production: http://localhost:8050 (the dev server).
+    APP_BASE_URL: str = ""
+    TRUSTED_HOSTS: str = ""  # extra Host names accepted besides APP_BASE_URL's, comma-separated
+    TRUSTED_PROXIES: int = 0  # reverse proxies in front of us that set X-Forwarded-*
+    MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024  # bytes; larger request bodies get 413
+    MAIL_OUTBOX: str = ""  # no SMTP_URL outside production: mails are files here (instance/outbox)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -162,6 +172,20 @@ class Config:
     def ai_budget_for(self, plan: str | None) -> float:
         """The org's monthly AI budget in USD: its plan's, else the self-hosted default."""
         return self.ai_plan_budgets.get(plan or "", self.AI_MONTHLY_BUDGET_USD)
+
+    @property
+    def base_url(self) -> str:
+        """Where users reach us, without a trailing slash (the root of every external link)."""
+        return (self.APP_BASE_URL or DEV_BASE_URL).rstrip("/")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host names (Flask's TRUSTED_HOSTS) a request may name; empty -> any (development)."""
+        extra = [h.strip() for h in self.TRUSTED_HOSTS.split(",") if h.strip()]
+        if not self.APP_BASE_URL and not extra:
+            return []
+        hosts = [urlsplit(self.base_url).hostname or ""] + extra
+        return list(dict.fromkeys(h for h in hosts if h))
 
     @property
     def production(self) -> bool:
@@ -215,6 +239,20 @@ class Config:
                 )
             if not self.CREDENTIALS_KEY:
                 raise ConfigError("CREDENTIALS_KEY is required in production (a Fernet key)")
+            if not self.APP_BASE_URL.startswith("https://"):
+                raise ConfigError(
+                    "APP_BASE_URL is required in production and must start with https:// "
+                    "(every e-mailed link is built from it)"
+                )
+        if self.APP_BASE_URL:
+            parts = urlsplit(self.APP_BASE_URL)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+                raise ConfigError(
+                    "APP_BASE_URL must look like https://app.example.com, "
+                    f"got {self.APP_BASE_URL!r}"
+                )
+        if not 0 <= self.TRUSTED_PROXIES <= 5:
+            raise ConfigError("TRUSTED_PROXIES must be the number of proxies in front (0 to 5)")
         if self.billing_enabled:
             missing = [f"STRIPE_PRICE_{k.upper()}" for k, v in self.stripe_prices.items() if not v]
             if missing:
@@ -302,6 +340,14 @@ class Config:
             "REMEMBER_COOKIE_SECURE": self.production,
             "TESTING": self.ENV == "testing",
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            # Redis down: count in memory instead of failing every limited route with a 500.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}
+            if self.REDIS_URL
+            else {},
+            "TRUSTED_HOSTS": self.trusted_hosts or None,
+            "MAX_CONTENT_LENGTH": self.MAX_CONTENT_LENGTH,
+            "REMEMBER_COOKIE_DURATION": timedelta(days=30),
             "RATELIMIT_HEADERS_ENABLED": True,
             "OMNIFY": self,
         }

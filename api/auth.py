@@ -1,8 +1,15 @@
-"""Accounts: sign-up, login, logout, password reset, change password, invites, org switch."""
+"""Accounts: sign-up, login, logout, password reset, change password, invites, org switch.
+
+Logins are LoginSession rows (api cookie and remember-me carry the row's token): logout revokes
+the row, "log out everywhere" revokes them all. Failed logins slow down per e-mail
+(exponential wait) and per client address (Flask-Limiter); the owner of the e-mail is told.
+"""
 
 from __future__ import annotations
 
 import re
+import secrets
+from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -12,55 +19,96 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from api.passwords import MAX_PASSWORD, MIN_PASSWORD, StrongPassword
+from api.security import external_url
 from extensions import db, limiter, login_manager
-from models import Invite, Membership, Organization, User
-from models.org import ROLES
+from models import AuditLog, Invite, LoginSession, LoginThrottle, Membership, Organization, User
+from models.base import utcnow
+from models.credentials import open_sealed, seal
+from models.org import PERSONAS, ROLES
+from models.security import (
+    SESSION_LIFETIME,
+    active_session_count,
+    audit,
+    live_session,
+    revoke_sessions,
+    token_hash,
+)
 from models.tenancy import current_membership
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 RESET_MAX_AGE_S = 3600
 INVITE_MAX_AGE_S = 7 * 24 * 3600
-MIN_PASSWORD = 10
+SIGNUP_MAX_AGE_S = 24 * 3600
+FREE_FAILURES = 5  # failed logins per e-mail before each further one waits
+FIRST_WAIT_S = 15  # ...15 s, then 30 s, 60 s, ... doubling
+MAX_WAIT_S = 15 * 60  # never longer than this: slowed down, never locked out
+NOTIFY_AT = 10  # failures that make us e-mail the account's owner (once a day at most)
+FAILURE_MEMORY = timedelta(hours=24)  # failures older than this are forgotten
+AUDIT_PAGE = 20
+AUDIT_KINDS = ("login", "member", "invite", "connection", "export", "billing")
 PERSONA_CHOICES = [("cmo", "CMO"), ("vp_growth", "VP Growth"), ("director", "Director")]
 ROLE_CHOICES = [(r, r.title()) for r in ROLES if r != "owner"]
 
 
 # ---- forms -------------------------------------------------------------------------------
-class LoginForm(FlaskForm):
+class Form(FlaskForm):
+    """Reads only the urlencoded/multipart form fields: a file or a JSON body in a text field
+    is an empty field (a clear 400), never a crash."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):  # noqa: ANN001, ANN201
+            if formdata is not _Auto:
+                return formdata
+            if request.method in SUBMIT_METHODS:
+                return request.form
+            return None
+
+
+class LoginForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Remember me")
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     company = StringField("Company", validators=[DataRequired(), Length(max=200)])
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Work e-mail", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD), StrongPassword()],
+    )
     persona = SelectField("I am the", choices=PERSONA_CHOICES, default="cmo")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), Email()])
 
 
-class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD)])
+class NewPasswordForm(Form):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD), StrongPassword()],
+    )
     confirm = PasswordField("Repeat it", validators=[DataRequired(), EqualTo("password")])
 
 
@@ -68,7 +116,7 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired()])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), Email()])
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
     persona = SelectField("Persona", choices=PERSONA_CHOICES, default="cmo")
@@ -76,6 +124,15 @@ class InviteForm(FlaskForm):
 
 class AcceptInviteForm(NewPasswordForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+
+
+class MemberForm(Form):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    persona = SelectField("Persona", choices=PERSONA_CHOICES)
+
+
+class ConfirmForm(Form):
+    """A button: confirming a sign-up is a POST, so mail scanners opening links create nothing."""
 
 
 # ---- helpers -----------------------------------------------------------------------------
@@ -101,9 +158,12 @@ def make_reset_token(user: User) -> str:
 def user_from_reset_token(token: str) -> User | None:
     try:
         user_id = URLSafeTimedSerializer(current_app.config["SECRET_KEY"]).loads_unsafe(token)[1]
-        user = db.session.get(User, int(user_id))
-    except (BadSignature, TypeError, ValueError):
+        user_id = int(user_id)
+    except (BadSignature, TypeError, ValueError, OverflowError):
         return None
+    if not 0 < user_id < 2**31:
+        return None
+    user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
     try:
@@ -123,12 +183,20 @@ def unique_slug(name: str) -> str:
 
 
 def create_org_with_owner(
-    company: str, name: str, email: str, password: str, persona: str = "cmo"
+    company: str,
+    name: str,
+    email: str,
+    password: str | None,
+    persona: str = "cmo",
+    password_hash: str | None = None,
 ) -> User:
     """Sign-up: a new organization and its owner (caller commits)."""
     org = Organization(name=company, slug=unique_slug(company), onboarding={"step": "profile"})
     user = User(email=_normal_email(email), name=name)
-    user.set_password(password)
+    if password_hash:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password or "")
     db.session.add_all([org, user])
     db.session.flush()
     db.session.add(Membership(user=user, org=org, role="owner", persona=persona))
@@ -141,8 +209,81 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password", method="scrypt")
 
 
-def _login_account_key() -> str:
-    return "login:" + _normal_email(request.form.get("email", ""))
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in on a new LoginSession row (caller commits) with a fresh CSRF token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            remember=bool(remember),
+            user_agent=(request.user_agent.string or "")[:200],
+            expires_at=utcnow() + SESSION_LIFETIME,
+        )
+    )
+    db.session.execute(  # this user's dead sessions are of no further use
+        delete(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.expires_at < utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    user.login_token = token
+    login_user(user, remember=bool(remember), duration=SESSION_LIFETIME)
+    # The pre-login CSRF token (seen by whoever shared this browser) dies with the login.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+
+
+def _throttle_wait(row: LoginThrottle | None) -> int:
+    """Seconds this e-mail must still wait before its next login attempt (0: go ahead)."""
+    if row is None or row.failures < FREE_FAILURES or row.last_failure_at is None:
+        return 0
+    wait = min(FIRST_WAIT_S * 2 ** (row.failures - FREE_FAILURES), MAX_WAIT_S)
+    elapsed = (utcnow() - _aware(row.last_failure_at)).total_seconds()
+    return max(0, int(wait - elapsed + 0.999))
+
+
+def _aware(moment):  # noqa: ANN001, ANN202 - SQLite hands back naive UTC datetimes
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _record_failure(email: str, user: User | None) -> None:
+    now = utcnow()
+    db.session.execute(  # forgotten failures of other e-mails need no row
+        delete(LoginThrottle)
+        .where(LoginThrottle.last_failure_at < now - FAILURE_MEMORY, LoginThrottle.email != email)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.get(LoginThrottle, email)
+    if row is None:
+        row = LoginThrottle(email=email, failures=0)
+        db.session.add(row)
+    elif row.last_failure_at and now - _aware(row.last_failure_at) > FAILURE_MEMORY:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    recently = row.notified_at and now - _aware(row.notified_at) < FAILURE_MEMORY
+    if user is not None and row.failures >= NOTIFY_AT and not recently:
+        row.notified_at = now
+        from api.mailer import send
+
+        send(
+            [user.email],
+            "Failed logins to your Omnify Brain account",
+            f"Someone tried to log in to your account with a wrong password {row.failures} "
+            "times in the last day. If it was you, nothing to do. If not, your account is "
+            "safe as long as the password is strong; each further failed attempt now waits "
+            "longer. To be sure, choose a new password:\n\n"
+            f"{external_url('auth.reset_request')}\n",
+        )
+
+
+def _login_page(form: LoginForm, status: int, retry_after: int | None = None):  # noqa: ANN202
+    resp = current_app.make_response((render_template("auth/login.html", form=form), status))
+    if retry_after:
+        resp.headers["Retry-After"] = str(retry_after)
+    return resp
 
 
 def _safe_next(target: str | None) -> str:
@@ -162,53 +303,136 @@ def _safe_next(target: str | None) -> str:
 # ---- routes ------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["OMNIFY"].RATELIMIT_LOGIN, methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["OMNIFY"].RATELIMIT_LOGIN,
-    methods=["POST"],
-    key_func=_login_account_key,
-)
 def login():  # noqa: ANN201
     form = LoginForm()
-    if form.validate_on_submit():
-        user = find_user(form.email.data)
-        # One answer (and the same slow hash) for unknown e-mail and wrong password.
-        if user is None:
-            check_password_hash(_dummy_hash(), form.password.data)
-        elif user.check_password(form.password.data) and user.active:
-            login_user(user, remember=form.remember.data)
-            user.touch_login()
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
-        flash("E-mail or password is not right.", "danger")
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            flash("E-mail or password is not right.", "danger")
+        return _login_page(form, 200 if request.method == "GET" else 401)
+    email = _normal_email(form.email.data)
+    wait = _throttle_wait(db.session.get(LoginThrottle, email))
+    if wait:
+        flash(
+            f"Too many failed attempts for this e-mail: try again in {wait} seconds. "
+            "Forgot the password? Reset it below.",
+            "warning",
+        )
+        return _login_page(form, 429, retry_after=wait)
+    user = find_user(email)
+    # One answer (and the same slow hash) for unknown e-mail and wrong password.
+    if user is None:
+        check_password_hash(_dummy_hash(), form.password.data)
+    elif user.check_password(form.password.data) and user.active:
+        throttle = db.session.get(LoginThrottle, email)
+        if throttle is not None:
+            db.session.delete(throttle)
+        start_session(user, remember=form.remember.data)
+        user.touch_login()
+        audit("login.success", user.org_id, user.id, remember=bool(form.remember.data))
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    _record_failure(email, user)
+    audit(
+        "login.failed",
+        user.org_id if user else None,
+        user.id if user else None,
+        email=email,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    flash("E-mail or password is not right.", "danger")
+    return _login_page(form, 401)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # noqa: ANN201
+    if current_user.is_authenticated and current_user.login_token:
+        revoke_sessions(current_user.id, token=current_user.login_token)
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():  # noqa: ANN201
+    user = current_user._get_current_object()
+    count = revoke_sessions(user.id)
+    audit("login.logout_everywhere", user.org_id, user.id, sessions=count)
+    db.session.commit()
+    logout_user()
+    flash(f"Logged out of {count} session(s) on every device.", "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def signup():  # noqa: ANN201
+    """The same answer whether or not the e-mail has an account: the mail says what to do."""
     form = SignupForm()
-    if form.validate_on_submit():
-        if find_user(form.email.data):
-            flash("That e-mail already has an account: log in or reset the password.", "warning")
-            return render_template("auth/signup.html", form=form), 409
-        user = create_org_with_owner(
-            form.company.data,
-            form.name.data,
-            form.email.data,
-            form.password.data,
-            form.persona.data,
+    if not form.validate_on_submit():
+        status = 200 if request.method == "GET" else 400
+        return render_template("auth/signup.html", form=form), status
+    from api.mailer import send
+
+    email = _normal_email(form.email.data)
+    if find_user(email):
+        check_password_hash(_dummy_hash(), form.password.data)  # the same work either way
+        send(
+            [email],
+            "Your Omnify Brain account",
+            "Someone (probably you) tried to sign up with this e-mail, which already has an "
+            f"Omnify Brain account. Log in:\n\n{external_url('auth.login')}\n\n"
+            f"Forgot the password? Choose a new one:\n\n{external_url('auth.reset_request')}\n",
         )
+    else:
+        token = seal(
+            {
+                "company": form.company.data,
+                "name": form.name.data,
+                "email": email,
+                "persona": form.persona.data,
+                "password_hash": generate_password_hash(form.password.data, method="scrypt"),
+            }
+        )
+        send(
+            [email],
+            "Confirm your e-mail for Omnify Brain",
+            f"Open this link within a day to create the {form.company.data} account:\n\n"
+            f"{external_url('auth.confirm_signup', token=token)}\n\n"
+            "If you did not sign up, ignore this e-mail.",
+        )
+    return render_template("auth/check_email.html", email=email), 200
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def confirm_signup(token: str):  # noqa: ANN201
+    data = open_sealed(token, max_age=SIGNUP_MAX_AGE_S)
+    keys = {"company", "name", "email", "persona", "password_hash"}
+    if not isinstance(data, dict) or not keys <= set(data) or data["persona"] not in PERSONAS:
+        flash("That confirmation link is invalid or expired. Sign up again.", "danger")
+        return redirect(url_for("auth.signup"))
+    if find_user(data["email"]):
+        flash("This e-mail is confirmed already: log in.", "info")
+        return redirect(url_for("auth.login"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = create_org_with_owner(
+            data["company"],
+            data["name"],
+            data["email"],
+            None,
+            data["persona"],
+            password_hash=data["password_hash"],
+        )
+        db.session.flush()
+        start_session(user)
+        audit("login.signup", user.org_id, user.id)
         db.session.commit()
-        login_user(user)
         return redirect("/onboarding")  # company profile -> connect platforms -> first insights
-    return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 400
+    return render_template("auth/confirm_signup.html", form=form, data=data)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -220,7 +444,7 @@ def reset_request():  # noqa: ANN201
         if user and user.active:
             from api.mailer import send
 
-            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=make_reset_token(user))
             send(
                 [user.email],
                 "Reset your Omnify Brain password",
@@ -230,7 +454,8 @@ def reset_request():  # noqa: ANN201
         # Same answer whether or not the e-mail exists.
         flash("If that e-mail has an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form)
+    status = 200 if request.method == "GET" else 400
+    return render_template("auth/reset_request.html", form=form), status
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -240,30 +465,44 @@ def reset_password(token: str):  # noqa: ANN201
         flash("That reset link is invalid, used or expired. Ask for a new one.", "danger")
         return redirect(url_for("auth.reset_request"))
     form = NewPasswordForm()
+    form.password_context = [user.email, user.name] + [m.org.name for m in user.memberships]
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.session_version += 1
+        revoke_sessions(user.id)  # whoever knew the old password is logged out everywhere
+        db.session.execute(
+            LoginThrottle.__table__.delete().where(LoginThrottle.email == user.email)
+        )
         db.session.commit()
         flash("Password changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/new_password.html", form=form)
+    status = 200 if request.method == "GET" else 400
+    return render_template("auth/new_password.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():  # noqa: ANN201
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    form.password_context = [user.email, user.name] + [m.org.name for m in user.memberships]
+    status = 200 if request.method == "GET" else 400
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        if not user.check_password(form.current.data):
             flash("The current password is not right.", "danger")
         else:
-            current_user.set_password(form.password.data)
-            current_user.session_version += 1  # other sessions and remember-me cookies die
+            user.set_password(form.password.data)
+            user.session_version += 1
+            revoke_sessions(user.id, keep=user.login_token)  # other sessions die
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session lives on
             flash("Password changed; other sessions were logged out.", "success")
             return redirect("/")
-    return render_template("auth/change_password.html", form=form)
+    return render_template(
+        "auth/change_password.html",
+        form=form,
+        logout_form=ConfirmForm(),
+        sessions=active_session_count(user.id),
+    ), status
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -271,6 +510,7 @@ def change_password():  # noqa: ANN201
 def team():  # noqa: ANN201
     membership = current_membership()
     form = InviteForm()
+    status = 200
     if request.method == "POST":
         if not membership.is_admin:
             abort(403)
@@ -283,11 +523,20 @@ def team():  # noqa: ANN201
                 invited_by_id=current_user.id,
             )
             db.session.add(invite)
+            db.session.flush()
+            audit(
+                "invite.sent",
+                membership.org_id,
+                current_user.id,
+                email=invite.email,
+                role=invite.role,
+                persona=invite.persona,
+            )
             db.session.commit()
             from api.mailer import send
 
             token = _serializer("invite").dumps(invite.id)
-            link = url_for("auth.accept_invite", token=token, _external=True)
+            link = external_url("auth.accept_invite", token=token)
             send(
                 [invite.email],
                 f"{current_user.name or current_user.email} invited you to Omnify Brain",
@@ -296,15 +545,106 @@ def team():  # noqa: ANN201
             )
             flash(f"Invitation sent to {invite.email}.", "success")
             return redirect(url_for("auth.team"))
+        status = 400
     members = db.session.execute(
-        select(Membership).where(Membership.org_id == membership.org_id)
+        select(Membership).where(Membership.org_id == membership.org_id).order_by(Membership.id)
     ).scalars()
     invites = db.session.execute(
         select(Invite).where(Invite.org_id == membership.org_id, Invite.accepted_at.is_(None))
     ).scalars()
     return render_template(
-        "auth/team.html", form=form, members=list(members), invites=list(invites), me=membership
+        "auth/team.html",
+        form=form,
+        member_form=MemberForm(formdata=None),
+        members=list(members),
+        invites=list(invites),
+        me=membership,
+        audit=_audit_page(membership) if membership.is_admin else None,
+    ), status
+
+
+def _audit_page(membership: Membership) -> dict:
+    """One page of the org's audit log, newest first, optionally one kind (?kind=, ?page=)."""
+    kind = request.args.get("kind", "")
+    kind = kind if kind in AUDIT_KINDS else ""
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 6 else 1
+    page = max(page, 1)
+    query = select(AuditLog).where(AuditLog.org_id == membership.org_id)
+    if kind:
+        query = query.where(AuditLog.action.like(kind + ".%"))
+    rows = list(
+        db.session.execute(
+            query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .offset((page - 1) * AUDIT_PAGE)
+            .limit(AUDIT_PAGE + 1)
+        ).scalars()
     )
+    emails = dict(
+        db.session.execute(
+            select(User.id, User.email).where(User.id.in_({r.user_id for r in rows if r.user_id}))
+        ).all()
+    )
+    return {
+        "rows": [
+            {
+                "at": _aware(r.at).strftime("%Y-%m-%d %H:%M UTC"),
+                "action": r.action,
+                "who": emails.get(r.user_id, ""),
+                "detail": ", ".join(f"{k}: {v}" for k, v in sorted((r.detail or {}).items())),
+            }
+            for r in rows[:AUDIT_PAGE]
+        ],
+        "kind": kind,
+        "kinds": AUDIT_KINDS,
+        "page": page,
+        "has_next": len(rows) > AUDIT_PAGE,
+    }
+
+
+@bp.route("/team/members/<int:membership_id>", methods=["POST"])
+@login_required
+def change_member(membership_id: int):  # noqa: ANN201
+    """Owners and admins change a member's role and persona (the owner's role stays)."""
+    me = current_membership()
+    if not me.is_admin:
+        abort(403)
+    target = None
+    if 0 < membership_id < 2**31:
+        target = db.session.execute(
+            select(Membership).where(Membership.id == membership_id, Membership.org_id == me.org_id)
+        ).scalar_one_or_none()
+    if target is None:
+        abort(404)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        flash("Pick a role and a persona from the lists.", "danger")
+        return redirect(url_for("auth.team")), 303
+    if target.role != form.role.data:
+        if target.role == "owner":
+            flash("The owner's role cannot be changed here.", "warning")
+        else:
+            audit(
+                "member.role",
+                me.org_id,
+                current_user.id,
+                member=target.user.email,
+                before=target.role,
+                after=form.role.data,
+            )
+            target.role = form.role.data
+    if target.persona != form.persona.data:
+        audit(
+            "member.persona",
+            me.org_id,
+            current_user.id,
+            member=target.user.email,
+            before=target.persona,
+            after=form.persona.data,
+        )
+        target.persona = form.persona.data
+    db.session.commit()
+    return redirect(url_for("auth.team")), 303
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -313,12 +653,15 @@ def accept_invite(token: str):  # noqa: ANN201
         invite_id = _serializer("invite").loads(token, max_age=INVITE_MAX_AGE_S)
     except (BadSignature, SignatureExpired):
         invite_id = None
-    invite = db.session.get(Invite, invite_id) if invite_id else None
+    valid_id = isinstance(invite_id, int) and 0 < invite_id < 2**31
+    invite = db.session.get(Invite, invite_id) if valid_id else None
     if invite is None or invite.accepted_at is not None:
         flash("That invitation is invalid, used or expired.", "danger")
         return redirect(url_for("auth.login"))
     user = find_user(invite.email)
     form = AcceptInviteForm()
+    org = db.session.get(Organization, invite.org_id)
+    form.password_context = [invite.email, org.name if org else ""]
     if user is not None:
         if not current_user.is_authenticated or current_user.id != user.id:
             flash("Log in as the invited e-mail, then open the link again.", "info")
@@ -330,15 +673,14 @@ def accept_invite(token: str):  # noqa: ANN201
         user.set_password(form.password.data)
         db.session.add(user)
         db.session.flush()
+        start_session(user)
         _join(user, invite)
-        login_user(user)
         return redirect("/")
-    return render_template("auth/accept_invite.html", form=form, invite=invite)
+    status = 200 if request.method == "GET" else 400
+    return render_template("auth/accept_invite.html", form=form, invite=invite), status
 
 
 def _join(user: User, invite: Invite) -> None:
-    from models.base import utcnow
-
     exists = db.session.execute(
         select(Membership).where(Membership.user_id == user.id, Membership.org_id == invite.org_id)
     ).scalar_one_or_none()
@@ -350,16 +692,17 @@ def _join(user: User, invite: Invite) -> None:
         )
     user.active_org_id = invite.org_id
     invite.accepted_at = utcnow()
+    audit("invite.accepted", invite.org_id, user.id, email=invite.email, role=invite.role)
     db.session.commit()
 
 
 @bp.route("/org/switch", methods=["POST"])
 @login_required
 def switch_org():  # noqa: ANN201
-    try:
-        org_id = int(request.form.get("org_id", ""))
-    except ValueError:
+    raw = request.form.get("org_id", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 11):
         abort(400)
+    org_id = int(raw)
     if not any(m.org_id == org_id for m in current_user.memberships):
         abort(404)  # another org's id looks like a missing one
     current_user.active_org_id = org_id
@@ -369,14 +712,14 @@ def switch_org():  # noqa: ANN201
 
 # ---- wiring ------------------------------------------------------------------------------
 def load_user(user_key: str) -> User | None:
-    """Sessions carry "id:session_version"; a stale version (password changed) is logged out."""
-    try:
-        user_id, version = (int(p) for p in user_key.split(":"))
-    except ValueError:
+    """Cookies carry "user id:login token"; a revoked or expired LoginSession is logged out."""
+    raw_id, _, token = user_key.partition(":")
+    if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 11) or not token:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or live_session(user.id, token) is None:
         return None
+    user.login_token = token
     return user
 
 

@@ -16,9 +16,9 @@ from flask import (
     redirect,
     request,
     session,
-    url_for,
 )
 
+from api.security import external_url
 from extensions import db
 from integrations.errors import IntegrationError
 from models.tenancy import current_membership, current_org_id
@@ -60,9 +60,8 @@ def choose_plan():  # noqa: ANN201
             org_id,
             current_membership().user.email,
             plan,
-            success_url=url_for("billing.done", _external=True)
-            + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=request.host_url.rstrip("/") + "/billing",
+            success_url=external_url("billing.done") + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=_cfg_base() + "/billing",
         )
     except ValueError as exc:
         db.session.rollback()
@@ -80,7 +79,7 @@ def portal():  # noqa: ANN201
 
     org_id = _guard()
     try:
-        url = billing.portal_url(org_id, request.host_url.rstrip("/") + "/billing")
+        url = billing.portal_url(org_id, _cfg_base() + "/billing")
     except ValueError as exc:
         return _problem(str(exc))
     except IntegrationError as exc:
@@ -96,3 +95,8 @@ def done():  # noqa: ANN201
     session["billing_checkout_pending"] = True  # the billing page polls until the webhook lands
     flash("Thanks! Your subscription starts as soon as Stripe confirms it.", "success")
     return redirect("/billing", code=303)
+
+
+def _cfg_base() -> str:
+    """APP_BASE_URL: Stripe sends the customer back there, never to the request's Host."""
+    return current_app.config["OMNIFY"].base_url

@@ -73,11 +73,13 @@ def create_user_command(
     persona: str,
 ) -> None:
     """Create a user (and an organization unless --org names one)."""
-    from api.auth import MIN_PASSWORD, create_org_with_owner, find_user
+    from api.auth import create_org_with_owner, find_user
+    from api.passwords import password_problem
     from models import User
 
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+    problem = password_problem(password, [email, name, company])
+    if problem:
+        raise click.ClickException(f"the password is refused: {problem}")
     if find_user(email):
         raise click.ClickException(f"{email} already has an account")
     if org_slug is None:

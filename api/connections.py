@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from datetime import UTC
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session
 from sqlalchemy import select
 
+from api.security import external_url
 from extensions import db
 from integrations import shopify_oauth
 from integrations.errors import AccessDenied, IntegrationError
@@ -99,7 +100,7 @@ def oauth_start(platform: str):  # noqa: ANN201
     url = authorize_url(
         provider,
         client_id,
-        url_for("connections.oauth_callback", platform=platform, _external=True),
+        external_url("connections.oauth_callback", platform=platform),
         state,
         auth_url=getattr(_cfg(), f"{prefix}_AUTH_URL") or None,
     )
@@ -134,7 +135,7 @@ def oauth_callback(platform: str):  # noqa: ANN201
             getattr(cfg, CLIENT_ID_FIELD[platform]),
             getattr(cfg, CLIENT_SECRET_FIELD[platform]),
             code,
-            url_for("connections.oauth_callback", platform=platform, _external=True),
+            external_url("connections.oauth_callback", platform=platform),
         )
     except IntegrationError as exc:
         current_app.logger.warning("OAuth exchange for %s failed: %s", platform, exc)
@@ -226,7 +227,7 @@ def shopify_oauth_start():  # noqa: ANN201
         shopify_oauth.authorize_url(
             cfg.SHOPIFY_API_BASE or shop,
             cfg.SHOPIFY_CLIENT_ID,
-            url_for("connections.shopify_oauth_callback", _external=True),
+            external_url("connections.shopify_oauth_callback"),
             state,
         )
     )

@@ -13,7 +13,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from extensions import db
 from models import analytics as queries
+from models.security import audit
 from models.tenancy import current_org_id
 from readmodels.analytics import csv_text, export_filename, export_limit
 
@@ -43,6 +45,7 @@ def analytics_csv():  # noqa: ANN201
     except queries.FilterError as exc:
         return _bad_request(str(exc))
     period, rows = queries.daily_export(queries.org_context(org_id), filters)
+    _audit_export(org_id, "analytics_daily", request.query_string.decode(errors="replace"))
     return _csv(_filename("analytics_daily", period), queries.DAILY_EXPORT_COLUMNS, rows)
 
 
@@ -58,7 +61,13 @@ def creatives_csv():  # noqa: ANN201
     except queries.FilterError as exc:
         return _bad_request(str(exc))
     period, rows = queries.creative_export(queries.org_context(org_id), filters, limit)
+    _audit_export(org_id, "analytics_creatives", request.query_string.decode(errors="replace"))
     return _csv(_filename("analytics_creatives", period), queries.CREATIVE_EXPORT_COLUMNS, rows)
+
+
+def _audit_export(org_id: int, name: str, query: str) -> None:
+    audit("export.csv", org_id, file=name, query=query[:200])
+    db.session.commit()
 
 
 _limit = export_limit

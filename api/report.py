@@ -64,6 +64,9 @@ def board_pdf():  # noqa: ANN201
         summary=summary,
     )
     record_usage(org_id, "pdf_export")  # counted once the report is built
+    from models.security import audit
+
+    audit("export.board_pdf", org_id, persona=persona, as_of=state.get("as_of"))
     db.session.commit()
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (

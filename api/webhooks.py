@@ -14,12 +14,11 @@ shared by every shop). Topics:
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from api.security import parse_json
 from extensions import csrf, db
 from integrations.shopify import verify_webhook
 from jobs.queue import get_queue
@@ -71,11 +70,11 @@ def shopify():  # noqa: ANN201
     if not event_id:
         return jsonify(error="missing X-Shopify-Webhook-Id"), 400
     try:
-        payload = json.loads(raw)
-    except ValueError:
-        return jsonify(error="the body is not JSON"), 400
+        payload = parse_json(raw)
+    except ValueError as exc:
+        return jsonify(error=f"the body is not usable JSON: {exc}"[:200]), 400
     if not isinstance(payload, dict):
-        return jsonify(error="the body is not a JSON object"), 400
+        return jsonify(error="the body must be a JSON object"), 400
     if topic not in (*ORDER_TOPICS, "app/uninstalled", *COMPLIANCE_TOPICS):
         return jsonify(status="ignored", topic=topic), 200
     db.session.add(ProcessedEvent(source="shopify", external_event_id=event_id))

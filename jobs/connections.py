@@ -19,6 +19,7 @@ from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
+from models.security import audit
 from models.tenancy import get_scoped
 
 # Our platform key -> the config fields of its OAuth app.
@@ -63,11 +64,13 @@ def save_connection(
             Connection.external_account_id == account,
         )
     ).scalar_one_or_none()
+    action = "connection.reauthorized" if conn is not None else "connection.added"
     if conn is None or conn.status == "disabled":
         check_allowed(org_id, "connections")
     if conn is None:
         conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
         db.session.add(conn)
+    audit(action, org_id, platform=platform, account=account)
     conn.account_name = name or conn.account_name or account
     conn.credentials_encrypted = encrypt_credentials(creds)
     conn.token_expires_at = expires_at
@@ -118,7 +121,7 @@ def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") ->
     conn.currency = info["currency"] or None
     conn.timezone = info["timezone"]
     try:
-        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+        client.subscribe_webhooks(_webhook_address())
     except IntegrationError as exc:  # the nightly sync still works; say so in the log
         current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
     db.session.commit()
@@ -165,7 +168,7 @@ def connect_shopify_oauth(org_id: int, shop: str, tokens: dict) -> Connection:
     )
     conn.currency, conn.timezone = info["currency"] or None, info["timezone"]
     try:
-        client.subscribe_webhooks(url_for("webhooks.shopify", _external=True))
+        client.subscribe_webhooks(_webhook_address())
     except IntegrationError as exc:
         current_app.logger.warning("shopify %s: webhook subscriptions failed: %s", shop, exc)
     db.session.commit()
@@ -216,6 +219,9 @@ def disconnect_connection(org_id: int, connection_id: object) -> Connection | No
         return None
     conn.status = "disabled"
     conn.credentials_encrypted = None
+    audit(
+        "connection.disconnected", org_id, platform=conn.platform, account=conn.external_account_id
+    )
     db.session.commit()
     return conn
 
@@ -236,3 +242,8 @@ def check_can_sync(connection: Connection, role: str | None = None) -> None:
             check_writable(connection.org_id)
         except LimitReached as exc:
             raise SyncRefused(str(exc)) from exc
+
+
+def _webhook_address() -> str:
+    """Where Shopify delivers: APP_BASE_URL + the route (never the request's Host)."""
+    return current_app.config["OMNIFY"].base_url + url_for("webhooks.shopify")

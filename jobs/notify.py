@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+from pathlib import Path
+
 from flask import current_app
 from sqlalchemy import select
 
+from config import ROOT
 from extensions import db
-from integrations.mail import send_mail
+from integrations.mail import build_message, send_mail
 from models import Membership, User
 from models.org import ADMIN_ROLES
 
@@ -21,16 +26,29 @@ def admin_emails(org_id: int) -> list[str]:
     return list(rows)
 
 
-def deliver(to: list[str], subject: str, text: str) -> None:
-    """Send with SMTP_URL; without it, development prints the mail, production only says so
-    (a reset or invite link is a credential and must not sit in production logs)."""
+def outbox_dir() -> Path:
     cfg = current_app.config["OMNIFY"]
-    if not cfg.SMTP_URL and cfg.production:
+    return Path(cfg.MAIL_OUTBOX) if cfg.MAIL_OUTBOX else ROOT / "instance" / "outbox"
+
+
+def deliver(to: list[str], subject: str, text: str) -> None:
+    """Send with SMTP_URL. Without it, development writes the mail to the outbox folder and
+    production only says it was not sent: a reset or invite link is a credential and never
+    goes to a log, in any mode."""
+    cfg = current_app.config["OMNIFY"]
+    if cfg.SMTP_URL:
+        send_mail(cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text)
+        return
+    if cfg.production:
         current_app.logger.warning(
             "SMTP_URL is not set: mail %r to %d recipient(s) was not sent", subject, len(to)
         )
         return
-    send_mail(cfg.SMTP_URL or None, cfg.MAIL_FROM, to, subject, text)
+    folder = outbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
+    path.write_bytes(bytes(build_message(cfg.MAIL_FROM, to, subject, text)))
+    current_app.logger.info("no SMTP_URL: mail %r to %s saved as %s", subject, ", ".join(to), path)
 
 
 def notify_admins(org_id: int, subject: str, text: str) -> list[str]:

@@ -4,6 +4,7 @@ from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
+from models.security import LoginSession, LoginThrottle
 
 __all__ = [
     "ActionDecision",
@@ -15,6 +16,8 @@ __all__ = [
     "Creative",
     "FxRate",
     "Invite",
+    "LoginSession",
+    "LoginThrottle",
     "Membership",
     "Narrative",
     "Order",

@@ -47,3 +47,16 @@ def mask(secret: str | None) -> str:
     if not secret:
         return ""
     return "••••" + secret[-4:] if len(secret) > 8 else "••••"
+
+
+def seal(data: dict[str, Any]) -> str:
+    """Encrypt and sign a small JSON payload into a URL-safe token (e-mailed links)."""
+    return _fernet().encrypt(json.dumps(data, sort_keys=True).encode()).decode()
+
+
+def open_sealed(token: str, max_age: int) -> dict[str, Any] | None:
+    """The payload of a `seal` token younger than max_age seconds, else None."""
+    try:
+        return json.loads(_fernet().decrypt(token.encode(), ttl=max_age))
+    except (InvalidToken, ValueError, UnicodeError):
+        return None

@@ -96,6 +96,7 @@ class ProcessedEvent(db.Model):
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int | None] = mapped_column(

@@ -46,7 +46,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change: sessions and remember cookies carrying an old value die.
+    # Bumped on password change (kept for history; LoginSession rows do the revoking now).
     session_version: Mapped[int] = mapped_column(default=1)
     active_org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="SET NULL")
@@ -68,9 +68,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return bool(self.active)
 
+    # The token of the LoginSession this request runs under (set at login or by the loader).
+    login_token = None  # not a column
+
     def get_id(self) -> str:
-        # The session version rides in the id, so a password change logs out other sessions.
-        return f"{self.id}:{self.session_version}"
+        # The login session's token rides in the id (session and remember cookie alike), so
+        # revoking that LoginSession row logs this browser out, whatever cookies it kept.
+        return f"{self.id}:{self.login_token or ''}"
 
     @property
     def membership(self) -> Membership | None:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from extensions import db
 
 M = TypeVar("M")
+MAX_ID = 2**31 - 1  # primary keys are PostgreSQL integers
 
 
 def current_org_id() -> int:
@@ -46,7 +47,7 @@ def get_scoped(model: type[M], obj_id: Any, org_id: int) -> M | None:
         obj_id = int(obj_id)
     except (TypeError, ValueError):
         return None
-    if not 0 < obj_id < 2**63:  # beyond any id; the database would overflow on it
+    if not 0 < obj_id <= MAX_ID:  # beyond any id; the 32-bit column would overflow on it
         return None
     return db.session.execute(
         scoped(model, org_id).where(model.id == obj_id)  # type: ignore[attr-defined]

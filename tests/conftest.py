@@ -40,6 +40,9 @@ def make_config(**overrides: object) -> Config:
         "DATABASE_URL": database_url(),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_LOGIN": "1000 per minute",
+        "APP_BASE_URL": "http://localhost",
+        "TRUSTED_HOSTS": "127.0.0.1",  # dash_duo's browser
+        "MAIL_OUTBOX": os.path.join(_SQLITE_DIR, "outbox"),
     }
     return Config.from_env(env=env, **overrides)
 
@@ -70,6 +73,7 @@ def pytest_setup_options():  # noqa: ANN201 - dash[testing] hook: headless Chrom
     ):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console: CSP reports
     return options
 
 
@@ -116,6 +120,9 @@ def truncate_all(app: Flask) -> None:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
         app.extensions["rq"].connection.flushdb()
+    import shutil
+
+    shutil.rmtree(os.path.join(_SQLITE_DIR, "outbox"), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +178,25 @@ def login(client, email: str, password: str = PASSWORD, remember: bool = False):
     if remember:
         data["remember"] = "y"
     return client.post("/login", data=data)
+
+
+def outbox() -> list:
+    """Mails "sent" without SMTP_URL (oldest first), as email.message.EmailMessage objects."""
+    import email
+    import email.policy
+    from pathlib import Path
+
+    folder = Path(_SQLITE_DIR, "outbox")
+    files = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
+
+
+def last_mail_text(to: str | None = None) -> str:
+    """The body of the newest outbox mail (to that address), or "" if none."""
+    for msg in reversed(outbox()):
+        if to is None or to in msg["To"]:
+            return msg.get_content()
+    return ""
 
 
 def csrf_headers(client) -> dict[str, str]:  # noqa: ANN001

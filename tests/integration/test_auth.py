@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Invite, Membership, Organization, User
-from tests.conftest import PASSWORD, create_test_app, csrf_from, login, make_org
+from tests.conftest import (
+    PASSWORD,
+    create_test_app,
+    csrf_from,
+    last_mail_text,
+    login,
+    make_org,
+    outbox,
+)
 
 
 def test_unauthenticated_page_redirects_to_login(client):
@@ -48,13 +56,22 @@ def test_signup_creates_org_and_owner(app, client):
             "csrf_token": csrf_from(page.get_data(True)),
         },
     )
-    assert resp.status_code == 302
+    assert resp.status_code == 200 and "Check your e-mail" in resp.get_data(True)
+    with app.app_context():
+        assert db.session.execute(select(User)).first() is None  # nothing before confirmation
+    link = re.search(r"http://localhost(/signup/confirm/[\w.\-=]+)", last_mail_text()).group(1)
+    confirm = client.get(link)
+    assert confirm.status_code == 200  # a button: mail scanners opening the link create nothing
+    resp = client.post(link, data={"csrf_token": csrf_from(confirm.get_data(True))})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/onboarding"
     me = client.get("/api/me").get_json()
     assert me["user"]["email"] == "gia@glow.example"
     assert me["org"]["name"] == "Glow Co" and me["role"] == "owner" and me["persona"] == "vp_growth"
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()
         assert user.password_hash.startswith("scrypt:")
+    # The link again: the account exists, so it only points to the login.
+    assert "/login" in client.get(link).headers["Location"]
 
 
 def test_login_wrong_password_and_unknown_email_answer_the_same(app, client):
@@ -116,7 +133,7 @@ def test_session_cookie_flags(app, client):
 
 
 def _reset_link(caplog) -> str:
-    match = re.search(r"(http://localhost/reset/[\w.\-]+)", caplog.text)
+    match = re.search(r"(http://localhost/reset/[\w.\-]+)", last_mail_text())
     assert match, "the reset e-mail was not logged"
     return match.group(1).replace("http://localhost", "")
 
@@ -149,7 +166,7 @@ def test_password_reset_for_unknown_email_gives_same_answer(app, client, caplog)
         "/reset", data={"email": "ghost@x.example", "csrf_token": csrf_from(page.get_data(True))}
     )
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-    assert "/reset/" not in caplog.text
+    assert "/reset/" not in caplog.text and outbox() == []
 
 
 def test_reset_token_expires_after_an_hour(app, monkeypatch):
@@ -202,7 +219,7 @@ def test_invite_flow_adds_member_with_role_and_persona(app, client, caplog):
             "csrf_token": csrf_from(page.get_data(True)),
         },
     )
-    link = re.search(r"http://localhost(/invite/[\w.\-]+)", caplog.text).group(1)
+    link = re.search(r"http://localhost(/invite/[\w.\-]+)", last_mail_text()).group(1)
     guest = app.test_client()
     form = guest.get(link)
     assert form.status_code == 200
@@ -368,6 +385,7 @@ def test_production_without_smtp_never_logs_reset_links(app, caplog):
     prod = create_test_app(
         ENV="production",
         SECRET_KEY="a-long-production-secret-key-123",
+        APP_BASE_URL="https://localhost",
         CREDENTIALS_KEY=Fernet.generate_key().decode(),
         RATELIMIT_LOGIN="1000 per minute",
     )

@@ -37,6 +37,7 @@ def test_seed_in_production_creates_no_demo_logins(app):
     prod = create_test_app(
         ENV="production",
         SECRET_KEY="a-long-production-secret-key-123",
+        APP_BASE_URL="https://localhost",
         CREDENTIALS_KEY=Fernet.generate_key().decode(),
     )
     prod.extensions["rq"].stop()  # production mode starts embedded worker threads; not needed

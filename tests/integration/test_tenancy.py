@@ -19,7 +19,7 @@ from tests.conftest import csrf_headers, login, make_org
 from tests.dash_payloads import callback_payloads
 
 B_MARKERS = ("Beta Secret Brand", "owner@beta.example", "beta-secret-account")
-SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout"}
+SKIP_ENDPOINTS = {"static", "_dash_assets.static", "auth.logout", "auth.logout_everywhere"}
 
 
 @pytest.fixture

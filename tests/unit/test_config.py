@@ -33,6 +33,7 @@ def test_production_ok_with_both():
             "ENV": "production",
             "SECRET_KEY": "x" * 40,
             "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            "APP_BASE_URL": "https://app.example.com",
         }
     )
     assert cfg.production and cfg.flask_settings()["SESSION_COOKIE_SECURE"] is True
