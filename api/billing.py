@@ -21,6 +21,7 @@ from flask import (
 from api.security import external_url
 from extensions import db
 from integrations.errors import IntegrationError
+from models.security import audit
 from models.tenancy import current_membership, current_org_id
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -55,6 +56,8 @@ def choose_plan():  # noqa: ANN201
     try:
         if billing.has_live_subscription(org_id):
             flash(billing.change_plan(org_id, plan), "success")
+            audit("billing.plan", org_id, plan=plan, via="plan change")
+            db.session.commit()
             return redirect("/billing", code=303)
         checkout = billing.start_checkout(
             org_id,
@@ -70,6 +73,8 @@ def choose_plan():  # noqa: ANN201
         db.session.rollback()
         current_app.logger.warning("Stripe checkout for org %s failed: %s", org_id, exc)
         return _problem("Stripe could not start the checkout; try again in a minute.", 502)
+    audit("billing.plan", org_id, plan=plan, via="checkout")
+    db.session.commit()
     return redirect(checkout.url, code=303)
 
 

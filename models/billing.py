@@ -28,6 +28,7 @@ from models.base import utcnow
 from models.data import Connection
 from models.ops import Subscription, UsageEvent
 from models.org import Organization
+from models.security import audit
 from plans import GRACE_DAYS, PLAN_ORDER, PLANS, SELF_HOSTED, Plan
 
 UPGRADE_URL = "/billing"
@@ -118,6 +119,7 @@ def apply_subscription(org: Organization, data: dict) -> Subscription:
         db.session.add(sub)
     elif sub.org_id != org.id:
         raise ValueError("the subscription belongs to another organization")
+    before = (sub.plan, sub.status)
     sub.plan = data.get("plan") or sub.plan or "starter"
     sub.status = data.get("status") or sub.status or "incomplete"
     sub.stripe_customer_id = data.get("customer")
@@ -130,6 +132,11 @@ def apply_subscription(org: Organization, data: dict) -> Subscription:
     sub.ended_at = data.get("ended_at")
     sub.stripe_created = data.get("created")
     sub.updated_at = utcnow()
+    if (sub.plan, sub.status) != before:
+        audit(
+            "billing.subscription", org.id, subscription=sub.stripe_subscription_id,
+            plan=sub.plan, status=sub.status, previous_plan=before[0], previous_status=before[1],
+        )  # fmt: skip
     db.session.flush()
     current = current_subscription(org.id)
     if current is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Organization, ProcessedEvent, Subscription
+from tests.conftest import csrf_headers, login
 from tests.fakes.stripe_api import sign
 from tests.integration.billing_support import billing, customer_org, subscribe  # noqa: F401
 
@@ -176,3 +177,24 @@ def test_self_hosted_has_no_stripe_webhook(app, client):
     body = b"{}"
     resp = client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": sign(body)})
     assert resp.status_code == 404
+
+
+def test_billing_changes_are_in_the_audit_log(app, client, billing):  # noqa: F811
+    from models import AuditLog
+
+    org = customer_org(app, billing, "Acme", "owner@acme.example")
+    login(client, org["email"])
+    client.post("/billing/plan", data={"plan": "growth"}, headers=csrf_headers(client))
+    sub, created = _sub_event(billing, org)
+    assert _post(client, billing, created).status_code == 200
+    assert _post(client, billing, created).status_code == 200  # a replay records nothing
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditLog.action, AuditLog.detail)
+            .where(AuditLog.org_id == org["org_id"], AuditLog.action.like("billing.%"))
+            .order_by(AuditLog.id)
+        ).all()
+    assert [(a, d.get("plan"), d.get("status")) for a, d in rows] == [
+        ("billing.plan", "growth", None),
+        ("billing.subscription", "starter", "trialing"),
+    ]
