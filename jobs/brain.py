@@ -34,25 +34,34 @@ def job_id_for(org_id: int) -> str:
     return f"brain-recompute-{org_id}"
 
 
-def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
-    """Load, compute, store a BrainState row (unchanged inputs -> the latest row is reused)."""
+def compute_and_store(
+    org_id: int, as_of: date | None = None, timings: dict | None = None
+) -> BrainState:
+    """Load, compute, store a BrainState row (unchanged inputs -> the latest row is reused).
+
+    ``timings``, if given, receives seconds per stage (load, fingerprint, compute, store).
+    """
     from brain.state import compute_brain_state, input_fingerprint  # heavy: only in workers
 
+    clock = _Clock(timings)
     org = db.session.get(Organization, org_id)
     if org is None:
         raise ValueError(f"organization {org_id} does not exist")
     ad_daily = load_ad_daily(org_id)
     orders = load_orders(org_id, org.timezone)
     settings = org_settings(org)
+    clock.lap("load")
     fingerprint = hashlib.sha256(
         (input_fingerprint(ad_daily, orders, settings, as_of) + brain_code_version()).encode()
     ).hexdigest()  # new inputs or a new brain (a deploy) -> a new state
     previous = latest_state(org_id)
+    clock.lap("fingerprint")
     if previous is not None and previous.input_fingerprint == fingerprint:
         return previous  # idempotent: the same inputs give the same state
     started = time.perf_counter()
     state = compute_brain_state(ad_daily, orders, settings, as_of=as_of, org_id=org_id)
     duration_ms = int((time.perf_counter() - started) * 1000)
+    clock.lap("compute")
     period = state.get("period") or {}
     row = BrainState(
         org_id=org_id,
@@ -70,8 +79,23 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
     )
     db.session.add(row)
     db.session.commit()
+    clock.lap("store")
     current_app.logger.info("brain state %s for org %s in %s ms", row.id, org_id, duration_ms)
     return row
+
+
+class _Clock:
+    """Seconds per stage into a dict (benchmarks); a no-op without one."""
+
+    def __init__(self, timings: dict | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = now - self.last
+        self.last = now
 
 
 def recompute(org_id: int) -> dict:
