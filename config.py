@@ -87,6 +87,7 @@ class Config:
     SYNC_BACKFILL_DAYS: int = 90
     INTEGRATION_RETRY_BASE: float = 0.5  # seconds; first backoff of outside API calls
     SYNC_RESTATE_DAYS: int = 3  # platforms restate recent days: every sync re-pulls them
+    RECOMPUTE_COALESCE_S: int = 30  # webhooks: at most one brain recompute per org per this
     SEED_DEMO: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -150,6 +151,8 @@ class Config:
         for name in ("SYNC_BACKFILL_DAYS", "SYNC_RESTATE_DAYS"):
             if not 1 <= getattr(self, name) <= 3650:
                 raise ConfigError(f"{name} must be between 1 and 3650 days")
+        if not 0 <= self.RECOMPUTE_COALESCE_S <= 3600:
+            raise ConfigError("RECOMPUTE_COALESCE_S must be between 0 and 3600 seconds")
         if len(self.DAILY_SYNC_CRON.split()) != 5:
             raise ConfigError(
                 f"DAILY_SYNC_CRON must be a 5-field cron expression, got {self.DAILY_SYNC_CRON!r}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -132,8 +132,12 @@ def _result(row: BrainState) -> dict:
     return {"brain_state_id": row.id, "org_id": row.org_id, "duration_ms": row.duration_ms}
 
 
-def enqueue_recompute(org_id: int) -> str:
-    """Queue a recompute unless one is already waiting; while one runs, queue one follow-up."""
+def enqueue_recompute(org_id: int, delay_s: float = 0) -> str:
+    """Queue a recompute unless one is already waiting; while one runs, queue one follow-up.
+
+    ``delay_s`` > 0 coalesces bursts (webhooks): the job runs that much later, and every
+    request until then joins it, so a burst of N orders costs one recompute, not N.
+    """
     from jobs.queue import fetch_job, get_queue
 
     job_id = job_id_for(org_id)
@@ -148,7 +152,9 @@ def enqueue_recompute(org_id: int) -> str:
         follow_up = fetch_job(job_id)
         if follow_up is not None and follow_up.get_status() in ("queued", "scheduled"):
             return job_id
-    get_queue().enqueue(
-        recompute, org_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S, meta={"org_id": org_id}
-    )
+    options = {"job_id": job_id, "job_timeout": LOCK_TIMEOUT_S, "meta": {"org_id": org_id}}
+    if delay_s > 0:
+        get_queue().enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
+    else:
+        get_queue().enqueue(recompute, org_id, **options)
     return job_id
