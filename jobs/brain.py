@@ -118,14 +118,30 @@ def recompute(org_id: int) -> dict:
     """RQ entry point. A Redis lock keeps two workers from computing one org at once."""
     job = get_current_job()
     if job is None:
-        return _result(compute_and_store(org_id))
+        row = compute_and_store(org_id)
+        precompute_analytics(org_id)
+        return _result(row)
     with job.connection.lock(f"lock:{job_id_for(org_id)}", timeout=LOCK_TIMEOUT_S):
         job.meta["progress"] = 10
         job.save_meta()
         row = compute_and_store(org_id)
+        job.meta["progress"] = 90
+        job.save_meta()
+        precompute_analytics(org_id)
         job.meta["progress"] = 100
         job.save_meta()
         return _result(row)
+
+
+def precompute_analytics(org_id: int) -> None:
+    """Store the analytics page's org-wide aggregates for every web process (best effort)."""
+    from models.analytics import precompute_snapshots
+
+    try:
+        precompute_snapshots(org_id)
+    except Exception:  # noqa: BLE001 - a cache must never fail the recompute
+        db.session.rollback()
+        current_app.logger.exception("analytics snapshots for org %s failed", org_id)
 
 
 def _result(row: BrainState) -> dict:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -78,3 +87,17 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = created_at()
+
+
+class AnalyticsSnapshot(db.Model):
+    """An aggregate the analytics page reads, precomputed by the brain's recompute job and
+    shared by every web process (``models.analytics``); keyed by the data fingerprint."""
+
+    __tablename__ = "analytics_snapshot"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the cache key
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # numpy .npz, no pickles
+    created_at: Mapped[datetime] = created_at()
