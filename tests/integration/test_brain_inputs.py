@@ -101,3 +101,10 @@ def test_random_brand_same_state_at_any_as_of(any_db: Flask) -> None:
             plain, fast, plain_ad, fast_ad = _states(org_id, as_of)
             assert fast == plain, f"as_of={as_of}"
             assert 0 < len(fast_ad) < len(plain_ad)  # only the analysis window was read
+
+
+def test_org_without_data_same_state(any_db: Flask) -> None:
+    ids = make_org(any_db, "Empty", "empty@example.com")
+    with any_db.app_context():
+        plain, fast, plain_ad, fast_ad = _states(ids["org_id"])
+    assert fast == plain and len(plain_ad) == len(fast_ad) == 0
