@@ -1,13 +1,14 @@
 """The brain's inputs at wire speed: only what it reads, column-wise, no Python object per row.
 
-PostgreSQL: ``COPY (...) TO STDOUT (FORMAT BINARY)`` of fixed-width columns only, read straight
-into numpy with one big-endian record dtype (``np.frombuffer``): money arrives as float8, ids
-as integers; the few strings (platform, campaign and creative ids and names) come from the
-small creative dimension and are joined in numpy as categoricals; a customer arrives as a
-128-bit key (two independent 64-bit ``hashtextextended`` seeds). Only the ad rows of the
-brain's analysis window (``brain.prep.analysis_days`` ending at as_of) are read; orders are read
-whole (LTV cohorts need every first order), with only the columns the brain uses. One
-REPEATABLE READ snapshot for everything.
+PostgreSQL: ``COPY (SELECT array_agg(col), ... FROM (...)) TO STDOUT (FORMAT BINARY)`` of
+fixed-width columns only, one array per column, each read straight into numpy
+(``np.frombuffer``): money arrives as float8, ids as integers; the few strings (platform,
+campaign and creative ids and names) come from the small creative dimension and are joined in
+numpy as categoricals; a customer arrives as a 128-bit key (two independent 64-bit
+``hashtextextended`` seeds). Only the ad rows of the brain's analysis window
+(``brain.prep.analysis_days`` ending at as_of) are read; orders are read whole (LTV cohorts
+need every first order), with only the columns the brain uses. One REPEATABLE READ snapshot
+for everything.
 
 Other databases (SQLite): the plain SQLAlchemy loaders, with the same window.
 
