@@ -128,6 +128,7 @@ class Config:
     SYNC_RESTATE_DAYS_META: int = 7
     SYNC_RESTATE_DAYS_GOOGLE_ADS: int = 14
     SYNC_RESTATE_DAYS_TIKTOK: int = 7
+    RECOMPUTE_COALESCE_S: int = 30  # webhooks: at most one brain recompute per org per this
     SEED_DEMO: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"  # login attempts per client address
     # Every link we send (reset, invite, sign-up, OAuth redirect_uri) starts with this; https and
@@ -271,6 +272,8 @@ class Config:
                     f"{name} must be at least {floor} days: the platform keeps changing "
                     "recent days for that long, and a shorter re-pull keeps stale numbers"
                 )
+        if not 0 <= self.RECOMPUTE_COALESCE_S <= 3600:
+            raise ConfigError("RECOMPUTE_COALESCE_S must be between 0 and 3600 seconds")
         if len(self.DAILY_SYNC_CRON.split()) != 5:
             raise ConfigError(
                 f"DAILY_SYNC_CRON must be a 5-field cron expression, got {self.DAILY_SYNC_CRON!r}"

@@ -2,7 +2,10 @@
 
 Prints one JSON object: rows, fetch seconds (HTTP + parsing through the real client),
 upsert seconds and rows/second of the upsert stage (target >= 50,000 rows/s on PostgreSQL),
-plus a second run (the idempotent re-sync of the same rows).
+plus a second run (the idempotent re-sync of the same rows). Beside them, measured in the same
+run on the same rows: a bare psycopg COPY into a temp table plus one INSERT ... ON CONFLICT
+(first into an empty table, then all conflicts), and our stage's time over it (targets: first
+load <= 1.3x, re-sync <= 1.2x).
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/omnify_bench \
         python bench/sync.py
@@ -19,19 +22,66 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchdb import DEFAULT_BENCH_DB, ensure_database  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
 
 from extensions import db  # noqa: E402
 from jobs.connectors import fetch_ad_rows  # noqa: E402
-from models import AdMetricDaily, Connection  # noqa: E402
+from models import AdMetricDaily, Connection, Creative  # noqa: E402
 from models.credentials import encrypt_credentials  # noqa: E402
-from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives  # noqa: E402
+from models.upsert import (  # noqa: E402
+    METRIC_FIELDS,
+    upsert_ad_metrics,
+    upsert_campaigns_and_creatives,
+)
 from tests.conftest import create_test_app, make_org, reset_schema, truncate_all  # noqa: E402
 from tests.fakes.data import AdDataset  # noqa: E402
 from tests.fakes.meta import DEFAULT_TOKEN, FakeMeta  # noqa: E402
 
 N_ADS = int(os.environ.get("BENCH_ADS", 3000))
 N_DAYS = int(os.environ.get("BENCH_DAYS", 90))
+
+
+def bare_copy_merge(org_id: int, rows: list[dict]) -> tuple[float, float]:
+    """The same rows, as ready tuples: psycopg COPY into a temp table + one INSERT ... ON
+    CONFLICT, into an emptied table (new rows) and again (all conflicts). Seconds of each."""
+    creative_ids = dict(
+        db.session.execute(
+            select(Creative.external_id, Creative.id).where(Creative.org_id == org_id)
+        ).all()
+    )
+    cols = ("org_id", "creative_id", "date", *METRIC_FIELDS)
+    tuples = [
+        (org_id, creative_ids[str(r["creative_id"])], r["date"], *(r.get(f) for f in METRIC_FIELDS))
+        for r in rows
+    ]
+    db.session.execute(delete(AdMetricDaily).where(AdMetricDaily.org_id == org_id))
+    db.session.commit()
+    with db.engine.connect() as c:  # the same starting point as the first load: no dead rows
+        c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ad_metric_daily")
+    quoted = ", ".join(cols)
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in METRIC_FIELDS)
+    seconds = []
+    for _ in range(2):
+        raw = db.engine.raw_connection()
+        try:
+            t = time.perf_counter()
+            with raw.driver_connection.cursor() as cur:
+                cur.execute(
+                    f"CREATE TEMP TABLE bare ON COMMIT DROP AS SELECT {quoted} "  # noqa: S608
+                    "FROM ad_metric_daily WITH NO DATA"
+                )
+                with cur.copy(f"COPY bare ({quoted}) FROM STDIN") as copy:
+                    for row in tuples:
+                        copy.write_row(row)
+                cur.execute(
+                    f"INSERT INTO ad_metric_daily ({quoted}) SELECT {quoted} FROM bare "  # noqa: S608
+                    f"ON CONFLICT (creative_id, date) DO UPDATE SET {sets}"
+                )
+            raw.driver_connection.commit()
+            seconds.append(time.perf_counter() - t)
+        finally:
+            raw.close()
+    return seconds[0], seconds[1]
 
 
 def main() -> None:
@@ -70,6 +120,7 @@ def main() -> None:
             db.session.commit()
             runs.append((written, time.perf_counter() - t1))
         stored = db.session.scalar(select(func.count(AdMetricDaily.id)))
+        bare = bare_copy_merge(conn.org_id, rows) if url.startswith("postgresql") else None
     result = {
         "database": db.engine.dialect.name
         if False
@@ -84,6 +135,18 @@ def main() -> None:
         "resync_rows_per_s": round(runs[1][0] / runs[1][1]),
         "target_upsert_rows_per_s": 50000,
     }
+    if bare is not None:
+        result.update(
+            {
+                "bare_copy_merge_new_s": round(bare[0], 2),
+                "bare_copy_merge_new_rows_per_s": round(len(rows) / bare[0]),
+                "bare_copy_merge_conflict_s": round(bare[1], 2),
+                "bare_copy_merge_conflict_rows_per_s": round(len(rows) / bare[1]),
+                "upsert_over_bare": round(runs[0][1] / bare[0], 2),
+                "resync_over_bare": round(runs[1][1] / bare[1], 2),
+                "targets_over_bare": {"upsert": 1.3, "resync": 1.2},
+            }
+        )
     truncate_all(app)
     print(json.dumps(result))
 

@@ -152,6 +152,11 @@ class Prepared:
         return len(self.cr_id)
 
 
+def analysis_days(settings: BrainSettings) -> int:
+    """Days of ad rows the brain reads, ending at as_of (loaders may read only these)."""
+    return max(settings.period_days, T.RESPONSE_MAX_WINDOW)
+
+
 def _empty_frame(cols: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in cols})
 
@@ -245,7 +250,7 @@ def prepare(
     else:
         last = [int(a[a != _NAT].max()) for a in (ad_days, od_days) if (a != _NAT).any()]
         as_of_day = max(last) if last else None
-    window = max(st.period_days, T.RESPONSE_MAX_WINDOW)
+    window = analysis_days(st)
     prep = Prepared(settings=st, notes=notes, as_of_day=as_of_day, window=window)
     if as_of_day is None:
         notes.append("no dated ad or order rows: nothing to analyse")

@@ -41,7 +41,10 @@ def process_shopify_order(connection_id: int, payload: dict) -> dict:
     upsert_orders(db.session, connection.org_id, connection.id, [order])
     bump_data_version(db.session, connection.org_id)
     db.session.commit()
+    from flask import current_app
+
     from jobs.brain import enqueue_recompute
 
-    enqueue_recompute(connection.org_id)  # a refund changes revenue: the brain must see it
+    # A refund changes revenue: the brain must see it; a burst of orders shares one recompute.
+    enqueue_recompute(connection.org_id, current_app.config["OMNIFY"].RECOMPUTE_COALESCE_S)
     return {"order_id": order["order_id"]}

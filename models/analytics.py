@@ -15,6 +15,9 @@ another org simply match nothing.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
 import threading
 import time
@@ -27,12 +30,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Float, Integer, case, cast, func, literal, select
+from sqlalchemy import Date, Float, Integer, case, cast, delete, func, literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from models.brain_state import BrainState
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
+from models.ops import AnalyticsSnapshot
 from models.org import Organization
 
 # The pure half (filters, periods, frames -> page data) lives in readmodels/ so the sales demo
@@ -116,6 +120,127 @@ def clear_cache() -> None:
     """Forget every cached aggregate (tests; after a bulk reload)."""
     _BASE_CACHE.clear()
     _VIEW_CACHE.clear()
+
+
+# ---- snapshots shared by every web process (written by the recompute job) ------------------
+# The org-wide base frames (date x platform, order days, creatives, cohorts) are the costly
+# GROUP BYs over all of an org's rows. The brain's recompute job, which runs after every data
+# change, computes them once and stores them (AnalyticsSnapshot, keyed like the process cache,
+# i.e. by the data fingerprint); a web process whose own cache is cold reads a few kilobytes
+# instead of aggregating a million rows. Stored as numpy .npz (no pickles).
+def _snapshot_digest(key: tuple) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def _shared(key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Process cache -> the org's stored snapshot -> SQL."""
+
+    def load() -> pd.DataFrame:
+        try:
+            payload = db.session.scalar(
+                select(AnalyticsSnapshot.payload).where(
+                    AnalyticsSnapshot.org_id == key[1],
+                    AnalyticsSnapshot.key == _snapshot_digest(key),
+                )
+            )
+        except SQLAlchemyError:  # e.g. the table is not migrated yet: aggregate in SQL
+            db.session.rollback()
+            payload = None
+        if payload is not None:
+            try:
+                return unpack_frame(payload)
+            except (ValueError, KeyError, OSError):
+                logger.warning("unreadable analytics snapshot for org %s", key[1])
+        return compute()
+
+    return _BASE_CACHE.get_or_set(key, load)
+
+
+def precompute_snapshots(org_id: int) -> int:
+    """Store the org's base frames for its current data (the recompute job calls this)."""
+    ctx = org_context(org_id)
+    frames = {
+        ("days", org_id, ctx.fingerprint, ()): lambda: _day_frame(ctx),
+        ("orders", org_id, ctx.fingerprint): lambda: _order_days(ctx),
+        ("creatives", org_id, ctx.fingerprint): lambda: _creative_meta(ctx),
+        ("cohorts", org_id, ctx.fingerprint): lambda: _cohort_table(ctx),
+    }
+    wanted = {_snapshot_digest(k): (k, fn) for k, fn in frames.items()}
+    stored = set(
+        db.session.scalars(
+            select(AnalyticsSnapshot.key).where(AnalyticsSnapshot.org_id == org_id)
+        ).all()
+    )
+    written = 0
+    for digest, (_key, fn) in wanted.items():
+        if digest in stored:
+            continue
+        try:
+            payload = pack_frame(fn())
+        except (TypeError, ValueError):
+            logger.warning("analytics snapshot %s of org %s not storable", _key[0], org_id)
+            continue
+        db.session.add(AnalyticsSnapshot(org_id=org_id, key=digest, payload=payload))
+        written += 1
+    stale = stored - set(wanted)
+    if stale:
+        db.session.execute(
+            delete(AnalyticsSnapshot).where(
+                AnalyticsSnapshot.org_id == org_id, AnalyticsSnapshot.key.in_(stale)
+            )
+        )
+    db.session.commit()
+    return written
+
+
+def pack_frame(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as .npz bytes: numbers, datetimes, strings and dates, with its index."""
+    index = frame.index.name
+    if index is None and not frame.index.equals(pd.RangeIndex(len(frame))):
+        raise TypeError("an unnamed index that is not 0..n-1")
+    flat = frame.reset_index() if index is not None else frame
+    arrays: dict[str, np.ndarray] = {}
+    cols = []
+    for i, col in enumerate(flat.columns):
+        series = flat[col]
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            if getattr(series.dtype, "tz", None) is not None:
+                raise TypeError(f"{col}: time-zone-aware datetimes are not packed")
+            kind, arr = "datetime", series.to_numpy()  # keeps its unit
+        elif pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(
+            series.dtype
+        ):
+            kind, arr = "number", series.to_numpy()
+        else:
+            values = series.tolist()
+            if all(isinstance(v, str) for v in values):
+                kind, arr = "str", np.array(values, dtype=str)
+            elif all(isinstance(v, date) and not isinstance(v, datetime) for v in values):
+                kind, arr = "date", np.array(values, dtype="datetime64[D]")
+            else:
+                raise TypeError(f"{col}: values of mixed or unsupported types")
+        if arr.dtype == object:
+            raise TypeError(f"{col}: object values")
+        arrays[f"c{i}"] = arr
+        cols.append([str(col), kind])
+    arrays["meta"] = np.array(json.dumps({"cols": cols, "index": index}))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def unpack_frame(payload: bytes) -> pd.DataFrame:
+    with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        data = {}
+        for i, (name, kind) in enumerate(meta["cols"]):
+            arr = z[f"c{i}"]
+            if kind in ("str", "date"):
+                data[name] = pd.Series(arr.tolist(), dtype=object if kind == "date" else None)
+            else:
+                data[name] = arr
+    frame = pd.DataFrame(data, columns=[c for c, _ in meta["cols"]])
+    return frame.set_index(meta["index"]) if meta["index"] is not None else frame
 
 
 # ---- org context ---------------------------------------------------------------------------
@@ -310,8 +435,9 @@ def _day_frame(ctx: OrgContext, campaigns: tuple[int, ...] = ()) -> pd.DataFrame
             df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0).astype(float)
         return df.sort_values(["date", "platform"], kind="stable").reset_index(drop=True)
 
-    cache = _VIEW_CACHE if campaigns else _BASE_CACHE
-    return cache.get_or_set(("days", ctx.org_id, ctx.fingerprint, campaigns), load)
+    if campaigns:
+        return _VIEW_CACHE.get_or_set(("days", ctx.org_id, ctx.fingerprint, campaigns), load)
+    return _shared(("days", ctx.org_id, ctx.fingerprint, ()), load)
 
 
 def _order_days(ctx: OrgContext) -> pd.DataFrame:
@@ -331,7 +457,7 @@ def _order_days(ctx: OrgContext) -> pd.DataFrame:
         df["orders"] = pd.to_numeric(df["orders"]).fillna(0).astype(float)
         return df.groupby("date")[["store_revenue", "orders"]].sum()
 
-    return _BASE_CACHE.get_or_set(("orders", ctx.org_id, ctx.fingerprint), load)
+    return _shared(("orders", ctx.org_id, ctx.fingerprint), load)
 
 
 def _total_spend_days(ctx: OrgContext) -> pd.Series:
@@ -424,7 +550,7 @@ def _creative_meta(ctx: OrgContext) -> pd.DataFrame:
         df["campaign_id"] = df["campaign_id"].astype("int64")
         return df.set_index("creative_id")
 
-    return _BASE_CACHE.get_or_set(("creatives", ctx.org_id, ctx.fingerprint), load)
+    return _shared(("creatives", ctx.org_id, ctx.fingerprint), load)
 
 
 def _creative_totals(ctx: OrgContext, period: Period) -> pd.DataFrame:
@@ -480,9 +606,7 @@ def cohort_curves(ctx: OrgContext, max_cohorts: int = 6) -> list[dict]:
     """
     if ctx.latest_order is None:
         return []
-    table = _BASE_CACHE.get_or_set(
-        ("cohorts", ctx.org_id, ctx.fingerprint), lambda: _cohort_table(ctx)
-    )
+    table = _shared(("cohorts", ctx.org_id, ctx.fingerprint), lambda: _cohort_table(ctx))
     return cohort_curves_from(table, ctx.latest_order, max_cohorts)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -106,3 +107,17 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = created_at()
+
+
+class AnalyticsSnapshot(db.Model):
+    """An aggregate the analytics page reads, precomputed by the brain's recompute job and
+    shared by every web process (``models.analytics``); keyed by the data fingerprint."""
+
+    __tablename__ = "analytics_snapshot"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = org_fk()
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the cache key
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # numpy .npz, no pickles
+    created_at: Mapped[datetime] = created_at()

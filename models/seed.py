@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.org import Membership, Organization, User
+from models.upsert import upsert_columns
 
 DEMO_PASSWORD = "demo-lumen-2026"  # noqa: S105 - embedded default only, refused in production
 DEMO_USERS = (
@@ -74,70 +75,82 @@ def load_frames(org_id: int, ad_daily: pd.DataFrame, orders: pd.DataFrame) -> No
     campaigns = ad_daily.drop_duplicates("campaign_id")[
         ["platform", "campaign_id", "campaign_name"]
     ]
-    campaign_ids: dict[str, int] = {}
-    for row in campaigns.itertuples(index=False):
-        camp = Campaign(
-            org_id=org_id,
-            connection_id=connections[row.platform],
-            platform=row.platform,
-            external_id=str(row.campaign_id),
-            name=str(row.campaign_name),
-        )
-        db.session.add(camp)
-        db.session.flush()
-        campaign_ids[str(row.campaign_id)] = camp.id
-
-    firsts = ad_daily.groupby("creative_id")["date"].min()
-    creatives = ad_daily.drop_duplicates("creative_id")
-    creative_ids: dict[str, int] = {}
-    for row in creatives.itertuples(index=False):
-        cre = Creative(
-            org_id=org_id,
-            connection_id=connections[row.platform],
-            campaign_id=campaign_ids[str(row.campaign_id)],
-            platform=row.platform,
-            external_id=str(row.creative_id),
-            name=str(row.creative_name),
-            launched_on=pd.Timestamp(firsts[row.creative_id]).date(),
-        )
-        db.session.add(cre)
-        db.session.flush()
-        creative_ids[str(row.creative_id)] = cre.id
-
-    metrics = pd.DataFrame(
-        {
-            "org_id": org_id,
-            "creative_id": ad_daily["creative_id"].astype(str).map(creative_ids),
-            "date": pd.to_datetime(ad_daily["date"]).dt.date,
-            "spend": ad_daily["spend"].round(2),
-            "impressions": ad_daily["impressions"].astype("int64"),
-            "clicks": ad_daily["clicks"].astype("int64"),
-            "conversions": ad_daily["conversions"].astype(float),
-            "platform_revenue": ad_daily["platform_revenue"].round(2),
-            "reach": ad_daily.get("reach", pd.Series(np.nan, index=ad_daily.index)),
-            "frequency": ad_daily.get("frequency", pd.Series(np.nan, index=ad_daily.index)),
-        }
+    campaign_ids = _insert_returning(
+        Campaign,
+        [
+            {
+                "org_id": org_id,
+                "connection_id": connections[str(platform)],
+                "platform": str(platform),
+                "external_id": str(cid),
+                "name": str(name),
+            }
+            for platform, cid, name in campaigns.itertuples(index=False)
+        ],
     )
-    _bulk_insert(AdMetricDaily, metrics)
+
+    firsts = ad_daily.groupby("creative_id", observed=True)["date"].min()
+    creatives = ad_daily.drop_duplicates("creative_id")[
+        ["platform", "campaign_id", "creative_id", "creative_name"]
+    ]
+    creative_ids = _insert_returning(
+        Creative,
+        [
+            {
+                "org_id": org_id,
+                "connection_id": connections[str(platform)],
+                "campaign_id": campaign_ids[str(cid)],
+                "platform": str(platform),
+                "external_id": str(crid),
+                "name": str(name),
+                "launched_on": pd.Timestamp(firsts[crid]).date(),
+            }
+            for platform, cid, crid, name in creatives.itertuples(index=False)
+        ],
+    )
+
+    n = len(ad_daily)
+    missing = np.full(n, np.nan)
+    creative_codes, creative_labels = pd.factorize(ad_daily["creative_id"].astype(str))
+    metrics = {
+        "org_id": np.full(n, org_id),
+        "creative_id": np.array([creative_ids[c] for c in creative_labels])[creative_codes],
+        "date": pd.to_datetime(ad_daily["date"]).to_numpy("datetime64[D]"),
+        "spend": ad_daily["spend"].round(2).to_numpy(float),
+        "impressions": ad_daily["impressions"].astype("int64").to_numpy(),
+        "clicks": ad_daily["clicks"].astype("int64").to_numpy(),
+        "conversions": ad_daily["conversions"].to_numpy(float),
+        "platform_revenue": ad_daily["platform_revenue"].round(2).to_numpy(float),
+        "reach": ad_daily["reach"].to_numpy(float) if "reach" in ad_daily else missing,
+        "frequency": ad_daily["frequency"].to_numpy(float) if "frequency" in ad_daily else missing,
+    }
+    _write(AdMetricDaily, metrics, ("creative_id", "date"))
 
     # Orders are placed at noon in the org's day; stored as UTC timestamps.
     placed = pd.to_datetime(orders["placed_on"]).dt.normalize() + pd.Timedelta(hours=12)
-    order_rows = pd.DataFrame(
-        {
-            "org_id": org_id,
-            "connection_id": connections["shopify"],
-            "external_id": orders["order_id"].astype(str),
-            "placed_at": [datetime.combine(d.date(), time(12), tzinfo=UTC) for d in placed],
-            "customer_external_id": orders["customer_id"].astype(str),
-            "revenue": orders["revenue"].round(2),
-            "is_first_order": orders["is_first_order"].astype(bool),
-            "utm_source": orders.get("utm_source"),
-        }
-    )
-    _bulk_insert(Order, order_rows)
+    utm = orders["utm_source"] if "utm_source" in orders else pd.Series(None, index=orders.index)
+    order_columns = {
+        "org_id": np.full(len(orders), org_id),
+        "connection_id": np.full(len(orders), connections["shopify"]),
+        "external_id": orders["order_id"].astype(str).to_numpy(object),
+        "placed_at": placed.dt.tz_localize(UTC),
+        "customer_external_id": orders["customer_id"].astype(str).to_numpy(object),
+        "revenue": orders["revenue"].round(2).to_numpy(float),
+        "is_first_order": orders["is_first_order"].astype(bool).to_numpy(),
+        "utm_source": utm.astype(object).where(utm.notna(), None).to_numpy(object),
+    }
+    _write(Order, order_columns, ("connection_id", "external_id"))
 
 
-def _bulk_insert(model: type, frame: pd.DataFrame) -> None:
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+def _insert_returning(model: type, records: list[dict]) -> dict[str, int]:
+    """Insert rows in batches; returns external id -> row id."""
+    ids: dict[str, int] = {}
     for i in range(0, len(records), BATCH):
-        db.session.execute(insert(model), records[i : i + BATCH])
+        stmt = insert(model).returning(model.external_id, model.id)
+        ids.update(dict(db.session.execute(stmt, records[i : i + BATCH]).tuples().all()))
+    return ids
+
+
+def _write(model: type, columns: dict, keys: tuple[str, ...]) -> None:
+    """PostgreSQL: binary COPY + one merge; SQLite: batched inserts."""
+    upsert_columns(db.session, model.__table__, columns, keys=keys, update=())

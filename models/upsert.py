@@ -7,13 +7,28 @@ data and an update for restated days.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, or_, select, update
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.bulk import copy_to_staging, execute_raw
 from models.data import AdMetricDaily, Campaign, Creative, Order
 from models.org import Organization
 
@@ -74,9 +89,12 @@ def upsert(
         if newer is not None:
             stored, incoming = table.c[newer], stmt.excluded[newer]
             where = or_(stored.is_(None), incoming.is_(None), incoming >= stored)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}, where=where
-        )
+        if not update:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        else:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}, where=where
+            )
         session.execute(stmt, list(rows[i : i + BATCH]))
     return len(rows)
 
@@ -89,26 +107,68 @@ def _copy_upsert(
     update: list[str],
     newer: str | None = None,
 ) -> int:
-    """COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT (one transaction)."""
-    columns = list(rows[0].keys())
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    temp = f"tmp_upsert_{table.name}"
-    raw = session.connection().connection.driver_connection  # psycopg 3, same transaction
-    with raw.cursor() as cur:
-        # Columns only (no defaults, so nothing depends on the table's sequences), gone at
-        # commit: a pooled connection keeps no temp table that would block a migration.
-        cur.execute(f'DROP TABLE IF EXISTS "{temp}"')
-        cur.execute(
-            f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '  # noqa: S608 - names are ours
-            f'SELECT {quoted} FROM "{table.name}" WITH NO DATA'
-        )
-        values = itemgetter(*columns)
-        with cur.copy(f'COPY "{temp}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(values(row))
+    """Rows (already one per key) -> columns -> the binary COPY merge."""
+    names = list(rows[0].keys())
+    columns = {name: [row[name] for row in rows] for name in names}
+    return _copy_merge(session, table, columns, keys, update, newer)
+
+
+def upsert_columns(
+    session: Session,
+    table: Table,
+    columns: dict[str, Sequence[Any]],
+    keys: Sequence[str],
+    update: Iterable[str],
+    newer: str | None = None,
+) -> int:
+    """Like :func:`upsert` for rows given column-wise (no dict per row on PostgreSQL)."""
+    update = list(update)
+    n = len(next(iter(columns.values()))) if columns else 0
+    if not n:
+        return 0
+    if session.get_bind().dialect.name != "postgresql" or n < COPY_THRESHOLD:
+        names = list(columns)
+        values = [python_values(v) for v in columns.values()]
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+        return upsert(session, table, rows, keys, update, newer)
+    # One row per key, the last one winning (as upsert() does): ON CONFLICT cannot touch the
+    # same row twice in one statement.
+    keyframe = pd.DataFrame({k: columns[k] for k in keys})
+    dup = keyframe.duplicated(keep="last").to_numpy()
+    if dup.any():
+        keep = ~dup
+        columns = {c: np.asarray(v, dtype=object)[keep] for c, v in columns.items()}
+    return _copy_merge(session, table, columns, keys, update, newer)
+
+
+def python_values(values: Any) -> list:
+    """numpy/pandas values as plain Python ones for a bound statement (NaN/NaT -> None)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.DatetimeTZDtype):
+        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in items]
+
+
+def _copy_merge(
+    session: Session,
+    table: Table,
+    columns: dict[str, Sequence[Any]],
+    keys: Sequence[str],
+    update: list[str],
+    newer: str | None = None,
+) -> int:
+    """Binary COPY into a staging table, then ONE INSERT ... SELECT ... ON CONFLICT (the
+    caller's transaction). Only rows whose values changed are rewritten: a re-sync of
+    unchanged data is cheap."""
+    names = list(columns)
+    staged = [(name, copy_kind(table.c[name].type), columns[name]) for name in names]
+    stage = copy_to_staging(session, f"tmp_upsert_{table.name}", staged)
+    quoted = ", ".join(f'"{c}"' for c in names)
+    exprs = ", ".join(merge_expr(table, name, kind) for name, kind, _ in staged)
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    action = "DO NOTHING"
+    if update:
         sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
-        key_list = ", ".join(f'"{k}"' for k in keys)
-        # Only rows whose values changed are rewritten: a re-sync of unchanged data is cheap.
         changed = " OR ".join(
             f'"{table.name}"."{c}" IS DISTINCT FROM EXCLUDED."{c}"' for c in update
         )
@@ -118,11 +178,41 @@ def _copy_upsert(
                 f"({changed}) AND ({stored} IS NULL OR {incoming} IS NULL "
                 f"OR {incoming} >= {stored})"
             )
-        cur.execute(
-            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '  # noqa: S608
-            f"ORDER BY {key_list} ON CONFLICT ({key_list}) DO UPDATE SET {sets} WHERE {changed}"
-        )
-    return len(rows)
+        action = f"DO UPDATE SET {sets} WHERE {changed}"
+    execute_raw(
+        session,
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {exprs} FROM "{stage}" '  # noqa: S608
+        f"ORDER BY {key_list} ON CONFLICT ({key_list}) {action}",
+    )
+    return len(staged[0][2])
+
+
+def copy_kind(sa_type: Any) -> str:
+    """The binary COPY type a column's values travel as (money as float8, cast in the merge)."""
+    if isinstance(sa_type, Boolean):
+        return "bool"
+    if isinstance(sa_type, DateTime):
+        return "timestamptz"
+    if isinstance(sa_type, Date):
+        return "date"
+    if isinstance(sa_type, BigInteger):
+        return "int8"
+    if isinstance(sa_type, Integer):
+        return "int4"
+    if isinstance(sa_type, Numeric | Float):
+        return "float8"
+    if isinstance(sa_type, String):
+        return "text"
+    raise NotImplementedError(f"no COPY encoding for {sa_type!r}")
+
+
+def merge_expr(table: Table, name: str, kind: str) -> str:
+    """The staging column as the target column's type (NaN in a float8 column means NULL)."""
+    expr = f'"{name}"'
+    if kind == "float8":
+        expr = f"NULLIF({expr}, 'NaN')"
+    target = table.c[name].type.compile(dialect=postgresql.dialect())
+    return f"CAST({expr} AS {target})"
 
 
 def bump_data_version(session: Session, org_id: int) -> None:
@@ -206,23 +296,19 @@ def upsert_campaigns_and_creatives(
 def upsert_ad_metrics(
     session: Session, org_id: int, creative_ids: dict[str, int], ad_rows: Sequence[dict]
 ) -> int:
-    rows = [
-        {
-            "org_id": org_id,
-            "creative_id": creative_ids[str(r["creative_id"])],
-            "date": r["date"],
-            "spend": r["spend"],
-            "impressions": r["impressions"],
-            "clicks": r["clicks"],
-            "conversions": r["conversions"],
-            "platform_revenue": r["platform_revenue"],
-            "reach": r.get("reach"),
-            "frequency": r.get("frequency"),
-        }
-        for r in ad_rows
-    ]
-    return upsert(
-        session, AdMetricDaily.__table__, rows, keys=("creative_id", "date"), update=METRIC_FIELDS
+    columns: dict[str, Sequence[Any]] = {
+        "org_id": [org_id] * len(ad_rows),
+        "creative_id": [creative_ids[str(r["creative_id"])] for r in ad_rows],
+        "date": [r["date"] for r in ad_rows],
+    }
+    for name in METRIC_FIELDS:
+        columns[name] = [r.get(name) for r in ad_rows]
+    return upsert_columns(
+        session,
+        AdMetricDaily.__table__,
+        columns,
+        keys=("creative_id", "date"),
+        update=METRIC_FIELDS,
     )
 
 

@@ -45,6 +45,19 @@ def cfg(app, monkeypatch):
     return config
 
 
+def _run_scheduled(app) -> None:
+    """Run the scheduled jobs now (as the scheduler would once their time comes)."""
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    queue = app.extensions["rq"].queue
+    registry = ScheduledJobRegistry(queue=queue)
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id)
+        queue.enqueue_job(Job.fetch(job_id, connection=queue.connection))
+    _work(app)
+
+
 def _work(app) -> None:
     queue = app.extensions["rq"].queue
     worker = FlaskSimpleWorker([queue], connection=queue.connection)
@@ -303,11 +316,38 @@ def test_webhook_upserts_order_once(app, client, cfg, fake_shopify):
     assert _webhook(client, body, signature).get_json() == {"status": "duplicate"}
     with app.app_context():
         version = db.session.get(Organization, a["org_id"]).data_version
-    _work(app)  # the order job, then the brain recompute it queued
+    _work(app)  # the order job; it schedules the brain recompute (coalescing a burst)
     with app.app_context():
         order = db.session.execute(select(Order)).scalar_one()
         assert order.org_id == a["org_id"]
         assert db.session.get(Organization, a["org_id"]).data_version == version + 1
+        assert db.session.scalar(select(func.count(BrainState.id))) == 0
+    _run_scheduled(app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(BrainState.id))) == 1
+
+
+def test_a_burst_of_webhooks_schedules_one_recompute(app, client, cfg, fake_shopify):
+    from rq.registry import ScheduledJobRegistry
+
+    a = make_org(app, "A", "a@a.example")
+    with app.app_context():
+        db.session.add(
+            Connection(
+                org_id=a["org_id"], platform="shopify", external_account_id="acme.myshopify.com"
+            )
+        )
+        db.session.commit()
+    for i, order in enumerate(fake_shopify.dataset.orders[:3]):
+        body, _ = fake_shopify.signed_webhook(order.id)
+        assert _webhook(client, body, sign_webhook(body), f"evt-{i}").status_code == 200
+    _work(app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 3
+    queue = app.extensions["rq"].queue
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == [f"brain-recompute-{a['org_id']}"]
+    _run_scheduled(app)
+    with app.app_context():
         assert db.session.scalar(select(func.count(BrainState.id))) == 1
 
 

@@ -1,0 +1,137 @@
+"""Write many rows to PostgreSQL at COPY speed: a binary COPY built with numpy, then one merge.
+
+``copy_to_staging`` encodes columns (numpy arrays, pandas Series or lists) as a PostgreSQL
+binary COPY stream without a Python call per row (lengths and bytes are scattered into one
+buffer with numpy), sends it into a temporary staging table (dropped at commit) and returns the
+staging table's name. The caller then merges it into the real table with ONE statement
+(``INSERT ... SELECT ... ON CONFLICT ...``), inside the caller's transaction.
+
+Types: int4, int8, float8, bool, date, timestamptz, text. NULL: None/NaT, except in float8
+columns, where None and NaN both travel as NaN (the merge says ``NULLIF(col, 'NaN')`` where a NULL
+is meant): a stream without NULLs and text is fixed-width, encoded in one numpy record array.
+Money travels as float8 and is cast in the merge (float8 -> numeric rounds exactly as a bound
+Python float does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+PG_EPOCH = date(2000, 1, 1)
+PG_EPOCH_DAYS = (PG_EPOCH - date(1970, 1, 1)).days
+PG_EPOCH_US = PG_EPOCH_DAYS * 86_400 * 1_000_000
+HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8", "bool": "?", "date": ">i4"}
+FIXED["timestamptz"] = ">i8"
+
+Column = tuple[str, str, Any]  # (name, PostgreSQL type, values)
+
+
+def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(per-row data length or -1 for NULL, the non-NULL values' bytes as uint8)."""
+    if kind == "text":
+        items = values.tolist() if hasattr(values, "tolist") else list(values)
+        null = np.fromiter((v is None or v != v for v in items), bool, len(items))  # None/NaN
+        enc = [str(v).encode() for v, n in zip(items, null, strict=True) if not n]
+        lens = np.full(len(items), -1, np.int64)
+        lens[~null] = np.fromiter(map(len, enc), np.int64, len(enc))
+        return lens, np.frombuffer(b"".join(enc), np.uint8)
+    if kind == "date":
+        stamps = pd.to_datetime(pd.Series(values), errors="coerce")
+        null = stamps.isna().to_numpy()
+        arr = stamps.to_numpy("datetime64[D]").astype(np.int64) - PG_EPOCH_DAYS
+    elif kind == "timestamptz":
+        stamps = pd.to_datetime(pd.Series(values), utc=True, errors="coerce")
+        null = stamps.isna().to_numpy()
+        arr = stamps.dt.tz_localize(None).to_numpy("datetime64[us]").astype(np.int64) - PG_EPOCH_US
+    elif kind == "bool":
+        series = pd.Series(values, dtype=object)
+        null = series.isna().to_numpy()
+        arr = series.where(~null, False).astype(bool).to_numpy()
+    elif kind == "float8":  # NaN is a value here (see the module's docstring)
+        arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+            np.float64, na_value=np.nan
+        )
+        null = np.zeros(len(arr), bool)
+    else:
+        series = pd.to_numeric(pd.Series(values), errors="coerce")
+        null = series.isna().to_numpy()
+        arr = series.to_numpy(dtype=np.float64, na_value=0.0)
+    width = np.dtype(FIXED[kind]).itemsize
+    lens = np.where(null, -1, width).astype(np.int64)
+    data = np.ascontiguousarray(arr[~null].astype(FIXED[kind])).view(np.uint8)
+    return lens, data
+
+
+def binary_copy_payload(columns: Sequence[Column]) -> bytes:
+    """A whole binary COPY stream (header, rows, trailer) for the given columns."""
+    encoded = [_encode(kind, values) for _, kind, values in columns]
+    n = len(encoded[0][0]) if encoded else 0
+    if all(kind in FIXED for _, kind, _ in columns) and all(
+        (lens >= 0).all() for lens, _ in encoded
+    ):
+        return HEADER + _fixed_rows(columns, encoded, n) + b"\xff\xff"
+    sizes = [4 + np.maximum(lens, 0) for lens, _ in encoded]
+    row_size = 2 + np.sum(sizes, axis=0) if n else np.zeros(0, np.int64)
+    starts = len(HEADER) + np.concatenate(([0], np.cumsum(row_size)[:-1])) if n else row_size
+    total = len(HEADER) + int(row_size.sum()) + 2
+    buf = np.zeros(total, np.uint8)
+    buf[: len(HEADER)] = np.frombuffer(HEADER, np.uint8)
+    buf[-2:] = 0xFF  # trailer: int16 -1
+    if n:
+        nfields = np.frombuffer(np.array([len(columns)], ">i2").tobytes(), np.uint8)
+        buf[starts] = nfields[0]
+        buf[starts + 1] = nfields[1]
+        field = starts + 2
+        for (lens, data), size in zip(encoded, sizes, strict=True):
+            lb = lens.astype(">i4").view(np.uint8).reshape(-1, 4)
+            for k in range(4):
+                buf[field + k] = lb[:, k]
+            present = lens >= 0
+            if data.size:
+                dst0 = field[present] + 4
+                ln = lens[present]
+                src0 = np.concatenate(([0], np.cumsum(ln)[:-1]))
+                buf[np.repeat(dst0 - src0, ln) + np.arange(data.size)] = data
+            field = field + size
+    return buf.tobytes()
+
+
+def _fixed_rows(columns: Sequence[Column], encoded: list, n: int) -> bytes:
+    """No NULLs and no text: every row has one layout, so one record array holds them all."""
+    fields: list[tuple[str, str]] = [("_n", ">i2")]
+    for i, (_, kind, _) in enumerate(columns):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", FIXED[kind])]
+    rec = np.zeros(n, np.dtype(fields))
+    rec["_n"] = len(columns)
+    for i, ((_, kind, _), (_, data)) in enumerate(zip(columns, encoded, strict=True)):
+        rec[f"l{i}"] = np.dtype(FIXED[kind]).itemsize
+        rec[f"v{i}"] = data.view(FIXED[kind])
+    return rec.tobytes()
+
+
+def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> str:
+    """COPY the columns into a new temporary table ``name`` (dropped at commit); returns it."""
+    raw = session.connection().connection.driver_connection  # psycopg 3, same transaction
+    defs = ", ".join(f'"{c}" {kind}' for c, kind, _ in columns)
+    with raw.cursor() as cur:
+        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cur.execute(f'CREATE TEMP TABLE "{name}" ({defs}) ON COMMIT DROP')
+        quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
+        with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write(binary_copy_payload(columns))
+    return name
+
+
+def execute_raw(session: Session, statement: str) -> int:
+    """Run one statement on the session's connection; returns the affected row count."""
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(statement)
+        return cur.rowcount
