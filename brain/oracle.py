@@ -425,6 +425,8 @@ _HINTS = {
     "duplicated orders",
     "click_drop": "clicks fell while spend held: ad delivery quality or click tracking",
     "unexplained": "no single driver in the data: check recent budget, creative and site changes",
+    "known_event": "a known event (sale, launch, pause, tracking or price change): context, "
+    "not an alarm",
 }
 
 
@@ -521,7 +523,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     add("org", "ctr", div(o_clk, o_imp), ad_ok, "ctr", True, {"base": o_imp, "value": rpc})
     add("org", "clicks", o_clk, ad_ok, "count", False, {"value": rpc})
     for p, key in enumerate(prep.platforms):
-        ok = valid_from(int(prep.plat_first[p]))
+        ok = valid_from(int(prep.plat_first[p])) & ~prep.paused[p, cols]
         sp, rv = pl["spend"][p, cols], pl["revenue"][p, cols]
         cv, ck, im = pl["conversions"][p, cols], pl["clicks"][p, cols], pl["impressions"][p, cols]
         p_aov = float(div(rv[hist].sum(), cv[hist].sum()))
@@ -547,14 +549,38 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     half = T.ANOMALY_TREND_HALF
     test0 = n_days - R
 
-    def decompose(Zs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        trend0, _ = _centred_median(Zs, half)
-        seas = _weekly_seasonal(Zs - trend0, wd)
+    # known-event days (user events, calendar, auto-detected pauses) per series
+    scope_of = [x[0] for x in series]
+    EV = np.zeros((S, n_days), bool)
+    for k, sc in enumerate(scope_of):
+        if sc == "org":
+            EV[k] = prep.event_org[cols]
+        else:
+            EV[k] = prep.event_plat[prep.platforms.index(sc), cols]
+
+    def decompose(
+        Zs: np.ndarray, M: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # masked days (events, outliers) never enter a neighbour's level or the weekday
+        # pattern: "neighbours never pull a day's expectation"
+        Zm = np.where(M, np.nan, Zs)
+        trend0, _ = _centred_median(Zm, half)
+        seas = _weekly_seasonal(Zm - trend0, wd)
         Zd = Zs - seas[:, wd]
-        tr, nb = _centred_median(Zd, half)
+        tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
         return tr, seas, Zd - tr, nb
 
-    _, _, resid_raw, _ = decompose(Z)
+    _, _, r0, _ = decompose(Z, EV)
+    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+    hist_cols = slice(0, test0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med0 = np.nanmedian(np.where(EV, np.nan, r0)[:, hist_cols], axis=1)
+        mad0 = np.nanmedian(np.abs(np.where(EV, np.nan, r0) - med0[:, None])[:, hist_cols], axis=1)
+    sig0 = np.maximum(T.MAD_TO_SIGMA * np.nan_to_num(mad0, nan=0.0), T.ANOMALY_SCALE_FLOOR)
+    OUT = np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
+    MASK = EV | OUT
+    _, _, resid_raw, _ = decompose(Z, MASK)
     # outcome series move with that day's spend (the response curve): regress each
     # residual on its scope's spend residual over the history, then take that spend
     # response out of the log series itself before decomposing it again
@@ -569,6 +595,8 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         x, y = resid_raw[ks, :test0], resid_raw[k, :test0]
         ok = np.isfinite(x) & np.isfinite(y)
         sxx = float((x[ok] ** 2).sum())
+        ok &= ~MASK[k, :test0] & ~MASK[ks, :test0]
+        sxx = float((x[ok] ** 2).sum())
         if ok.sum() >= T.ANOMALY_MIN_HISTORY and sxx > 0:
             beta[k] = float(np.clip((x[ok] * y[ok]).sum() / sxx, -2.0, 2.0))
             Z_adj[k] = Z[k] - beta[k] * np.nan_to_num(Z[ks], nan=0.0)
@@ -577,7 +605,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         ks = spend_idx.get(series[k][0])
         if ks is not None and beta[k] != 0.0:
             spend_term[k] = beta[k] * np.nan_to_num(Z[ks], nan=0.0)
-    trend, seasonal, resid, n_nb = decompose(Z_adj)
+    trend, seasonal, resid, n_nb = decompose(Z_adj, MASK)
     # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
     var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
 
@@ -589,7 +617,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         )
         return [], notes
     padr = np.full((S, H + n_days), np.nan)
-    padr[:, H:] = resid
+    padr[:, H:] = np.where(MASK, np.nan, resid)  # baselines leave masked days out
     padv = np.full((S, H + n_days), np.nan)
     padv[:, H:] = np.where(np.isfinite(resid), var_f, np.nan)
     trail = sliding_window_view(padr, H, axis=1)[:, test0:n_days]  # (S, R, H): days before t
@@ -604,7 +632,9 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     z_robust = np.where((count >= T.ANOMALY_MIN_HISTORY) & np.isfinite(z_robust), z_robust, np.nan)
     z = _calibrate(z_robust, count)
     # robust z of the raw residual too: cause hints read how the series themselves moved
-    trail_raw = sliding_window_view(_pad_left(resid_raw, H), H, axis=1)[:, test0:n_days]
+    trail_raw = sliding_window_view(_pad_left(np.where(MASK, np.nan, resid_raw), H), H, axis=1)[
+        :, test0:n_days
+    ]
     centre_raw, spread_raw = _robust_location_scale(trail_raw)
     scale_raw = np.maximum(spread_raw, T.ANOMALY_SCALE_FLOOR)
     z_raw = (resid_raw[:, test0:] - centre_raw) / (scale_raw * np.sqrt(var_f[:, test0:] / base_var))
@@ -649,6 +679,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
 
     out = []
     scope_order = ["org", *prep.platforms]
+    ev_by_day = _events_by_day(prep, idx0 + test0, R)
     for j in range(R):
         for scope in scope_order:
             ks = [k for k in range(S) if scopes[k] == scope and flag[k, j]]
@@ -660,7 +691,6 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
             else:
                 gap = bool(gaps[scope][j])
             hints = _cause_hints(scope, zj, gap)
-            zmax = max(abs(z[k, j]) for k in ks)
             day = prep.day_iso(idx0 + test0 + j)
             items = []
             for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
@@ -677,19 +707,103 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
                         "dollar_effect": money(effect[k, j]),
                     }
                 )
-            out.append(
-                {
-                    "id": f"anomaly:{day}:{scope}",
-                    "date": day,
-                    "scope": "org" if scope == "org" else "platform",
-                    "platform": None if scope == "org" else scope,
-                    **items[0],
-                    "severity": "high" if zmax >= T.ANOMALY_Z_HIGH else "medium",
-                    "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
-                    "series_flagged": items,
-                }
-            )
+            # severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up)
+            eff = [
+                k
+                for k in ks
+                if (names[k] in ("mer", "roas") and z[k, j] < 0)
+                or (names[k] == "cpa" and z[k, j] > 0)
+            ]
+            if eff:
+                zmax = max(abs(z[k, j]) for k in eff)
+                severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
+                lead = next(
+                    i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))]
+                )
+            else:
+                severity = "low"  # volume moved, efficiency held: a note, not an alarm
+                lead = items[0]
+            context = [e for e in ev_by_day[j] if e["platform"] in (None, scope) or scope == "org"]
+            if context:
+                severity = "low"  # a known event: context, not an alarm
+                hints = ["known_event", *[h for h in hints if h != "data_gap"]]
+            finding = {
+                "id": f"anomaly:{day}:{scope}",
+                "date": day,
+                "scope": "org" if scope == "org" else "platform",
+                "platform": None if scope == "org" else scope,
+                **lead,
+                "severity": severity,
+                "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
+                "series_flagged": items,
+                "summary": _summary(lead, items, scope, context),
+                "context": [_event_label(e) for e in context],
+            }
+            out.append(finding)
+    out = _merge_notes(out)
     return out, notes
+
+
+def _events_by_day(prep: Prepared, first: int, n: int) -> list[list[dict]]:
+    """The known events (incl. auto-detected pauses) covering each of ``n`` window days."""
+    out: list[list[dict]] = [[] for _ in range(n)]
+    for e in prep.events:
+        for j in range(n):
+            d = prep.day_iso(first + j)
+            if e["start"] <= d <= e["end"]:
+                out[j].append(e)
+    return out
+
+
+def _event_label(e: dict) -> str:
+    where = f" ({e['platform']})" if e["platform"] else ""
+    span = e["start"] if e["start"] == e["end"] else f"{e['start']} to {e['end']}"
+    src = " - detected" if e["source"] == "auto" else ""
+    return f"{e['kind']}{where} {span}{src}"
+
+
+_EFF_NAME = {"org": "MER", "platform": "ROAS"}
+
+
+def _summary(lead: dict, items: list[dict], scope: str, context: list[dict]) -> str:
+    """One line in plain words: 'spend up 90%, MER held' / 'MER down 45% (tracking gap?)'."""
+    exp, act = lead.get("expected"), lead.get("actual")
+    chg = (act - exp) / exp if exp and act is not None and exp > 0 else None
+    what = lead["series"].replace("_", " ")
+    text = f"{what} {lead['direction']}" + (f" {abs(chg) * 100:.0f}%" if chg is not None else "")
+    eff = "MER" if scope == "org" else "ROAS"
+    if not any(i["series"] in ("mer", "roas", "cpa") for i in items):
+        text += f", {eff} held"
+    if context:
+        text += " - during " + "; ".join(_event_label(e) for e in context)
+    return text
+
+
+def _merge_notes(found: list[dict]) -> list[dict]:
+    """Consecutive-day low notes of one scope become one finding (first day, end_date)."""
+    out: list[dict] = []
+    last: dict[str, dict] = {}
+    for f in sorted(found, key=lambda f: (f["date"], f["id"])):
+        key = f["platform"] or "org"
+        prev = last.get(key)
+        if (
+            f["severity"] == "low"
+            and prev is not None
+            and prev["severity"] == "low"
+            and _next_day(prev.get("end_date") or prev["date"]) == f["date"]
+        ):
+            prev["end_date"] = f["date"]
+            prev["days"] = prev.get("days", 1) + 1
+            continue
+        out.append(f)
+        last[key] = f
+    return sorted(out, key=lambda f: (f["date"], 0 if f["scope"] == "org" else 1, f["id"]))
+
+
+def _next_day(d: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(d) + timedelta(days=1)).isoformat()
 
 
 def _robust_location_scale(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -868,5 +982,10 @@ def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
         "ltv_drift": drift,
         "anomalies": anomalies,
         "risk": risk,
+        "events": [{"id": _event_id(e), **e} for e in prep.events],
     }
     return oracle, notes
+
+
+def _event_id(e: dict) -> str:
+    return f"event:{e['kind']}:{e['platform'] or 'org'}:{e['start']}"

@@ -33,6 +33,10 @@ SPARKLINE_DAYS = 14
 LTV_WINDOW_DAYS = 90  # (spec) 90-day revenue per customer
 LTV_FACTOR_COHORTS = 3  # (spec) latest up-to-3 mature monthly cohorts
 CALIBRATION_CLIP = (0.1, 10.0)  # store/platform revenue ratio kept sane when one side is tiny
+# incremental calibration (new-customer revenue ~ organic + weekday + sum f_p X_p)
+CAL_LEVEL_HALF = 10  # a platform's ROAS level: centred 21-day mean of revenue / spend^alpha
+CAL_MAX_REL_SE = 0.5  # pooled factor's SE above half of it: not identified, no curve actions
+CAL_PRIOR_SPREAD = 0.35  # per-platform factors shrink to the pooled one (prior sd 35%)
 
 # response curve
 RESPONSE_MIN_DAYS = 28  # (spec) needs >= 28 days with spend
@@ -104,6 +108,7 @@ ANOMALY_MIN_USD = 100.0  # (spec) dollar effect >= max($100, 2% of avg daily spe
 ANOMALY_MIN_SPEND_SHARE = 0.02  # (spec)
 ANOMALY_MIN_HISTORY = 28  # fewer trailing days than this: too little to know "normal"
 ANOMALY_TREND_HALF = 4
+ANOMALY_MASK_Z = 4.0  # a history day this far out is masked from neighbours and baselines
 SEASONAL_P = 0.01  # weekday effects are removed only when an F test finds them (p < 1%)
 ANOMALY_SCALE_FLOOR = 0.01  # log-scale robust sigma floor (1%) so a flat series is not all alarms
 ANOMALY_Z_CAP = 99.0
@@ -125,6 +130,11 @@ RISK_W_LOW = 5
 SHIFT_MAX_SOURCE_SHARE = 0.20  # (spec) at most 20% of the source's daily spend
 SHIFT_MIN_GAP = 0.10  # marginal ROAS gap below this is not worth a shift
 SHIFT_MIN_CONFIDENCE = 0.2
+SHIFT_GAP_SE = 1.0  # the marginal ROAS gap must exceed 1 sd of its own uncertainty
+# evidence gates for curve-based actions (shift, scale): below them, a note instead
+ACTION_MIN_DAYS = 42  # days of ad history
+ACTION_MIN_SPEND_VARIATION = 0.08  # sd of log daily spend over the fit window
+ACTION_MIN_CONFIDENCE = 0.3  # curve confidence x calibration certainty
 SCALE_BREAKEVEN_MULT = 1.2  # (spec) marginal ROAS > breakeven x 1.2 and not decaying
 SCALE_PCT_LOW = 0.10  # (spec) +10-20% budget
 SCALE_PCT_HIGH = 0.20
