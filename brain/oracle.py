@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.stats import binom as binom_dist
 from scipy.stats import f as f_dist
 from scipy.stats import norm as norm_dist
 from scipy.stats import t as t_dist
@@ -65,7 +66,9 @@ def _peer_adjust(
     return out
 
 
-def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dict]:
+def compute_fatigue(
+    prep: Prepared, calibration: float, store_ratio: float | None = None
+) -> tuple[list[dict], dict]:
     """Fatigue probability per creative (7 and 14 days) from six signals.
 
     Signals: CTR drop, CVR drop, CPA rise, ROAS drop (recent 7 days vs days 8-21, each as
@@ -141,8 +144,18 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     slope_log7 = b * share_next  # log CTR change over the next ~week of impressions
     slope_log7 = np.where(nd >= 7, slope_log7, np.nan)
 
+    # trend over the whole window (28 days): WLS slope of log CTR and log CVR per day, so a
+    # steady 14-day slide is seen while the 7-vs-14 comparison still straddles it
+    TW = min(T.FATIGUE_TREND_DAYS, L)
+    tw = slice(L - TW, L)
+    b_ctr, t_ctr = _log_rate_slope(cube["clicks"][:, tw], cube["impressions"][:, tw])
+    b_cvr, t_cvr = _log_rate_slope(cube["conversions"][:, tw], cube["clicks"][:, tw])
+    trend_h = float(T.FATIGUE_TREND_HORIZON)
+
     P = len(prep.platforms)
     plat = prep.cr_platform
+    a_bctr = _peer_adjust(b_ctr * trend_h, eligible, plat, P)
+    a_bcvr = _peer_adjust(b_cvr * trend_h, eligible, plat, P)
     a_ctr = _peer_adjust(lctr, eligible, plat, P)
     a_cvr = _peer_adjust(lcvr, eligible, plat, P)
     a_cpa = _peer_adjust(lcpa, eligible, plat, P)
@@ -156,7 +169,17 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
         return _ramp(adverse_log, *mag) * _ramp(z, *zr)
 
     s_ctr = strength(-a_ctr, se_clk)
-    s_cvr = strength(-a_cvr, se_cnv)
+    # CVR drop: an exact conditional binomial test on the counts (conversions split
+    # between the windows in proportion to clicks under "no change"), not a ratio of
+    # small numbers
+    n_v = v_r + v_b
+    q = div(c_r, c_r + c_b)
+    with np.errstate(invalid="ignore"):
+        p_cvr = binom_dist.cdf(v_r, n_v.astype(np.int64), np.nan_to_num(q, nan=0.5))
+    z_cvr = norm_dist.isf(np.clip(np.nan_to_num(p_cvr, nan=1.0), 1e-300, 1.0))
+    s_cvr = _ramp(-a_cvr, *mag) * _ramp(z_cvr, *zr)
+    s_ctr_tr = _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr, nan=0.0), *zr)
+    s_cvr_tr = _ramp(-a_bcvr, *mag) * _ramp(-np.nan_to_num(t_cvr, nan=0.0), *zr)
     s_cpa = strength(a_cpa, se_cnv)
     s_roas = strength(-a_roas, se_cnv)
     s_slope = _ramp(-a_slope, *mag) * _ramp(-t_b, *zr)
@@ -170,22 +193,34 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     with np.errstate(invalid="ignore", divide="ignore"):
         fired = {
             "ctr_drop": (-a_ctr >= fire_log) & (-a_ctr / se_clk >= zf),
-            "cvr_drop": (-a_cvr >= fire_log) & (-a_cvr / se_cnv >= zf),
+            "cvr_drop": (-a_cvr >= fire_log) & (z_cvr >= zf),
             "cpa_rise": (a_cpa >= fire_log) & (a_cpa / se_cnv >= zf),
             "roas_drop": (-a_roas >= fire_log) & (-a_roas / se_cnv >= zf),
             "frequency_high": np.nan_to_num(freq_now, nan=0.0) > T.FATIGUE_FREQUENCY,
             "ctr_slope": (np.nan_to_num(t_b, nan=0.0) <= T.FATIGUE_SLOPE_T_FIRE)
             & (1.0 - np.exp(np.nan_to_num(a_slope, nan=0.0)) >= T.FATIGUE_SLOPE_DROP_FIRE),
+            "ctr_trend": (-np.nan_to_num(a_bctr, nan=0.0) >= fire_log)
+            & (np.nan_to_num(t_ctr, nan=0.0) <= -zf),
+            "cvr_trend": (-np.nan_to_num(a_bcvr, nan=0.0) >= fire_log)
+            & (np.nan_to_num(t_cvr, nan=0.0) <= -zf),
         }
+    # small numbers: without enough conversions, conversion signals are not evidence
+    enough = (v_r + v_b) >= T.FATIGUE_MIN_CONVERSIONS
+    for key in ("cvr_drop", "cpa_rise", "roas_drop", "cvr_trend"):
+        fired[key] = fired[key] & enough
     n_fired = sum(v.astype(float) for v in fired.values())
-    conv = np.maximum.reduce([s_cvr, s_cpa, s_roas])
-    ctr_e = np.maximum(s_ctr, s_slope)
+    conv = np.where(enough, np.maximum.reduce([s_cvr, s_cpa, s_roas, s_cvr_tr]), 0.0)
+    ctr_e = np.maximum.reduce([s_ctr, s_slope, s_ctr_tr])
     logit = (
         T.FATIGUE_B0
         + T.FATIGUE_W_CONV * conv
         + T.FATIGUE_W_CTR * ctr_e
         + T.FATIGUE_W_FREQ * s_freq
         + T.FATIGUE_W_FIRED * n_fired
+        # a decline seen both week-over-baseline and in the whole-window trend is
+        # persistent, not noise: the agreement itself is evidence
+        + T.FATIGUE_W_TREND
+        * np.minimum(s_ctr, _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr), *T.FATIGUE_TREND_T))
     )
     p7 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit))
     p14 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit + T.FATIGUE_14D_SHIFT))
@@ -193,13 +228,26 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     roas_r = div(r_r, s_r)
     roas_b = div(r_b, s_b)
     roas_r_cal = roas_r * calibration
-    ctr_only = (
-        (fired["ctr_drop"] | fired["ctr_slope"])
-        & ~(fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["frequency_high"])
-        & (np.nan_to_num(roas_r_cal, nan=0.0) >= be)
+    conv_fired = fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["cvr_trend"]
+    # CTR fell but conversions held (no conversion-side signal): not fatigue.
+    # (Judged on the change, not on the calibrated level: with incremental calibration
+    # many healthy creatives sit below breakeven on the incremental scale.)
+    # "held": conversions per impression (CTR x CVR) fell by less than half the fire level
+    # or ROAS still above breakeven on the store/platform scale (BRAIN.md's rule)
+    roas_held = (-np.nan_to_num(a_ctr + a_cvr, nan=0.0) < T.FATIGUE_ROAS_HELD * fire_log) | (
+        np.nan_to_num(roas_r * (store_ratio or calibration), nan=0.0) >= be
     )
-    p7 = np.where(ctr_only, np.minimum(p7, T.FATIGUE_CTR_ONLY_CAP), p7)
-    p14 = np.where(ctr_only, np.minimum(p14, T.FATIGUE_CTR_ONLY_CAP), p14)
+    ctr_only = (
+        (fired["ctr_drop"] | fired["ctr_slope"] | fired["ctr_trend"])
+        & ~(conv_fired | fired["frequency_high"])
+        & roas_held
+    )
+    # fewer conversions than the gate: at most "monitor", never a pause or refresh call
+    small = ~enough & ~fired["frequency_high"]
+    cap = np.where(ctr_only | small, T.FATIGUE_CTR_ONLY_CAP, 1.0)
+    p7 = np.minimum(p7, cap)
+    p14 = np.minimum(p14, cap)
+    stats["gated_small"] = int((eligible & ~enough).sum())
     p7 = np.where(eligible, p7, 0.0)
     p14 = np.where(eligible, p14, 0.0)
 
@@ -271,12 +319,40 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
                 "frequency": ratio(freq_now[i]),
                 **{k: ratio(v[i]) for k, v in chg.items()},
                 "ctr_slope_drop_7d": ratio(-np.expm1(slope_log7[i])),
+                "ctr_trend_14d": ratio(np.expm1(b_ctr[i] * trend_h)),
+                "cvr_trend_14d": ratio(np.expm1(b_cvr[i] * trend_h)),
+                "conversions_21d": int(v_r[i] + v_b[i]),
+                "cvr_drop_p_value": ratio(p_cvr[i]),
                 "spend_recent_7d": money(s_r[i]),
                 "revenue_recent_7d": money(r_r[i]),
                 "daily_spend": money(s_r[i] / T.RECENT_DAYS),
             }
         )
     return out, stats
+
+
+def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: WLS slope of log((k+.5)/(n+.5)) on the day index (weights ~ 1/variance of
+    a log rate = k+.5), and its t statistic with over-dispersion. Rows x days arrays."""
+    h = 0.5
+    ok = n > 0
+    w = np.where(ok, 1.0 / (1.0 / (k + h) + 1.0 / (n + h)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(ok, np.log((k + h) / (n + h)), 0.0)
+    x = np.broadcast_to(np.arange(k.shape[1], dtype=float), k.shape)
+    sw, sx, sy = w.sum(1), (w * x).sum(1), (w * y).sum(1)
+    sxx, sxy = (w * x * x).sum(1), (w * x * y).sum(1)
+    det = sw * sxx - sx * sx
+    nd = ok.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(det > 0, (sw * sxy - sx * sy) / det, np.nan)
+        a = (sy - b * sx) / sw
+        r = np.where(ok, y - a[:, None] - b[:, None] * x, 0.0)
+        disp = np.maximum(1.0, (w * r * r).sum(1) / np.maximum(nd - 2, 1))
+        se = np.sqrt(np.where(det > 0, sw / det * disp, np.nan))
+        t = b / se
+    valid = nd >= T.FATIGUE_MIN_DAYS
+    return np.where(valid, b, np.nan), np.where(valid, t, np.nan)
 
 
 # --------------------------------------------------------------------------- ROI decay
@@ -967,12 +1043,22 @@ def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
     """ORACLE: fatigue, ROI decay, LTV drift, anomalies and the risk level."""
     totals = memory["totals"]
     calibration = totals.get("calibration") or 1.0
-    fatigue, fstats = compute_fatigue(prep, float(calibration))
+    fatigue, fstats = compute_fatigue(
+        prep, float(calibration), totals.get("store_to_platform_ratio")
+    )
+    extra_notes = []
+    if fstats.get("gated_small"):
+        extra_notes.append(
+            f"fatigue: {fstats['gated_small']} creatives had fewer than "
+            f"{T.FATIGUE_MIN_CONVERSIONS} conversions in 21 days; they are only monitored "
+            "(more conversions would enable a pause or refresh call)"
+        )
     decay = compute_roi_decay(prep)
     per_days = prep.settings.period_days
     ncpw = (totals.get("new_customers") or 0) / per_days * 7.0
     drift = compute_ltv_drift(prep, ncpw)
     anomalies, notes = compute_anomalies(prep)
+    notes = extra_notes + notes
     risk = compute_risk(fatigue, fstats["by_severity"], decay, drift, anomalies)
     oracle = {
         "id": "oracle",

@@ -202,6 +202,8 @@ FATIGUE = _obj(
                     "roas_drop",
                     "frequency_high",
                     "ctr_slope",
+                    "ctr_trend",
+                    "cvr_trend",
                 ]
             }
         ),
