@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from extensions import db
 from jobs.brain import enqueue_recompute
 from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.brain_data import latest_state
+from models.events import EventError, OrgEvent, brain_events, list_events, parse_event
 from models.tenancy import current_membership, current_org_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -57,6 +60,75 @@ def job_status(job_id: str):  # noqa: ANN201
     if status == "failed":
         body["error"] = job.meta.get("error") or "the job failed; see the sync history"
     return jsonify(body)
+
+
+@bp.get("/events")
+def events_list():  # noqa: ANN201
+    """The org's known events: stored ones and the default retail calendar."""
+    org_id = current_org_id()
+    stored = [e.as_dict() for e in list_events(org_id) if e.note != "removed"]
+    calendar = [e for e in brain_events(org_id) if e["source"] == "calendar"]
+    return jsonify(events=stored, calendar=calendar)
+
+
+@bp.post("/events")
+def events_create():  # noqa: ANN201
+    """Record a known event (JSON: kind, start, end, optional platform, note)."""
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot record events"), 403
+    try:
+        fields = parse_event(request.get_json(silent=True))
+    except EventError as exc:
+        return jsonify(error=str(exc)), 400
+    same = [
+        e
+        for e in list_events(current_org_id())
+        if (e.kind, e.start, e.end, e.platform, e.source)
+        == (fields["kind"], fields["start"], fields["end"], fields["platform"], "manual")
+    ]
+    if same:  # NULL platforms are distinct to a unique constraint: check here too
+        return jsonify(error="this event is already recorded"), 409
+    ev = OrgEvent(org_id=current_org_id(), source="manual", user_id=current_user.id, **fields)
+    db.session.add(ev)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(error="this event is already recorded"), 409
+    enqueue_recompute(current_org_id())
+    return jsonify(event=ev.as_dict()), 201
+
+
+@bp.post("/events/calendar/hide")
+def events_hide_calendar():  # noqa: ANN201
+    """Hide one default-calendar entry for this org (JSON: kind, start, end)."""
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot change events"), 403
+    try:
+        fields = parse_event(request.get_json(silent=True))
+    except EventError as exc:
+        return jsonify(error=str(exc)), 400
+    fields.update(note="removed", platform=None)
+    db.session.add(OrgEvent(org_id=current_org_id(), source="calendar", **fields))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    enqueue_recompute(current_org_id())
+    return jsonify(hidden=True), 200
+
+
+@bp.delete("/events/<int:event_id>")
+def events_delete(event_id: int):  # noqa: ANN201
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot delete events"), 403
+    ev = db.session.get(OrgEvent, event_id)
+    if ev is None or ev.org_id != current_org_id():  # another org's event looks missing
+        return jsonify(error="not found"), 404
+    db.session.delete(ev)
+    db.session.commit()
+    enqueue_recompute(current_org_id())
+    return "", 204
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

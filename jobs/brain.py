@@ -14,6 +14,7 @@ from rq import get_current_job
 from extensions import db
 from models import BrainState, Organization
 from models.brain_data import latest_state, load_ad_daily, load_orders, org_settings
+from models.events import brain_events
 
 LOCK_TIMEOUT_S = 600
 
@@ -44,14 +45,19 @@ def compute_and_store(org_id: int, as_of: date | None = None) -> BrainState:
     ad_daily = load_ad_daily(org_id)
     orders = load_orders(org_id, org.timezone)
     settings = org_settings(org)
+    events = brain_events(org_id)
     fingerprint = hashlib.sha256(
-        (input_fingerprint(ad_daily, orders, settings, as_of) + brain_code_version()).encode()
+        (
+            input_fingerprint(ad_daily, orders, settings, as_of, events) + brain_code_version()
+        ).encode()
     ).hexdigest()  # new inputs or a new brain (a deploy) -> a new state
     previous = latest_state(org_id)
     if previous is not None and previous.input_fingerprint == fingerprint:
         return previous  # idempotent: the same inputs give the same state
     started = time.perf_counter()
-    state = compute_brain_state(ad_daily, orders, settings, as_of=as_of, org_id=org_id)
+    state = compute_brain_state(
+        ad_daily, orders, settings, as_of=as_of, org_id=org_id, events=events
+    )
     duration_ms = int((time.perf_counter() - started) * 1000)
     period = state.get("period") or {}
     row = BrainState(
