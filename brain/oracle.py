@@ -356,11 +356,22 @@ def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 # --------------------------------------------------------------------------- ROI decay
-def compute_roi_decay(prep: Prepared) -> list[dict]:
-    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21), with a 28-day Theil-Sen trend."""
+def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
+    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21) (BRAIN.md), judged on evidence.
+
+    The flag reads the **spend-adjusted** ROAS (a budget step moves ROAS along the
+    response curve: ROAS x (spend / reference)^(1 - alpha) removes that), with known-event
+    and paused days left out, and needs the drop to stand out of the platform's daily
+    noise (z >= DECAY_Z). A steady slide is also caught by the 28-day Theil-Sen trend of
+    the adjusted log ROAS: projected 14-day change <= -DECAY_TREND_DROP with its 90%
+    interval below zero.
+    """
     L = prep.window
     rec = slice(L - T.RECENT_DAYS, L)
     base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+    curves = {}
+    for p_ in (memory or {}).get("platforms", []):
+        curves[p_["platform"]] = p_["response_curve"]
     out = []
     for p, key in enumerate(prep.platforms):
         sp = prep.plat["spend"][p]
@@ -372,21 +383,67 @@ def compute_roi_decay(prep: Prepared) -> list[dict]:
         spend_change = float(div(s_r / T.RECENT_DAYS, s_b / n_b)) - 1.0
         judged = s_r >= T.DECAY_MIN_SPEND and s_b >= T.DECAY_MIN_SPEND
         decay = 1.0 - roas_r / roas_b if judged and np.isfinite(roas_r / roas_b) else float("nan")
-        flagged = bool(np.isfinite(decay) and decay > T.DECAY_FLAG)
-        severity = None
-        if flagged:
-            high = decay > T.DECAY_HIGH or (
-                decay > T.DECAY_HIGH_WITH_SPEND and spend_change > T.DECAY_SPEND_RISE
-            )
-            severity = "high" if high else "medium"
+        # spend-adjusted daily log ROAS, event/paused days out
+        rc = curves.get(key) or {}
+        alpha = float(rc["alpha"]) if rc.get("status") == "ok" else 1.0
+        ok = (sp > 0) & (rv > 0) & ~prep.event_plat[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.where(ok, np.log(rv / np.where(sp > 0, sp, 1.0)), np.nan)
+            ls = np.where(ok, np.log(np.where(sp > 0, sp, 1.0)), np.nan)
+        ref = np.nanmedian(ls[L - T.ANOMALY_TRAILING_DAYS :]) if np.isfinite(ls).any() else 0.0
+        adj = lr + (1.0 - alpha) * (ls - ref)
+        a_r, a_b = adj[rec], adj[base]
+        a_r, a_b = a_r[np.isfinite(a_r)], a_b[np.isfinite(a_b)]
+        decay_adj, z = float("nan"), float("nan")
+        hist = adj[L - T.ANOMALY_TRAILING_DAYS :]
+        hist = hist[np.isfinite(hist)]
+        if judged and len(a_r) >= 3 and len(a_b) >= 5 and len(hist) >= 14:
+            d = float(np.mean(a_r) - np.mean(a_b))
+            decay_adj = 1.0 - float(np.exp(d))
+            # daily noise: MAD of day-to-day differences (robust to level shifts and trends)
+            sig = T.MAD_TO_SIGMA * float(np.median(np.abs(np.diff(hist)))) / np.sqrt(2.0)
+            sig = max(sig, T.ANOMALY_SCALE_FLOOR)
+            z = -d / (sig * np.sqrt(1.0 / len(a_r) + 1.0 / len(a_b)))
         cols = slice(L - T.DECAY_SLOPE_DAYS, L)
         daily = div(rv[cols], sp[cols])
-        okd = np.isfinite(daily)
+        okd = np.isfinite(daily) & ~prep.event_plat[p, cols]
         slope = None
         if okd.sum() >= 7:
             xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[okd]
             slope = float(theilslopes(daily[okd], xs)[0])
         med = float(np.median(daily[okd])) if okd.any() else float("nan")
+        trend14, trend_hi = None, None
+        ya = adj[cols]
+        oka = np.isfinite(ya)
+        if oka.sum() >= 14:
+            xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[oka]
+            ts = theilslopes(ya[oka], xs, alpha=T.DECAY_TREND_CONF)
+            trend14 = float(np.expm1(ts[0] * T.FATIGUE_TREND_HORIZON))
+            trend_hi = float(ts[3])
+        by_level = bool(
+            np.isfinite(decay_adj)
+            and decay_adj > T.DECAY_FLAG
+            and np.isfinite(z)
+            and z >= T.DECAY_Z
+        )
+        by_trend = bool(
+            trend14 is not None
+            and trend14 <= -T.DECAY_TREND_DROP
+            and trend_hi is not None
+            and trend_hi < 0
+            and np.isfinite(decay_adj)
+            and decay_adj > T.DECAY_TREND_MIN_LEVEL
+            and np.isfinite(z)
+            and z >= T.DECAY_Z_TREND
+        )
+        flagged = by_level or by_trend
+        severity = None
+        if flagged:
+            size = max(decay_adj, -trend14 if trend14 is not None else 0.0)
+            high = size > T.DECAY_HIGH or (
+                size > T.DECAY_HIGH_WITH_SPEND and spend_change > T.DECAY_SPEND_RISE
+            )
+            severity = "high" if high else "medium"
         out.append(
             {
                 "id": f"decay:{key}",
@@ -394,6 +451,18 @@ def compute_roi_decay(prep: Prepared) -> list[dict]:
                 "flagged": flagged,
                 "severity": severity,
                 "decay": ratio(decay),
+                "decay_adjusted": ratio(decay_adj),
+                "decay_z": ratio(z),
+                "trend_change_14d": ratio(trend14),
+                "flagged_by": (
+                    "level_and_trend"
+                    if by_level and by_trend
+                    else "level"
+                    if by_level
+                    else "trend"
+                    if by_trend
+                    else None
+                ),
                 "roas_recent": ratio(roas_r),
                 "roas_baseline": ratio(roas_b),
                 "spend_change": ratio(spend_change) if judged else None,
@@ -1053,7 +1122,7 @@ def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
             f"{T.FATIGUE_MIN_CONVERSIONS} conversions in 21 days; they are only monitored "
             "(more conversions would enable a pause or refresh call)"
         )
-    decay = compute_roi_decay(prep)
+    decay = compute_roi_decay(prep, memory)
     per_days = prep.settings.period_days
     ncpw = (totals.get("new_customers") or 0) / per_days * 7.0
     drift = compute_ltv_drift(prep, ncpw)

@@ -94,6 +94,11 @@ DECAY_HIGH = 0.30  # (spec) high above 30%
 DECAY_HIGH_WITH_SPEND = 0.20  # (spec) ... or above 20% while spend rose more than 20%
 DECAY_SPEND_RISE = 0.20
 DECAY_SLOPE_DAYS = 28  # (spec) 28-day Theil-Sen slope of daily ROAS
+DECAY_Z = 2.5  # the spend-adjusted drop must stand out of the daily noise
+DECAY_TREND_DROP = 0.20  # 28-day Theil-Sen trend: projected 14-day change <= -20% ...
+DECAY_TREND_CONF = 0.90  # ... with its 90% interval below zero ...
+DECAY_TREND_MIN_LEVEL = 0.10  # ... and the week already 10% below baseline ...
+DECAY_Z_TREND = 2.0  # ... at z >= 2
 DECAY_MIN_SPEND = 100.0  # below this in either window a platform's ROAS is not judged
 
 # ---------------------------------------------------------------- oracle: LTV drift
