@@ -150,6 +150,12 @@ def compute_fatigue(
     tw = slice(L - TW, L)
     b_ctr, t_ctr = _log_rate_slope(cube["clicks"][:, tw], cube["impressions"][:, tw])
     b_cvr, t_cvr = _log_rate_slope(cube["conversions"][:, tw], cube["clicks"][:, tw])
+    # ... and over the last 14 days (a slide that began two weeks ago): keep the one whose
+    # decline is more significant
+    sw = slice(L - T.FATIGUE_TREND_HORIZON, L)
+    b2, t2 = _log_rate_slope(cube["clicks"][:, sw], cube["impressions"][:, sw])
+    use2 = np.nan_to_num(t2, nan=0.0) < np.nan_to_num(t_ctr, nan=0.0)
+    b_ctr, t_ctr = np.where(use2, b2, b_ctr), np.where(use2, t2, t_ctr)
     trend_h = float(T.FATIGUE_TREND_HORIZON)
 
     P = len(prep.platforms)
@@ -233,9 +239,15 @@ def compute_fatigue(
     # (Judged on the change, not on the calibrated level: with incremental calibration
     # many healthy creatives sit below breakeven on the incremental scale.)
     # "held": conversions per impression (CTR x CVR) fell by less than half the fire level
-    # or ROAS still above breakeven on the store/platform scale (BRAIN.md's rule)
+    # (BRAIN.md: "ROAS holds"; read on the change, since on the incremental scale many
+    # healthy creatives sit below breakeven)
+    # "held" = conversions per impression did not fall significantly (exact binomial test)
+    with np.errstate(invalid="ignore"):
+        p_cpi = binom_dist.cdf(
+            v_r, n_v.astype(np.int64), np.nan_to_num(div(i_r, i_r + i_b), nan=0.5)
+        )
     roas_held = (-np.nan_to_num(a_ctr + a_cvr, nan=0.0) < T.FATIGUE_ROAS_HELD * fire_log) | (
-        np.nan_to_num(roas_r * (store_ratio or calibration), nan=0.0) >= be
+        np.nan_to_num(p_cpi, nan=1.0) > T.FATIGUE_HELD_P
     )
     ctr_only = (
         (fired["ctr_drop"] | fired["ctr_slope"] | fired["ctr_trend"])

@@ -260,14 +260,15 @@ def _creatives(
         cpm = cpm0[key] * np.exp(0.1 * _tn(rng, n_cr))
         imps = np.round(spend / cpm[:, None] * 1000.0)
         clicks = rng.poisson(imps * ctr_t).astype(float)
-        # conversions: the platform's reported revenue / AOV, split by clicks x CVR
+        # conversions: the platform's reported revenue / AOV, split by clicks x CVR at the
+        # creatives' *unfatigued* CVR, so a tiring creative loses conversions (and the
+        # platform with it) instead of pushing its share onto the others
         aov = 70.0 * np.exp(0.1 * rng.standard_normal())
-        n_conv = rng.poisson(p["reported"] / aov)
-        w = clicks * cvr_t
-        col = w.sum(axis=0)
-        pv = np.where(col > 0, w / np.where(col > 0, col, 1.0), 1.0 / n_cr).T
-        pv = pv / pv.sum(axis=1, keepdims=True)
-        conv = rng.multinomial(n_conv, pv).T.astype(float)
+        lam = p["reported"] / aov
+        w0 = imps * ctr[:, None] * cvr[:, None]  # expected, unfatigued
+        col = w0.sum(axis=0)
+        rate = np.where(col > 0, lam / np.where(col > 0, col, 1.0), 0.0)
+        conv = rng.poisson(clicks * cvr_t * rate[None, :]).astype(float)
         rev = conv * aov * np.exp(0.15 * _tn(rng, conv.shape))
         freq = np.clip(
             rng.uniform(1.2, 2.4, n_cr)[:, None] * np.exp(0.03 * _tn(rng, (n_cr, n))), 1, None

@@ -295,6 +295,7 @@ def _ad_side(
     plat_spend = {}
     plat_rev = {}
     plat_inc = {}
+    plat_exp = {}
     platform_truth = {}
     for spec in specs:
         s_noise = _tn(rng, n_days)
@@ -309,6 +310,7 @@ def _ad_side(
         plat_spend[spec.key] = spend
         plat_rev[spec.key] = (revenue_nodecay, mult)
         plat_inc[spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
+        plat_exp[spec.key] = expected * mult
         # truth: the spec's decay formula on the noise-free revenue at the realised spend,
         # and the true marginal ROAS (alpha x ROAS) over the last 7 days
         recent = (offsets > -7) & (offsets <= 0)
@@ -369,6 +371,7 @@ def _ad_side(
 
     impressions = np.round(spend / cpm[:, None] * 1000.0)
     mu_clicks = impressions * ctr
+    mu_clicks0 = impressions * ctr0[:, None]
     clicks = np.zeros_like(mu_clicks)
     value = mu_clicks * cvr
     conversions = np.zeros_like(value)
@@ -381,12 +384,21 @@ def _ad_side(
         clicks[m] = _split(rng, mu_clicks[m])
         rev_nd, mult = plat_rev[key]
         # the response curve sets the day's conversions (one noise source: revenue's)
-        n_conv = np.round(rev_nd / spec_by_key[key].aov)
+        # a tiring creative loses conversions (and the platform with it) rather than
+        # pushing them onto the others: scale the day's total by expected conversions
+        # with / without the fatigue ramp (exactly 1 when nothing is planted)
+        exp_now = (mu_clicks[m] * cvr[m]).sum(axis=0)
+        exp_base = (mu_clicks0[m] * cvr_eff[m][:, None]).sum(axis=0)
+        tired = np.where(exp_base > 0, exp_now / np.where(exp_base > 0, exp_base, 1.0), 1.0)
+        n_conv = np.round(rev_nd / spec_by_key[key].aov * tired)
         v = clicks[m] * cvr[m]
         conversions[m] = _split(rng, v, total=n_conv, noisy=False)
         tot_conv = conversions[m].sum(axis=0, keepdims=True)
         share = conversions[m] / np.where(tot_conv > 0, tot_conv, 1.0)
-        revenue[m] = share * (rev_nd * mult)[None, :]
+        revenue[m] = share * (rev_nd * mult * tired)[None, :]
+        if not np.allclose(tired, 1.0):  # the truth includes what the tiring creative cost
+            plat_inc[key] = plat_inc[key] * tired
+            _retruth(platform_truth[key], plat_exp[key] * tired, plat_spend[key], offsets)
 
     # --- planted ad-side anomalies
     for a in plant.anomalies:
@@ -445,6 +457,21 @@ def _ad_side(
                 }
     incremental = np.sum([plat_inc[k] for k in platform_keys], axis=0)
     return frame, platform_truth, creative_meta, incremental
+
+
+def _retruth(pt: dict, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray) -> None:
+    """Recompute a platform's truth (ROAS now, marginal ROAS, decay) from its revenue."""
+    recent = (offsets > -7) & (offsets <= 0)
+    base = (offsets <= -7) & (offsets > -21)
+    if not recent.any():
+        return
+    roas_now = float(exp_rev[recent].sum() / spend[recent].sum())
+    pt["roas_now"] = round(roas_now, 4)
+    pt["marginal_roas"] = round(pt["alpha"] * roas_now * pt["incremental_share"], 4)
+    pt["marginal_roas_platform"] = round(pt["alpha"] * roas_now, 4)
+    if base.any():
+        roas_base = exp_rev[base].sum() / spend[base].sum()
+        pt["decay"] = round(float(1.0 - roas_now / roas_base), 4)
 
 
 def _order_side(

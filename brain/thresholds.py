@@ -77,6 +77,7 @@ FATIGUE_W_FREQ = 3.0  # audience saturation: the least noisy signal
 FATIGUE_W_FIRED = 0.2  # per fired signal: agreement across signals
 FATIGUE_TREND_T = (2.0, 4.0)  # t ramp of the 28-day trend when it confirms the weekly drop
 FATIGUE_ROAS_HELD = 0.5  # "held": conversions/impression fell < half the 15% fire level
+FATIGUE_HELD_P = 0.01  # ... or that fall is not significant (exact test p above 1%)
 FATIGUE_W_TREND = 2.0  # recent-vs-baseline and the 28-day trend agree (scenario-tuned, 20 seeds)
 FATIGUE_14D_SHIFT = 0.8  # a week more of exposure raises the logit
 FATIGUE_PROB_CAP = 0.97  # (spec) probabilities in 0-0.97
