@@ -151,7 +151,9 @@ def curve_gate(prep: Prepared, rc: dict) -> str | None:
     return None
 
 
-def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) -> list[dict]:
+def _shift(
+    prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float, gated: list[dict]
+) -> list[dict]:
     plats = memory["platforms"]
     decay = {d["platform"]: d for d in oracle["roi_decay"]}
     cands = []
@@ -200,6 +202,19 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
     clamp = lambda a: float(np.clip(a, T.ALPHA_MIN, T.ALPHA_MAX))  # noqa: E731
     low = 7.0 * gm * gain(clamp(a_d - se_d), clamp(a_s + se_s), 1.0 - rf_d, 1.0 + rf_s)
     high = 7.0 * gm * gain(clamp(a_d + se_d), clamp(a_s - se_s), 1.0 + rf_d, 1.0 - rf_s)
+    if min(low, high) <= 0:
+        # evidence gate: the gain is not yet distinguishable from zero (1 sd band)
+        gated.append(
+            {
+                "platform": f"{src}->{dst}",
+                "reason": (
+                    f"moving budget from {label(src)} to {label(dst)} would gain between "
+                    f"{_usd(min(low, high))} and {_usd(max(low, high))} a week: not yet "
+                    "distinguishable from zero; more days with varied spend would settle it"
+                ),
+            }
+        )
+        return []
     conf = float(min(rc_s["confidence"], rc_d["confidence"]))
     dec = decay.get(src, {})
     urgency = dec.get("severity") or "low"
@@ -692,8 +707,9 @@ def compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
     """Candidate actions of every type, scored and trimmed to the top 5 (<= 2 per type)."""
     gm = prep.settings.gross_margin
     cal = float(memory["totals"].get("calibration") or 1.0)
+    gated: list[dict] = []
     cands = (
-        _shift(prep, memory, oracle, cal, gm)
+        _shift(prep, memory, oracle, cal, gm, gated)
         + _pause(prep, memory, oracle, cal, gm)
         + _scale(prep, memory, oracle, cal, gm)
         + _retention(oracle, gm)
@@ -725,7 +741,6 @@ def compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
     for rank, a in enumerate(chosen, 1):
         a["rank"] = rank
     total = round(sum(a["impact_usd_per_week"] or 0.0 for a in chosen), 2)
-    gated = []
     for p in memory["platforms"]:
         why = curve_gate(prep, p["response_curve"])
         if why is not None:
