@@ -11,7 +11,15 @@ from jobs.brain import enqueue_recompute
 from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.brain_data import latest_state
-from models.events import EventError, OrgEvent, brain_events, list_events, parse_event
+from models.events import (
+    EventError,
+    OrgEvent,
+    add_event,
+    brain_events,
+    delete_event,
+    list_events,
+    parse_event,
+)
 from models.tenancy import current_membership, current_org_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -77,24 +85,10 @@ def events_create():  # noqa: ANN201
     if current_membership().role in READ_ONLY_ROLES:
         return jsonify(error="viewers cannot record events"), 403
     try:
-        fields = parse_event(request.get_json(silent=True))
+        ev = add_event(current_org_id(), current_user.id, request.get_json(silent=True))
     except EventError as exc:
-        return jsonify(error=str(exc)), 400
-    same = [
-        e
-        for e in list_events(current_org_id())
-        if (e.kind, e.start, e.end, e.platform, e.source)
-        == (fields["kind"], fields["start"], fields["end"], fields["platform"], "manual")
-    ]
-    if same:  # NULL platforms are distinct to a unique constraint: check here too
-        return jsonify(error="this event is already recorded"), 409
-    ev = OrgEvent(org_id=current_org_id(), source="manual", user_id=current_user.id, **fields)
-    db.session.add(ev)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return jsonify(error="this event is already recorded"), 409
+        code = 409 if "already" in str(exc) else 400
+        return jsonify(error=str(exc)), code
     enqueue_recompute(current_org_id())
     return jsonify(event=ev.as_dict()), 201
 
@@ -122,11 +116,8 @@ def events_hide_calendar():  # noqa: ANN201
 def events_delete(event_id: int):  # noqa: ANN201
     if current_membership().role in READ_ONLY_ROLES:
         return jsonify(error="viewers cannot delete events"), 403
-    ev = db.session.get(OrgEvent, event_id)
-    if ev is None or ev.org_id != current_org_id():  # another org's event looks missing
+    if not delete_event(current_org_id(), event_id):  # another org's event looks missing
         return jsonify(error="not found"), 404
-    db.session.delete(ev)
-    db.session.commit()
     enqueue_recompute(current_org_id())
     return "", 204
 

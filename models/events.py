@@ -141,3 +141,35 @@ def us_retail_calendar(years: set[int] | list[int]) -> list[dict]:
                 }
             )
     return out
+
+
+def add_event(org_id: int, user_id: int | None, data: object) -> OrgEvent:
+    """Validate and store a manual event for ``org_id`` (raises EventError on bad input
+    or a duplicate). Shared by the JSON API and the analytics page."""
+    fields = parse_event(data)
+    same = [
+        e
+        for e in list_events(org_id)
+        if (e.kind, e.start, e.end, e.platform, e.source)
+        == (fields["kind"], fields["start"], fields["end"], fields["platform"], "manual")
+    ]
+    if same:  # NULL platforms are distinct to a unique constraint: check here too
+        raise EventError("this event is already recorded")
+    ev = OrgEvent(org_id=org_id, source="manual", user_id=user_id, **fields)
+    db.session.add(ev)
+    db.session.commit()
+    return ev
+
+
+def delete_event(org_id: int, event_id: object) -> bool:
+    """Delete one of ``org_id``'s events; another org's id (or garbage) deletes nothing."""
+    try:
+        eid = int(event_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    ev = db.session.get(OrgEvent, eid)
+    if ev is None or ev.org_id != org_id:
+        return False
+    db.session.delete(ev)
+    db.session.commit()
+    return True

@@ -99,3 +99,118 @@ def test_viewer_cannot_record_events(app, client):
     login(client, "viewer@alpha.example")
     r = client.post("/api/events", json=SALE, headers=csrf_headers(client))
     assert r.status_code == 403
+
+
+# ---- the analytics page's "Known events" callback, through the real Dash endpoint -------
+EV_OUTPUTS = (("an-ev-list", "children"), ("an-ev-msg", "children"))
+EV_STATES = (
+    ("an-ev-kind", "value"),
+    ("an-ev-dates", "start_date"),
+    ("an-ev-dates", "end_date"),
+    ("an-ev-platform", "value"),
+    ("an-ev-note", "value"),
+)
+
+
+def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=None):  # noqa: ANN001, ANN201
+    import json as _json
+
+    state = state or {}
+    payload = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in EV_OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in EV_OUTPUTS],
+        "inputs": [
+            {"id": "analytics-url", "property": "pathname", "value": "/analytics"},
+            {"id": "an-ev-add", "property": "n_clicks", "value": add_clicks},
+            [
+                {"id": {"type": "an-ev-del", "id": i}, "property": "n_clicks", "value": v}
+                for i, v in dels
+            ],
+            [
+                {"id": {"type": "an-ev-sale", "date": d}, "property": "n_clicks", "value": v}
+                for d, v in sales
+            ],
+        ],
+        "changedPropIds": [changed],
+        "state": [{"id": i, "property": p, "value": state.get(f"{i}.{p}")} for i, p in EV_STATES],
+    }
+    resp = client.post(
+        "/_dash-update-component",
+        data=_json.dumps(payload),
+        content_type="application/json",
+        headers=csrf_headers(client),
+    )
+    assert resp.status_code == 200, resp.get_data(True)[:400]
+    return resp.get_data(True)
+
+
+def test_this_was_our_sale_records_an_event_for_my_org_only(app, client):
+    a = make_org(app, "Alpha Brand", "owner@alpha.example")
+    b = make_org(app, "Beta Brand", "owner@beta.example")
+    login(client, "owner@alpha.example")
+    body = fire_events(
+        client,
+        '{"date":"2026-11-19","type":"an-ev-sale"}.n_clicks',
+        sales=[("2026-11-19", 1)],
+    )
+    assert "Recorded a sale on 2026-11-19" in body
+    with app.app_context():
+        rows = db.session.query(OrgEvent).all()
+        assert [(r.org_id, r.kind, r.start.isoformat(), r.end.isoformat()) for r in rows] == [
+            (a["org_id"], "sale", "2026-11-19", "2026-11-19")
+        ]
+        assert all(e["note"] != "our sale" for e in brain_events(b["org_id"]))
+
+
+def test_form_adds_and_bad_dates_say_why(app, client):
+    make_org(app, "Alpha Brand", "owner@alpha.example")
+    login(client, "owner@alpha.example")
+    body = fire_events(
+        client,
+        "an-ev-add.n_clicks",
+        add_clicks=1,
+        state={
+            "an-ev-kind.value": "launch",
+            "an-ev-dates.start_date": "2026-11-01",
+            "an-ev-dates.end_date": "2026-10-01",
+        },
+    )
+    assert "End is before start" in body
+    body = fire_events(
+        client,
+        "an-ev-add.n_clicks",
+        add_clicks=2,
+        state={
+            "an-ev-kind.value": "launch",
+            "an-ev-dates.start_date": "2026-11-01",
+            "an-ev-dates.end_date": "2026-11-02",
+            "an-ev-note.value": "New serum",
+        },
+    )
+    assert "Event recorded" in body and "New serum" in body
+    with app.app_context():
+        assert db.session.query(OrgEvent).count() == 1
+
+
+def test_delete_button_with_another_orgs_id_deletes_nothing(app, client):
+    make_org(app, "Alpha Brand", "owner@alpha.example")
+    b = make_org(app, "Beta Brand", "owner@beta.example")
+    with app.app_context():
+        ev = OrgEvent(
+            org_id=b["org_id"],
+            kind="sale",
+            start=date(2026, 11, 1),
+            end=date(2026, 11, 1),
+            note="Beta Secret Sale",
+            source="manual",
+        )
+        db.session.add(ev)
+        db.session.commit()
+        b_event = ev.id
+    login(client, "owner@alpha.example")
+    body = fire_events(
+        client, f'{{"id":{b_event},"type":"an-ev-del"}}.n_clicks', dels=[(b_event, 1)]
+    )
+    assert "no longer exists" in body and "Beta Secret Sale" not in body
+    with app.app_context():
+        assert db.session.get(OrgEvent, b_event) is not None
