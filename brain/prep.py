@@ -353,6 +353,21 @@ def _prepare_events(prep: Prepared, events: list[dict] | None) -> None:
                     "source": "auto",
                 }
             )
+    # auto-detected promotions: days where spend AND store revenue jump together, far out of
+    # their local level (a sale nobody recorded); they are left out of fits like known events
+    for a, b in _promo_runs(prep):
+        out.append(
+            {
+                "kind": "sale",
+                "start": prep.day_iso(a),
+                "end": prep.day_iso(b),
+                "platform": None,
+                "note": "spend and store revenue both jumped: a promotion? (detected)",
+                "source": "auto",
+            }
+        )
+        prep.event_org[a : b + 1] = True
+        prep.event_global[a : b + 1] = True
     prep.paused = paused
     prep.event_plat |= paused
     prep.event_plat |= prep.event_global[None, :]  # an org-wide event touches every platform
@@ -373,6 +388,50 @@ def _empty_arrays(prep: Prepared) -> None:
     for k in ("revenue", "orders", "first_revenue", "new_customers"):
         prep.store[k] = np.zeros(L)
     prep.cohorts = None
+
+
+def _promo_runs(prep: Prepared) -> list[tuple[int, int]]:
+    """Runs of days where store revenue is >= PROMO_Z and org spend >= PROMO_Z_SPEND
+    robust sigmas above their centred +-7-day median (the day itself left out)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    L = prep.window
+    if prep.ad_first is None or prep.store_first is None or L < 21:
+        return []
+    start = max(prep.ad_first, prep.store_first)
+    sp, rv = prep.org["spend"], prep.store["revenue"]
+    ok = np.arange(L) >= start
+    ok &= (sp > 0) & (rv > 0) & ~prep.event_global
+    if ok.sum() < 21:
+        return []
+    zs = []
+    for y in (sp, rv):
+        ly = np.where(ok, np.log(np.where(y > 0, y, 1.0)), np.nan)
+        h = T.PROMO_HALF
+        pad = np.concatenate([np.full(h, np.nan), ly, np.full(h, np.nan)])
+        win = sliding_window_view(pad, 2 * h + 1).copy()
+        win[:, h] = np.nan
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                level = np.nanmedian(win, axis=1)
+                r = ly - level
+                wd = (np.arange(prep.start_day, prep.start_day + L) + 3) % 7
+                for d in range(7):  # the weekday pattern is not a promotion
+                    m = wd == d
+                    if np.isfinite(r[m]).sum() >= 3:
+                        r[m] -= np.nanmedian(r[m])
+                mad = np.nanmedian(np.abs(r - np.nanmedian(r)))
+        sig = max(1.4826 * float(mad) if np.isfinite(mad) else 0.0, 0.02)
+        zs.append(np.nan_to_num(r / sig, nan=0.0))
+    hit = (zs[0] >= T.PROMO_Z_SPEND) & (zs[1] >= T.PROMO_Z)
+    idx = np.flatnonzero(hit)
+    if not len(idx):
+        return []
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+    return [(int(r[0]), int(r[-1])) for r in runs]
 
 
 def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: int) -> None:

@@ -17,6 +17,12 @@ DEFAULT_PERIOD_DAYS = 30  # (spec) the period is the 30 days ending as_of
 ABSURD_VALUE = 1e9  # a single creative-day or order above this is a data error, not a sale
 PLATFORM_KEYS = ("meta", "google_ads", "tiktok")
 
+# auto-detected promotions: spend and store revenue both this many robust sigmas above
+# their centred +-7-day median (a sale nobody recorded); treated like a known sale
+PROMO_Z = 3.0  # store revenue (weekday pattern removed) ...
+PROMO_Z_SPEND = 3.0  # ... and spend, both up on the same day
+PROMO_HALF = 7
+
 # ---------------------------------------------------------------- windows (days ending as_of)
 RECENT_DAYS = 7  # (spec) recent = last 7 days
 BASELINE_START = 8  # (spec) baseline = days 8-21 before as_of

@@ -150,3 +150,28 @@ def test_short_histories_get_notes_not_guesses():
         assert not acts, (r["seed"], [a["title"] for a in acts])
         assert any("days of ad history" in n for n in st["notes"]), (r["seed"], st["notes"])
         assert r["false_alarms"] <= 1
+
+
+def test_an_unrecorded_sale_is_detected_and_kept_out_of_the_fits():
+    over, ratios = [], []
+    for seed in SEEDS:
+        sc = generate_scenario("sale", seed)
+        state = run_brain(sc)  # no events given: the brand never told us
+        truth = sc.truth["events"][0]
+        auto = [
+            e for e in state["oracle"]["events"] if e["kind"] == "sale" and e["source"] == "auto"
+        ]
+        assert any(e["start"] <= truth["end"] and truth["start"] <= e["end"] for e in auto), (
+            seed,
+            auto,
+            truth,
+        )
+        r = score(sc, state)
+        assert r["risk"] != "RED", (seed, r)
+        if r["false_alarms"] > 1:
+            over.append((seed, r["false_ids"]))
+        ratios += list(r["marginal_ratio"].values())
+    assert len(over) <= 1, over
+    # without the detection the sale days made marginal ROAS 2.3x the truth (median)
+    ratios.sort()
+    assert 0.7 <= ratios[len(ratios) // 2] <= 1.3, ratios
