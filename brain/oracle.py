@@ -16,10 +16,9 @@ from scipy.stats import binom as binom_dist
 from scipy.stats import f as f_dist
 from scipy.stats import norm as norm_dist
 from scipy.stats import t as t_dist
-from scipy.stats import theilslopes
 
 from brain import thresholds as T
-from brain._util import div, money, ratio
+from brain._util import div, money, ratio, theil_sen
 from brain.memory import _month_label
 from brain.prep import Prepared
 
@@ -422,16 +421,15 @@ def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
         slope = None
         if okd.sum() >= 7:
             xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[okd]
-            slope = float(theilslopes(daily[okd], xs)[0])
+            slope = theil_sen(daily[okd], xs)[0]
         med = float(np.median(daily[okd])) if okd.any() else float("nan")
         trend14, trend_hi = None, None
         ya = adj[cols]
         oka = np.isfinite(ya)
         if oka.sum() >= 14:
             xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[oka]
-            ts = theilslopes(ya[oka], xs, alpha=T.DECAY_TREND_CONF)
-            trend14 = float(np.expm1(ts[0] * T.FATIGUE_TREND_HORIZON))
-            trend_hi = float(ts[3])
+            b, _, trend_hi = theil_sen(ya[oka], xs, T.DECAY_TREND_CONF)
+            trend14 = float(np.expm1(b * T.FATIGUE_TREND_HORIZON))
         by_level = bool(
             np.isfinite(decay_adj)
             and decay_adj > T.DECAY_FLAG

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from brain import thresholds as T
-from brain._util import EPOCH, day_to_iso
+from brain._util import EPOCH, day_to_iso, nanmedian
 
 # The full input contract (BRAIN.md "Inputs"); the database loader produces exactly these.
 AD_COLUMNS = (
@@ -416,7 +416,7 @@ def _promo_runs(prep: Prepared) -> list[tuple[int, int]]:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                level = np.nanmedian(win, axis=1)
+                level = nanmedian(win, axis=1)
                 r = ly - level
                 wd = (np.arange(prep.start_day, prep.start_day + L) + 3) % 7
                 for d in range(7):  # the weekday pattern is not a promotion
