@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from extensions import db
 from jobs.brain import enqueue_recompute
 from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.brain_data import latest_state
 from models.events import (
     EventError,
-    OrgEvent,
     add_event,
     brain_events,
     delete_event,
+    hide_calendar_entry,
     list_events,
-    parse_event,
 )
 from models.tenancy import current_membership, current_org_id
 
@@ -99,15 +96,9 @@ def events_hide_calendar():  # noqa: ANN201
     if current_membership().role in READ_ONLY_ROLES:
         return jsonify(error="viewers cannot change events"), 403
     try:
-        fields = parse_event(request.get_json(silent=True))
+        hide_calendar_entry(current_org_id(), request.get_json(silent=True))
     except EventError as exc:
         return jsonify(error=str(exc)), 400
-    fields.update(note="removed", platform=None)
-    db.session.add(OrgEvent(org_id=current_org_id(), source="calendar", **fields))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
     enqueue_recompute(current_org_id())
     return jsonify(hidden=True), 200
 

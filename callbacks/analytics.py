@@ -21,7 +21,14 @@ from jobs.connections import READ_ONLY_ROLES
 from layouts import analytics as views
 from models import analytics as queries
 from models.data import AD_PLATFORMS
-from models.events import EventError, add_event, brain_events, delete_event, list_events
+from models.events import (
+    EventError,
+    add_event,
+    brain_events,
+    delete_event,
+    hide_calendar_entry,
+    list_events,
+)
 from models.tenancy import current_membership, current_org_id
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("an-ev-add", "n_clicks"),
         Input({"type": "an-ev-del", "id": ALL}, "n_clicks"),
         Input({"type": "an-ev-sale", "date": ALL}, "n_clicks"),
+        Input({"type": "an-ev-hide", "key": ALL}, "n_clicks"),
         State("an-ev-kind", "value"),
         State("an-ev-dates", "start_date"),
         State("an-ev-dates", "end_date"),
@@ -63,6 +71,7 @@ def register_callbacks(app: dash.Dash) -> None:
         _add: Any,
         _dels: Any,
         _sales: Any,
+        _hides: Any,
         kind: Any,
         start: Any,
         end: Any,
@@ -263,6 +272,10 @@ def _write_event(
             if not delete_event(org_id, trigger.get("id")):
                 return html.Span("That event no longer exists.", className="text-danger")
             text = "Event deleted; the brain is recomputing."
+        elif isinstance(trigger, dict) and trigger.get("type") == "an-ev-hide":
+            kind_, start_, end_ = (str(trigger.get("key") or "").split("|") + ["", "", ""])[:3]
+            hide_calendar_entry(org_id, {"kind": kind_, "start": start_, "end": end_})
+            text = "Calendar entry hidden for your brand; the brain is recomputing."
         elif isinstance(trigger, dict) and trigger.get("type") == "an-ev-sale":
             day = str(trigger.get("date") or "")
             add_event(

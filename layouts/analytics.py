@@ -487,6 +487,15 @@ def events_list(
             html.Strong(f"{EVENT_KIND_LABELS.get(e['kind'], e['kind'])}{where}: {span}"),
             note,
         ]
+        if not deletable:
+            parts.append(
+                html.Button(
+                    "Hide",
+                    id={"type": "an-ev-hide", "key": f"{e['kind']}|{e['start']}|{e['end']}"},
+                    className="btn btn-link btn-sm p-0 ms-2 align-baseline",
+                    **{"aria-label": f"Hide calendar entry {e.get('note') or e['kind']} {span}"},
+                )
+            )
         if deletable:
             parts.append(
                 html.Button(

@@ -173,3 +173,18 @@ def delete_event(org_id: int, event_id: object) -> bool:
     db.session.delete(ev)
     db.session.commit()
     return True
+
+
+def hide_calendar_entry(org_id: int, data: object) -> None:
+    """Hide one default-calendar entry for ``org_id`` (stored as a 'removed' marker)."""
+    fields = parse_event(data)
+    fields.update(note="removed", platform=None)
+    exists = [
+        e
+        for e in list_events(org_id)
+        if e.source == "calendar"
+        and (e.kind, e.start, e.end) == (fields["kind"], fields["start"], fields["end"])
+    ]
+    if not exists:
+        db.session.add(OrgEvent(org_id=org_id, source="calendar", **fields))
+        db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from extensions import db
@@ -112,7 +113,7 @@ EV_STATES = (
 )
 
 
-def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=None):  # noqa: ANN001, ANN201
+def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=None, hides=()):  # noqa: ANN001, ANN201
     import json as _json
 
     state = state or {}
@@ -129,6 +130,10 @@ def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=
             [
                 {"id": {"type": "an-ev-sale", "date": d}, "property": "n_clicks", "value": v}
                 for d, v in sales
+            ],
+            [
+                {"id": {"type": "an-ev-hide", "key": k}, "property": "n_clicks", "value": v}
+                for k, v in hides
             ],
         ],
         "changedPropIds": [changed],
@@ -214,3 +219,21 @@ def test_delete_button_with_another_orgs_id_deletes_nothing(app, client):
     assert "no longer exists" in body and "Beta Secret Sale" not in body
     with app.app_context():
         assert db.session.get(OrgEvent, b_event) is not None
+
+
+def test_hide_a_calendar_entry_from_the_page(app, client):
+    a = make_org(app, "Alpha Brand", "owner@alpha.example")
+    b = make_org(app, "Beta Brand", "owner@beta.example")
+    year = date.today().year
+    bfcm = next(e for e in us_retail_calendar([year]) if e["note"] == "BFCM")
+    key = f"sale|{bfcm['start']}|{bfcm['end']}"
+    login(client, "owner@alpha.example")
+    body = fire_events(
+        client,
+        json.dumps({"key": key, "type": "an-ev-hide"}, separators=(",", ":")) + ".n_clicks",
+        hides=[(key, 1)],
+    )
+    assert "Calendar entry hidden" in body
+    with app.app_context():
+        assert [e["note"] for e in brain_events(a["org_id"])].count("BFCM") == 1
+        assert [e["note"] for e in brain_events(b["org_id"])].count("BFCM") == 2
