@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from jobs.brain import enqueue_recompute
@@ -10,6 +10,14 @@ from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.billing import LimitReached, check_allowed
 from models.brain_data import latest_state
+from models.events import (
+    EventError,
+    add_event,
+    brain_events,
+    delete_event,
+    hide_calendar_entry,
+    list_events,
+)
 from models.tenancy import current_membership, current_org_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -62,6 +70,52 @@ def job_status(job_id: str):  # noqa: ANN201
     if status == "failed":
         body["error"] = job.meta.get("error") or "the job failed; see the sync history"
     return jsonify(body)
+
+
+@bp.get("/events")
+def events_list():  # noqa: ANN201
+    """The org's known events: stored ones and the default retail calendar."""
+    org_id = current_org_id()
+    stored = [e.as_dict() for e in list_events(org_id) if e.note != "removed"]
+    calendar = [e for e in brain_events(org_id) if e["source"] == "calendar"]
+    return jsonify(events=stored, calendar=calendar)
+
+
+@bp.post("/events")
+def events_create():  # noqa: ANN201
+    """Record a known event (JSON: kind, start, end, optional platform, note)."""
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot record events"), 403
+    try:
+        ev = add_event(current_org_id(), current_user.id, request.get_json(silent=True))
+    except EventError as exc:
+        code = 409 if "already" in str(exc) else 400
+        return jsonify(error=str(exc)), code
+    enqueue_recompute(current_org_id())
+    return jsonify(event=ev.as_dict()), 201
+
+
+@bp.post("/events/calendar/hide")
+def events_hide_calendar():  # noqa: ANN201
+    """Hide one default-calendar entry for this org (JSON: kind, start, end)."""
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot change events"), 403
+    try:
+        hide_calendar_entry(current_org_id(), request.get_json(silent=True))
+    except EventError as exc:
+        return jsonify(error=str(exc)), 400
+    enqueue_recompute(current_org_id())
+    return jsonify(hidden=True), 200
+
+
+@bp.delete("/events/<int:event_id>")
+def events_delete(event_id: int):  # noqa: ANN201
+    if current_membership().role in READ_ONLY_ROLES:
+        return jsonify(error="viewers cannot delete events"), 403
+    if not delete_event(current_org_id(), event_id):  # another org's event looks missing
+        return jsonify(error="not found"), 404
+    enqueue_recompute(current_org_id())
+    return "", 204
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -73,3 +73,46 @@ def level_of(value: float, medium: float, high: float, low: float | None = None)
     if low is not None and value > low:
         return "low"
     return None
+
+
+def nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """NaN-aware median by one sort (NaN sorts last); much faster than np.nanmedian on
+    many small windows. All-NaN slices give NaN."""
+    import warnings
+
+    a = np.asarray(a, dtype=float)
+    srt = np.sort(a, axis=axis)
+    n = np.isfinite(a).sum(axis=axis, keepdims=True)
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.maximum(n // 2, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = 0.5 * (
+            np.take_along_axis(srt, lo, axis=axis) + np.take_along_axis(srt, hi, axis=axis)
+        )
+    med = np.where(n > 0, med, np.nan)
+    return np.squeeze(med, axis=axis)
+
+
+def theil_sen(y: np.ndarray, x: np.ndarray, conf: float = 0.95) -> tuple[float, float, float]:
+    """Theil-Sen slope with Sen's (1968) confidence interval (no-ties variance), as
+    scipy.stats.theilslopes computes it, without its per-call overhead."""
+    from math import sqrt
+
+    from scipy.special import ndtri
+
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    ok = dx != 0
+    slopes = np.sort((y[j] - y[i])[ok] / dx[ok])
+    nt, ny = len(slopes), len(y)
+    if nt == 0:
+        return float("nan"), float("nan"), float("nan")
+    med = float(np.median(slopes))
+    a = 1.0 - conf if conf > 0.5 else conf
+    z = -float(ndtri(a / 2.0))
+    sigma = sqrt(ny * (ny - 1) * (2 * ny + 5) / 18.0)
+    ru = min(int(round((nt - z * sigma) / 2.0)), nt - 1)
+    rl = max(int(round((nt + z * sigma) / 2.0)) - 1, 0)
+    lo, hi = sorted((float(slopes[rl]), float(slopes[ru])))
+    return med, lo, hi

@@ -117,15 +117,49 @@ def _curve(alpha: float, s0: float, r0: float, s: np.ndarray | float) -> np.ndar
     return r0 * (np.asarray(s, dtype=float) / s0) ** alpha
 
 
-def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) -> list[dict]:
+def _rel_se(rc: dict) -> float:
+    """Relative uncertainty of a calibrated marginal ROAS (from its band)."""
+    band = rc.get("marginal_roas_band") or {}
+    m = rc.get("marginal_roas_calibrated") or 0.0
+    if not m or band.get("high") is None:
+        return 1.0
+    return float((band["high"] - m) / m)
+
+
+def curve_gate(prep: Prepared, rc: dict) -> str | None:
+    """Why a curve-based action is not allowed on this platform (None: it is)."""
+    hist = prep.window - (prep.ad_first if prep.ad_first is not None else prep.window)
+    if hist < T.ACTION_MIN_DAYS:
+        return (
+            f"{hist} days of ad history; budget actions need {T.ACTION_MIN_DAYS} "
+            f"({T.ACTION_MIN_DAYS - hist} more days)"
+        )
+    if rc["status"] != "ok":
+        return f"{rc['days']} usable days with spend; a response curve needs {T.RESPONSE_MIN_DAYS}"
+    if (rc.get("spend_variation") or 0.0) < T.ACTION_MIN_SPEND_VARIATION:
+        return (
+            f"daily spend barely varied (sd {100 * (rc.get('spend_variation') or 0):.0f}%); "
+            "a budget test of +-20-30% for a week would show the curve"
+        )
+    if rc.get("marginal_roas_calibrated") is None:
+        return "no incremental calibration yet (see memory.incremental)"
+    if (rc["confidence"] or 0.0) < T.ACTION_MIN_CONFIDENCE:
+        return (
+            f"curve confidence {100 * (rc['confidence'] or 0):.0f}% is below "
+            f"{100 * T.ACTION_MIN_CONFIDENCE:.0f}%; more days with varied spend would raise it"
+        )
+    return None
+
+
+def _shift(
+    prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float, gated: list[dict]
+) -> list[dict]:
     plats = memory["platforms"]
     decay = {d["platform"]: d for d in oracle["roi_decay"]}
     cands = []
     for i, p in enumerate(plats):
         rc = p["response_curve"]
-        if rc["status"] != "ok" or rc["marginal_roas_calibrated"] is None:
-            continue
-        if rc["confidence"] < T.SHIFT_MIN_CONFIDENCE:
+        if curve_gate(prep, rc) is not None:
             continue
         s0 = float(_recent_daily(prep, prep.plat["spend"][i]))
         if s0 <= 0:
@@ -135,13 +169,15 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         return []
     cands.sort(key=lambda c: (c[0], c[1]))
     lo, hi = cands[0], cands[-1]
-    if hi[0] - lo[0] < T.SHIFT_MIN_GAP:
+    gap_se = float(np.hypot(lo[0] * _rel_se(lo[3]), hi[0] * _rel_se(hi[3])))
+    if hi[0] - lo[0] < max(T.SHIFT_MIN_GAP, T.SHIFT_GAP_SE * gap_se):
         return []
     _, src, _, rc_s, s_src = lo
     _, dst, _, rc_d, s_dst = hi
     a_s, a_d = rc_s["alpha"], rc_d["alpha"]
-    r_src = rc_s["roas_now"] * s_src * cal  # calibrated revenue per day at current spend
-    r_dst = rc_d["roas_now"] * s_dst * cal
+    f_s, f_d = rc_s["incremental_factor"], rc_d["incremental_factor"]
+    r_src = rc_s["roas_now"] * s_src * f_s  # incremental revenue per day at current spend
+    r_dst = rc_d["roas_now"] * s_dst * f_d
     cap = T.SHIFT_MAX_SOURCE_SHARE * s_src
     grid = np.linspace(0.0, cap, 401)
     m_src = a_s * _curve(a_s, s_src, r_src, s_src - grid) / np.maximum(s_src - grid, 1e-9)
@@ -152,17 +188,33 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
     if delta <= 0:
         return []
 
-    def gain(ad: float, as_: float) -> float:
-        up = _curve(ad, s_dst, r_dst, s_dst + delta) - r_dst
-        down = r_src - _curve(as_, s_src, r_src, s_src - delta)
+    def gain(ad: float, as_: float, fd: float = 1.0, fs: float = 1.0) -> float:
+        up = _curve(ad, s_dst, r_dst * fd, s_dst + delta) - r_dst * fd
+        down = r_src * fs - _curve(as_, s_src, r_src * fs, s_src - delta)
         return float(up - down)
 
     d_rev = gain(a_d, a_s)
     impact = 7.0 * gm * d_rev
+    # honest band: the incremental factors' and elasticities' errors, one sd each way
     se_s, se_d = rc_s["alpha_se"] or 0.0, rc_d["alpha_se"] or 0.0
+    rf_s = _factor_rel_se(memory, src)
+    rf_d = _factor_rel_se(memory, dst)
     clamp = lambda a: float(np.clip(a, T.ALPHA_MIN, T.ALPHA_MAX))  # noqa: E731
-    low = 7.0 * gm * gain(clamp(a_d - se_d), clamp(a_s + se_s))
-    high = 7.0 * gm * gain(clamp(a_d + se_d), clamp(a_s - se_s))
+    low = 7.0 * gm * gain(clamp(a_d - se_d), clamp(a_s + se_s), 1.0 - rf_d, 1.0 + rf_s)
+    high = 7.0 * gm * gain(clamp(a_d + se_d), clamp(a_s - se_s), 1.0 + rf_d, 1.0 - rf_s)
+    if min(low, high) <= 0:
+        # evidence gate: the gain is not yet distinguishable from zero (1 sd band)
+        gated.append(
+            {
+                "platform": f"{src}->{dst}",
+                "reason": (
+                    f"moving budget from {label(src)} to {label(dst)} would gain between "
+                    f"{_usd(min(low, high))} and {_usd(max(low, high))} a week: not yet "
+                    "distinguishable from zero; more days with varied spend would settle it"
+                ),
+            }
+        )
+        return []
     conf = float(min(rc_s["confidence"], rc_d["confidence"]))
     dec = decay.get(src, {})
     urgency = dec.get("severity") or "low"
@@ -188,11 +240,13 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         },
     ]
     rationale = (
-        f"Calibrated marginal ROAS (revenue / spend of the next dollar) is {ms:.2f} on "
+        f"Incremental marginal ROAS (ad-driven store revenue / spend of the next dollar) "
+        f"is {ms:.2f} on "
         f"{label(src)} "
         f"and {md:.2f} on {label(dst)} (breakeven {be:.2f}). Moving {_usd(delta)}/day "
         f"({delta / s_src * 100:.0f}% of {label(src)}'s {_usd(s_src)}/day, capped at "
-        f"{T.SHIFT_MAX_SOURCE_SHARE * 100:.0f}%) adds about {_usd(d_rev)}/day of store revenue."
+        f"{T.SHIFT_MAX_SOURCE_SHARE * 100:.0f}%) adds about {_usd(d_rev)}/day of incremental "
+        "store revenue."
     )
     micro = {
         "cmo": (
@@ -200,7 +254,8 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
             f"about {_usd(impact)} more gross profit a week."
         ),
         "vp_growth": (
-            f"Marginal ROAS {ms:.2f} ({label(src)}) vs {md:.2f} ({label(dst)}), breakeven "
+            f"Incremental marginal ROAS {ms:.2f} ({label(src)}) vs {md:.2f} ({label(dst)}), "
+            "breakeven "
             f"{be:.2f}; "
             f"confidence {conf * 100:.0f}%; +{_usd(impact)}/week (range {_usd(low)} to "
             f"{_usd(high)})."
@@ -241,6 +296,13 @@ def _shift(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
             },
         )
     ]
+
+
+def _factor_rel_se(memory: dict, platform: str) -> float:
+    f = (memory.get("incremental") or {}).get("factors", {}).get(platform) or {}
+    if not f.get("factor"):
+        return 0.0
+    return float(min(0.9, (f.get("se") or 0.0) / f["factor"]))
 
 
 # --------------------------------------------------------------------------- pause
@@ -386,7 +448,7 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
     cands = []  # (kind, id, name, platform, s0 daily, roas_now, alpha, se, conf, evidence)
     for i, p in enumerate(memory["platforms"]):
         rc = p["response_curve"]
-        if rc["status"] != "ok" or p["platform"] in decaying:
+        if curve_gate(prep, rc) is not None or p["platform"] in decaying:
             continue
         s0 = float(_recent_daily(prep, prep.plat["spend"][i]))
         cands.append(
@@ -401,7 +463,7 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
     )
     for c in memory["campaigns"]:
         rc = curves.get(c["platform"])
-        if rc is None or rc["status"] != "ok" or c["platform"] in decaying:
+        if rc is None or curve_gate(prep, rc) is not None or c["platform"] in decaying:
             continue
         hit = np.flatnonzero(
             (prep.camp_id == c["campaign_id"])
@@ -419,8 +481,10 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         if s0 < T.SCALE_MIN_DAILY_SPEND or roas_now is None:
             continue
         alpha = rc["alpha"]
+        cal = float(rc["incremental_factor"])
         marginal = alpha * roas_now * cal
-        if marginal <= hurdle:
+        # the lower end of the band must clear the hurdle: scaling on a guess loses money
+        if marginal * (1.0 - _rel_se(rc)) <= hurdle:
             continue
         pct = T.SCALE_PCT_HIGH if marginal >= T.SCALE_STRONG_MULT * be else T.SCALE_PCT_LOW
         delta = float(np.floor(pct * s0))
@@ -431,6 +495,11 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         impact = 7.0 * (gm * d_rev - delta)
         if impact <= 0:
             continue
+        rel = _rel_se(rc)
+        band = {
+            "low": money(7.0 * (gm * d_rev * (1.0 - rel) - delta)),
+            "high": money(7.0 * (gm * d_rev * (1.0 + rel) - delta)),
+        }
         conf = float(rc["confidence"]) * conf_mult
         micro = {
             "cmo": (
@@ -439,7 +508,7 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
                 f"should add about {_usd(impact)} of profit a week."
             ),
             "vp_growth": (
-                f"Calibrated marginal ROAS {marginal:.2f} vs hurdle {hurdle:.2f} (breakeven x "
+                f"Incremental marginal ROAS {marginal:.2f} vs hurdle {hurdle:.2f} (breakeven x "
                 f"{T.SCALE_BREAKEVEN_MULT}); elasticity {alpha:.2f}; confidence {conf * 100:.0f}%."
             ),
             "director": (
@@ -460,15 +529,16 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
                     "unit": "USD/day",
                 },
                 impact,
-                _band(impact, conf),
+                band,
                 conf,
                 "low",
                 "low",
                 (
-                    f"{name}: calibrated marginal ROAS {marginal:.2f} (elasticity "
-                    f"{alpha:.2f} x ROAS "
-                    f"{roas_now:.2f} x calibration {cal:.2f}) is above {hurdle:.2f}; "
-                    f"+{_usd(delta)}/day should add {_usd(d_rev)}/day of store revenue."
+                    f"{name}: incremental marginal ROAS {marginal:.2f} (elasticity "
+                    f"{alpha:.2f} x platform ROAS "
+                    f"{roas_now:.2f} x incremental factor {cal:.2f}) is above {hurdle:.2f}; "
+                    f"+{_usd(delta)}/day should add {_usd(d_rev)}/day of incremental store "
+                    "revenue."
                 ),
                 evidence,
                 micro,
@@ -637,8 +707,9 @@ def compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
     """Candidate actions of every type, scored and trimmed to the top 5 (<= 2 per type)."""
     gm = prep.settings.gross_margin
     cal = float(memory["totals"].get("calibration") or 1.0)
+    gated: list[dict] = []
     cands = (
-        _shift(prep, memory, oracle, cal, gm)
+        _shift(prep, memory, oracle, cal, gm, gated)
         + _pause(prep, memory, oracle, cal, gm)
         + _scale(prep, memory, oracle, cal, gm)
         + _retention(oracle, gm)
@@ -670,8 +741,13 @@ def compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
     for rank, a in enumerate(chosen, 1):
         a["rank"] = rank
     total = round(sum(a["impact_usd_per_week"] or 0.0 for a in chosen), 2)
+    for p in memory["platforms"]:
+        why = curve_gate(prep, p["response_curve"])
+        if why is not None:
+            gated.append({"platform": p["platform"], "reason": why})
     return {
         "id": "curiosity",
+        "gated": gated,
         "actions": chosen,
         "candidates": len(cands),
         "total_opportunity_usd_per_week": money(total),

@@ -102,11 +102,12 @@ def _month_label(m: int) -> str:
     return f"{1970 + m // 12:04d}-{m % 12 + 1:02d}"
 
 
-def response_curves(prep: Prepared, calibration: float) -> list[dict]:
+def response_curves(prep: Prepared) -> list[dict]:
     """Per platform: fit log(revenue) = a + alpha log(spend) + weekday terms.
 
-    Uses the last 56-90 days (>= 28 days with spend); alpha clamped to [0.05, 1];
-    marginal ROAS = alpha x ROAS at current (last 7 days) spend, calibrated by store/platform.
+    Uses the last 56-90 days (>= 28 days with spend; known-event and paused days left
+    out); alpha clamped to [0.05, 1]; marginal ROAS = alpha x ROAS at current (last 7
+    days) spend. The incremental calibration is applied afterwards (:func:`incremental`).
     """
     L = prep.window
     win = min(T.RESPONSE_MAX_WINDOW, L)
@@ -118,9 +119,11 @@ def response_curves(prep: Prepared, calibration: float) -> list[dict]:
     for p in range(len(prep.platforms)):
         s = prep.plat["spend"][p, cols]
         r = prep.plat["revenue"][p, cols]
-        ok = (s > 0) & (r > 0)
+        ev = prep.event_plat[p, cols] if prep.event_plat.size else np.zeros(win, bool)
+        ok = (s > 0) & (r > 0) & ~ev
         n = int(ok.sum())
         roas_now = float(div(prep.plat["revenue"][p, rec].sum(), prep.plat["spend"][p, rec].sum()))
+        spend_var = float(np.std(np.log(s[ok]))) if n > 1 else 0.0
         rec_d: dict = {
             "status": "insufficient_data",
             "alpha": None,
@@ -128,9 +131,12 @@ def response_curves(prep: Prepared, calibration: float) -> list[dict]:
             "alpha_se": None,
             "r2": None,
             "days": n,
+            "spend_variation": ratio(spend_var),
             "roas_now": ratio(roas_now),
             "marginal_roas": None,
             "marginal_roas_calibrated": None,
+            "marginal_roas_band": None,
+            "incremental_factor": None,
             "confidence": 0.0,
         }
         if n >= T.RESPONSE_MIN_DAYS:
@@ -154,11 +160,167 @@ def response_curves(prep: Prepared, calibration: float) -> list[dict]:
                     alpha_se=ratio(se),
                     r2=ratio(r2),
                     marginal_roas=ratio(marginal),
-                    marginal_roas_calibrated=ratio(marginal * calibration),
                     confidence=ratio(conf),
                 )
         out.append(rec_d)
     return out
+
+
+def _rolling_mean(a: np.ndarray, ok: np.ndarray, half: int) -> np.ndarray:
+    """Centred rolling mean over 2*half+1 days of the ``ok`` entries (NaN where none)."""
+    v = np.where(ok, a, 0.0)
+    c = ok.astype(float)
+    k = np.ones(2 * half + 1)
+    num = np.convolve(v, k, mode="same")
+    den = np.convolve(c, k, mode="same")
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def incremental(prep: Prepared, curves: list[dict]) -> dict:
+    """Incremental calibration: what share of platform-reported revenue ads really add.
+
+    Regress daily store **new-customer** revenue on each platform's spend-driven reported
+    revenue ``X_p,t = level_p,t x spend_p,t ^ alpha_p`` (level = the platform's 7-day
+    ROAS level, so a decaying platform is not mistaken for a cheap one), with an organic
+    baseline (intercept) and weekday terms, by Huber IRLS, known-event days left out:
+
+        new_customer_revenue_t = organic + weekday + sum_p f_p X_p,t
+
+    ``f_p`` is incremental revenue per reported dollar (returning customers and organic
+    demand are not credited to ads). Per-platform ``f_p`` are shrunk towards the pooled
+    fit (one f for all platforms) by their standard errors (a normal prior with a
+    CAL_PRIOR_SPREAD relative spread), which keeps a platform with little spend
+    variation from getting a wild factor.
+    """
+    L = prep.window
+    P = len(prep.platforms)
+    win = min(T.RESPONSE_MAX_WINDOW, L)
+    cols = np.arange(L - win, L)
+    out: dict = {
+        "status": "insufficient_data",
+        "method": "new-customer revenue regressed on platform spend with an organic baseline",
+        "factor": None,
+        "factor_se": None,
+        "factors": {},
+        "organic_per_day": None,
+        "ad_share": None,
+        "days": 0,
+        "note": None,
+    }
+    if P == 0 or prep.n_orders == 0 or prep.store_first is None or prep.ad_first is None:
+        out["note"] = "needs ad data and store orders"
+        return out
+    y_all = prep.store["first_revenue"]
+    if float(y_all[cols].sum()) <= 0:
+        y_all = prep.store["revenue"]
+    ok = np.ones(L, bool)
+    ok[: max(prep.ad_first, prep.store_first)] = False
+    ok &= ~prep.event_org
+    Xs = []
+    for p in range(P):
+        s = prep.plat["spend"][p]
+        r = prep.plat["revenue"][p]
+        a = curves[p]["alpha"] if curves[p]["status"] == "ok" else 1.0
+        pos = (s > 0) & (r > 0) & ~prep.event_plat[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lvl_raw = np.where(pos, r / np.where(s > 0, s, 1.0) ** a, 0.0)
+        lvl = _rolling_mean(lvl_raw, pos, T.CAL_LEVEL_HALF)
+        lvl = pd_ffill(lvl)
+        Xs.append(np.nan_to_num(lvl, nan=0.0) * np.where(s > 0, s, 0.0) ** a)
+    X = np.vstack(Xs)  # (P, L) spend-driven reported revenue
+    use = np.zeros(L, bool)
+    use[cols] = True
+    use &= ok & np.isfinite(y_all)
+    n = int(use.sum())
+    out["days"] = n
+    if n < T.RESPONSE_MIN_DAYS:
+        out["note"] = (
+            f"{n} days with both ad spend and orders; the incremental calibration needs "
+            f"{T.RESPONSE_MIN_DAYS}"
+        )
+        return out
+    weekday = (np.arange(prep.start_day, prep.start_day + L) + 3) % 7
+    dummies = (weekday[use][:, None] == np.arange(1, 7)[None, :]).astype(float)
+    dummies = dummies[:, dummies.sum(axis=0) > 0]
+    y = y_all[use]
+    Xu = X[:, use].T
+    active = Xu.std(axis=0) > 0
+    # pooled: one factor for all platforms
+    Z0 = np.column_stack([np.ones(n), Xu.sum(axis=1), dummies])
+    b0, cov0, _ = _huber_cov(Z0, y)
+    f0, se0 = float(b0[1]), float(np.sqrt(max(cov0[1, 1], 0.0)))
+    if not np.isfinite(f0) or f0 <= 0 or se0 / f0 > T.CAL_MAX_REL_SE:
+        out["note"] = (
+            "ad spend did not vary enough to separate ad-driven from organic revenue "
+            f"(factor {f0:.2f} +- {se0:.2f}); a budget test (+-20-30% for a week) would enable it"
+        )
+        out.update(factor_raw=ratio(f0), factor_se=ratio(se0))
+        return out
+    Z1 = np.column_stack([np.ones(n), Xu[:, active], dummies])
+    b1, cov1, w = _huber_cov(Z1, y)
+    tau = T.CAL_PRIOR_SPREAD * f0
+    factors = {}
+    j = 1
+    for p in range(P):
+        key = prep.platforms[p]
+        if not active[p]:
+            factors[key] = {"factor": ratio(f0), "se": ratio(se0)}
+            continue
+        fp, sp = float(b1[j]), float(np.sqrt(max(cov1[j, j], 0.0)))
+        j += 1
+        prec = 1.0 / max(sp, 1e-9) ** 2 + 1.0 / tau**2
+        post = (fp / max(sp, 1e-9) ** 2 + f0 / tau**2) / prec
+        factors[key] = {"factor": ratio(max(post, 0.0)), "se": ratio(np.sqrt(1.0 / prec))}
+    organic = float(b0[0]) + float(dummies.mean(axis=0) @ b0[2:]) if dummies.size else float(b0[0])
+    ad_rev = float(f0 * Xu.sum())
+    out.update(
+        status="ok",
+        factor=ratio(f0),
+        factor_se=ratio(se0),
+        factors=factors,
+        organic_per_day=money(organic),
+        ad_share=ratio(div(ad_rev, float(y.sum()))),
+    )
+    return out
+
+
+def pd_ffill(a: np.ndarray) -> np.ndarray:
+    """Forward-fill NaN (then back-fill the leading ones)."""
+    a = a.copy()
+    ok = np.isfinite(a)
+    if not ok.any():
+        return a
+    idx = np.where(ok, np.arange(len(a)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    a = a[idx]
+    first = int(np.argmax(ok))
+    a[:first] = a[first]
+    return a
+
+
+def _huber_cov(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huber IRLS coefficients, their covariance (sandwich-free, weighted) and weights."""
+    n, k = X.shape
+    w = np.ones(n)
+    beta = np.zeros(k)
+    for _ in range(T.HUBER_ITERATIONS):
+        sw = np.sqrt(w)
+        beta = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
+        r = y - X @ beta
+        scale = T.MAD_TO_SIGMA_FIT * float(np.median(np.abs(r - np.median(r))))
+        if scale <= 1e-12:
+            break
+        u = np.abs(r) / (T.HUBER_K * scale)
+        w_new = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
+        if np.max(np.abs(w_new - w)) < 1e-4:
+            w = w_new
+            break
+        w = w_new
+    r = y - X @ beta
+    dof = max(float(w.sum()) - k, 1.0)
+    sigma2 = float((w * r * r).sum()) / dof
+    cov = sigma2 * np.linalg.pinv((X * w[:, None]).T @ X)
+    return beta, cov, w
 
 
 def _huber_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, int]:
@@ -213,7 +375,27 @@ def compute_memory(prep: Prepared) -> dict:
     platform_roas = float(div(prev_t, spend_t))
     over = float(div(prev_t, store_t))
     cal_raw = float(div(store_t, prev_t))
-    calibration = float(np.clip(cal_raw, *T.CALIBRATION_CLIP)) if np.isfinite(cal_raw) else 1.0
+    store_ratio = float(np.clip(cal_raw, *T.CALIBRATION_CLIP)) if np.isfinite(cal_raw) else 1.0
+    curves = response_curves(prep)
+    inc = incremental(prep, curves)
+    calibration = float(inc["factor"]) if inc["status"] == "ok" else store_ratio
+    for p, rc in enumerate(curves):
+        fct = inc["factors"].get(prep.platforms[p]) if inc["status"] == "ok" else None
+        if rc["status"] != "ok" or fct is None:
+            continue
+        f, fse = float(fct["factor"]), float(fct["se"] or 0.0)
+        m = float(rc["marginal_roas"])
+        # relative uncertainty of f x alpha: both errors, in quadrature
+        rel = float(np.hypot(div(fse, f) if f > 0 else 1.0, (rc["alpha_se"] or 0.0) / rc["alpha"]))
+        rc.update(
+            incremental_factor=ratio(f),
+            marginal_roas_calibrated=ratio(m * f),
+            marginal_roas_band={
+                "low": ratio(m * f * max(0.0, 1.0 - rel)),
+                "high": ratio(m * f * (1.0 + rel)),
+            },
+        )
+        rc["confidence"] = ratio(float(rc["confidence"]) * max(0.0, 1.0 - rel))
     ltv = ltv_factor(prep)
     factor = ltv["factor"]
     totals = {
@@ -230,6 +412,8 @@ def compute_memory(prep: Prepared) -> dict:
         "aov": money(div(store_t, orders_t)),
         "over_reporting": ratio(over),
         "calibration": ratio(calibration),
+        "calibration_method": "incremental" if inc["status"] == "ok" else "store_ratio",
+        "store_to_platform_ratio": ratio(store_ratio),
         "ltv_factor": factor,
         "ltv_roas": ratio(mer * factor) if factor is not None and np.isfinite(mer) else None,
         "breakeven_roas": ratio(st.breakeven_roas),
@@ -264,7 +448,6 @@ def compute_memory(prep: Prepared) -> dict:
         div(prep.plat["revenue"][:, w.prior7].sum(1), prep.plat["spend"][:, w.prior7].sum(1)),
     )
     p_status = status_of(pm["roas"], platform_roas)
-    curves = response_curves(prep, calibration)
     platforms = []
     for p in range(P):
         key = prep.platforms[p]
@@ -393,6 +576,7 @@ def compute_memory(prep: Prepared) -> dict:
         "creatives": creatives,
         "daily": daily,
         "ltv": {"id": "memory:ltv", **ltv},
+        "incremental": {"id": "memory:incremental", **inc},
     }
 
 

@@ -12,13 +12,13 @@ import warnings
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.stats import binom as binom_dist
 from scipy.stats import f as f_dist
 from scipy.stats import norm as norm_dist
 from scipy.stats import t as t_dist
-from scipy.stats import theilslopes
 
 from brain import thresholds as T
-from brain._util import div, money, ratio
+from brain._util import div, money, ratio, theil_sen
 from brain.memory import _month_label
 from brain.prep import Prepared
 
@@ -65,7 +65,9 @@ def _peer_adjust(
     return out
 
 
-def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dict]:
+def compute_fatigue(
+    prep: Prepared, calibration: float, store_ratio: float | None = None
+) -> tuple[list[dict], dict]:
     """Fatigue probability per creative (7 and 14 days) from six signals.
 
     Signals: CTR drop, CVR drop, CPA rise, ROAS drop (recent 7 days vs days 8-21, each as
@@ -141,8 +143,24 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     slope_log7 = b * share_next  # log CTR change over the next ~week of impressions
     slope_log7 = np.where(nd >= 7, slope_log7, np.nan)
 
+    # trend over the whole window (28 days): WLS slope of log CTR and log CVR per day, so a
+    # steady 14-day slide is seen while the 7-vs-14 comparison still straddles it
+    TW = min(T.FATIGUE_TREND_DAYS, L)
+    tw = slice(L - TW, L)
+    b_ctr, t_ctr = _log_rate_slope(cube["clicks"][:, tw], cube["impressions"][:, tw])
+    b_cvr, t_cvr = _log_rate_slope(cube["conversions"][:, tw], cube["clicks"][:, tw])
+    # ... and over the last 14 days (a slide that began two weeks ago): keep the one whose
+    # decline is more significant
+    sw = slice(L - T.FATIGUE_TREND_HORIZON, L)
+    b2, t2 = _log_rate_slope(cube["clicks"][:, sw], cube["impressions"][:, sw])
+    use2 = np.nan_to_num(t2, nan=0.0) < np.nan_to_num(t_ctr, nan=0.0)
+    b_ctr, t_ctr = np.where(use2, b2, b_ctr), np.where(use2, t2, t_ctr)
+    trend_h = float(T.FATIGUE_TREND_HORIZON)
+
     P = len(prep.platforms)
     plat = prep.cr_platform
+    a_bctr = _peer_adjust(b_ctr * trend_h, eligible, plat, P)
+    a_bcvr = _peer_adjust(b_cvr * trend_h, eligible, plat, P)
     a_ctr = _peer_adjust(lctr, eligible, plat, P)
     a_cvr = _peer_adjust(lcvr, eligible, plat, P)
     a_cpa = _peer_adjust(lcpa, eligible, plat, P)
@@ -156,7 +174,17 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
         return _ramp(adverse_log, *mag) * _ramp(z, *zr)
 
     s_ctr = strength(-a_ctr, se_clk)
-    s_cvr = strength(-a_cvr, se_cnv)
+    # CVR drop: an exact conditional binomial test on the counts (conversions split
+    # between the windows in proportion to clicks under "no change"), not a ratio of
+    # small numbers
+    n_v = v_r + v_b
+    q = div(c_r, c_r + c_b)
+    with np.errstate(invalid="ignore"):
+        p_cvr = binom_dist.cdf(v_r, n_v.astype(np.int64), np.nan_to_num(q, nan=0.5))
+    z_cvr = norm_dist.isf(np.clip(np.nan_to_num(p_cvr, nan=1.0), 1e-300, 1.0))
+    s_cvr = _ramp(-a_cvr, *mag) * _ramp(z_cvr, *zr)
+    s_ctr_tr = _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr, nan=0.0), *zr)
+    s_cvr_tr = _ramp(-a_bcvr, *mag) * _ramp(-np.nan_to_num(t_cvr, nan=0.0), *zr)
     s_cpa = strength(a_cpa, se_cnv)
     s_roas = strength(-a_roas, se_cnv)
     s_slope = _ramp(-a_slope, *mag) * _ramp(-t_b, *zr)
@@ -170,22 +198,34 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     with np.errstate(invalid="ignore", divide="ignore"):
         fired = {
             "ctr_drop": (-a_ctr >= fire_log) & (-a_ctr / se_clk >= zf),
-            "cvr_drop": (-a_cvr >= fire_log) & (-a_cvr / se_cnv >= zf),
+            "cvr_drop": (-a_cvr >= fire_log) & (z_cvr >= zf),
             "cpa_rise": (a_cpa >= fire_log) & (a_cpa / se_cnv >= zf),
             "roas_drop": (-a_roas >= fire_log) & (-a_roas / se_cnv >= zf),
             "frequency_high": np.nan_to_num(freq_now, nan=0.0) > T.FATIGUE_FREQUENCY,
             "ctr_slope": (np.nan_to_num(t_b, nan=0.0) <= T.FATIGUE_SLOPE_T_FIRE)
             & (1.0 - np.exp(np.nan_to_num(a_slope, nan=0.0)) >= T.FATIGUE_SLOPE_DROP_FIRE),
+            "ctr_trend": (-np.nan_to_num(a_bctr, nan=0.0) >= fire_log)
+            & (np.nan_to_num(t_ctr, nan=0.0) <= -zf),
+            "cvr_trend": (-np.nan_to_num(a_bcvr, nan=0.0) >= fire_log)
+            & (np.nan_to_num(t_cvr, nan=0.0) <= -zf),
         }
+    # small numbers: without enough conversions, conversion signals are not evidence
+    enough = (v_r + v_b) >= T.FATIGUE_MIN_CONVERSIONS
+    for key in ("cvr_drop", "cpa_rise", "roas_drop", "cvr_trend"):
+        fired[key] = fired[key] & enough
     n_fired = sum(v.astype(float) for v in fired.values())
-    conv = np.maximum.reduce([s_cvr, s_cpa, s_roas])
-    ctr_e = np.maximum(s_ctr, s_slope)
+    conv = np.where(enough, np.maximum.reduce([s_cvr, s_cpa, s_roas, s_cvr_tr]), 0.0)
+    ctr_e = np.maximum.reduce([s_ctr, s_slope, s_ctr_tr])
     logit = (
         T.FATIGUE_B0
         + T.FATIGUE_W_CONV * conv
         + T.FATIGUE_W_CTR * ctr_e
         + T.FATIGUE_W_FREQ * s_freq
         + T.FATIGUE_W_FIRED * n_fired
+        # a decline seen both week-over-baseline and in the whole-window trend is
+        # persistent, not noise: the agreement itself is evidence
+        + T.FATIGUE_W_TREND
+        * np.minimum(s_ctr, _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr), *T.FATIGUE_TREND_T))
     )
     p7 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit))
     p14 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit + T.FATIGUE_14D_SHIFT))
@@ -193,13 +233,32 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     roas_r = div(r_r, s_r)
     roas_b = div(r_b, s_b)
     roas_r_cal = roas_r * calibration
-    ctr_only = (
-        (fired["ctr_drop"] | fired["ctr_slope"])
-        & ~(fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["frequency_high"])
-        & (np.nan_to_num(roas_r_cal, nan=0.0) >= be)
+    conv_fired = fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["cvr_trend"]
+    # CTR fell but conversions held (no conversion-side signal): not fatigue.
+    # (Judged on the change, not on the calibrated level: with incremental calibration
+    # many healthy creatives sit below breakeven on the incremental scale.)
+    # "held": conversions per impression (CTR x CVR) fell by less than half the fire level
+    # (BRAIN.md: "ROAS holds"; read on the change, since on the incremental scale many
+    # healthy creatives sit below breakeven)
+    # "held" = conversions per impression did not fall significantly (exact binomial test)
+    with np.errstate(invalid="ignore"):
+        p_cpi = binom_dist.cdf(
+            v_r, n_v.astype(np.int64), np.nan_to_num(div(i_r, i_r + i_b), nan=0.5)
+        )
+    roas_held = (-np.nan_to_num(a_ctr + a_cvr, nan=0.0) < T.FATIGUE_ROAS_HELD * fire_log) | (
+        np.nan_to_num(p_cpi, nan=1.0) > T.FATIGUE_HELD_P
     )
-    p7 = np.where(ctr_only, np.minimum(p7, T.FATIGUE_CTR_ONLY_CAP), p7)
-    p14 = np.where(ctr_only, np.minimum(p14, T.FATIGUE_CTR_ONLY_CAP), p14)
+    ctr_only = (
+        (fired["ctr_drop"] | fired["ctr_slope"] | fired["ctr_trend"])
+        & ~(conv_fired | fired["frequency_high"])
+        & roas_held
+    )
+    # fewer conversions than the gate: at most "monitor", never a pause or refresh call
+    small = ~enough & ~fired["frequency_high"]
+    cap = np.where(ctr_only | small, T.FATIGUE_CTR_ONLY_CAP, 1.0)
+    p7 = np.minimum(p7, cap)
+    p14 = np.minimum(p14, cap)
+    stats["gated_small"] = int((eligible & ~enough).sum())
     p7 = np.where(eligible, p7, 0.0)
     p14 = np.where(eligible, p14, 0.0)
 
@@ -271,6 +330,10 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
                 "frequency": ratio(freq_now[i]),
                 **{k: ratio(v[i]) for k, v in chg.items()},
                 "ctr_slope_drop_7d": ratio(-np.expm1(slope_log7[i])),
+                "ctr_trend_14d": ratio(np.expm1(b_ctr[i] * trend_h)),
+                "cvr_trend_14d": ratio(np.expm1(b_cvr[i] * trend_h)),
+                "conversions_21d": int(v_r[i] + v_b[i]),
+                "cvr_drop_p_value": ratio(p_cvr[i]),
                 "spend_recent_7d": money(s_r[i]),
                 "revenue_recent_7d": money(r_r[i]),
                 "daily_spend": money(s_r[i] / T.RECENT_DAYS),
@@ -279,12 +342,47 @@ def compute_fatigue(prep: Prepared, calibration: float) -> tuple[list[dict], dic
     return out, stats
 
 
+def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: WLS slope of log((k+.5)/(n+.5)) on the day index (weights ~ 1/variance of
+    a log rate = k+.5), and its t statistic with over-dispersion. Rows x days arrays."""
+    h = 0.5
+    ok = n > 0
+    w = np.where(ok, 1.0 / (1.0 / (k + h) + 1.0 / (n + h)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(ok, np.log((k + h) / (n + h)), 0.0)
+    x = np.broadcast_to(np.arange(k.shape[1], dtype=float), k.shape)
+    sw, sx, sy = w.sum(1), (w * x).sum(1), (w * y).sum(1)
+    sxx, sxy = (w * x * x).sum(1), (w * x * y).sum(1)
+    det = sw * sxx - sx * sx
+    nd = ok.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(det > 0, (sw * sxy - sx * sy) / det, np.nan)
+        a = (sy - b * sx) / sw
+        r = np.where(ok, y - a[:, None] - b[:, None] * x, 0.0)
+        disp = np.maximum(1.0, (w * r * r).sum(1) / np.maximum(nd - 2, 1))
+        se = np.sqrt(np.where(det > 0, sw / det * disp, np.nan))
+        t = b / se
+    valid = nd >= T.FATIGUE_MIN_DAYS
+    return np.where(valid, b, np.nan), np.where(valid, t, np.nan)
+
+
 # --------------------------------------------------------------------------- ROI decay
-def compute_roi_decay(prep: Prepared) -> list[dict]:
-    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21), with a 28-day Theil-Sen trend."""
+def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
+    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21) (BRAIN.md), judged on evidence.
+
+    The flag reads the **spend-adjusted** ROAS (a budget step moves ROAS along the
+    response curve: ROAS x (spend / reference)^(1 - alpha) removes that), with known-event
+    and paused days left out, and needs the drop to stand out of the platform's daily
+    noise (z >= DECAY_Z). A steady slide is also caught by the 28-day Theil-Sen trend of
+    the adjusted log ROAS: projected 14-day change <= -DECAY_TREND_DROP with its 90%
+    interval below zero.
+    """
     L = prep.window
     rec = slice(L - T.RECENT_DAYS, L)
     base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+    curves = {}
+    for p_ in (memory or {}).get("platforms", []):
+        curves[p_["platform"]] = p_["response_curve"]
     out = []
     for p, key in enumerate(prep.platforms):
         sp = prep.plat["spend"][p]
@@ -296,21 +394,66 @@ def compute_roi_decay(prep: Prepared) -> list[dict]:
         spend_change = float(div(s_r / T.RECENT_DAYS, s_b / n_b)) - 1.0
         judged = s_r >= T.DECAY_MIN_SPEND and s_b >= T.DECAY_MIN_SPEND
         decay = 1.0 - roas_r / roas_b if judged and np.isfinite(roas_r / roas_b) else float("nan")
-        flagged = bool(np.isfinite(decay) and decay > T.DECAY_FLAG)
-        severity = None
-        if flagged:
-            high = decay > T.DECAY_HIGH or (
-                decay > T.DECAY_HIGH_WITH_SPEND and spend_change > T.DECAY_SPEND_RISE
-            )
-            severity = "high" if high else "medium"
+        # spend-adjusted daily log ROAS, event/paused days out
+        rc = curves.get(key) or {}
+        alpha = float(rc["alpha"]) if rc.get("status") == "ok" else 1.0
+        ok = (sp > 0) & (rv > 0) & ~prep.event_plat[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.where(ok, np.log(rv / np.where(sp > 0, sp, 1.0)), np.nan)
+            ls = np.where(ok, np.log(np.where(sp > 0, sp, 1.0)), np.nan)
+        ref = np.nanmedian(ls[L - T.ANOMALY_TRAILING_DAYS :]) if np.isfinite(ls).any() else 0.0
+        adj = lr + (1.0 - alpha) * (ls - ref)
+        a_r, a_b = adj[rec], adj[base]
+        a_r, a_b = a_r[np.isfinite(a_r)], a_b[np.isfinite(a_b)]
+        decay_adj, z = float("nan"), float("nan")
+        hist = adj[L - T.ANOMALY_TRAILING_DAYS :]
+        hist = hist[np.isfinite(hist)]
+        if judged and len(a_r) >= 3 and len(a_b) >= 5 and len(hist) >= 14:
+            d = float(np.mean(a_r) - np.mean(a_b))
+            decay_adj = 1.0 - float(np.exp(d))
+            # daily noise: MAD of day-to-day differences (robust to level shifts and trends)
+            sig = T.MAD_TO_SIGMA * float(np.median(np.abs(np.diff(hist)))) / np.sqrt(2.0)
+            sig = max(sig, T.ANOMALY_SCALE_FLOOR)
+            z = -d / (sig * np.sqrt(1.0 / len(a_r) + 1.0 / len(a_b)))
         cols = slice(L - T.DECAY_SLOPE_DAYS, L)
         daily = div(rv[cols], sp[cols])
-        okd = np.isfinite(daily)
+        okd = np.isfinite(daily) & ~prep.event_plat[p, cols]
         slope = None
         if okd.sum() >= 7:
             xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[okd]
-            slope = float(theilslopes(daily[okd], xs)[0])
+            slope = theil_sen(daily[okd], xs)[0]
         med = float(np.median(daily[okd])) if okd.any() else float("nan")
+        trend14, trend_hi = None, None
+        ya = adj[cols]
+        oka = np.isfinite(ya)
+        if oka.sum() >= 14:
+            xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[oka]
+            b, _, trend_hi = theil_sen(ya[oka], xs, T.DECAY_TREND_CONF)
+            trend14 = float(np.expm1(b * T.FATIGUE_TREND_HORIZON))
+        by_level = bool(
+            np.isfinite(decay_adj)
+            and decay_adj > T.DECAY_FLAG
+            and np.isfinite(z)
+            and z >= T.DECAY_Z
+        )
+        by_trend = bool(
+            trend14 is not None
+            and trend14 <= -T.DECAY_TREND_DROP
+            and trend_hi is not None
+            and trend_hi < 0
+            and np.isfinite(decay_adj)
+            and decay_adj > T.DECAY_TREND_MIN_LEVEL
+            and np.isfinite(z)
+            and z >= T.DECAY_Z_TREND
+        )
+        flagged = by_level or by_trend
+        severity = None
+        if flagged:
+            size = max(decay_adj, -trend14 if trend14 is not None else 0.0)
+            high = size > T.DECAY_HIGH or (
+                size > T.DECAY_HIGH_WITH_SPEND and spend_change > T.DECAY_SPEND_RISE
+            )
+            severity = "high" if high else "medium"
         out.append(
             {
                 "id": f"decay:{key}",
@@ -318,6 +461,18 @@ def compute_roi_decay(prep: Prepared) -> list[dict]:
                 "flagged": flagged,
                 "severity": severity,
                 "decay": ratio(decay),
+                "decay_adjusted": ratio(decay_adj),
+                "decay_z": ratio(z),
+                "trend_change_14d": ratio(trend14),
+                "flagged_by": (
+                    "level_and_trend"
+                    if by_level and by_trend
+                    else "level"
+                    if by_level
+                    else "trend"
+                    if by_trend
+                    else None
+                ),
                 "roas_recent": ratio(roas_r),
                 "roas_baseline": ratio(roas_b),
                 "spend_change": ratio(spend_change) if judged else None,
@@ -425,6 +580,8 @@ _HINTS = {
     "duplicated orders",
     "click_drop": "clicks fell while spend held: ad delivery quality or click tracking",
     "unexplained": "no single driver in the data: check recent budget, creative and site changes",
+    "known_event": "a known event (sale, launch, pause, tracking or price change): context, "
+    "not an alarm",
 }
 
 
@@ -521,7 +678,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     add("org", "ctr", div(o_clk, o_imp), ad_ok, "ctr", True, {"base": o_imp, "value": rpc})
     add("org", "clicks", o_clk, ad_ok, "count", False, {"value": rpc})
     for p, key in enumerate(prep.platforms):
-        ok = valid_from(int(prep.plat_first[p]))
+        ok = valid_from(int(prep.plat_first[p])) & ~prep.paused[p, cols]
         sp, rv = pl["spend"][p, cols], pl["revenue"][p, cols]
         cv, ck, im = pl["conversions"][p, cols], pl["clicks"][p, cols], pl["impressions"][p, cols]
         p_aov = float(div(rv[hist].sum(), cv[hist].sum()))
@@ -547,14 +704,38 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     half = T.ANOMALY_TREND_HALF
     test0 = n_days - R
 
-    def decompose(Zs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        trend0, _ = _centred_median(Zs, half)
-        seas = _weekly_seasonal(Zs - trend0, wd)
+    # known-event days (user events, calendar, auto-detected pauses) per series
+    scope_of = [x[0] for x in series]
+    EV = np.zeros((S, n_days), bool)
+    for k, sc in enumerate(scope_of):
+        if sc == "org":
+            EV[k] = prep.event_org[cols]
+        else:
+            EV[k] = prep.event_plat[prep.platforms.index(sc), cols]
+
+    def decompose(
+        Zs: np.ndarray, M: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # masked days (events, outliers) never enter a neighbour's level or the weekday
+        # pattern: "neighbours never pull a day's expectation"
+        Zm = np.where(M, np.nan, Zs)
+        trend0, _ = _centred_median(Zm, half)
+        seas = _weekly_seasonal(Zm - trend0, wd)
         Zd = Zs - seas[:, wd]
-        tr, nb = _centred_median(Zd, half)
+        tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
         return tr, seas, Zd - tr, nb
 
-    _, _, resid_raw, _ = decompose(Z)
+    _, _, r0, _ = decompose(Z, EV)
+    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+    hist_cols = slice(0, test0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med0 = np.nanmedian(np.where(EV, np.nan, r0)[:, hist_cols], axis=1)
+        mad0 = np.nanmedian(np.abs(np.where(EV, np.nan, r0) - med0[:, None])[:, hist_cols], axis=1)
+    sig0 = np.maximum(T.MAD_TO_SIGMA * np.nan_to_num(mad0, nan=0.0), T.ANOMALY_SCALE_FLOOR)
+    OUT = np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
+    MASK = EV | OUT
+    _, _, resid_raw, _ = decompose(Z, MASK)
     # outcome series move with that day's spend (the response curve): regress each
     # residual on its scope's spend residual over the history, then take that spend
     # response out of the log series itself before decomposing it again
@@ -569,6 +750,8 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         x, y = resid_raw[ks, :test0], resid_raw[k, :test0]
         ok = np.isfinite(x) & np.isfinite(y)
         sxx = float((x[ok] ** 2).sum())
+        ok &= ~MASK[k, :test0] & ~MASK[ks, :test0]
+        sxx = float((x[ok] ** 2).sum())
         if ok.sum() >= T.ANOMALY_MIN_HISTORY and sxx > 0:
             beta[k] = float(np.clip((x[ok] * y[ok]).sum() / sxx, -2.0, 2.0))
             Z_adj[k] = Z[k] - beta[k] * np.nan_to_num(Z[ks], nan=0.0)
@@ -577,7 +760,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         ks = spend_idx.get(series[k][0])
         if ks is not None and beta[k] != 0.0:
             spend_term[k] = beta[k] * np.nan_to_num(Z[ks], nan=0.0)
-    trend, seasonal, resid, n_nb = decompose(Z_adj)
+    trend, seasonal, resid, n_nb = decompose(Z_adj, MASK)
     # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
     var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
 
@@ -589,7 +772,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         )
         return [], notes
     padr = np.full((S, H + n_days), np.nan)
-    padr[:, H:] = resid
+    padr[:, H:] = np.where(MASK, np.nan, resid)  # baselines leave masked days out
     padv = np.full((S, H + n_days), np.nan)
     padv[:, H:] = np.where(np.isfinite(resid), var_f, np.nan)
     trail = sliding_window_view(padr, H, axis=1)[:, test0:n_days]  # (S, R, H): days before t
@@ -604,7 +787,9 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     z_robust = np.where((count >= T.ANOMALY_MIN_HISTORY) & np.isfinite(z_robust), z_robust, np.nan)
     z = _calibrate(z_robust, count)
     # robust z of the raw residual too: cause hints read how the series themselves moved
-    trail_raw = sliding_window_view(_pad_left(resid_raw, H), H, axis=1)[:, test0:n_days]
+    trail_raw = sliding_window_view(_pad_left(np.where(MASK, np.nan, resid_raw), H), H, axis=1)[
+        :, test0:n_days
+    ]
     centre_raw, spread_raw = _robust_location_scale(trail_raw)
     scale_raw = np.maximum(spread_raw, T.ANOMALY_SCALE_FLOOR)
     z_raw = (resid_raw[:, test0:] - centre_raw) / (scale_raw * np.sqrt(var_f[:, test0:] / base_var))
@@ -649,6 +834,7 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
 
     out = []
     scope_order = ["org", *prep.platforms]
+    ev_by_day = _events_by_day(prep, idx0 + test0, R)
     for j in range(R):
         for scope in scope_order:
             ks = [k for k in range(S) if scopes[k] == scope and flag[k, j]]
@@ -660,7 +846,6 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
             else:
                 gap = bool(gaps[scope][j])
             hints = _cause_hints(scope, zj, gap)
-            zmax = max(abs(z[k, j]) for k in ks)
             day = prep.day_iso(idx0 + test0 + j)
             items = []
             for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
@@ -677,19 +862,103 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
                         "dollar_effect": money(effect[k, j]),
                     }
                 )
-            out.append(
-                {
-                    "id": f"anomaly:{day}:{scope}",
-                    "date": day,
-                    "scope": "org" if scope == "org" else "platform",
-                    "platform": None if scope == "org" else scope,
-                    **items[0],
-                    "severity": "high" if zmax >= T.ANOMALY_Z_HIGH else "medium",
-                    "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
-                    "series_flagged": items,
-                }
-            )
+            # severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up)
+            eff = [
+                k
+                for k in ks
+                if (names[k] in ("mer", "roas") and z[k, j] < 0)
+                or (names[k] == "cpa" and z[k, j] > 0)
+            ]
+            if eff:
+                zmax = max(abs(z[k, j]) for k in eff)
+                severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
+                lead = next(
+                    i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))]
+                )
+            else:
+                severity = "low"  # volume moved, efficiency held: a note, not an alarm
+                lead = items[0]
+            context = [e for e in ev_by_day[j] if e["platform"] in (None, scope) or scope == "org"]
+            if context:
+                severity = "low"  # a known event: context, not an alarm
+                hints = ["known_event", *[h for h in hints if h != "data_gap"]]
+            finding = {
+                "id": f"anomaly:{day}:{scope}",
+                "date": day,
+                "scope": "org" if scope == "org" else "platform",
+                "platform": None if scope == "org" else scope,
+                **lead,
+                "severity": severity,
+                "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
+                "series_flagged": items,
+                "summary": _summary(lead, items, scope, context),
+                "context": [_event_label(e) for e in context],
+            }
+            out.append(finding)
+    out = _merge_notes(out)
     return out, notes
+
+
+def _events_by_day(prep: Prepared, first: int, n: int) -> list[list[dict]]:
+    """The known events (incl. auto-detected pauses) covering each of ``n`` window days."""
+    out: list[list[dict]] = [[] for _ in range(n)]
+    for e in prep.events:
+        for j in range(n):
+            d = prep.day_iso(first + j)
+            if e["start"] <= d <= e["end"]:
+                out[j].append(e)
+    return out
+
+
+def _event_label(e: dict) -> str:
+    where = f" ({e['platform']})" if e["platform"] else ""
+    span = e["start"] if e["start"] == e["end"] else f"{e['start']} to {e['end']}"
+    src = " - detected" if e["source"] == "auto" else ""
+    return f"{e['kind']}{where} {span}{src}"
+
+
+_EFF_NAME = {"org": "MER", "platform": "ROAS"}
+
+
+def _summary(lead: dict, items: list[dict], scope: str, context: list[dict]) -> str:
+    """One line in plain words: 'spend up 90%, MER held' / 'MER down 45% (tracking gap?)'."""
+    exp, act = lead.get("expected"), lead.get("actual")
+    chg = (act - exp) / exp if exp and act is not None and exp > 0 else None
+    what = lead["series"].replace("_", " ")
+    text = f"{what} {lead['direction']}" + (f" {abs(chg) * 100:.0f}%" if chg is not None else "")
+    eff = "MER" if scope == "org" else "ROAS"
+    if not any(i["series"] in ("mer", "roas", "cpa") for i in items):
+        text += f", {eff} held"
+    if context:
+        text += " - during " + "; ".join(_event_label(e) for e in context)
+    return text
+
+
+def _merge_notes(found: list[dict]) -> list[dict]:
+    """Consecutive-day low notes of one scope become one finding (first day, end_date)."""
+    out: list[dict] = []
+    last: dict[str, dict] = {}
+    for f in sorted(found, key=lambda f: (f["date"], f["id"])):
+        key = f["platform"] or "org"
+        prev = last.get(key)
+        if (
+            f["severity"] == "low"
+            and prev is not None
+            and prev["severity"] == "low"
+            and _next_day(prev.get("end_date") or prev["date"]) == f["date"]
+        ):
+            prev["end_date"] = f["date"]
+            prev["days"] = prev.get("days", 1) + 1
+            continue
+        out.append(f)
+        last[key] = f
+    return sorted(out, key=lambda f: (f["date"], 0 if f["scope"] == "org" else 1, f["id"]))
+
+
+def _next_day(d: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(d) + timedelta(days=1)).isoformat()
 
 
 def _robust_location_scale(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -853,12 +1122,22 @@ def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
     """ORACLE: fatigue, ROI decay, LTV drift, anomalies and the risk level."""
     totals = memory["totals"]
     calibration = totals.get("calibration") or 1.0
-    fatigue, fstats = compute_fatigue(prep, float(calibration))
-    decay = compute_roi_decay(prep)
+    fatigue, fstats = compute_fatigue(
+        prep, float(calibration), totals.get("store_to_platform_ratio")
+    )
+    extra_notes = []
+    if fstats.get("gated_small"):
+        extra_notes.append(
+            f"fatigue: {fstats['gated_small']} creatives had fewer than "
+            f"{T.FATIGUE_MIN_CONVERSIONS} conversions in 21 days; they are only monitored "
+            "(more conversions would enable a pause or refresh call)"
+        )
+    decay = compute_roi_decay(prep, memory)
     per_days = prep.settings.period_days
     ncpw = (totals.get("new_customers") or 0) / per_days * 7.0
     drift = compute_ltv_drift(prep, ncpw)
     anomalies, notes = compute_anomalies(prep)
+    notes = extra_notes + notes
     risk = compute_risk(fatigue, fstats["by_severity"], decay, drift, anomalies)
     oracle = {
         "id": "oracle",
@@ -868,5 +1147,10 @@ def compute_oracle(prep: Prepared, memory: dict) -> tuple[dict, list[str]]:
         "ltv_drift": drift,
         "anomalies": anomalies,
         "risk": risk,
+        "events": [{"id": _event_id(e), **e} for e in prep.events],
     }
     return oracle, notes
+
+
+def _event_id(e: dict) -> str:
+    return f"event:{e['kind']}:{e['platform'] or 'org'}:{e['start']}"

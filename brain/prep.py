@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from brain import thresholds as T
-from brain._util import EPOCH, day_to_iso
+from brain._util import EPOCH, day_to_iso, nanmedian
 
 # The full input contract (BRAIN.md "Inputs"); the database loader produces exactly these.
 AD_COLUMNS = (
@@ -139,6 +139,12 @@ class Prepared:
     cohorts: pd.DataFrame | None = None
     n_ad_rows: int = 0
     n_orders: int = 0
+    # known events (user, calendar, auto-detected pauses): days excluded from baselines
+    events: list[dict] = field(default_factory=list)
+    event_org: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (L,) any event
+    event_global: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (L,) org-wide
+    event_plat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))  # (P, L)
+    paused: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))  # (P, L)
 
     @property
     def start_day(self) -> int:
@@ -219,8 +225,13 @@ def prepare(
     orders: pd.DataFrame | None,
     settings: BrainSettings | dict | None = None,
     as_of: date | None = None,
+    events: list[dict] | None = None,
 ) -> Prepared:
-    """Validate, clean and densify the inputs. Never raises on bad data: it notes it."""
+    """Validate, clean and densify the inputs. Never raises on bad data: it notes it.
+
+    ``events`` are known events (dicts with kind, start, end, optional platform, note,
+    source); their days, and auto-detected platform pauses, are excluded from baselines.
+    """
     notes: list[str] = []
     st = BrainSettings.coerce(settings, notes)
     ad = ad_daily if isinstance(ad_daily, pd.DataFrame) else _empty_frame(AD_REQUIRED)
@@ -255,6 +266,7 @@ def prepare(
     if as_of_day is None:
         notes.append("no dated ad or order rows: nothing to analyse")
         _empty_arrays(prep)
+        _prepare_events(prep, None)
         return prep
 
     start = as_of_day - window + 1
@@ -265,7 +277,108 @@ def prepare(
 
     _prepare_ads(prep, ad, ad_days, start)
     _prepare_orders(prep, od, od_days, start)
+    _prepare_events(prep, events)
     return prep
+
+
+EVENT_KINDS = ("sale", "launch", "pause", "tracking", "price", "holiday")
+
+
+def _event_day(v: object) -> int | None:
+    try:
+        ts = pd.Timestamp(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if ts is pd.NaT or pd.isna(ts):
+        return None
+    return (ts.date() - EPOCH).days
+
+
+def _prepare_events(prep: Prepared, events: list[dict] | None) -> None:
+    """Known events -> day masks; platforms with no rows / zero spend -> auto 'pause' events."""
+    L = prep.window
+    P = len(prep.platforms)
+    prep.event_org = np.zeros(L, bool)
+    prep.event_global = np.zeros(L, bool)
+    prep.event_plat = np.zeros((P, L), bool)
+    out: list[dict] = []
+    bad = 0
+    for ev in events or []:
+        if not isinstance(ev, dict):
+            bad += 1
+            continue
+        kind = str(ev.get("kind") or "").lower()
+        d0, d1 = _event_day(ev.get("start")), _event_day(ev.get("end") or ev.get("start"))
+        if kind not in EVENT_KINDS or d0 is None or d1 is None or d1 < d0:
+            bad += 1
+            continue
+        plat = ev.get("platform")
+        plat = _norm_platform(plat) if plat else None
+        a, b = max(d0 - prep.start_day, 0), min(d1 - prep.start_day, L - 1)
+        if b >= a:
+            if plat is None:
+                prep.event_org[a : b + 1] = True
+                prep.event_global[a : b + 1] = True
+            elif plat in prep.platforms:
+                prep.event_plat[prep.platforms.index(plat), a : b + 1] = True
+                prep.event_org[a : b + 1] = True  # a platform's event moves the org totals too
+        out.append(
+            {
+                "kind": kind,
+                "start": day_to_iso(d0),
+                "end": day_to_iso(d1),
+                "platform": plat,
+                "note": str(ev.get("note") or "")[:200],
+                "source": str(ev.get("source") or "manual"),
+            }
+        )
+    if bad:
+        prep.notes.append(f"events: {bad} events without a known kind or valid dates were ignored")
+    # auto-detected pauses: a connected platform with no rows or zero spend on a day
+    paused = np.zeros((P, L), bool)
+    for p in range(P):
+        first = int(prep.plat_first[p]) if len(prep.plat_first) else -1
+        if first < 0:
+            continue
+        off = prep.plat["spend"][p] <= 0
+        off[:first] = False
+        paused[p] = off
+        idx = np.flatnonzero(off)
+        if not len(idx):
+            continue
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+        for r in runs:
+            out.append(
+                {
+                    "kind": "pause",
+                    "start": prep.day_iso(int(r[0])),
+                    "end": prep.day_iso(int(r[-1])),
+                    "platform": prep.platforms[p],
+                    "note": f"no spend from {prep.platforms[p]}: paused (or not synced)",
+                    "source": "auto",
+                }
+            )
+    # auto-detected promotions: days where spend AND store revenue jump together, far out of
+    # their local level (a sale nobody recorded); they are left out of fits like known events
+    for a, b in _promo_runs(prep):
+        out.append(
+            {
+                "kind": "sale",
+                "start": prep.day_iso(a),
+                "end": prep.day_iso(b),
+                "platform": None,
+                "note": "spend and store revenue both jumped: a promotion? (detected)",
+                "source": "auto",
+            }
+        )
+        prep.event_org[a : b + 1] = True
+        prep.event_global[a : b + 1] = True
+    prep.paused = paused
+    prep.event_plat |= paused
+    prep.event_plat |= prep.event_global[None, :]  # an org-wide event touches every platform
+    prep.event_org |= paused.any(axis=0)
+    out.sort(key=lambda e: (e["start"], e["end"], e["kind"], e["platform"] or ""))
+    prep.events = out
 
 
 CUBE_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue", "rows", "freq_w", "freq_x")
@@ -280,6 +393,50 @@ def _empty_arrays(prep: Prepared) -> None:
     for k in ("revenue", "orders", "first_revenue", "new_customers"):
         prep.store[k] = np.zeros(L)
     prep.cohorts = None
+
+
+def _promo_runs(prep: Prepared) -> list[tuple[int, int]]:
+    """Runs of days where store revenue is >= PROMO_Z and org spend >= PROMO_Z_SPEND
+    robust sigmas above their centred +-7-day median (the day itself left out)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    L = prep.window
+    if prep.ad_first is None or prep.store_first is None or L < 21:
+        return []
+    start = max(prep.ad_first, prep.store_first)
+    sp, rv = prep.org["spend"], prep.store["revenue"]
+    ok = np.arange(L) >= start
+    ok &= (sp > 0) & (rv > 0) & ~prep.event_global
+    if ok.sum() < 21:
+        return []
+    zs = []
+    for y in (sp, rv):
+        ly = np.where(ok, np.log(np.where(y > 0, y, 1.0)), np.nan)
+        h = T.PROMO_HALF
+        pad = np.concatenate([np.full(h, np.nan), ly, np.full(h, np.nan)])
+        win = sliding_window_view(pad, 2 * h + 1).copy()
+        win[:, h] = np.nan
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                level = nanmedian(win, axis=1)
+                r = ly - level
+                wd = (np.arange(prep.start_day, prep.start_day + L) + 3) % 7
+                for d in range(7):  # the weekday pattern is not a promotion
+                    m = wd == d
+                    if np.isfinite(r[m]).sum() >= 3:
+                        r[m] -= np.nanmedian(r[m])
+                mad = np.nanmedian(np.abs(r - np.nanmedian(r)))
+        sig = max(1.4826 * float(mad) if np.isfinite(mad) else 0.0, 0.02)
+        zs.append(np.nan_to_num(r / sig, nan=0.0))
+    hit = (zs[0] >= T.PROMO_Z_SPEND) & (zs[1] >= T.PROMO_Z)
+    idx = np.flatnonzero(hit)
+    if not len(idx):
+        return []
+    runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+    return [(int(r[0]), int(r[-1])) for r in runs]
 
 
 def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: int) -> None:

@@ -202,6 +202,8 @@ FATIGUE = _obj(
                     "roas_drop",
                     "frequency_high",
                     "ctr_slope",
+                    "ctr_trend",
+                    "cvr_trend",
                 ]
             }
         ),
@@ -305,10 +307,28 @@ ANOMALY = _obj(
         "scope": {"enum": ["org", "platform"]},
         "platform": STR_N,
         **SERIES_HIT["properties"],
-        "severity": {"enum": ["high", "medium"]},
+        "severity": {
+            "enum": ["high", "medium", "low"],
+            "description": "high/medium only for an adverse efficiency move (MER, ROAS "
+            "down; CPA up); volume-only moves and known-event days are low notes",
+        },
         "cause_hints": _arr(_obj({"code": STR, "text": STR})),
         "series_flagged": _arr(SERIES_HIT),
-    }
+        "summary": STR,
+        "context": _arr(STR, "known events covering the day: findings on them are context"),
+        "end_date": DATE,
+        "days": INT,
+    },
+    required=[
+        "id",
+        "date",
+        "scope",
+        "platform",
+        *SERIES_HIT["properties"],
+        "severity",
+        "cause_hints",
+        "series_flagged",
+    ],
 )
 RISK = _obj(
     {
@@ -337,7 +357,22 @@ ORACLE = _obj(
         "ltv_drift": DRIFT,
         "anomalies": _arr(ANOMALY, "one per (date, scope) in the last 14 days"),
         "risk": RISK,
-    }
+        "events": _arr(
+            _obj(
+                {
+                    "id": STR,
+                    "kind": {"enum": ["sale", "launch", "pause", "tracking", "price", "holiday"]},
+                    "start": DATE,
+                    "end": DATE,
+                    "platform": STR_N,
+                    "note": STR,
+                    "source": STR,
+                }
+            ),
+            "known events (user, calendar) and auto-detected platform pauses",
+        ),
+    },
+    required=["id", "fatigue", "fatigue_stats", "roi_decay", "ltv_drift", "anomalies", "risk"],
 )
 TARGET = {
     "type": "object",

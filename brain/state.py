@@ -33,14 +33,20 @@ def compute_brain_state(
     as_of: date | None = None,
     org_id: int | None = None,
     timings: dict | None = None,
+    events: list[dict] | None = None,
 ) -> dict:
     """Compute the whole brain state. Never raises on bad data: problems go to ``notes``.
+
+    ``events`` are the org's known events (sales, launches, pauses, tracking and price
+    changes, holidays: dicts with kind, start, end, optional platform, note, source), a
+    pure input like the frames: their days are left out of baselines and findings on them
+    are context, not alarms.
 
     ``timings``, if given, is filled with seconds per stage (prep, memory, oracle,
     curiosity) for benchmarks; it is never part of the state.
     """
     t0 = time.perf_counter()
-    prep = prepare(ad_daily, orders, settings, as_of)
+    prep = prepare(ad_daily, orders, settings, as_of, events)
     t1 = time.perf_counter()
     notes = prep.notes
     memory = _guard(
@@ -65,10 +71,12 @@ def compute_brain_state(
             "candidates": 0,
             "total_opportunity_usd_per_week": 0.0,
             "unit": "USD of gross profit per week",
+            "gated": [],
         },
     )
     t4 = time.perf_counter()
     _coverage_notes(prep, memory, notes)
+    _gate_notes(curiosity, memory, notes)
     st = prep.settings
     if prep.as_of_day is not None:
         end = prep.as_of_day
@@ -143,6 +151,20 @@ def _coverage_notes(prep: Prepared, memory: dict, notes: list[str]) -> None:
             )
 
 
+def _gate_notes(curiosity: dict, memory: dict, notes: list[str]) -> None:
+    """Every evidence gate that held an action back becomes a note the page shows."""
+    gated = curiosity.get("gated") or []
+    reasons: dict[str, list[str]] = {}
+    for g in gated:
+        reasons.setdefault(g["reason"], []).append(g["platform"])
+    for why, plats in reasons.items():
+        names = ", ".join(plats)
+        notes.append(f"no budget shift or scale action for {names}: {why}")
+    inc = memory.get("incremental") or {}
+    if inc.get("status") != "ok" and inc.get("note"):
+        notes.append(f"incremental calibration: {inc['note']}")
+
+
 def _plain(obj):  # noqa: ANN001, ANN202
     """Plain JSON types only; NaN/inf -> None (a last line of defence)."""
     t = type(obj)
@@ -178,6 +200,7 @@ def input_fingerprint(
     orders: pd.DataFrame | None,
     settings: BrainSettings | dict | None = None,
     as_of: date | None = None,
+    events: list[dict] | None = None,
 ) -> str:
     """sha256 of the inputs (values, columns, dtypes), settings and as_of.
 
@@ -203,5 +226,7 @@ def input_fingerprint(
         ).encode()
     )
     h.update(str(as_of).encode())
+    if events:
+        h.update(json.dumps(events, sort_keys=True, default=str).encode())
     h.update(T.SCHEMA_VERSION.encode())
     return h.hexdigest()

@@ -46,12 +46,13 @@ class PlatformSpec:
     campaigns: int
     creatives_per_campaign: int
     utm_share: float  # share of new customers whose first order carries this utm_source
+    incremental_share: float = 0.4  # true incremental store revenue per reported dollar
 
 
 LUMEN_PLATFORMS = (
-    PlatformSpec("meta", "Meta", 4000.0, 3.6, 0.60, 14.0, 0.012, 75.0, 4, 4, 0.42),
-    PlatformSpec("google_ads", "Google", 2000.0, 2.3, 0.50, 30.0, 0.035, 80.0, 3, 4, 0.22),
-    PlatformSpec("tiktok", "TikTok", 1800.0, 2.8, 0.35, 12.0, 0.006, 70.0, 3, 4, 0.21),
+    PlatformSpec("meta", "Meta", 4000.0, 3.6, 0.60, 14.0, 0.012, 75.0, 4, 4, 0.42, 0.40),
+    PlatformSpec("google_ads", "Google", 2000.0, 2.3, 0.50, 30.0, 0.035, 80.0, 3, 4, 0.22, 0.45),
+    PlatformSpec("tiktok", "TikTok", 1800.0, 2.8, 0.35, 12.0, 0.006, 70.0, 3, 4, 0.21, 0.35),
 )
 
 
@@ -192,12 +193,12 @@ def generate_brand(
     offsets = np.arange(-n_days + 1, 1)  # day offset relative to as_of (0 = as_of)
     weekday = ad_dates.weekday.to_numpy()
 
-    ad_frame, platform_truth, creative_meta, planned = _ad_side(
+    ad_frame, platform_truth, creative_meta, incremental = _ad_side(
         rng, specs, plant, ad_dates, offsets, weekday, scale
     )
-    # acquisition follows the planned budget (a weekly mean), not one day's accident
-    spend_by_day = pd.Series(planned, index=ad_dates).rolling(7, min_periods=1, center=True).mean()
-    orders, ltv_truth = _order_side(rng, specs, plant, as_of, spend_by_day, scale)
+    # ads buy new customers: the true incremental (not the reported) revenue of each day
+    inc_by_day = pd.Series(incremental, index=ad_dates)
+    orders, ltv_truth = _order_side(rng, specs, plant, as_of, inc_by_day, scale)
 
     truth = {
         "seed": int(seed),
@@ -206,7 +207,11 @@ def generate_brand(
         "as_of": as_of.isoformat(),
         "elasticity": {s.key: s.alpha for s in specs},
         "platforms": platform_truth,
+        # incremental marginal ROAS: ad-driven store revenue of the next dollar
         "marginal_roas": {k: v["marginal_roas"] for k, v in platform_truth.items()},
+        "marginal_roas_platform": {
+            k: v["marginal_roas_platform"] for k, v in platform_truth.items()
+        },
         "roi_decay": None,
         "fatigue": None,
         "ltv_drift": ltv_truth,
@@ -289,6 +294,8 @@ def _ad_side(
     # --- platform level: spend, and revenue from a power-law response with known alpha
     plat_spend = {}
     plat_rev = {}
+    plat_inc = {}
+    plat_exp = {}
     platform_truth = {}
     for spec in specs:
         s_noise = _tn(rng, n_days)
@@ -302,6 +309,8 @@ def _ad_side(
         revenue_nodecay = expected * np.exp(0.05 * r_noise)
         plat_spend[spec.key] = spend
         plat_rev[spec.key] = (revenue_nodecay, mult)
+        plat_inc[spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
+        plat_exp[spec.key] = expected * mult
         # truth: the spec's decay formula on the noise-free revenue at the realised spend,
         # and the true marginal ROAS (alpha x ROAS) over the last 7 days
         recent = (offsets > -7) & (offsets <= 0)
@@ -317,7 +326,15 @@ def _ad_side(
             "daily_spend": spec.daily_spend,
             "roas_base": spec.roas,
             "roas_now": round(roas_now, 4) if roas_now is not None else None,
-            "marginal_roas": round(spec.alpha * roas_now, 4) if roas_now is not None else None,
+            "marginal_roas": (
+                round(spec.alpha * roas_now * spec.incremental_share, 4)
+                if roas_now is not None
+                else None
+            ),
+            "marginal_roas_platform": (
+                round(spec.alpha * roas_now, 4) if roas_now is not None else None
+            ),
+            "incremental_share": spec.incremental_share,
             "decay": round(decay, 4) if decay is not None else None,
         }
 
@@ -354,6 +371,7 @@ def _ad_side(
 
     impressions = np.round(spend / cpm[:, None] * 1000.0)
     mu_clicks = impressions * ctr
+    mu_clicks0 = impressions * ctr0[:, None]
     clicks = np.zeros_like(mu_clicks)
     value = mu_clicks * cvr
     conversions = np.zeros_like(value)
@@ -366,12 +384,21 @@ def _ad_side(
         clicks[m] = _split(rng, mu_clicks[m])
         rev_nd, mult = plat_rev[key]
         # the response curve sets the day's conversions (one noise source: revenue's)
-        n_conv = np.round(rev_nd / spec_by_key[key].aov)
+        # a tiring creative loses conversions (and the platform with it) rather than
+        # pushing them onto the others: scale the day's total by expected conversions
+        # with / without the fatigue ramp (exactly 1 when nothing is planted)
+        exp_now = (mu_clicks[m] * cvr[m]).sum(axis=0)
+        exp_base = (mu_clicks0[m] * cvr_eff[m][:, None]).sum(axis=0)
+        tired = np.where(exp_base > 0, exp_now / np.where(exp_base > 0, exp_base, 1.0), 1.0)
+        n_conv = np.round(rev_nd / spec_by_key[key].aov * tired)
         v = clicks[m] * cvr[m]
         conversions[m] = _split(rng, v, total=n_conv, noisy=False)
         tot_conv = conversions[m].sum(axis=0, keepdims=True)
         share = conversions[m] / np.where(tot_conv > 0, tot_conv, 1.0)
-        revenue[m] = share * (rev_nd * mult)[None, :]
+        revenue[m] = share * (rev_nd * mult * tired)[None, :]
+        if not np.allclose(tired, 1.0):  # the truth includes what the tiring creative cost
+            plat_inc[key] = plat_inc[key] * tired
+            _retruth(platform_truth[key], plat_exp[key] * tired, plat_spend[key], offsets)
 
     # --- planted ad-side anomalies
     for a in plant.anomalies:
@@ -428,8 +455,23 @@ def _ad_side(
                     "campaign_id": campaigns[ci][1],
                     "name": name,
                 }
-    planned = np.sum([plat_spend[k] for k in platform_keys], axis=0)
-    return frame, platform_truth, creative_meta, planned
+    incremental = np.sum([plat_inc[k] for k in platform_keys], axis=0)
+    return frame, platform_truth, creative_meta, incremental
+
+
+def _retruth(pt: dict, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray) -> None:
+    """Recompute a platform's truth (ROAS now, marginal ROAS, decay) from its revenue."""
+    recent = (offsets > -7) & (offsets <= 0)
+    base = (offsets <= -7) & (offsets > -21)
+    if not recent.any():
+        return
+    roas_now = float(exp_rev[recent].sum() / spend[recent].sum())
+    pt["roas_now"] = round(roas_now, 4)
+    pt["marginal_roas"] = round(pt["alpha"] * roas_now * pt["incremental_share"], 4)
+    pt["marginal_roas_platform"] = round(pt["alpha"] * roas_now, 4)
+    if base.any():
+        roas_base = exp_rev[base].sum() / spend[base].sum()
+        pt["decay"] = round(float(1.0 - roas_now / roas_base), 4)
 
 
 def _order_side(
@@ -437,10 +479,11 @@ def _order_side(
     specs: list[PlatformSpec],
     plant: PlantConfig,
     as_of: date,
-    spend_by_day: pd.Series,
+    inc_by_day: pd.Series,
     scale: str,
 ) -> tuple[pd.DataFrame, dict | None]:
-    """15 months of orders: new customers driven by spend, repeats by cohort LTV."""
+    """15 months of orders: new customers = organic + what ads incrementally buy (the
+    platforms' true incremental revenue / first-order value), repeats by cohort LTV."""
     mult = 3.7 if scale == "large" else 1.0
     first_aov, repeat_aov = 75.0, 66.0
     base_ltv = 128.0
@@ -448,15 +491,18 @@ def _order_side(
     dates = pd.date_range(start=pd.Timestamp(start), end=pd.Timestamp(as_of), freq="D")
     n_days = len(dates)
     wd = dates.weekday.to_numpy()
-    # spend factor: days with ad data scale new customers with total spend
-    sf = np.ones(n_days)
-    if len(spend_by_day):
-        sp = spend_by_day.reindex(dates).to_numpy()
-        has = ~np.isnan(sp)
-        mean_sp = float(np.nanmean(sp)) if has.any() else 0.0
-        if mean_sp > 0:
-            sf[has] = np.clip(sp[has] / mean_sp, 0.05, 5.0) ** 0.3
-    lam_new = 137.0 * mult * sf  # expected new customers a day (weekday applied below)
+    # new customers a day (weekday applied below): an organic baseline plus the ads'
+    # incremental revenue / first-order value; before the ad history, its average
+    organic_new = 25.0 * mult
+    ads_new = np.zeros(n_days)
+    if len(inc_by_day):
+        inc = inc_by_day.reindex(dates).to_numpy()
+        has = ~np.isnan(inc)
+        ads_new[has] = inc[has] / first_aov
+        ads_new[~has] = float(np.nanmean(inc)) / first_aov if has.any() else 0.0
+    if scale == "large" and ads_new.mean() > 0:  # keep the benchmark's ~500 k orders
+        ads_new *= 112.0 * mult / ads_new.mean()
+    lam_new = organic_new + ads_new
 
     # cohort month of each day, and the 90-day repeat rate per cohort month
     month = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1

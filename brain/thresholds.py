@@ -1,7 +1,8 @@
 """Every threshold and tuning constant of the brain, in one place.
 
 BRAIN.md values are marked (spec); the rest are our own modelling choices and
-say why. Change a number here and nowhere else.
+say why. Change a number here and nowhere else. docs/brain.md explains the method
+each group belongs to and its known limits.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ DEFAULT_PERIOD_DAYS = 30  # (spec) the period is the 30 days ending as_of
 # ---------------------------------------------------------------- input hygiene
 ABSURD_VALUE = 1e9  # a single creative-day or order above this is a data error, not a sale
 PLATFORM_KEYS = ("meta", "google_ads", "tiktok")
+
+# auto-detected promotions: spend and store revenue both this many robust sigmas above
+# their centred +-7-day median (a sale nobody recorded); treated like a known sale
+PROMO_Z = 3.0  # store revenue (weekday pattern removed) ...
+PROMO_Z_SPEND = 3.0  # ... and spend, both up on the same day
+PROMO_HALF = 7
 
 # ---------------------------------------------------------------- windows (days ending as_of)
 RECENT_DAYS = 7  # (spec) recent = last 7 days
@@ -33,6 +40,10 @@ SPARKLINE_DAYS = 14
 LTV_WINDOW_DAYS = 90  # (spec) 90-day revenue per customer
 LTV_FACTOR_COHORTS = 3  # (spec) latest up-to-3 mature monthly cohorts
 CALIBRATION_CLIP = (0.1, 10.0)  # store/platform revenue ratio kept sane when one side is tiny
+# incremental calibration (new-customer revenue ~ organic + weekday + sum f_p X_p)
+CAL_LEVEL_HALF = 10  # a platform's ROAS level: centred 21-day mean of revenue / spend^alpha
+CAL_MAX_REL_SE = 0.5  # pooled factor's SE above half of it: not identified, no curve actions
+CAL_PRIOR_SPREAD = 0.35  # per-platform factors shrink to the pooled one (prior sd 35%)
 
 # response curve
 RESPONSE_MIN_DAYS = 28  # (spec) needs >= 28 days with spend
@@ -61,6 +72,9 @@ FATIGUE_MAG_RAMP = (0.03, 0.20)  # magnitude part of a signal's strength: |log c
 FATIGUE_Z_RAMP = (1.0, 3.0)  # significance part of a signal's strength: |z| ramp
 FATIGUE_SLOPE_T_FIRE = -2.0  # log CTR vs cumulative impressions slope t-stat
 FATIGUE_SLOPE_DROP_FIRE = 0.10  # ... implying >= 10% lower CTR next week
+FATIGUE_TREND_DAYS = 28  # slope of log CTR / log CVR over the whole window ...
+FATIGUE_TREND_HORIZON = 14  # ... read as the change over 14 days
+FATIGUE_MIN_CONVERSIONS = 30  # conversions in 21 days before a creative can be called fatigued
 FATIGUE_PEER_MIN = 4  # creatives of a platform needed to remove the platform-wide move
 # logistic model: logit = b0 + w_conv*conv + w_ctr*ctr + w_freq*freq + w_n*n_fired
 FATIGUE_B0 = -3.2
@@ -68,6 +82,10 @@ FATIGUE_W_CONV = 2.0  # max of CVR drop / CPA rise / ROAS drop (one noise source
 FATIGUE_W_CTR = 1.5  # max of CTR drop / CTR slope
 FATIGUE_W_FREQ = 3.0  # audience saturation: the least noisy signal
 FATIGUE_W_FIRED = 0.2  # per fired signal: agreement across signals
+FATIGUE_TREND_T = (2.0, 4.0)  # t ramp of the 28-day trend when it confirms the weekly drop
+FATIGUE_ROAS_HELD = 0.5  # "held": conversions/impression fell < half the 15% fire level
+FATIGUE_HELD_P = 0.01  # ... or that fall is not significant (exact test p above 1%)
+FATIGUE_W_TREND = 2.0  # recent-vs-baseline and the 28-day trend agree (scenario-tuned, 20 seeds)
 FATIGUE_14D_SHIFT = 0.8  # a week more of exposure raises the logit
 FATIGUE_PROB_CAP = 0.97  # (spec) probabilities in 0-0.97
 FATIGUE_CTR_ONLY_CAP = 0.45  # (spec) ROAS above breakeven: not fatigued on CTR alone
@@ -84,6 +102,11 @@ DECAY_HIGH = 0.30  # (spec) high above 30%
 DECAY_HIGH_WITH_SPEND = 0.20  # (spec) ... or above 20% while spend rose more than 20%
 DECAY_SPEND_RISE = 0.20
 DECAY_SLOPE_DAYS = 28  # (spec) 28-day Theil-Sen slope of daily ROAS
+DECAY_Z = 2.5  # the spend-adjusted drop must stand out of the daily noise
+DECAY_TREND_DROP = 0.20  # 28-day Theil-Sen trend: projected 14-day change <= -20% ...
+DECAY_TREND_CONF = 0.90  # ... with its 90% interval below zero ...
+DECAY_TREND_MIN_LEVEL = 0.10  # ... and the week already 10% below baseline ...
+DECAY_Z_TREND = 2.0  # ... at z >= 2
 DECAY_MIN_SPEND = 100.0  # below this in either window a platform's ROAS is not judged
 
 # ---------------------------------------------------------------- oracle: LTV drift
@@ -104,6 +127,7 @@ ANOMALY_MIN_USD = 100.0  # (spec) dollar effect >= max($100, 2% of avg daily spe
 ANOMALY_MIN_SPEND_SHARE = 0.02  # (spec)
 ANOMALY_MIN_HISTORY = 28  # fewer trailing days than this: too little to know "normal"
 ANOMALY_TREND_HALF = 4
+ANOMALY_MASK_Z = 4.0  # a history day this far out is masked from neighbours and baselines
 SEASONAL_P = 0.01  # weekday effects are removed only when an F test finds them (p < 1%)
 ANOMALY_SCALE_FLOOR = 0.01  # log-scale robust sigma floor (1%) so a flat series is not all alarms
 ANOMALY_Z_CAP = 99.0
@@ -125,6 +149,11 @@ RISK_W_LOW = 5
 SHIFT_MAX_SOURCE_SHARE = 0.20  # (spec) at most 20% of the source's daily spend
 SHIFT_MIN_GAP = 0.10  # marginal ROAS gap below this is not worth a shift
 SHIFT_MIN_CONFIDENCE = 0.2
+SHIFT_GAP_SE = 1.0  # the marginal ROAS gap must exceed 1 sd of its own uncertainty
+# evidence gates for curve-based actions (shift, scale): below them, a note instead
+ACTION_MIN_DAYS = 42  # days of ad history
+ACTION_MIN_SPEND_VARIATION = 0.08  # sd of log daily spend over the fit window
+ACTION_MIN_CONFIDENCE = 0.3  # curve confidence x calibration certainty
 SCALE_BREAKEVEN_MULT = 1.2  # (spec) marginal ROAS > breakeven x 1.2 and not decaying
 SCALE_PCT_LOW = 0.10  # (spec) +10-20% budget
 SCALE_PCT_HIGH = 0.20

@@ -12,13 +12,22 @@ import logging
 from typing import Any
 
 import dash
-from dash import Input, Output, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException
 
+from jobs.connections import READ_ONLY_ROLES
 from layouts import analytics as views
 from models import analytics as queries
-from models.tenancy import current_org_id
+from models.events import (
+    EventError,
+    add_event,
+    brain_events,
+    delete_event,
+    hide_calendar_entry,
+    list_events,
+)
+from models.tenancy import current_membership, current_org_id
 
 logger = logging.getLogger(__name__)
 LOAD_ERROR = "The numbers couldn't be loaded. Try again in a moment; the error has been logged."
@@ -38,6 +47,36 @@ def validation_children() -> html.Div:
 
 def register_callbacks(app: dash.Dash) -> None:
     """URL <-> controls sync, and three views that read the URL (they load in parallel)."""
+
+    @app.callback(
+        Output("an-ev-list", "children"),
+        Output("an-ev-msg", "children"),
+        Input("analytics-url", "pathname"),
+        Input("an-ev-add", "n_clicks"),
+        Input({"type": "an-ev-del", "id": ALL}, "n_clicks"),
+        Input({"type": "an-ev-sale", "date": ALL}, "n_clicks"),
+        Input({"type": "an-ev-hide", "key": ALL}, "n_clicks"),
+        State("an-ev-kind", "value"),
+        State("an-ev-dates", "start_date"),
+        State("an-ev-dates", "end_date"),
+        State("an-ev-platform", "value"),
+        State("an-ev-note", "value"),
+    )
+    def known_events(
+        _path: Any,
+        _add: Any,
+        _dels: Any,
+        _sales: Any,
+        _hides: Any,
+        kind: Any,
+        start: Any,
+        end: Any,
+        platform: Any,
+        note: Any,
+    ) -> tuple:
+        return events_view(
+            current_org_id(), ctx.triggered_id, ctx.triggered, kind, start, end, platform, note
+        )
 
     @app.callback(
         Output("analytics-url", "search"),
@@ -162,6 +201,76 @@ def cohorts_view(org_id: int) -> tuple:
         raise PreventUpdate
     cohorts = queries.cohort_curves(org)
     return views.cohort_figure(cohorts, org.currency), views.cohort_table(cohorts, org.currency)
+
+
+def events_view(
+    org_id: int,
+    trigger: Any,
+    triggered: Any,
+    kind: Any = None,
+    start: Any = None,
+    end: Any = None,
+    platform: Any = None,
+    note: Any = None,
+) -> tuple:
+    """Add / delete a known event (this org only), then list the org's events."""
+    msg: Any = None
+    fired = any(t.get("value") for t in (triggered or []) if isinstance(t, dict))
+    is_write = trigger == "an-ev-add" or isinstance(trigger, dict)
+    if is_write and fired:
+        if current_membership().role in READ_ONLY_ROLES:
+            msg = html.Span("Viewers cannot change events.", className="text-danger")
+        else:
+            msg = _write_event(org_id, trigger, kind, start, end, platform, note)
+    stored = [e.as_dict() for e in list_events(org_id) if e.note != "removed"]
+    calendar = [e for e in brain_events(org_id) if e["source"] == "calendar"]
+    return views.events_list(stored, calendar), msg
+
+
+def _write_event(
+    org_id: int, trigger: Any, kind: Any, start: Any, end: Any, platform: Any, note: Any
+) -> Any:
+    from flask_login import current_user
+
+    from jobs.brain import enqueue_recompute
+
+    try:
+        if isinstance(trigger, dict) and trigger.get("type") == "an-ev-del":
+            if not delete_event(org_id, trigger.get("id")):
+                return html.Span("That event no longer exists.", className="text-danger")
+            text = "Event deleted; the brain is recomputing."
+        elif isinstance(trigger, dict) and trigger.get("type") == "an-ev-hide":
+            kind_, start_, end_ = (str(trigger.get("key") or "").split("|") + ["", "", ""])[:3]
+            hide_calendar_entry(org_id, {"kind": kind_, "start": start_, "end": end_})
+            text = "Calendar entry hidden for your brand; the brain is recomputing."
+        elif isinstance(trigger, dict) and trigger.get("type") == "an-ev-sale":
+            day = str(trigger.get("date") or "")
+            add_event(
+                org_id,
+                current_user.id,
+                {"kind": "sale", "start": day, "end": day, "note": "our sale"},
+            )
+            text = f"Recorded a sale on {day}; the brain is recomputing."
+        else:
+            add_event(
+                org_id,
+                current_user.id,
+                {
+                    "kind": kind,
+                    "start": start,
+                    "end": end or start,
+                    "platform": platform,
+                    "note": note,
+                },
+            )
+            text = "Event recorded; the brain is recomputing."
+    except EventError as exc:
+        return html.Span(str(exc).capitalize() + ".", className="text-danger")
+    try:
+        enqueue_recompute(org_id)
+    except Exception:  # noqa: BLE001 - the event is saved; the next scheduled run picks it up
+        logger.exception("could not enqueue a brain recompute for org %s", org_id)
+    return html.Span(text, className="text-success")
 
 
 # ---- URL <-> controls ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from models import BrainState, Organization
 from models.billing import LimitReached, check_allowed, record_usage
 from models.brain_data import latest_state, org_settings
 from models.brain_inputs import input_watermark, load_brain_inputs
+from models.events import brain_events
 
 LOCK_TIMEOUT_S = 600
 
@@ -32,11 +33,15 @@ def brain_code_version() -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(watermark: dict, settings: dict, as_of: date | None) -> str:
-    """sha256 of what a state depends on: data watermark, settings, as_of and the brain's code."""
+def inputs_fingerprint(
+    watermark: dict, settings: dict, as_of: date | None, events: list[dict] | None = None
+) -> str:
+    """sha256 of what a state depends on: data watermark, known events, settings, as_of and
+    the brain's code."""
     payload = json.dumps(
         {
             "data": watermark,
+            "events": events or [],
             "settings": settings,
             "as_of": str(as_of),
             "code": brain_code_version(),
@@ -66,9 +71,10 @@ def compute_and_store(
     if org is None:
         raise ValueError(f"organization {org_id} does not exist")
     settings = org_settings(org)
+    events = brain_events(org_id)
     # Cheap: the data version and per-table watermarks, not a hash of every row. New data,
-    # settings, as_of or brain code (a deploy) -> a new state.
-    fingerprint = inputs_fingerprint(input_watermark(org), settings, as_of)
+    # events, settings, as_of or brain code (a deploy) -> a new state.
+    fingerprint = inputs_fingerprint(input_watermark(org), settings, as_of, events)
     previous = latest_state(org_id)
     clock.lap("fingerprint")
     if previous is not None and previous.input_fingerprint == fingerprint:
@@ -77,7 +83,9 @@ def compute_and_store(
     ad_daily, orders = load_brain_inputs(org, as_of)  # only what the brain reads, at wire speed
     clock.lap("load")
     started = time.perf_counter()
-    state = compute_brain_state(ad_daily, orders, settings, as_of=as_of, org_id=org_id)
+    state = compute_brain_state(
+        ad_daily, orders, settings, as_of=as_of, org_id=org_id, events=events
+    )
     duration_ms = int((time.perf_counter() - started) * 1000)
     clock.lap("compute")
     period = state.get("period") or {}

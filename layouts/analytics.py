@@ -371,15 +371,157 @@ def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date)
         if first.get("severity"):
             head.append(f"{first['severity']} severity")
         text = f"{' · '.join(head)}: {moves}"
-        items.append(
-            html.Li([html.Strong(text), f" — {first['hint']}" if first.get("hint") else ""])
-        )
+        context = first.get("context") or []
+        tail: list[Any] = []
+        if context:
+            tail.append(f" — context: {'; '.join(context)}")
+        else:
+            if first.get("hint"):
+                tail.append(f" — {first['hint']}")
+            tail.append(
+                html.Button(
+                    "This was our sale",
+                    id={"type": "an-ev-sale", "date": day.isoformat()},
+                    className="btn btn-link btn-sm p-0 ms-2 align-baseline an-ev-sale",
+                    title="Record a sale on this day: the brain treats it as context",
+                )
+            )
+        items.append(html.Li([html.Strong(text), *tail]))
     return html.Div(
         [
             html.Span("Anomalies flagged by the brain (✕ on the chart): ", className="fw-semibold"),
             html.Ul(items, className="mb-0 ps-3"),
         ],
         className="small mt-2 an-anomalies",
+    )
+
+
+EVENT_KIND_LABELS = {
+    "sale": "Sale / promotion",
+    "launch": "Launch",
+    "pause": "Platform pause",
+    "tracking": "Tracking change",
+    "price": "Price change",
+    "holiday": "Holiday",
+}
+
+
+def events_card() -> dbc.Card:
+    """Known events: record one (kind, dates, optional platform, note), list and delete."""
+    form = html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Event", htmlFor="an-ev-kind", className="form-label small mb-1"),
+                    dcc.Dropdown(
+                        id="an-ev-kind",
+                        options=[{"label": v, "value": k} for k, v in EVENT_KIND_LABELS.items()],
+                        value="sale",
+                        clearable=False,
+                    ),
+                ],
+                className="an-ev-field",
+            ),
+            html.Div(
+                [
+                    html.Label("Dates", htmlFor="an-ev-dates", className="form-label small mb-1"),
+                    dcc.DatePickerRange(id="an-ev-dates", display_format="YYYY-MM-DD"),
+                ],
+                className="an-ev-field",
+            ),
+            html.Div(
+                [
+                    html.Label(
+                        "Platform (optional)",
+                        htmlFor="an-ev-platform",
+                        className="form-label small mb-1",
+                    ),
+                    dcc.Dropdown(
+                        id="an-ev-platform",
+                        options=[{"label": v, "value": k} for k, v in PLATFORM_LABELS.items()],
+                        placeholder="All channels",
+                    ),
+                ],
+                className="an-ev-field",
+            ),
+            html.Div(
+                [
+                    html.Label("Note", htmlFor="an-ev-note", className="form-label small mb-1"),
+                    dbc.Input(
+                        id="an-ev-note", maxLength=200, placeholder="e.g. Black Friday 30% off"
+                    ),
+                ],
+                className="an-ev-field",
+            ),
+            html.Button(
+                "Add event", id="an-ev-add", className="btn btn-sm btn-dark align-self-end"
+            ),
+        ],
+        className="d-flex flex-wrap gap-2 mb-2",
+    )
+    return _card(
+        "Known events",
+        [
+            html.P(
+                "Sales, launches, pauses, tracking and price changes: the brain leaves these days "
+                "out of its baselines and words findings on them as context, not alarms.",
+                className="small text-body-secondary mb-2",
+            ),
+            form,
+            html.Div(id="an-ev-msg", className="small", **{"aria-live": "polite"}),
+            html.Div(id="an-ev-list"),
+        ],
+        id="an-events-card",
+    )
+
+
+def events_list(
+    stored: Sequence[Mapping[str, Any]], calendar: Sequence[Mapping[str, Any]]
+) -> html.Div:
+    """Stored events (deletable) and the default retail calendar's entries."""
+
+    def line(e: Mapping[str, Any], deletable: bool) -> html.Li:
+        span = e["start"] if e["start"] == e["end"] else f"{e['start']} to {e['end']}"
+        where = (
+            f" · {PLATFORM_LABELS.get(e['platform'], e['platform'])}" if e.get("platform") else ""
+        )
+        note = f" — {e['note']}" if e.get("note") else ""
+        parts: list[Any] = [
+            html.Strong(f"{EVENT_KIND_LABELS.get(e['kind'], e['kind'])}{where}: {span}"),
+            note,
+        ]
+        if not deletable:
+            parts.append(
+                html.Button(
+                    "Hide",
+                    id={"type": "an-ev-hide", "key": f"{e['kind']}|{e['start']}|{e['end']}"},
+                    className="btn btn-link btn-sm p-0 ms-2 align-baseline",
+                    **{"aria-label": f"Hide calendar entry {e.get('note') or e['kind']} {span}"},
+                )
+            )
+        if deletable:
+            parts.append(
+                html.Button(
+                    "Delete",
+                    id={"type": "an-ev-del", "id": int(e["id"])},
+                    className="btn btn-link btn-sm p-0 ms-2 align-baseline text-danger",
+                    **{"aria-label": f"Delete {e['kind']} {span}"},
+                )
+            )
+        return html.Li(parts)
+
+    mine = [line(e, True) for e in stored] or [html.Li("None recorded yet.")]
+    cal = [line(e, False) for e in list(calendar)[-6:]]
+    return html.Div(
+        [
+            html.Ul(mine, className="small mb-2 ps-3"),
+            html.Details(
+                [
+                    html.Summary("Default US retail calendar", className="small"),
+                    html.Ul(cal, className="small mb-0 ps-3"),
+                ]
+            ),
+        ]
     )
 
 
@@ -975,6 +1117,7 @@ def analytics_page(
             controls(campaigns, min_date, max_date),
             _loading(html.Div(kpi_tiles(None, currency), id="an-kpis", className="mb-3")),
             html.Div(trend, className="mb-3"),
+            html.Div(events_card(), className="mb-3"),
             dbc.Row(
                 [dbc.Col(channels, lg=6), dbc.Col(cohorts, lg=6)],
                 className="g-3 mb-3 align-items-start",

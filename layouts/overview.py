@@ -409,10 +409,11 @@ def channel_table(platforms: Sequence[Mapping[str, Any]], currency: str = "USD")
                 ),
                 html.Th("LTV-ROAS", scope="col", className="text-end"),
                 html.Th(
-                    "Next-$ ROAS",
+                    "Incremental next-$ ROAS",
                     scope="col",
                     className="text-end",
-                    title="calibrated marginal ROAS: revenue ÷ spend of the next dollar",
+                    title="incremental marginal ROAS: ad-driven store revenue ÷ the next dollar "
+                    "of spend (organic and returning-customer revenue are not credited to ads)",
                 ),
                 html.Th("Trend (wk)", scope="col"),
                 html.Th("Status", scope="col"),
@@ -1041,9 +1042,26 @@ def overview(
         [
             header(state, org_name),
             html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
+            data_notes(state),
             *tips(),
         ],
         id="overview",
+    )
+
+
+def data_notes(state: Mapping[str, Any]) -> html.Details:
+    """Every note the brain wrote about the limits of its data (what would enable more)."""
+    notes = [str(n) for n in state.get("notes") or [] if n]
+    return html.Details(
+        [
+            html.Summary(f"What the brain could not judge yet ({len(notes)})", className="small"),
+            html.Ul([html.Li(n) for n in notes], className="small mb-0 ps-3")
+            if notes
+            else html.P("Nothing: the data covered every check.", className="small mb-0"),
+        ],
+        className="ov-notes mt-3",
+        id="ov-data-notes",
+        open=bool(notes) and len(notes) <= 3,
     )
 
 

@@ -2,6 +2,7 @@
 
 from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
+from models.events import OrgEvent
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
 from models.security import LoginSession, LoginThrottle
@@ -21,6 +22,7 @@ __all__ = [
     "Membership",
     "Narrative",
     "Order",
+    "OrgEvent",
     "Organization",
     "ProcessedEvent",
     "Subscription",

@@ -499,6 +499,8 @@ def normalize_anomalies(raw: Any) -> list[dict]:
                     "actual": _num(part.get("actual")),
                     "hint": hint,
                     "primary": primary,
+                    "context": [str(c) for c in item.get("context") or [] if c],
+                    "summary": str(item.get("summary") or ""),
                 }
             )
             primary = False

@@ -11,7 +11,7 @@ from brain.synthetic import Brand, PlantConfig, generate_brand
 LUMEN_SEED = 42  # the demo brand
 
 
-def run_brain(brand: Brand, **kwargs) -> dict:
+def run_brain(brand, **kwargs) -> dict:
     """compute_brain_state + schema validation: every state a test sees is on-contract."""
     state = compute_brain_state(brand.ad_daily, brand.orders, **kwargs)
     validate_state(state)

@@ -8,6 +8,7 @@ before the last 14).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from conftest import run_brain
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -91,7 +92,7 @@ def test_runaway_spend_hint():
     assert any(a["type"] == "investigate" for a in state["curiosity"]["actions"])
 
 
-def test_missing_day_is_a_data_gap():
+def test_missing_day_is_a_detected_pause_not_an_alarm():
     brand = generate_brand(78, plant=PlantConfig.clean())
     ad = brand.ad_daily
     gap_day = ad["date"].max() - np.timedelta64(2, "D")
@@ -99,5 +100,12 @@ def test_missing_day_is_a_data_gap():
     from brain.state import compute_brain_state
 
     state = compute_brain_state(ad, brand.orders)
-    hit = [a for a in state["oracle"]["anomalies"] if a["platform"] == "google_ads"]
-    assert hit and "data_gap" in [h["code"] for h in hit[0]["cause_hints"]]
+    day = str(pd.Timestamp(gap_day).date())
+    events = state["oracle"]["events"]
+    assert {(e["kind"], e["platform"], e["start"], e["end"], e["source"]) for e in events} == {
+        ("pause", "google_ads", day, day, "auto")
+    }
+    # the platform's own series are not scored on the paused day; org findings are context
+    assert not [a for a in state["oracle"]["anomalies"] if a["platform"] == "google_ads"]
+    for a in state["oracle"]["anomalies"]:
+        assert a["severity"] == "low" and a["context"], a

@@ -39,7 +39,8 @@ def test_lumen_numbers(lumen):
     assert cvr1 < 0.8 * cvr0
     assert last["frequency"].mean() > 3.7 and first["frequency"].mean() < 2.8
     assert lumen.truth["fatigue"]["creative_id"] == "C12"
-    assert 0.25 <= lumen.truth["roi_decay"]["decay"] <= 0.4
+    # TikTok's planted 32% decay plus what its tiring winner C12 costs the platform
+    assert 0.3 <= lumen.truth["roi_decay"]["decay"] <= 0.45
 
 
 def test_deterministic_per_seed():
