@@ -237,3 +237,17 @@ def test_hide_a_calendar_entry_from_the_page(app, client):
     with app.app_context():
         assert [e["note"] for e in brain_events(a["org_id"])].count("BFCM") == 1
         assert [e["note"] for e in brain_events(b["org_id"])].count("BFCM") == 2
+
+
+def test_a_new_event_gives_a_new_brain_state(app):
+    """The recompute's fingerprint covers the org's events: recording a sale is not 'unchanged'."""
+    from jobs.brain import compute_and_store
+    from models.events import add_event
+
+    org = make_org(app, "Alpha Brand", "owner@alpha.example")
+    with app.app_context():
+        first = compute_and_store(org["org_id"]).id
+        assert compute_and_store(org["org_id"]).id == first  # nothing changed: reused
+        add_event(org["org_id"], org["user_id"], SALE)
+        db.session.commit()
+        assert compute_and_store(org["org_id"]).id != first
