@@ -220,7 +220,7 @@ def _security_headers(server: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        # Dash's renderer reads _csrf_token and sends X-CSRFToken (RECIPES.md §1):
+        # Dash's renderer reads _csrf_token and sends X-CSRFToken (docs/recipes.md §1):
         # readable by JS, so not HttpOnly; skipped on cacheable bundles and assets.
         if current_user.is_authenticated and not request.path.startswith(
             ("/_dash-component-suites/", "/assets/")

@@ -82,7 +82,7 @@ class Config:
     STRIPE_SECRET_KEY: str = ""
     STRIPE_WEBHOOK_SECRET: str = ""
     STRIPE_API_BASE: str = ""  # empty -> Stripe's own API; tests point it at a local fake
-    STRIPE_PRICE_STARTER: str = ""  # price ids of the three plans (PRODUCT.md "Plans")
+    STRIPE_PRICE_STARTER: str = ""  # price ids of the three plans (docs/product.md "Plans")
     STRIPE_PRICE_GROWTH: str = ""
     STRIPE_PRICE_SCALE: str = ""
     META_APP_ID: str = ""

@@ -1,4 +1,4 @@
-"""The plans we sell and their limits (PRODUCT.md "Plans"). Pure data, importable by every room.
+"""The plans we sell and their limits (docs/product.md "Plans"); pure data for every room.
 
 ``None`` means unlimited. A self-hosted install (no STRIPE_SECRET_KEY) gets ``SELF_HOSTED``:
 every feature, no limits, no billing pages.

@@ -1,4 +1,4 @@
-"""MEMORY — the truth layer: what happened with the spend (BRAIN.md, MEMORY).
+"""MEMORY — the truth layer: what happened with the spend (docs/brain-spec.md, MEMORY).
 
 Works on the dense arrays of :mod:`brain.prep`; every metric is computed for all
 platforms, campaigns and creatives at once, then only the top rows are turned into JSON.
@@ -60,7 +60,7 @@ def status_of(roas: np.ndarray, org_roas: float) -> np.ndarray:
 
 
 class Windows:
-    """Column slices of the (entity x day) arrays for the windows BRAIN.md uses."""
+    """Column slices of the (entity x day) arrays for the windows docs/brain-spec.md uses."""
 
     def __init__(self, prep: Prepared) -> None:
         L = prep.window

@@ -1,9 +1,9 @@
 """Template narratives from a brain state, and the number guardrail every narrative must pass.
 
 Pure text from the stored state: no network, no model, no wall clock. The executive summary
-is written per persona (PRODUCT.md prefixes); every number in it is taken from the state, and
+is written per persona (docs/product.md prefixes); every number in it is taken from the state, and
 ``unsupported_numbers(text, state)`` proves it, so the same checker can later guard AI text
-(BRAIN.md: "every number in the text must match a fact after rounding").
+(docs/brain-spec.md: "every number in the text must match a fact after rounding").
 Names that come from outside (creatives, campaigns) are quoted and treated as data, not facts.
 """
 
@@ -32,7 +32,7 @@ _NUMBER = re.compile(
 _DATES = re.compile(
     r"\b\d{4}-\d{2}(?:-\d{2})?\b|\b\d{1,2} (?:" + "|".join(MONTHS) + r")\b(?: \d{4})?"
 )
-# Window lengths and scales of the brain's own definitions (BRAIN.md), not measurements:
+# Window lengths and scales of the brain's own definitions (docs/brain-spec.md), not measurements:
 # "fatigue in 7 days", "90-day LTV", "score 75 of 100".
 DEFINITIONS = frozenset({7.0, 14.0, 90.0, 100.0})
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")

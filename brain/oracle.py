@@ -238,7 +238,7 @@ def compute_fatigue(
     # (Judged on the change, not on the calibrated level: with incremental calibration
     # many healthy creatives sit below breakeven on the incremental scale.)
     # "held": conversions per impression (CTR x CVR) fell by less than half the fire level
-    # (BRAIN.md: "ROAS holds"; read on the change, since on the incremental scale many
+    # (docs/brain-spec.md: "ROAS holds"; read on the change, since on the incremental scale many
     # healthy creatives sit below breakeven)
     # "held" = conversions per impression did not fall significantly (exact binomial test)
     with np.errstate(invalid="ignore"):
@@ -368,7 +368,7 @@ def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 # --------------------------------------------------------------------------- ROI decay
 def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
-    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21) (BRAIN.md), judged on evidence.
+    """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21) (docs/brain-spec.md), judged on evidence.
 
     The flag reads the **spend-adjusted** ROAS (a budget step moves ROAS along the
     response curve: ROAS x (spend / reference)^(1 - alpha) removes that), with known-event
@@ -629,7 +629,7 @@ def _weekly_seasonal(detr: np.ndarray, wd: np.ndarray) -> np.ndarray:
 
 
 def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
-    """Robust z of de-seasonalised daily series; flags in the last 14 days (BRAIN.md).
+    """Robust z of de-seasonalised daily series; flags in the last 14 days (docs/brain-spec.md).
 
     Per series (log scale): a centred leave-one-out rolling median is the local level
     (it follows trends such as a decaying platform but not a one-day event), weekday
@@ -991,7 +991,7 @@ def _calibrate(z: np.ndarray, n: np.ndarray) -> np.ndarray:
     A scale from 56 days is itself uncertain, so (x - median) / scale has t-like tails
     (~0.87 (n - 1) degrees of freedom for the biweight): a raw 3.5 happens more often than
     a Gaussian 3.5. Mapping through the t and normal tails keeps the meaning of the
-    BRAIN.md thresholds (3.5 and 5 sigma).
+    docs/brain-spec.md thresholds (3.5 and 5 sigma).
     """
     df = np.maximum(3.0, T.SCALE_EFFICIENCY * (np.asarray(n, dtype=float) - 1.0))
     a = np.abs(np.nan_to_num(z, nan=0.0))

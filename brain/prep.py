@@ -19,7 +19,7 @@ import pandas as pd
 from brain import thresholds as T
 from brain._util import EPOCH, day_to_iso, nanmedian
 
-# The full input contract (BRAIN.md "Inputs"); the database loader produces exactly these.
+# The full input contract (docs/brain-spec.md "Inputs"); the database loader produces exactly these.
 AD_COLUMNS = (
     "date",
     "platform",

@@ -1,6 +1,6 @@
 """Synthetic brands with ground truth, for the seed command, the demo, tests and benchmarks.
 
-The default brand is "Lumen Beauty" (PRODUCT.md). Everything is drawn from
+The default brand is "Lumen Beauty" (docs/product.md). Everything is drawn from
 ``np.random.default_rng(seed)`` and anchored to ``as_of`` (never the wall clock), so a
 seed always gives the same frames. Planted events are configurable through
 :class:`PlantConfig` and reported in ``Brand.truth`` so tests can check the brain finds

@@ -1,6 +1,6 @@
 """Every threshold and tuning constant of the brain, in one place.
 
-BRAIN.md values are marked (spec); the rest are our own modelling choices and
+docs/brain-spec.md values are marked (spec); the rest are our own modelling choices and
 say why. Change a number here and nowhere else. docs/brain.md explains the method
 each group belongs to and its known limits.
 """

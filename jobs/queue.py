@@ -48,7 +48,7 @@ class FlaskSimpleWorker(SimpleWorker):
 
 
 class ThreadWorker(FlaskSimpleWorker):
-    """A SimpleWorker that can live in a non-main thread (RECIPES.md §2)."""
+    """A SimpleWorker that can live in a non-main thread (docs/recipes.md §2)."""
 
     death_penalty_class = TimerDeathPenalty  # SIGALRM needs the main thread
 

@@ -1,6 +1,6 @@
 """Reusable view components: pure functions from numbers to Dash components.
 
-No database, no request, no Plotly: the overview must stay light on phones (DESIGN.md
+No database, no request, no Plotly: the overview must stay light on phones (docs/architecture.md
 "Page weight"), so trends are inline SVG sparklines and every colour comes with text.
 """
 

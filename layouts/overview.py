@@ -39,7 +39,7 @@ SECTION_ORDER = {
     "vp_growth": ("kpis", "summary", "insights", "actions"),
     "director": ("actions", "kpis", "insights", "summary"),
 }
-# The headline number per persona (PRODUCT.md): VP's "blended ROAS" is MER (revenue ÷ spend).
+# The headline number per persona (docs/product.md): VP's "blended ROAS" is MER (revenue ÷ spend).
 HEADLINE_KPI = {"cmo": "ltv-roas", "vp_growth": "mer", "director": "spend"}
 KPI_ORDER = ("spend", "mer", "platform-roas", "ltv-roas", "risk")
 PLATFORM_NAMES = {"meta": "Meta", "google_ads": "Google", "tiktok": "TikTok", "shopify": "Shopify"}

@@ -1,4 +1,4 @@
-"""Persona wording (PRODUCT.md): same numbers, different words and emphasis."""
+"""Persona wording (docs/product.md): same numbers, different words and emphasis."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ RISK_COLORS = {"GREEN": "#0f5132", "YELLOW": "#8a6100", "RED": "#a61c28"}
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN
-# Director: actions first (PRODUCT.md); the others read the story top-down.
+# Director: actions first (docs/product.md); the others read the story top-down.
 REPORT_ORDER = {
     "cmo": ("summary", "memory", "oracle", "curiosity"),
     "vp_growth": ("summary", "memory", "oracle", "curiosity"),

@@ -138,7 +138,7 @@ def test_every_page_renders_from_the_snapshot(demo):
 
 
 def test_story_is_on_the_overview(demo):
-    """PRODUCT.md's story: C12 fatigue, TikTok decay, the shift to Meta, retention, risk, $."""
+    """docs/product.md's story: C12 fatigue, TikTok decay, the shift to Meta, retention, risk, $."""
     text = _text(demo.render("/", "", "cmo", None))
     state = json.loads((ROOT / "demo" / "data" / "brain_state.json").read_text())
     total = f"{state['curiosity']['total_opportunity_usd_per_week']:,.0f}"  # the snapshot's own

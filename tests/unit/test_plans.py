@@ -1,4 +1,4 @@
-"""The plans table matches PRODUCT.md; billing configuration fails fast when incomplete."""
+"""The plans table matches docs/product.md; billing configuration fails fast when incomplete."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may import whom (DESIGN.md "Rooms"), checked statically on every module's imports."""
+"""Who may import whom (docs/architecture.md "Rooms"), checked on every module's imports."""
 
 from __future__ import annotations
 

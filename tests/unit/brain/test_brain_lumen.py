@@ -1,4 +1,4 @@
-"""Lumen Beauty (PRODUCT.md): the brain must find every planted event of the demo story."""
+"""Lumen Beauty (docs/product.md): the brain must find every planted event of the demo story."""
 
 from __future__ import annotations
 
