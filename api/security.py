@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, jsonify, request, url_for
 from markupsafe import escape
@@ -105,6 +106,15 @@ def csp_policy(dash_app: Any, logrocket: bool = False) -> dict[str, Any]:
     }
 
 
+def stripe_origins(cfg: Any) -> list[str]:
+    """Where Stripe's Checkout and portal live (and the local fake's origin in tests)."""
+    origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    if cfg.STRIPE_API_BASE:
+        parts = urlsplit(cfg.STRIPE_API_BASE)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 def init_app(server: Flask, dash_app: Any) -> None:
     """Register everything above; call last in the factory (the CSP hashes Dash's scripts)."""
     from flask_talisman import Talisman
@@ -120,6 +130,17 @@ def init_app(server: Flask, dash_app: Any) -> None:
             request.host  # noqa: B018 - Flask checks TRUSTED_HOSTS here; SecurityError -> 400
 
     server.before_request_funcs.setdefault(None, []).insert(0, _known_host)
+
+    @server.after_request
+    def _stripe_form_action(resp):  # noqa: ANN001, ANN202 - runs after Talisman's own hook
+        # Plan and portal forms answer with a redirect to Stripe; form-action covers redirects.
+        cfg = server.config["OMNIFY"]
+        policy = resp.headers.get("Content-Security-Policy")
+        if cfg.billing_enabled and policy:
+            resp.headers["Content-Security-Policy"] = policy.replace(
+                "form-action 'self'", "form-action 'self' " + " ".join(stripe_origins(cfg))
+            )
+        return resp
 
     Talisman(
         server,

@@ -65,7 +65,9 @@ def log_in(dash_duo, app) -> str:
 
 
 def click(dash_duo, element) -> None:
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
     element.click()
 
 

@@ -37,7 +37,9 @@ def test_phone_shows_the_ai_summary_and_a_numbers_fact(app, dash_duo, lumen):  #
     number = dash_duo.find_element("#summary-cmo .fact-ref[data-fact='totals.mer']")
     pop = number.find_element("css selector", ".fact-pop")
     assert not pop.is_displayed()
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", number)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", number
+    )
     number.click()  # a tap focuses the number: its fact shows
     deadline = time.time() + 5
     while not pop.is_displayed() and time.time() < deadline:

@@ -230,3 +230,20 @@ def test_ended_plan_offers_the_data_export(app, client, billing):  # noqa: F811
         resp = client.get(href)
         assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "Choose Growth" in body  # no live plan: the buttons start a new subscription
+
+
+def test_csp_lets_plan_forms_redirect_to_stripe_only_with_billing_on(app, client, billing):  # noqa: F811
+    org = customer_org(app, billing, "Acme", "owner@acme.example")
+    login(client, org["email"])
+    policy = client.get("/billing").headers["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert "https://checkout.stripe.com" in form_action and billing.url in form_action
+
+
+def test_csp_form_action_is_self_only_when_self_hosted(app, client):
+    from tests.conftest import make_org
+
+    org = make_org(app, "Acme", "owner@acme.example")
+    login(client, org["email"])
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in policy + ";" and "stripe" not in policy
