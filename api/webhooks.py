@@ -77,6 +77,9 @@ def shopify():  # noqa: ANN201
         return jsonify(error="the body must be a JSON object"), 400
     if topic not in (*ORDER_TOPICS, "app/uninstalled", *COMPLIANCE_TOPICS):
         return jsonify(status="ignored", topic=topic), 200
+    active = [c for c in connections if c.status != "disabled"]
+    if topic in ORDER_TOPICS and not active:  # nothing of ours to update: store nothing
+        return jsonify(status="ignored", reason="no connected shop with that domain"), 200
     db.session.add(ProcessedEvent(source="shopify", external_event_id=event_id))
     try:
         db.session.commit()
@@ -87,9 +90,6 @@ def shopify():  # noqa: ANN201
         return _uninstalled(connections)
     if topic in COMPLIANCE_TOPICS:
         return _compliance(topic, connections, payload)
-    active = [c for c in connections if c.status != "disabled"]
-    if not active:
-        return jsonify(status="ignored", reason="no connected shop with that domain"), 200
     get_queue().enqueue(process_shopify_order, active[0].id, payload, job_timeout=120)
     return jsonify(status="queued"), 200
 
