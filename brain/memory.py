@@ -298,37 +298,13 @@ def pd_ffill(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _huber_cov(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Huber IRLS coefficients, their covariance (sandwich-free, weighted) and weights."""
-    n, k = X.shape
-    w = np.ones(n)
-    beta = np.zeros(k)
-    for _ in range(T.HUBER_ITERATIONS):
-        sw = np.sqrt(w)
-        beta = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
-        r = y - X @ beta
-        scale = T.MAD_TO_SIGMA_FIT * float(np.median(np.abs(r - np.median(r))))
-        if scale <= 1e-12:
-            break
-        u = np.abs(r) / (T.HUBER_K * scale)
-        w_new = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
-        if np.max(np.abs(w_new - w)) < 1e-4:
-            w = w_new
-            break
-        w = w_new
-    r = y - X @ beta
-    dof = max(float(w.sum()) - k, 1.0)
-    sigma2 = float((w * r * r).sum()) / dof
-    cov = sigma2 * np.linalg.pinv((X * w[:, None]).T @ X)
-    return beta, cov, w
-
-
-def _huber_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, int]:
-    """Robust (Huber IRLS) least squares: coefficients, SE of the slope, R^2, rank.
+def _huber_irls(
+    X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
+    """Huber IRLS: coefficients, weights, residuals, weighted residual variance and rank.
 
     A few days off the curve (a decaying platform's last week, a tracking gap) would
-    otherwise drag the elasticity; Huber weights keep them from dominating the fit.
-    """
+    otherwise drag the fit; Huber weights keep them from dominating it."""
     n, k = X.shape
     w = np.ones(n)
     beta = np.zeros(k)
@@ -349,12 +325,25 @@ def _huber_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, 
     r = y - X @ beta
     dof = max(float(w.sum()) - k, 1.0)
     sigma2 = float((w * r * r).sum()) / dof
+    return beta, w, r, sigma2, int(rank)
+
+
+def _huber_cov(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huber IRLS coefficients, their covariance (sandwich-free, weighted) and weights."""
+    beta, w, _, sigma2, _ = _huber_irls(X, y)
+    cov = sigma2 * np.linalg.pinv((X * w[:, None]).T @ X)
+    return beta, cov, w
+
+
+def _huber_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, int]:
+    """Robust (Huber IRLS) least squares: coefficients, SE of the slope, R^2, rank."""
+    beta, w, r, sigma2, rank = _huber_irls(X, y)
     xtwx_inv = np.linalg.pinv((X * w[:, None]).T @ X)
     se = float(np.sqrt(max(sigma2 * xtwx_inv[1, 1], 0.0)))
     yw = float((w * y).sum() / w.sum())
     ss_tot = float((w * (y - yw) ** 2).sum())
     r2 = 1.0 - float((w * r * r).sum()) / ss_tot if ss_tot > 0 else 0.0
-    return beta, se, r2, int(rank)
+    return beta, se, r2, rank
 
 
 def compute_memory(prep: Prepared) -> dict:

@@ -79,20 +79,8 @@ def register_callbacks(app: dash.Dash) -> None:
         )
 
     @app.callback(
-        Output("analytics-url", "search"),
-        Output("an-range", "value"),
-        Output("an-dates", "start_date"),
-        Output("an-dates", "end_date"),
-        Output("an-platform", "value"),
-        Output("an-campaign", "value"),
-        Output("an-metric", "value"),
-        Input("analytics-url", "search"),
-        Input("an-range", "value"),
-        Input("an-dates", "start_date"),
-        Input("an-dates", "end_date"),
-        Input("an-platform", "value"),
-        Input("an-campaign", "value"),
-        Input("an-metric", "value"),
+        *views.outputs(views.URL_AND_CONTROLS),
+        *views.inputs(views.URL_AND_CONTROLS),
     )
     def sync_url_and_controls(
         search: str | None,
@@ -114,15 +102,7 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate from None
 
     @app.callback(
-        Output("an-caption", "children"),
-        Output("an-kpis", "children"),
-        Output("an-chart", "figure"),
-        Output("an-anomalies", "children"),
-        Output("an-channels", "children"),
-        Output("an-nomatch", "children"),
-        Output("an-csv-daily", "href"),
-        Output("an-csv-creatives", "href"),
-        Output("an-toast-main", "children"),
+        *views.outputs(views.MAIN_OUTPUTS),
         Input("analytics-url", "search"),
     )
     def render_main(search: str | None) -> tuple:
@@ -137,8 +117,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return (*([no_update] * 8), views.error_toast(LOAD_ERROR))
 
     @app.callback(
-        Output("an-leaderboard", "children"),
-        Output("an-toast-creatives", "children"),
+        *views.outputs(views.LEADERBOARD_OUTPUTS),
         Input("analytics-url", "search"),
     )
     def render_creatives(search: str | None) -> tuple:
@@ -153,9 +132,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update, views.error_toast(LOAD_ERROR, "Couldn't load the creatives")
 
     @app.callback(
-        Output("an-cohort-chart", "figure"),
-        Output("an-cohort-table", "children"),
-        Output("an-toast-cohorts", "children"),
+        *views.outputs(views.COHORT_OUTPUTS),
         Input("analytics-url", "pathname"),
     )
     def render_cohorts(pathname: str | None) -> tuple:

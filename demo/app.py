@@ -445,34 +445,14 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
     """The product's four Analytics callbacks, reading the snapshot instead of the database."""
 
     @app.callback(
-        Output("analytics-url", "search"),
-        Output("an-range", "value"),
-        Output("an-dates", "start_date"),
-        Output("an-dates", "end_date"),
-        Output("an-platform", "value"),
-        Output("an-campaign", "value"),
-        Output("an-metric", "value"),
-        Input("analytics-url", "search"),
-        Input("an-range", "value"),
-        Input("an-dates", "start_date"),
-        Input("an-dates", "end_date"),
-        Input("an-platform", "value"),
-        Input("an-campaign", "value"),
-        Input("an-metric", "value"),
+        *an_views.outputs(an_views.URL_AND_CONTROLS),
+        *an_views.inputs(an_views.URL_AND_CONTROLS),
     )
     def sync_url_and_controls(*values: Any) -> tuple:
         return an_views.sync_controls(ctx.triggered_id, *values, snapshot().as_of)
 
     @app.callback(
-        Output("an-caption", "children"),
-        Output("an-kpis", "children"),
-        Output("an-chart", "figure"),
-        Output("an-anomalies", "children"),
-        Output("an-channels", "children"),
-        Output("an-nomatch", "children"),
-        Output("an-csv-daily", "href"),
-        Output("an-csv-creatives", "href"),
-        Output("an-toast-main", "children"),
+        *an_views.outputs(an_views.MAIN_OUTPUTS),
         Input("analytics-url", "search"),
     )
     def render_main(search: str | None) -> tuple:
@@ -485,8 +465,7 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
             return (*([no_update] * 8), an_views.error_toast(LOAD_ERROR))
 
     @app.callback(
-        Output("an-leaderboard", "children"),
-        Output("an-toast-creatives", "children"),
+        *an_views.outputs(an_views.LEADERBOARD_OUTPUTS),
         Input("analytics-url", "search"),
     )
     def render_creatives(search: str | None) -> tuple:
@@ -499,9 +478,7 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
             return no_update, an_views.error_toast(LOAD_ERROR, "Couldn't load the creatives")
 
     @app.callback(
-        Output("an-cohort-chart", "figure"),
-        Output("an-cohort-table", "children"),
-        Output("an-toast-cohorts", "children"),
+        *an_views.outputs(an_views.COHORT_OUTPUTS),
         Input("analytics-url", "pathname"),
     )
     def render_cohorts(pathname: str | None) -> tuple:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from layouts.components import CURRENCY_SYMBOLS, missing
@@ -1266,3 +1266,40 @@ def sync_controls(
         no_update,
         no_update,
     )
+
+
+# ---- the page's callback wiring, shared by the product (callbacks/analytics.py) and the demo
+CONTROL_PROPS = [
+    ("an-range", "value"),
+    ("an-dates", "start_date"),
+    ("an-dates", "end_date"),
+    ("an-platform", "value"),
+    ("an-campaign", "value"),
+    ("an-metric", "value"),
+]
+URL_AND_CONTROLS = [("analytics-url", "search"), *CONTROL_PROPS]
+MAIN_OUTPUTS = [
+    ("an-caption", "children"),
+    ("an-kpis", "children"),
+    ("an-chart", "figure"),
+    ("an-anomalies", "children"),
+    ("an-channels", "children"),
+    ("an-nomatch", "children"),
+    ("an-csv-daily", "href"),
+    ("an-csv-creatives", "href"),
+    ("an-toast-main", "children"),
+]
+LEADERBOARD_OUTPUTS = [("an-leaderboard", "children"), ("an-toast-creatives", "children")]
+COHORT_OUTPUTS = [
+    ("an-cohort-chart", "figure"),
+    ("an-cohort-table", "children"),
+    ("an-toast-cohorts", "children"),
+]
+
+
+def outputs(props: Sequence[tuple[str, str]]) -> list[Output]:
+    return [Output(cid, prop) for cid, prop in props]
+
+
+def inputs(props: Sequence[tuple[str, str]]) -> list[Input]:
+    return [Input(cid, prop) for cid, prop in props]
