@@ -125,12 +125,6 @@ def init_app(server: Flask, dash_app: Any) -> None:
         n = cfg.TRUSTED_PROXIES
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    def _known_host() -> None:  # first of all hooks: an unknown Host never reaches a view
-        if server.config.get("TRUSTED_HOSTS"):
-            request.host  # noqa: B018 - Flask checks TRUSTED_HOSTS here; SecurityError -> 400
-
-    server.before_request_funcs.setdefault(None, []).insert(0, _known_host)
-
     @server.after_request
     def _stripe_form_action(resp):  # noqa: ANN001, ANN202 - runs after Talisman's own hook
         # Plan and portal forms answer with a redirect to Stripe; form-action covers redirects.
