@@ -17,6 +17,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class TenantScoped:
+    """Marks a tenant table: its rows carry `org_id` (declare it with `org_fk()`).
+
+    models/tenancy.py scopes every query of a TenantScoped model to the current org.
+    """
+
+
 def org_fk() -> Mapped[int]:
     """Every tenant row carries an indexed org_id that cascades with its organization."""
     return mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
