@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from models.base import created_at, utcnow
+from models.base import TenantScoped, created_at, utcnow
 
 ROLES = ("owner", "admin", "member", "viewer")
 PERSONAS = ("cmo", "vp_growth", "director")
@@ -115,7 +115,7 @@ class Membership(db.Model):
         return self.role in ADMIN_ROLES
 
 
-class Invite(db.Model):
+class Invite(TenantScoped, db.Model):
     """A pending team invitation; the e-mailed token is signed, this row makes it single use."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
