@@ -43,6 +43,7 @@ from models import AuditLog, Invite, LoginSession, LoginThrottle, Membership, Or
 from models.base import utcnow
 from models.credentials import open_sealed, seal
 from models.org import PERSONAS, ROLES
+from models.permissions import Cap
 from models.security import (
     SESSION_LIFETIME,
     active_session_count,
@@ -512,7 +513,7 @@ def team():  # noqa: ANN201
     form = InviteForm()
     status = 200
     if request.method == "POST":
-        if not membership.is_admin:
+        if not membership.can(Cap.MANAGE_TEAM):
             abort(403)
         if form.validate_on_submit():
             invite = Invite(
@@ -559,7 +560,8 @@ def team():  # noqa: ANN201
         members=list(members),
         invites=list(invites),
         me=membership,
-        audit=_audit_page(membership) if membership.is_admin else None,
+        manage=membership.can(Cap.MANAGE_TEAM),
+        audit=_audit_page(membership) if membership.can(Cap.MANAGE_TEAM) else None,
     ), status
 
 
@@ -607,7 +609,7 @@ def _audit_page(membership: Membership) -> dict:
 def change_member(membership_id: int):  # noqa: ANN201
     """Owners and admins change a member's role and persona (the owner's role stays)."""
     me = current_membership()
-    if not me.is_admin:
+    if not me.can(Cap.MANAGE_TEAM):
         abort(403)
     target = None
     if 0 < membership_id < 2**31:

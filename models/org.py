@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
 from models.base import TenantScoped, created_at, utcnow
+from models.permissions import Cap, role_can
 
 ROLES = ("owner", "admin", "member", "viewer")
 PERSONAS = ("cmo", "vp_growth", "director")
-ADMIN_ROLES = ("owner", "admin")
 
 
 class Organization(db.Model):
@@ -110,9 +110,9 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     org: Mapped[Organization] = relationship(back_populates="memberships")
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role in ADMIN_ROLES
+    def can(self, cap: Cap) -> bool:
+        """Whether this membership's role has the capability (models/permissions.py)."""
+        return role_can(self.role, cap)
 
 
 class Invite(TenantScoped, db.Model):
