@@ -69,6 +69,9 @@ def create_app(config: Config | None = None) -> Flask:
     warn_api_versions(config, server.logger)
 
     db.init_app(server)
+    from models import tenancy
+
+    tenancy.init_app(server)  # every tenant query scoped to the current org (models/tenancy.py)
     migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(server)
 

@@ -15,6 +15,7 @@ from layouts import shell as shell_layouts
 from layouts.persona import persona_class
 from models.brain_data import latest_state_ref
 from models.data import Connection
+from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
 from . import analytics, billing, integrations, onboarding, overview
@@ -77,7 +78,11 @@ def billing_shell(membership: object) -> dict:
     """Owners and admins see the Billing link and what needs doing (trial, failed payment)."""
     from models.billing import access_for, billing_enabled
 
-    if membership is None or not membership.is_admin or not billing_enabled():
+    if (
+        membership is None
+        or not role_can(membership.role, Cap.MANAGE_BILLING)
+        or not billing_enabled()
+    ):
         return {"show": False, "banner": "", "level": "info"}
     acc = access_for(membership.org_id)
     return {"show": True, "banner": acc.banner, "level": acc.banner_level}

@@ -34,6 +34,7 @@ from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
+from models.tenancy import tenant_meta
 
 logger = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 300
@@ -152,7 +153,14 @@ def enqueue_narratives(org_id: int, brain_state_id: int) -> str:
     existing = fetch_job(job_id)
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id
-    get_queue().enqueue(generate, org_id, brain_state_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S)
+    get_queue().enqueue(
+        generate,
+        org_id,
+        brain_state_id,
+        job_id=job_id,
+        job_timeout=LOCK_TIMEOUT_S,
+        meta=tenant_meta(org_id),
+    )
     return job_id
 
 

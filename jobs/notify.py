@@ -13,14 +13,18 @@ from config import ROOT
 from extensions import db
 from integrations.mail import build_message, send_mail
 from models import Membership, User
-from models.org import ADMIN_ROLES
+from models.permissions import Cap, roles_with
 
 
 def admin_emails(org_id: int) -> list[str]:
     rows = db.session.execute(
         select(User.email)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == org_id, Membership.role.in_(ADMIN_ROLES), User.active.is_(True))
+        .where(
+            Membership.org_id == org_id,
+            Membership.role.in_(roles_with(Cap.MANAGE_CONNECTIONS)),
+            User.active.is_(True),
+        )
         .order_by(User.email)
     ).scalars()
     return list(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,10 +31,10 @@ class FlaskWorker(Worker):
 
     flask_app: Flask | None = None
 
-    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+    def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
-            return super().perform_job(*args, **kwargs)
+        with app.app_context(), job_scope(job):
+            return super().perform_job(job, *args, **kwargs)
 
 
 class FlaskSimpleWorker(SimpleWorker):
@@ -41,10 +42,10 @@ class FlaskSimpleWorker(SimpleWorker):
 
     flask_app: Flask | None = None
 
-    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+    def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
-            return super().perform_job(*args, **kwargs)
+        with app.app_context(), job_scope(job):
+            return super().perform_job(job, *args, **kwargs)
 
 
 class ThreadWorker(FlaskSimpleWorker):
@@ -80,6 +81,15 @@ class ThreadScheduler(RQScheduler):
 
     def _install_signal_handlers(self) -> None:
         pass
+
+
+def job_scope(job: Job) -> AbstractContextManager:
+    """A job sees only the org in its meta (``tenancy.tenant_meta``); a job without one runs
+    with no scope, so a tenant query in it raises unless it says ``unscoped(reason)``."""
+    from models.tenancy import fresh_scope, org_scope
+
+    org_id = (job.meta or {}).get("org_id")
+    return org_scope(int(org_id)) if org_id is not None else fresh_scope()
 
 
 _cached_app: Flask | None = None

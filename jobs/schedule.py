@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Connection, SyncJob
+from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
 
 
+@unscoped("the daily schedule walks every org's connections")
 def daily_sync() -> dict:
     """Start a scheduled sync per connection (active, or failed last time), once per UTC day."""
     from jobs.sync import start_sync
@@ -57,6 +59,7 @@ def daily_sync() -> dict:
 REMIND_DAYS = 7  # Meta user tokens live ~60 days and cannot be refreshed without the user
 
 
+@unscoped("token reminders look at every org's connections")
 def token_expiry_reminders(now: datetime | None = None) -> list[int]:
     """Mail the admins once per token when a connection's token expires within 7 days.
 
