@@ -5,6 +5,7 @@ silent resolution, org thresholds, sync failures to admins, one-click unsubscrib
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -16,7 +17,7 @@ from jobs.alerts import after_recompute, connection_ok, connection_problem
 from models import BrainState, Membership, User
 from models.alerts import Alert, AlertSettings, Notification, bell, prefs_for
 from models.credentials import encrypt_credentials
-from tests.conftest import PASSWORD, csrf_from, login, make_org
+from tests.conftest import PASSWORD, csrf_from, csrf_headers, login, make_org
 
 
 def _member(app, org_id: int, email: str, persona: str, role: str = "member") -> int:
@@ -229,3 +230,42 @@ def test_the_outbox_shows_unsent_mail_to_its_orgs_admins_only(app, client, team)
     assert client.get(f"/settings/outbox/{name}").status_code == 404
     with app.app_context():
         assert db.session.execute(select(Notification)).scalars().first() is not None
+
+
+def _bell_callback(client, trigger: str) -> dict:
+    payload = {
+        "output": "..bell-list.children...bell-count.children..",
+        "outputs": [
+            {"id": "bell-list", "property": "children"},
+            {"id": "bell-count", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "bell-poll", "property": "n_intervals", "value": 1},
+            {"id": "bell-mark-read", "property": "n_clicks", "value": 1},
+        ],
+        "changedPropIds": [trigger],
+        "state": [],
+    }
+    resp = client.post(
+        "/_dash-update-component",
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=csrf_headers(client),
+    )
+    assert resp.status_code == 200, resp.get_data(True)[:300]
+    return resp.get_json()["response"]
+
+
+def test_the_bell_counts_unread_alerts_and_marks_them_read_per_user(app, client, team):
+    org_id = team["org"]["org_id"]
+    _state(app, org_id, [_fatigue(0.93, "high")])
+    login(client, "vp@lumen.example")
+    page = client.get("/_dash-layout").get_data(True)
+    assert "1 unread alert" in page and "C12" in page
+    polled = json.dumps(_bell_callback(client, "bell-poll.n_intervals"))
+    assert "1 unread alert" in polled
+    cleared = json.dumps(_bell_callback(client, "bell-mark-read.n_clicks"))
+    assert "No unread alerts" in cleared and "C12" in cleared  # still listed, now read
+    with app.app_context():
+        assert bell(org_id, team["vp"])["unread"] == 0
+        assert bell(org_id, team["director"])["unread"] == 1  # someone else's stays unread
