@@ -41,13 +41,14 @@ def persona_line(alert: dict[str, Any], persona: str) -> str:
     kind = alert["kind"]
     if kind == "fatigue":
         who = f"creative {d.get('creative') or '?'} on {d.get('platform') or 'its platform'}"
+        who_cap = "C" + who[1:]
         if persona == "cmo":
             days = d.get("days_to_breakeven")
             tail = f" and will stop paying back in ~{days} days" if days else ""
-            return f"{who.capitalize()} is wearing out{tail}."
+            return f"{who_cap} is wearing out{tail}."
         if persona == "vp_growth":
             return (
-                f"{who.capitalize()}: {pct(d.get('prob_7d'))} fatigue probability in 7 days, "
+                f"{who_cap}: {pct(d.get('prob_7d'))} fatigue probability in 7 days, "
                 f"CVR {pct(d.get('cvr_baseline'))} → {pct(d.get('cvr_recent'))}."
             )
         return f"Pause now: {who} ({pct(d.get('prob_7d'))} likely to fatigue within 7 days)."

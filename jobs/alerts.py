@@ -53,6 +53,21 @@ MEDIUM_PERSONAS = ("vp_growth", "director")
 
 
 # ---- findings -------------------------------------------------------------------------------
+PLATFORMS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
+SERIES = {
+    "mer": "MER",
+    "revenue": "store revenue",
+    "store_revenue": "store revenue",
+    "spend": "spend",
+    "roas": "ROAS",
+    "cpa": "CPA",
+}
+
+
+def _platform(key: Any) -> str:
+    return PLATFORMS.get(key, str(key or "all platforms"))
+
+
 def _sev(value: Any) -> str:
     return "high" if value == "high" else "medium"
 
@@ -69,10 +84,11 @@ def brain_findings(oracle: dict[str, Any], limits: dict[str, float]) -> list[dic
                     "kind": "fatigue",
                     "severity": _sev(f.get("severity")),
                     "title": f"Creative {f.get('name') or f.get('creative_id')} "
-                    f"({f.get('platform')}) {round(prob * 100)}% likely to fatigue in 7 days",
+                    f"({_platform(f.get('platform'))}) {round(prob * 100)}% likely to fatigue "
+                    "in 7 days",
                     "detail": {
                         "creative": f.get("name") or f.get("creative_id"),
-                        "platform": f.get("platform"),
+                        "platform": _platform(f.get("platform")),
                         "prob_7d": prob,
                         "cvr_recent": f.get("cvr_recent"),
                         "cvr_baseline": f.get("cvr_baseline"),
@@ -88,8 +104,9 @@ def brain_findings(oracle: dict[str, Any], limits: dict[str, float]) -> list[dic
                     "key": d["id"],
                     "kind": "roi_decay",
                     "severity": _sev(d.get("severity")),
-                    "title": f"{d.get('platform')} ROAS down {round(decay * 100)}% vs baseline",
-                    "detail": {"platform": d.get("platform"), "decay": decay},
+                    "title": f"{_platform(d.get('platform'))} ROAS down {round(decay * 100)}% "
+                    "vs baseline",
+                    "detail": {"platform": _platform(d.get("platform")), "decay": decay},
                 }
             )
     drift = oracle.get("ltv_drift") or {}
@@ -122,8 +139,9 @@ def brain_findings(oracle: dict[str, Any], limits: dict[str, float]) -> list[dic
                     "key": a["id"],
                     "kind": "anomaly",
                     "severity": "high",
-                    "title": f"Anomaly on {a.get('date')}: {a.get('series')} {a.get('direction')}"
-                    f" ({a.get('platform') or 'store'})",
+                    "title": f"{SERIES.get(a.get('series'), a.get('series'))} "
+                    f"{a.get('direction')} on {a.get('date')} "
+                    f"({_platform(a.get('platform')) if a.get('platform') else 'whole store'})",
                     "detail": {"summary": a.get("summary"), "date": a.get("date")},
                 }
             )
