@@ -44,7 +44,13 @@ def persona_line(alert: dict[str, Any], persona: str) -> str:
         who_cap = "C" + who[1:]
         if persona == "cmo":
             days = d.get("days_to_breakeven")
-            tail = f" and will stop paying back in ~{days} days" if days else ""
+            tail = (
+                " and has already stopped paying back"
+                if days == 0
+                else f" and will stop paying back in ~{days} days"
+                if days
+                else ""
+            )
             return f"{who_cap} is wearing out{tail}."
         if persona == "vp_growth":
             return (

@@ -68,6 +68,11 @@ def _platform(key: Any) -> str:
     return PLATFORMS.get(key, str(key or "all platforms"))
 
 
+def _named(f: dict[str, Any]) -> str:
+    name = f.get("name")
+    return f" “{name}”" if name and name != f.get("creative_id") else ""
+
+
 def _sev(value: Any) -> str:
     return "high" if value == "high" else "medium"
 
@@ -83,11 +88,11 @@ def brain_findings(oracle: dict[str, Any], limits: dict[str, float]) -> list[dic
                     "key": f["id"],
                     "kind": "fatigue",
                     "severity": _sev(f.get("severity")),
-                    "title": f"Creative {f.get('name') or f.get('creative_id')} "
+                    "title": f"Creative {f.get('creative_id')}{_named(f)} "
                     f"({_platform(f.get('platform'))}) {round(prob * 100)}% likely to fatigue "
                     "in 7 days",
                     "detail": {
-                        "creative": f.get("name") or f.get("creative_id"),
+                        "creative": f.get("creative_id") or f.get("name"),
                         "platform": _platform(f.get("platform")),
                         "prob_7d": prob,
                         "cvr_recent": f.get("cvr_recent"),
@@ -154,7 +159,7 @@ def finding_link(kind: str, key: str) -> str:
     """Where a finding lives in the app (a path; mails prefix APP_BASE_URL)."""
     if kind in ("sync", "reauth"):
         return "/integrations"
-    return f"/?finding={key}#oracle"
+    return f"/?finding={key}#card-oracle"
 
 
 # ---- recording ------------------------------------------------------------------------------

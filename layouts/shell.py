@@ -93,7 +93,7 @@ def bell(data: dict[str, Any]) -> html.Div:
                     ),
                 ],
                 label=html.Span(
-                    [html.Span("🔔", className="bell-icon", **{"aria-hidden": "true"})]
+                    [html.Span(className="bell-icon", **{"aria-hidden": "true"})]
                     + [html.Span(bell_count(int(data.get("unread") or 0)), id="bell-count")]
                 ),
                 id="bell-menu",

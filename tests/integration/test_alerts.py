@@ -104,7 +104,7 @@ def test_medium_findings_mail_vp_growth_and_director_in_their_words(app, team, s
     vp, director = by_to["vp@lumen.example"], by_to["dir@lumen.example"]
     assert vp.subject.startswith("This week:") and "82% fatigue probability" in vp.text()
     assert director.subject.startswith("Action needed:") and "Pause now" in director.text()
-    link = "http://localhost/?finding=fatigue:tiktok:C12#oracle"
+    link = "http://localhost/?finding=fatigue:tiktok:C12#card-oracle"
     assert link in vp.text() and link in (vp.html() or "")
     assert "/unsubscribe/" in vp.text() and vp.message["List-Unsubscribe-Post"]
     assert len(fake_slack.messages) == 1
