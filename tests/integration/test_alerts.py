@@ -269,3 +269,19 @@ def test_the_bell_counts_unread_alerts_and_marks_them_read_per_user(app, client,
     with app.app_context():
         assert bell(org_id, team["vp"])["unread"] == 0
         assert bell(org_id, team["director"])["unread"] == 1  # someone else's stays unread
+
+
+def test_a_slack_outage_never_stops_the_mail(app, team, smtp, fake_slack):
+    org_id = team["org"]["org_id"]
+    wrong = fake_slack.url + "/services/T0001/B0001/revoked"  # Slack answers 404 no_service
+    with app.app_context():
+        db.session.add(
+            AlertSettings(
+                org_id=org_id, slack_webhook_encrypted=encrypt_credentials({"url": wrong})
+            )
+        )
+        db.session.commit()
+    _state(app, org_id, [_fatigue(0.8, "medium")])
+    assert fake_slack.messages == [] and len(smtp.messages) == 2
+    with app.app_context():
+        assert db.session.execute(select(Alert.status)).scalar_one() == "open"
