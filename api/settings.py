@@ -72,6 +72,21 @@ def _admin() -> None:
         abort(403)
 
 
+def _saved(message: str, section: str):  # noqa: ANN202
+    """Post/redirect/get: the message on top, the page at the section that changed."""
+    flash(message, "success")
+    return redirect(url_for("settings.settings") + "#" + section, 303)
+
+
+def _settings_row(org_id: int) -> AlertSettings:
+    """The org's alert settings row, created (unsaved) on first use."""
+    row = alert_settings(org_id)
+    if row is None:
+        row = AlertSettings(org_id=org_id, thresholds={})
+        db.session.add(row)
+    return row
+
+
 def _slack_masked(org_id: int) -> str:
     row = alert_settings(org_id)
     if row is None or not row.slack_webhook_encrypted:
@@ -140,8 +155,7 @@ def save_company():  # noqa: ANN201
     changed = {k: f"{before[k]} → {after[k]}" for k in before if str(before[k]) != str(after[k])}
     audit("settings.company", org.id, **changed)
     db.session.commit()
-    flash("Company profile saved." if changed else "Nothing changed.", "success")
-    return redirect(url_for("settings.settings") + "#company", 303)
+    return _saved("Company profile saved." if changed else "Nothing changed.", "company")
 
 
 @bp.post("/settings/thresholds")
@@ -152,15 +166,11 @@ def save_thresholds():  # noqa: ANN201
     if errors:
         return _page({"thresholds": errors}, request.form, 400)
     org_id = current_membership().org_id
-    row = alert_settings(org_id)
-    if row is None:
-        row = AlertSettings(org_id=org_id, thresholds={})
-        db.session.add(row)
+    row = _settings_row(org_id)
     row.thresholds, row.updated_at = clean, utcnow()
     audit("settings.thresholds", org_id, **{k: f"{round(v * 100, 2)}%" for k, v in clean.items()})
     db.session.commit()
-    flash("Alert thresholds saved; they apply from the next recompute.", "success")
-    return redirect(url_for("settings.settings") + "#thresholds", 303)
+    return _saved("Alert thresholds saved; they apply from the next recompute.", "thresholds")
 
 
 @bp.post("/settings/notifications")
@@ -178,8 +188,7 @@ def save_notifications():  # noqa: ANN201
     pref.channels, pref.digest = clean["channels"], clean["digest"]
     audit("settings.notifications", org_id, digest=clean["digest"], **clean["channels"])
     db.session.commit()
-    flash("Your notification preferences are saved.", "success")
-    return redirect(url_for("settings.settings") + "#notifications", 303)
+    return _saved("Your notification preferences are saved.", "notifications")
 
 
 @bp.post("/settings/slack")
@@ -191,10 +200,7 @@ def save_slack():  # noqa: ANN201
     if errors:
         return _page({"slack": errors}, {}, 400)  # never echo the URL back
     org_id = current_membership().org_id
-    row = alert_settings(org_id)
-    if row is None:
-        row = AlertSettings(org_id=org_id, thresholds={})
-        db.session.add(row)
+    row = _settings_row(org_id)
     if clean["url"] is None:
         row.slack_webhook_encrypted = None
         audit("settings.slack", org_id, webhook="removed")
@@ -205,8 +211,7 @@ def save_slack():  # noqa: ANN201
         message = "Slack webhook saved (stored encrypted). Alerts now post to that channel."
     row.updated_at = utcnow()
     db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("settings.settings") + "#slack", 303)
+    return _saved(message, "slack")
 
 
 @bp.post("/settings/events")
@@ -222,8 +227,7 @@ def add_data_event():  # noqa: ANN201
         return _page({"events": {"event": str(exc).capitalize() + "."}}, request.form, 400)
     audit("settings.event_added", org_id, kind=ev.kind, start=str(ev.start), end=str(ev.end))
     db.session.commit()
-    flash("Event added; the brain takes it into account from the next recompute.", "success")
-    return redirect(url_for("settings.settings") + "#events", 303)
+    return _saved("Event added; the brain takes it into account from the next recompute.", "events")
 
 
 @bp.post("/settings/events/<int:event_id>/delete")
@@ -235,8 +239,7 @@ def remove_data_event(event_id: int):  # noqa: ANN201
         abort(404)  # another org's event looks like a missing one
     audit("settings.event_removed", org_id, event_id=event_id)
     db.session.commit()
-    flash("Event removed.", "success")
-    return redirect(url_for("settings.settings") + "#events", 303)
+    return _saved("Event removed.", "events")
 
 
 @bp.get("/settings/outbox/<name>")

@@ -210,14 +210,22 @@ def resolve(org_id: int, keys: list[str]) -> None:
 
 
 # ---- routing and delivery ---------------------------------------------------------------------
+def members(org_id: int) -> list[tuple[User, Membership]]:
+    """The org's active users with their membership (role, persona)."""
+    return [
+        (u, m)
+        for u, m in db.session.execute(
+            select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.org_id == org_id, User.active.is_(True))
+            .order_by(User.id)
+        ).all()
+    ]
+
+
 def recipients(org_id: int, alert: Alert) -> list[tuple[User, Membership]]:
     """high -> everyone in the org; medium -> VP Growth and Director; sync/reauth -> admins."""
-    rows = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == org_id, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
+    rows = members(org_id)
     if alert.kind in ("sync", "reauth"):
         return [(u, m) for u, m in rows if m.role in ADMIN_ROLES]
     if alert.severity == "high":

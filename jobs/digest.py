@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from jobs.alert_mail import TEMPLATES
-from jobs.alerts import unsubscribe_headers
+from jobs.alerts import members, unsubscribe_headers
 from jobs.notify import deliver
 from models import ActionDecision, BrainState, Membership, Organization, User
 from models.alerts import DigestLog, prefs_for, unsubscribe_token, wants_digest
@@ -73,13 +73,7 @@ def send_digests(now: datetime | None = None) -> dict[str, Any]:
 
 
 def digest_recipients(org_id: int) -> list[tuple[User, Membership]]:
-    rows = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == org_id, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    return [(u, m) for u, m in rows if wants_digest(prefs_for(org_id, u.id), m.persona)]
+    return [(u, m) for u, m in members(org_id) if wants_digest(prefs_for(org_id, u.id), m.persona)]
 
 
 def digest_content(org_id: int, now: datetime) -> dict[str, Any]:

@@ -9,23 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import AuditLog, Membership, Organization, User
+from models import AuditLog, Organization, User
 from models.alerts import alert_settings, prefs_for, thresholds
 from models.credentials import decrypt_credentials
 from models.events import OrgEvent
-from tests.conftest import PASSWORD, csrf_from, login, make_org
+from tests.conftest import csrf_from, login, make_org
+from tests.integration.test_alerts import _member
 
 SLACK = "https://hooks.slack.com/services/T000/B000/abcdefghijklmnop"
-
-
-def _member(app, org_id: int, email: str, role: str, persona: str = "director") -> None:
-    with app.app_context():
-        user = User(email=email, name=email.split("@")[0])
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(Membership(user_id=user.id, org_id=org_id, role=role, persona=persona))
-        db.session.commit()
 
 
 def _post(client, url: str, data: dict):
@@ -114,7 +105,7 @@ def test_thresholds_are_validated_and_stored(app, client):
     ok = _post(
         client, "/settings/thresholds", {"fatigue": "80", "roi_decay": "25", "ltv_drift": "10"}
     )
-    assert ok.status_code == 303
+    assert ok.status_code == 303, ok.get_data(True)[-3000:]
     with app.app_context():
         assert thresholds(org["org_id"]) == {"fatigue": 0.8, "roi_decay": 0.25, "ltv_drift": 0.1}
     assert "settings.thresholds" in _audits(app, org["org_id"])
@@ -150,7 +141,7 @@ def test_the_slack_webhook_is_checked_and_stored_encrypted(app, client):
 
 def test_members_read_company_settings_but_set_their_own_notifications(app, client):
     org = make_org(app, "Acme", "owner@acme.example")
-    _member(app, org["org_id"], "dir@acme.example", "member")
+    _member(app, org["org_id"], "dir@acme.example", "director", role="member")
     login(client, "dir@acme.example")
     page = client.get("/settings").get_data(True)
     assert "only owners and admins change company settings" in page
