@@ -17,7 +17,7 @@ from jobs.alerts import after_recompute, connection_ok, connection_problem
 from models import BrainState, Membership, User
 from models.alerts import Alert, AlertSettings, Notification, bell, prefs_for
 from models.credentials import encrypt_credentials
-from tests.conftest import PASSWORD, csrf_from, csrf_headers, login, make_org
+from tests.conftest import PASSWORD, csrf_from, csrf_headers, login, make_org, outbox
 
 
 def _member(app, org_id: int, email: str, persona: str, role: str = "member") -> int:
@@ -285,3 +285,17 @@ def test_a_slack_outage_never_stops_the_mail(app, team, smtp, fake_slack):
     assert fake_slack.messages == [] and len(smtp.messages) == 2
     with app.app_context():
         assert db.session.execute(select(Alert.status)).scalar_one() == "open"
+
+
+def test_production_without_smtp_keeps_org_mail_for_the_outbox_but_never_credentials(
+    app, monkeypatch
+):
+    from jobs.notify import deliver, outbox_mails
+
+    monkeypatch.setattr(app.config["OMNIFY"], "ENV", "production")
+    with app.app_context():
+        deliver(["a@x.example"], "Reset your password", "secret link")  # no org: not kept
+        deliver(["a@x.example"], "Alert", "an alert", org_id=41)
+        assert [m["subject"] for m in outbox_mails(41)] == ["Alert"]
+        assert outbox_mails(42) == []
+    assert not any("secret link" in str(m) for m in outbox())
