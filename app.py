@@ -26,6 +26,7 @@ PUBLIC_PREFIXES = (
     "/signup",
     "/reset",
     "/invite/",
+    "/unsubscribe/",  # signed per-user links in mails (api/settings.py)
     "/healthz",
     "/readyz",
     "/webhooks/",

@@ -12,6 +12,7 @@ def register_blueprints(server: Flask) -> None:
         health,
         json_api,
         report,
+        settings,
         stripe_webhook,
         webhooks,
     )
@@ -25,3 +26,4 @@ def register_blueprints(server: Flask) -> None:
     server.register_blueprint(report.bp)
     server.register_blueprint(billing.bp)
     server.register_blueprint(stripe_webhook.bp)
+    server.register_blueprint(settings.bp)

@@ -18,7 +18,7 @@ from models.data import Connection
 from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
-from . import analytics, billing, integrations, onboarding, overview
+from . import analytics, billing, integrations, notifications, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
@@ -71,6 +71,7 @@ def shell_data() -> dict:
         "freshness": overview.freshness_text(status["as_of"], status["last_synced_at"]),
         "integration_issues": status["issues"],
         "billing": billing_shell(membership),
+        "bell": notifications.bell_data(),
     }
 
 
@@ -107,6 +108,7 @@ def validation_layout() -> html.Div:
         "orgs": [{"id": 0, "name": ""}, {"id": 1, "name": ""}],
         "persona": "cmo",
         "csrf_token": "",
+        "bell": {"unread": 0, "items": []},
     }
     return html.Div(
         [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()]
@@ -151,3 +153,4 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     for module in PAGE_MODULES.values():
         module.register_callbacks(app)
+    notifications.register_callbacks(app)

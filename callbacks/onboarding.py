@@ -9,9 +9,7 @@ Only owners/admins change the org (profile, stored step); members may look aroun
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 import dash
 import dash_bootstrap_components as dbc
@@ -21,6 +19,7 @@ from dash.exceptions import PreventUpdate
 from extensions import db
 from layouts import integrations as int_views
 from layouts import onboarding as views
+from layouts.onboarding import timezone_names
 from models import Organization
 from models.brain_data import latest_state
 from models.connections_view import connection_summaries
@@ -30,17 +29,6 @@ from models.tenancy import current_org_id
 from .integrations import _now, build_cards
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
-    zones = {
-        z
-        for z in available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
-    }
-    return ("UTC", *sorted(zones))
 
 
 def _org() -> Organization:

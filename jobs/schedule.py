@@ -18,6 +18,7 @@ from models import Connection, SyncJob
 from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
+DIGEST_CRON = "*/30 * * * *"  # each org's Monday 08:00 falls on one of these ticks
 
 
 @unscoped("the daily schedule walks every org's connections")
@@ -104,3 +105,6 @@ def register(scheduler: object | None = None) -> None:
     schedule = os.environ.get("DAILY_SYNC_CRON", DEFAULT_CRON)
     target = scheduler.register if scheduler is not None else cron.register
     target(daily_sync, "default", cron=schedule, name="daily-sync", job_timeout=600)
+    from jobs.digest import send_digests  # Monday 08:00 local per org: checked every 30 min
+
+    target(send_digests, "default", cron=DIGEST_CRON, name="weekly-digest", job_timeout=600)
