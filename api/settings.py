@@ -52,8 +52,9 @@ from models.events import (
     delete_event,
     list_events,
 )
+from models.permissions import Cap, can
 from models.security import audit
-from models.tenancy import current_membership
+from models.tenancy import current_membership, org_scope
 
 bp = Blueprint("settings", __name__, template_folder="templates")
 
@@ -68,7 +69,7 @@ def _org() -> Organization:
 
 
 def _admin() -> None:
-    if not current_membership().is_admin:
+    if not can(Cap.MANAGE_ORG):
         abort(403)
 
 
@@ -103,7 +104,7 @@ def _page(errors: dict[str, dict[str, str]] | None = None, values: Any = None, s
     org = _org()
     pref = prefs_for(org.id, current_user.id)
     limits = thresholds(org.id)
-    is_admin = membership.is_admin
+    is_admin = can(Cap.MANAGE_ORG)
     return render_template(
         "settings.html",
         org=org,
@@ -270,9 +271,10 @@ def unsubscribe_link(token: str):  # noqa: ANN201
     org_id, user_id, kind = parsed
     if request.method == "GET":
         return render_template("unsubscribe.html", state="ask", what=KIND_WORDS[kind], token=token)
-    if not unsubscribe(org_id, user_id, kind):
-        db.session.rollback()
-        return render_template("unsubscribe.html", state="invalid"), 404
-    audit("settings.unsubscribe", org_id, user_id, kind=kind)
-    db.session.commit()
+    with org_scope(org_id):  # logged out: the signed token names the org
+        if not unsubscribe(org_id, user_id, kind):
+            db.session.rollback()
+            return render_template("unsubscribe.html", state="invalid"), 404
+        audit("settings.unsubscribe", org_id, user_id, kind=kind)
+        db.session.commit()
     return render_template("unsubscribe.html", state="done", what=KIND_WORDS[kind])

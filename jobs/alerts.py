@@ -44,7 +44,7 @@ from models.alerts import (
 )
 from models.base import utcnow
 from models.credentials import CredentialsError, decrypt_credentials
-from models.org import ADMIN_ROLES
+from models.permissions import Cap, roles_with
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def recipients(org_id: int, alert: Alert) -> list[tuple[User, Membership]]:
     """high -> everyone in the org; medium -> VP Growth and Director; sync/reauth -> admins."""
     rows = members(org_id)
     if alert.kind in ("sync", "reauth"):
-        return [(u, m) for u, m in rows if m.role in ADMIN_ROLES]
+        return [(u, m) for u, m in rows if m.role in roles_with(Cap.MANAGE_CONNECTIONS)]
     if alert.severity == "high":
         return [(u, m) for u, m in rows]
     return [(u, m) for u, m in rows if m.persona in MEDIUM_PERSONAS]

@@ -26,6 +26,7 @@ from jobs.alerts import members, unsubscribe_headers
 from jobs.notify import deliver
 from models import ActionDecision, BrainState, Membership, Organization, User
 from models.alerts import DigestLog, prefs_for, unsubscribe_token, wants_digest
+from models.tenancy import org_scope
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +52,27 @@ def send_digests(now: datetime | None = None) -> dict[str, Any]:
     """Cron entry point: send every digest that is due (idempotent per org and week)."""
     now = now or datetime.now(UTC)
     sent: list[int] = []
-    for org in db.session.execute(select(Organization).order_by(Organization.id)).scalars():
-        week = due_week(org.timezone, now)
-        if week is None:
-            continue
-        db.session.add(DigestLog(org_id=org.id, week=week))
-        try:
+    due = [
+        (org.id, week)
+        for org in db.session.execute(select(Organization).order_by(Organization.id)).scalars()
+        if (week := due_week(org.timezone, now)) is not None
+    ]
+    for org_id, week in due:
+        with org_scope(org_id):  # a cron job has no org: each digest reads only its own
+            db.session.add(DigestLog(org_id=org_id, week=week))
+            try:
+                db.session.commit()
+            except IntegrityError:  # already sent this week (or another scheduler is sending)
+                db.session.rollback()
+                continue
+            count = send_digest(org_id, week, now)
+            db.session.execute(
+                DigestLog.__table__.update()
+                .where(DigestLog.org_id == org_id, DigestLog.week == week)
+                .values(recipients=count)
+            )
             db.session.commit()
-        except IntegrityError:  # already sent this week (or another scheduler is sending)
-            db.session.rollback()
-            continue
-        count = send_digest(org.id, week, now)
-        db.session.execute(
-            DigestLog.__table__.update()
-            .where(DigestLog.org_id == org.id, DigestLog.week == week)
-            .values(recipients=count)
-        )
-        db.session.commit()
-        sent.append(org.id)
+        sent.append(org_id)
     return {"orgs": sent}
 
 
