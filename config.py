@@ -66,6 +66,10 @@ class Config:
     CRON_SECRET: str = ""
     SENTRY_DSN: str = ""
     LOGROCKET_APP_ID: str = ""
+    LOG_FORMAT: str = ""  # json | text; empty -> json in production, text otherwise (ops/logs.py)
+    METRICS_TOKEN: str = ""  # bearer token of GET /metrics; empty -> /metrics is off (404)
+    SCHEDULER_STALE_HOURS: float = 26.0  # /readyz is 503 when the daily cron is older than this
+    BACKUP_DIR: str = ""  # `flask backup` writes here; empty -> instance/backups
     OPENAI_API_KEY: str = ""
     ANTHROPIC_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
@@ -189,6 +193,10 @@ class Config:
         return list(dict.fromkeys(h for h in hosts if h))
 
     @property
+    def log_format(self) -> str:
+        return self.LOG_FORMAT or ("json" if self.production else "text")
+
+    @property
     def production(self) -> bool:
         return self.ENV == "production"
 
@@ -230,6 +238,8 @@ class Config:
         return config
 
     def validate(self) -> None:
+        if self.LOG_FORMAT not in {"", "json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
         if self.ENV not in {"development", "production", "testing"}:
             raise ConfigError(f"ENV must be development, production or testing, got {self.ENV!r}")
         if self.production:

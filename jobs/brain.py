@@ -18,6 +18,7 @@ from models.billing import LimitReached, check_allowed, record_usage
 from models.brain_data import latest_state, org_settings
 from models.brain_inputs import input_watermark, load_brain_inputs
 from models.events import brain_events
+from ops import metrics
 
 LOCK_TIMEOUT_S = 600
 
@@ -108,6 +109,7 @@ def compute_and_store(
     db.session.commit()
     clock.lap("store")
     current_app.logger.info("brain state %s for org %s in %s ms", row.id, org_id, duration_ms)
+    metrics.BRAIN_RECOMPUTE.observe(duration_ms / 1000)
     return row
 
 

@@ -34,6 +34,7 @@ from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 300
@@ -241,6 +242,9 @@ def _run(
     record_usage(org.id, "ai_tokens", result.tokens_in + result.tokens_out)
     call = _Call(settings, digest, result, check(task, result.text, sheet))
     call.cost = cost_usd(result.model or settings.model, result, config)
+    metrics.AI_TOKENS.labels(settings.provider, "input").inc(result.tokens_in)
+    metrics.AI_TOKENS.labels(settings.provider, "output").inc(result.tokens_out)
+    metrics.AI_COST.labels(settings.provider).inc(float(call.cost))
     return _from_answer(task, org, row, state, call)
 
 

@@ -14,6 +14,7 @@ from extensions import db
 from integrations.mail import build_message, send_mail
 from models import Membership, User
 from models.org import ADMIN_ROLES
+from ops import metrics
 
 
 def admin_emails(org_id: int) -> list[str]:
@@ -37,7 +38,12 @@ def deliver(to: list[str], subject: str, text: str) -> None:
     goes to a log, in any mode."""
     cfg = current_app.config["OMNIFY"]
     if cfg.SMTP_URL:
-        send_mail(cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text)
+        try:
+            send_mail(cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text)
+        except Exception:
+            metrics.EMAILS.labels("failed").inc()
+            raise
+        metrics.EMAILS.labels("sent").inc()
         return
     if cfg.production:
         current_app.logger.warning(
