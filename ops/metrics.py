@@ -22,6 +22,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every process writes its samples there
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5, 10, 30)
 JOB_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
