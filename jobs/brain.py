@@ -18,6 +18,7 @@ from models.billing import LimitReached, check_allowed, record_usage
 from models.brain_data import latest_state, org_settings
 from models.brain_inputs import input_watermark, load_brain_inputs
 from models.events import brain_events
+from models.flags import flag_enabled
 from ops import metrics
 
 LOCK_TIMEOUT_S = 600
@@ -72,7 +73,8 @@ def compute_and_store(
     if org is None:
         raise ValueError(f"organization {org_id} does not exist")
     settings = org_settings(org)
-    events = brain_events(org_id)
+    # feature flag: the known-events behaviour can be switched off per org without a deploy
+    events = brain_events(org_id) if flag_enabled("brain_known_events", org_id) else []
     # Cheap: the data version and per-table watermarks, not a hash of every row. New data,
     # events, settings, as_of or brain code (a deploy) -> a new state.
     fingerprint = inputs_fingerprint(input_watermark(org), settings, as_of, events)

@@ -33,6 +33,7 @@ from extensions import db
 from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
+from models.flags import flag_enabled
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
 from ops import metrics
 
@@ -53,6 +54,7 @@ PRICES: dict[str, tuple[float, float, float, float]] = {
 }
 REASONS = {
     "no_key": "no AI key configured",
+    "flag_off": "AI narratives are switched off for this organization",
     "budget": "this month's AI budget is reached",
     "plan_cadence": "the plan's AI narrative cadence allows no new one yet",
     "global_ceiling": "the AI spending ceiling is reached",
@@ -193,6 +195,8 @@ def _digest(sheet: FactSheet, task: Task, settings: LLMSettings) -> str:
 def _run(
     task: Task, org: Organization, row: BrainState, state: dict, sheet: FactSheet, config: Any
 ) -> list[Narrative]:
+    if not flag_enabled("ai_narratives", org.id):  # switched off for this org (or everyone)
+        return _templates(task, org, row, state, reason="flag_off")
     settings = pick_provider(task, config)
     if settings is None:
         return _templates(task, org, row, state, reason="no_key")
