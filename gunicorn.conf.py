@@ -13,6 +13,7 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8050')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 60
+keepalive = 5  # > a client's pause between requests: no reset of a reused idle connection
 graceful_timeout = 8  # SIGTERM: requests in flight get this long, then the workers go
 logger_class = "api.security.RedactingGunicornLogger"  # tokens never reach the access log
 

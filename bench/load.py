@@ -101,6 +101,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--max-failure-ratio",
+        type=float,
+        default=None,
+        help="exit 1 when more than this share of requests failed (CI: the app is broken)",
+    )
     args = parser.parse_args(argv)
     db_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
     redis_url = os.environ.get("REDIS_URL")
@@ -196,6 +202,9 @@ def main(argv: list[str] | None = None) -> dict:
         },
     }
     print(json.dumps(result, indent=1))
+    if args.max_failure_ratio is not None and result["requests"]:
+        if result["failures"] / result["requests"] > args.max_failure_ratio:
+            sys.exit(f"load: {result['failures']} of {result['requests']} requests failed")
     return result
 
 
