@@ -272,6 +272,19 @@ def _security_headers(server: Flask) -> None:
         db.session.rollback()
         return _error_page("the database is unavailable; try again in a moment", 503)
 
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    @server.errorhandler(RedisConnectionError)
+    @server.errorhandler(RedisTimeoutError)
+    def _queue_down(err: Exception):  # noqa: ANN202 - pages still work; background work waits
+        server.logger.error("job queue (Redis) unavailable: %s", type(err).__name__)
+        return _error_page(
+            "the job queue is unavailable, so this could not be started; nothing was lost, "
+            "try again in a minute",
+            503,
+        )
+
 
 def _signed_in() -> bool:
     """current_user.is_authenticated, False when the user cannot be loaded (database down)."""
