@@ -70,6 +70,7 @@ class Config:
     METRICS_TOKEN: str = ""  # bearer token of GET /metrics; empty -> /metrics is off (404)
     SCHEDULER_STALE_HOURS: float = 26.0  # /readyz is 503 when the daily cron is older than this
     BACKUP_DIR: str = ""  # `flask backup` writes here; empty -> instance/backups
+    MAIL_RETRY_INTERVALS: str = "60,300,900,3600,21600"  # seconds between retries of an alert
     OPENAI_API_KEY: str = ""
     ANTHROPIC_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
@@ -193,6 +194,10 @@ class Config:
         return list(dict.fromkeys(h for h in hosts if h))
 
     @property
+    def mail_retry_intervals(self) -> list[int]:
+        return [int(x) for x in self.MAIL_RETRY_INTERVALS.split(",") if x.strip()]
+
+    @property
     def log_format(self) -> str:
         return self.LOG_FORMAT or ("json" if self.production else "text")
 
@@ -294,6 +299,13 @@ class Config:
             raise ConfigError(
                 "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
                 f"got {self.SYNC_RETRY_INTERVALS!r}"
+            ) from exc
+        try:
+            self.mail_retry_intervals  # noqa: B018 - parse now, fail fast
+        except ValueError as exc:
+            raise ConfigError(
+                "MAIL_RETRY_INTERVALS must be comma-separated seconds, "
+                f"got {self.MAIL_RETRY_INTERVALS!r}"
             ) from exc
         try:
             self.ai_plan_budgets  # noqa: B018 - parse now, fail fast

@@ -188,3 +188,40 @@ def test_postgres_restart_mid_run_503_with_request_id_then_recovers_without_rest
         assert client.get("/api/me").status_code == 200  # pre-ping: no user sees the restart
     finally:
         proxy.cut()
+
+
+def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypatch):
+    import tests.fakes.smtp as smtp_fakes
+    from jobs.notify import notify_admins
+    from tests.fakes.smtp import FakeSMTP
+
+    port = free_port()
+    faulty = create_test_app(SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_RETRY_INTERVALS="1,1,1")
+    ids = make_org(faulty, "Acme", "a@acme.example")
+    queue = faulty.extensions["rq"].queue
+    with faulty.app_context():  # SMTP is down: the alert is queued, the caller carries on
+        assert notify_admins(ids["org_id"], "Meta sync failed", "token expired") == [ids["email"]]
+        notify_admins(ids["org_id"], "Meta sync failed", "token expired")  # raised again
+    assert queue.count == 1  # one alert, one retry job
+
+    def work() -> None:
+        worker = FlaskSimpleWorker([queue], connection=queue.connection)
+        worker.flask_app = faulty
+        worker.work(burst=True)
+
+    work()  # still down: the job fails and waits for its retry
+    assert queue.scheduled_job_registry.count == 1
+
+    monkeypatch.setattr(smtp_fakes, "_free_port", lambda host: port)
+    with FakeSMTP() as smtp:  # SMTP is back on its address
+        from rq.scheduler import RQScheduler
+
+        time.sleep(1.1)  # the retry is due
+        scheduler = RQScheduler([queue], connection=queue.connection)
+        scheduler.acquire_locks()  # what `rq worker --with-scheduler` does every second
+        scheduler.enqueue_scheduled_jobs()
+        scheduler.release_locks()
+        work()
+        assert [m.subject for m in smtp.messages] == ["Meta sync failed"]
+        work()  # nothing left to send twice
+        assert len(smtp.messages) == 1 and ids["email"] in smtp.messages[0].rcpt_tos
