@@ -205,7 +205,7 @@ def enqueue_recompute(org_id: int, delay_s: float = 0) -> str:
             return job_id
     options = {"job_id": job_id, "job_timeout": LOCK_TIMEOUT_S, "meta": {"org_id": org_id}}
     if delay_s > 0:
-        get_queue().enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
+        get_queue("brain").enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
     else:
-        get_queue().enqueue(recompute, org_id, **options)
+        get_queue("brain").enqueue(recompute, org_id, **options)
     return job_id

@@ -155,7 +155,9 @@ def enqueue_narratives(org_id: int, brain_state_id: int) -> str:
     existing = fetch_job(job_id)
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id
-    get_queue().enqueue(generate, org_id, brain_state_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S)
+    get_queue("ai").enqueue(
+        generate, org_id, brain_state_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S
+    )
     return job_id
 
 

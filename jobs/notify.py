@@ -95,7 +95,7 @@ def queue_alert_retry(to: list[str], subject: str, text: str) -> str:
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id  # never twice
     intervals = current_app.config["OMNIFY"].mail_retry_intervals
-    get_queue().enqueue(
+    get_queue("mail").enqueue(
         send_alert,
         to,
         subject,

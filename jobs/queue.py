@@ -23,7 +23,10 @@ from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 log = logging.getLogger(__name__)
-QUEUE_NAMES = ("default",)
+# Queues by kind of work, so a slow AI call never delays a sync. A worker listens to the
+# queues it is given in order (priority); `rq worker ... sync brain ai mail default` takes all.
+QUEUE_NAMES = ("sync", "brain", "ai", "mail", "default")
+JOB_QUEUES = ("sync", "brain", "ai", "mail")
 
 
 def _observed(perform: Any, job: Job, *args: Any, **kwargs: Any) -> bool:
@@ -150,9 +153,10 @@ def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
     ext.queue = Queue("default", connection=ext.connection)
     app.extensions["rq"] = ext
     if ext.embedded and start_worker:
-        worker = ThreadWorker([ext.queue], connection=ext.connection)
+        queues = [Queue(name, connection=ext.connection) for name in QUEUE_NAMES]
+        worker = ThreadWorker(queues, connection=ext.connection)
         worker.flask_app = app
-        scheduler = ThreadScheduler([ext.queue], connection=ext.connection, interval=1)
+        scheduler = ThreadScheduler(queues, connection=ext.connection, interval=1)
         ext._worker, ext._scheduler = worker, scheduler
         from jobs.schedule import mark_scheduler, register
 
@@ -172,8 +176,14 @@ def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
     return ext
 
 
-def get_queue() -> Queue:
-    return current_app.extensions["rq"].queue
+def get_queue(kind: str = "default") -> Queue:
+    """The queue for a kind of work (sync, brain, ai, mail); QUEUE_ROUTES may send kinds
+    elsewhere (empty: everything on `default`)."""
+    ext = current_app.extensions["rq"]
+    name = current_app.config["OMNIFY"].queue_routes.get(kind, "default")
+    if name == "default":
+        return ext.queue
+    return Queue(name, connection=ext.connection)
 
 
 def fetch_job(job_id: str) -> Job | None:
