@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from rq import get_current_job
+from rq import Retry, get_current_job
 
 from extensions import db
 from models import BrainState, Organization
@@ -203,7 +203,12 @@ def enqueue_recompute(org_id: int, delay_s: float = 0) -> str:
         follow_up = fetch_job(job_id)
         if follow_up is not None and follow_up.get_status() in ("queued", "scheduled"):
             return job_id
-    options = {"job_id": job_id, "job_timeout": LOCK_TIMEOUT_S, "meta": {"org_id": org_id}}
+    options = {
+        "job_id": job_id,
+        "job_timeout": LOCK_TIMEOUT_S,
+        "meta": {"org_id": org_id},
+        "retry": Retry(max=2),  # a worker killed mid-recompute: RQ re-queues it (one commit)
+    }
     if delay_s > 0:
         get_queue("brain").enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
     else:
