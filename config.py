@@ -66,6 +66,13 @@ class Config:
     CRON_SECRET: str = ""
     SENTRY_DSN: str = ""
     LOGROCKET_APP_ID: str = ""
+    LOG_FORMAT: str = ""  # json | text; empty -> json in production, text otherwise (ops/logs.py)
+    METRICS_TOKEN: str = ""  # bearer token of GET /metrics; empty -> /metrics is off (404)
+    SCHEDULER_STALE_HOURS: float = 26.0  # /readyz is 503 when the daily cron is older than this
+    BACKUP_DIR: str = ""  # `flask backup` writes here; empty -> instance/backups
+    # kind:queue pairs: which queue each kind of job goes to; empty -> all on `default`
+    QUEUE_ROUTES: str = "sync:sync,brain:brain,ai:ai,mail:mail"
+    MAIL_RETRY_INTERVALS: str = "60,300,900,3600,21600"  # seconds between retries of an alert
     OPENAI_API_KEY: str = ""
     ANTHROPIC_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
@@ -189,6 +196,23 @@ class Config:
         return list(dict.fromkeys(h for h in hosts if h))
 
     @property
+    def queue_routes(self) -> dict[str, str]:
+        out = {}
+        for item in self.QUEUE_ROUTES.split(","):
+            if item.strip():
+                kind, _, queue = item.partition(":")
+                out[kind.strip()] = queue.strip() or "default"
+        return out
+
+    @property
+    def mail_retry_intervals(self) -> list[int]:
+        return [int(x) for x in self.MAIL_RETRY_INTERVALS.split(",") if x.strip()]
+
+    @property
+    def log_format(self) -> str:
+        return self.LOG_FORMAT or ("json" if self.production else "text")
+
+    @property
     def production(self) -> bool:
         return self.ENV == "production"
 
@@ -230,6 +254,8 @@ class Config:
         return config
 
     def validate(self) -> None:
+        if self.LOG_FORMAT not in {"", "json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
         if self.ENV not in {"development", "production", "testing"}:
             raise ConfigError(f"ENV must be development, production or testing, got {self.ENV!r}")
         if self.production:
@@ -284,6 +310,19 @@ class Config:
             raise ConfigError(
                 "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
                 f"got {self.SYNC_RETRY_INTERVALS!r}"
+            ) from exc
+        unknown = set(self.queue_routes.values()) - {"sync", "brain", "ai", "mail", "default"}
+        if unknown:
+            raise ConfigError(
+                "QUEUE_ROUTES must map kinds to sync, brain, ai, mail or default, "
+                f"got {', '.join(sorted(unknown))}"
+            )
+        try:
+            self.mail_retry_intervals  # noqa: B018 - parse now, fail fast
+        except ValueError as exc:
+            raise ConfigError(
+                "MAIL_RETRY_INTERVALS must be comma-separated seconds, "
+                f"got {self.MAIL_RETRY_INTERVALS!r}"
             ) from exc
         try:
             self.ai_plan_budgets  # noqa: B018 - parse now, fail fast

@@ -11,6 +11,8 @@ def register_blueprints(server: Flask) -> None:
         exports,
         health,
         json_api,
+        logrocket,
+        metrics,
         report,
         settings,
         stripe_webhook,
@@ -19,6 +21,8 @@ def register_blueprints(server: Flask) -> None:
 
     server.register_blueprint(exports.bp)
     server.register_blueprint(health.bp)
+    server.register_blueprint(metrics.bp)
+    server.register_blueprint(logrocket.bp)
     server.register_blueprint(json_api.bp)
     server.register_blueprint(connections.bp)
     server.register_blueprint(cron.bp)

@@ -153,3 +153,6 @@ def register_cli(server: Flask) -> None:
     server.cli.add_command(create_user_command)
     server.cli.add_command(brain_cli)
     server.cli.add_command(demo_cli)
+    from api import ops_cli
+
+    ops_cli.register(server)

@@ -92,7 +92,7 @@ def shopify():  # noqa: ANN201
         return _uninstalled(connections)
     if topic in COMPLIANCE_TOPICS:
         return _compliance(topic, connections, payload)
-    get_queue().enqueue(
+    get_queue("sync").enqueue(
         process_shopify_order,
         active[0].id,
         payload,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
+import json
 import secrets
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ from extensions import db
 from integrations.mail import build_message, send_mail
 from models import Membership, User
 from models.permissions import Cap, roles_with
+from ops import metrics
 
 
 def admin_emails(org_id: int) -> list[str]:
@@ -63,9 +66,14 @@ def deliver(
     if org_id is not None:
         headers[ORG_HEADER] = str(org_id)
     if cfg.SMTP_URL:
-        send_mail(
-            cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text, html, headers=headers, images=images
-        )
+        try:
+            send_mail(
+                cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text, html, headers=headers, images=images
+            )
+        except Exception:
+            metrics.EMAILS.labels("failed").inc()
+            raise
+        metrics.EMAILS.labels("sent").inc()
         return
     if cfg.production and org_id is None:
         current_app.logger.warning(
@@ -107,12 +115,53 @@ def outbox_mails(org_id: int, limit: int = 50) -> list[dict]:
 
 
 def notify_admins(org_id: int, subject: str, text: str) -> list[str]:
-    """Mail every owner/admin of the org; returns the recipients. Mail trouble never raises."""
+    """Mail every owner/admin of the org; returns the recipients. Mail trouble never raises:
+    an alert that cannot be sent now is queued and retried (MAIL_RETRY_INTERVALS), once."""
     to = admin_emails(org_id)
     if not to:
         return []
     try:
         deliver(to, subject, text)
     except Exception:  # noqa: BLE001 - a mail outage must not fail the job that reports
-        current_app.logger.exception("could not send %r to the admins of org %s", subject, org_id)
+        current_app.logger.warning(
+            "could not send %r to the admins of org %s now; queued for retry", subject, org_id
+        )
+        try:
+            queue_alert_retry(to, subject, text)
+        except Exception:  # noqa: BLE001 - Redis down too: the log line is all that is left
+            current_app.logger.exception("alert %r for org %s is lost", subject, org_id)
     return to
+
+
+def alert_job_id(to: list[str], subject: str, text: str) -> str:
+    """One retry job per distinct alert: the same alert raised again joins it."""
+    digest = hashlib.sha256(json.dumps([sorted(to), subject, text]).encode()).hexdigest()
+    return f"mail-{digest[:24]}"
+
+
+def queue_alert_retry(to: list[str], subject: str, text: str) -> str:
+    """Queue `send_alert` with RQ retries unless the same alert is already waiting."""
+    from rq import Retry
+
+    from jobs.queue import fetch_job, get_queue
+
+    job_id = alert_job_id(to, subject, text)
+    existing = fetch_job(job_id)
+    if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
+        return job_id  # never twice
+    intervals = current_app.config["OMNIFY"].mail_retry_intervals
+    get_queue("mail").enqueue(
+        send_alert,
+        to,
+        subject,
+        text,
+        job_id=job_id,
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+        job_timeout=120,
+    )
+    return job_id
+
+
+def send_alert(to: list[str], subject: str, text: str) -> None:
+    """RQ entry point: send one alert; raising lets RQ retry it later."""
+    deliver(to, subject, text)

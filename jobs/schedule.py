@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from rq import cron
 from sqlalchemy import select
@@ -49,6 +50,7 @@ def daily_sync() -> dict:
             continue
         started.append(start_sync(connection, trigger="scheduled").id)
     reminded = token_expiry_reminders()
+    mark_scheduler("last_run")
     return {
         "started": len(started),
         "skipped": len(skipped),
@@ -98,6 +100,28 @@ def token_expiry_reminders(now: datetime | None = None) -> list[int]:
         reminded.append(conn.id)
     db.session.commit()
     return reminded
+
+
+SCHEDULER_KEY = "omnify:scheduler:{}"  # started | last_run: ISO timestamps (UTC) in Redis
+
+
+def mark_scheduler(what: str, connection: Any = None) -> None:
+    """Record that the scheduler started or ran its daily job (/readyz reads it)."""
+    if connection is None:
+        from flask import current_app
+
+        connection = current_app.extensions["rq"].connection
+    connection.set(SCHEDULER_KEY.format(what), datetime.now(UTC).isoformat())
+
+
+def scheduler_last_seen(connection: Any) -> datetime | None:
+    """The newest of the scheduler's start and its last daily run (None: never seen)."""
+    seen = []
+    for what in ("started", "last_run"):
+        raw = connection.get(SCHEDULER_KEY.format(what))
+        if raw:
+            seen.append(datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw))
+    return max(seen) if seen else None
 
 
 def register(scheduler: object | None = None) -> None:

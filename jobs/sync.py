@@ -87,7 +87,7 @@ def start_sync(connection: Connection, trigger: str = "manual") -> SyncJob:
     db.session.add(sync)
     db.session.commit()
     intervals = current_app.config["OMNIFY"].sync_retry_intervals
-    get_queue().enqueue(
+    get_queue("sync").enqueue(
         run_sync,
         sync.id,
         job_id=job_id_for(connection.id),

@@ -4,6 +4,7 @@ from models.alerts import Alert, AlertSettings, DigestLog, Notification, NotifyP
 from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
 from models.events import OrgEvent
+from models.flags import FeatureFlag
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
 from models.security import LoginSession, LoginThrottle
@@ -21,6 +22,7 @@ __all__ = [
     "Campaign",
     "Connection",
     "Creative",
+    "FeatureFlag",
     "FxRate",
     "Invite",
     "LoginSession",

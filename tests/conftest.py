@@ -43,6 +43,9 @@ def make_config(**overrides: object) -> Config:
         "APP_BASE_URL": "http://localhost",
         "TRUSTED_HOSTS": "127.0.0.1",  # dash_duo's browser
         "MAIL_OUTBOX": os.path.join(_SQLITE_DIR, "outbox"),
+        # one queue in tests (workers in tests drain `default`); the deploy smoke and
+        # tests/integration/test_queue_routes.py run the production split
+        "QUEUE_ROUTES": "",
     }
     return Config.from_env(env=env, **overrides)
 
