@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from extensions import db
+from models.tenancy import unscoped
 from ops.metrics import exposition
 
 bp = Blueprint("metrics", __name__)
@@ -67,21 +68,30 @@ class SharedState(Collector):
             "Age in days of the newest day of data per connection (ads: metrics, Shopify: orders)",
             labels=["org_id", "connection_id", "platform"],
         )
-        ad_days = dict(
-            db.session.execute(
-                select(Creative.connection_id, func.max(AdMetricDaily.date))
-                .join(Creative, Creative.id == AdMetricDaily.creative_id)
-                .group_by(Creative.connection_id)
-            ).all()
-        )
-        order_days = dict(
-            db.session.execute(
-                select(Order.connection_id, func.max(Order.placed_at)).group_by(Order.connection_id)
-            ).all()
-        )
-        rows = db.session.execute(
-            select(Connection).where(Connection.status != "disabled").order_by(Connection.id)
-        ).scalars()
+        with unscoped("metrics: the freshness of every org's connections, for the operator"):
+            ad_days = dict(
+                db.session.execute(
+                    select(Creative.connection_id, func.max(AdMetricDaily.date))
+                    .join(Creative, Creative.id == AdMetricDaily.creative_id)
+                    .group_by(Creative.connection_id)
+                ).all()
+            )
+            order_days = dict(
+                db.session.execute(
+                    select(Order.connection_id, func.max(Order.placed_at)).group_by(
+                        Order.connection_id
+                    )
+                ).all()
+            )
+            rows = (
+                db.session.execute(
+                    select(Connection)
+                    .where(Connection.status != "disabled")
+                    .order_by(Connection.id)
+                )
+                .scalars()
+                .all()
+            )
         for conn in rows:
             labels = [str(conn.org_id), str(conn.id), conn.platform]
             if conn.last_synced_at is not None:
