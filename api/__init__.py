@@ -10,6 +10,7 @@ def register_blueprints(server: Flask) -> None:
         cron,
         exports,
         health,
+        imports,
         json_api,
         report,
         stripe_webhook,
@@ -18,6 +19,7 @@ def register_blueprints(server: Flask) -> None:
 
     server.register_blueprint(exports.bp)
     server.register_blueprint(health.bp)
+    server.register_blueprint(imports.bp)
     server.register_blueprint(json_api.bp)
     server.register_blueprint(connections.bp)
     server.register_blueprint(cron.bp)

@@ -232,6 +232,10 @@ def check_can_sync(connection: Connection, role: str | None = None) -> None:
         raise SyncRefused("Viewers can't start syncs; ask an admin or a member.")
     if connection.status == "disabled":
         raise SyncRefused("This connection is disconnected; connect it again first.")
+    if connection.source == "sample":
+        raise SyncRefused("Sample data — not syncable. Remove the sample and connect your own.")
+    if connection.source == "import":
+        raise SyncRefused("This data came from imported files; import a newer export to update it.")
     if not connection.credentials_encrypted:
         raise SyncRefused(
             "No account credentials are stored for this connection (demo data or a removed "
