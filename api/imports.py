@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, reque
 from extensions import db
 from integrations.file_exports import PLATFORMS
 from jobs.imports import enqueue_check, enqueue_import, import_dir
-from models.imports import ACTIVE_STATUSES, DataImport
+from models.imports import ACTIVE_STATUSES, DataImport, can_import
 from models.tenancy import current_membership, current_org_id, get_scoped_or_404
 
 bp = Blueprint("imports", __name__)
@@ -30,11 +30,6 @@ def allow_large_uploads(server: Flask) -> None:
     def _import_body_limit() -> None:
         if request.path == "/imports/upload" and request.method == "POST":
             request.max_content_length = current_app.config["OMNIFY"].IMPORT_MAX_BYTES
-
-
-def can_import(role: str | None) -> bool:
-    """Who may import data (one place, so a permissions module can take it over)."""
-    return role in ("owner", "admin", "member")
 
 
 def _back(message: str, category: str = "danger"):  # noqa: ANN202

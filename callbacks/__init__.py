@@ -17,13 +17,14 @@ from models.brain_data import latest_state_ref
 from models.data import Connection
 from models.tenancy import scoped
 
-from . import analytics, billing, integrations, onboarding, overview
+from . import analytics, billing, imports, integrations, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
     "/": overview,
     "/analytics": analytics,
     "/integrations": integrations,
+    "/import": imports,
     "/onboarding": onboarding,
     "/billing": billing,
 }

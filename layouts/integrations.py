@@ -734,6 +734,15 @@ def integrations_page(
         [
             html.H1("Integrations", className="h3 mb-1"),
             html.P(intro, className="text-body-secondary"),
+            html.P(
+                [
+                    "No platform app yet? ",
+                    html.A("Import the reports you already export", href="/import"),
+                    " (Meta, Google Ads, TikTok, Shopify; CSV or XLSX).",
+                ],
+                className="small",
+                id="int-import-link",
+            ),
             *notices(messages or []),
             services(poll_active),
             cards_section(grid),

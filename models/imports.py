@@ -52,6 +52,11 @@ class DataImport(TenantScoped, db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+def can_import(role: str | None) -> bool:
+    """Who may import data (one place, so a permissions module can take it over)."""
+    return role in ("owner", "admin", "member")
+
+
 def import_connection(session: Session, org_id: int, platform: str) -> Connection:
     """The org's "Imported files" connection of a platform (made on first import)."""
     conn = session.execute(
