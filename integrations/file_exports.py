@@ -479,9 +479,12 @@ def parse_numbers(
     values: pd.Series, rows: np.ndarray, column: str, negative_ok: bool = False
 ) -> np.ndarray:
     """Numbers as exported ("1,234.50", "$12", "--" for none); never negative by default."""
-    text = values.str.strip().str.replace(r"[,\s$€£%]", "", regex=True)
-    text = text.where(~text.isin(["", "-", "--", "—"]), "0")
-    nums = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+    try:  # the common case, plain numbers: one C-speed pass
+        nums = pd.to_numeric(values).to_numpy(np.float64)
+    except (ValueError, TypeError):
+        text = values.str.strip().str.replace(r"[,\s$€£%]", "", regex=True)
+        text = text.where(~text.isin(["", "-", "--", "—"]), "0")
+        nums = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(nums)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -494,6 +497,14 @@ def parse_numbers(
             column=column,
         )
     return nums
+
+
+def _ids_or_keys(ids: pd.Series, *parts: pd.Series) -> pd.Series:
+    """The export's ids; a key made from the names only where an id is blank."""
+    blank = ids == ""
+    if not blank.any():
+        return ids
+    return ids.where(~blank, _key("name:", *(p[blank] for p in parts)))
 
 
 def _key(prefix: str, *parts: pd.Series) -> pd.Series:
@@ -518,7 +529,7 @@ def normalize_ads(chunk: pd.DataFrame, fmt: FileFormat, start: int) -> pd.DataFr
     out["campaign_name"] = first
     if "campaign_id" in m:
         ids = chunk[m["campaign_id"]].str.strip()
-        out["campaign_id"] = ids.where(ids != "", _key("name:", first))
+        out["campaign_id"] = _ids_or_keys(ids, first)
     else:
         out["campaign_id"] = _key("name:", first)
     group = chunk[m["ad_group"]].str.strip() if "ad_group" in m else None
@@ -531,7 +542,7 @@ def normalize_ads(chunk: pd.DataFrame, fmt: FileFormat, start: int) -> pd.DataFr
     out["creative_name"] = names
     if "creative_id" in m:
         ids = chunk[m["creative_id"]].str.strip()
-        out["creative_id"] = ids.where(ids != "", _key("name:", first, names))
+        out["creative_id"] = _ids_or_keys(ids, first, names)
     else:
         parts = (first, group, names) if group is not None else (first, names)
         out["creative_id"] = _key("name:", *parts)

@@ -537,6 +537,16 @@ def test_onboarding_insights_wait_then_ready(app, client):
 
     ids = make_org(app, "Glow", "g@glow.example")
     login(client, "g@glow.example")
+    with app.app_context():  # a connected platform: its first sync brings data, so we wait
+        db.session.add(
+            Connection(
+                org_id=ids["org_id"],
+                platform="meta",
+                external_account_id="act_1",
+                credentials_encrypted=encrypt_credentials({"access_token": "t"}),
+            )
+        )
+        db.session.commit()
     poll = [{"id": "onb-insights-poll", "property": "n_intervals", "value": 1}]
     waiting = fire(client, app, "onb-insights-poll", poll).get_json()["response"]
     assert waiting["onb-insights-poll"]["disabled"] is False
