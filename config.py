@@ -134,6 +134,7 @@ class Config:
     # Every link we send (reset, invite, sign-up, OAuth redirect_uri) starts with this; https and
     # required in production. Empty outside production: http://localhost:8050 (the dev server).
     APP_BASE_URL: str = ""
+    README_URL: str = ""  # where this deployment's README is readable (links to setup steps)
     TRUSTED_HOSTS: str = ""  # extra Host names accepted besides APP_BASE_URL's, comma-separated
     TRUSTED_PROXIES: int = 0  # reverse proxies in front of us that set X-Forwarded-*
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024  # bytes; larger request bodies get 413

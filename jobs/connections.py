@@ -46,6 +46,35 @@ def oauth_configured() -> dict[str, bool]:
     return {platform: bool(getattr(cfg, field, "")) for platform, field in CLIENT_ID_FIELD.items()}
 
 
+EXTRA_FIELDS = {"google_ads": ("GOOGLE_ADS_DEVELOPER_TOKEN",)}
+README_SECTIONS = {
+    "meta": ("Meta app (self-hosted)", "meta-app-self-hosted"),
+    "google_ads": ("Google Ads app (self-hosted)", "google-ads-app-self-hosted"),
+    "tiktok": ("TikTok app (self-hosted)", "tiktok-app-self-hosted"),
+}
+
+
+def oauth_setup() -> dict[str, dict]:
+    """For each OAuth platform missing settings: the env vars to set (missing ones first),
+    the exact redirect URL to register (from APP_BASE_URL) and the README section."""
+    cfg = current_app.config["OMNIFY"]
+    out = {}
+    for platform, id_field in CLIENT_ID_FIELD.items():
+        names = (id_field, CLIENT_SECRET_FIELD[platform], *EXTRA_FIELDS.get(platform, ()))
+        missing = [n for n in names if not getattr(cfg, n, "")]
+        if not missing:
+            continue
+        title, anchor = README_SECTIONS[platform]
+        out[platform] = {
+            "env": list(names),
+            "missing": missing,
+            "redirect": f"{cfg.base_url}/connect/{platform}/callback",
+            "readme_title": title,
+            "readme_url": f"{cfg.README_URL}#{anchor}" if cfg.README_URL else None,
+        }
+    return out
+
+
 def save_connection(
     org_id: int,
     platform: str,

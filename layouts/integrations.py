@@ -428,8 +428,56 @@ def connection_block(conn: dict[str, Any], is_admin: bool, now: datetime) -> htm
     )
 
 
+def setup_steps(platform: str, setup: dict[str, Any]) -> html.Div:
+    """What the person running Omnify sets to enable a platform (owners and admins see it)."""
+    name = PLATFORMS[platform]["name"]
+    readme: Any = (
+        html.A(setup["readme_title"], href=setup["readme_url"], target="_blank", rel="noopener")
+        if setup.get("readme_url")
+        else html.Em(setup["readme_title"])
+    )
+    return html.Div(
+        [
+            html.P(
+                f"{name} needs a platform app on this server (you run Omnify, so this is you):",
+                className="small mb-1 fw-semibold",
+            ),
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            "Set ",
+                            *[
+                                part
+                                for i, env in enumerate(setup["env"])
+                                for part in ((", " if i else ""), html.Code(env))
+                            ],
+                            " in the environment (or .env), from your platform app.",
+                        ]
+                    ),
+                    html.Li(
+                        [
+                            "Register this OAuth redirect URL in the app: ",
+                            html.Code(setup["redirect"], className="int-redirect-url"),
+                        ]
+                    ),
+                    html.Li("Restart Omnify; this card then shows Connect."),
+                ],
+                className="small mb-1 ps-3",
+            ),
+            html.P(["Step by step: README, section ", readme, "."], className="small mb-0"),
+        ],
+        className="int-setup mt-2",
+        id=f"int-setup-{platform}",
+    )
+
+
 def oauth_connect_form(
-    platform: str, configured: bool, account: str = "", return_to: str | None = None
+    platform: str,
+    configured: bool,
+    account: str = "",
+    return_to: str | None = None,
+    setup: dict[str, Any] | None = None,
 ) -> dbc.Form:
     """A plain GET form: the browser goes to /connect/<platform>/start?account=... (OAuth).
 
@@ -466,10 +514,11 @@ def oauth_connect_form(
             html.Div(
                 f"You'll sign in to {meta['name'].split()[0]} and grant read-only access."
                 if configured
-                else f"{meta['name']} is not configured on this server yet (its app id and "
-                "secret are missing). Ask whoever runs Omnify to add them.",
+                else f"{meta['name']} is not set up on this server yet: its platform app "
+                "settings are missing.",
                 className="form-text",
             ),
+            setup_steps(platform, setup) if setup and not configured else None,
         ],
         action=f"/connect/{platform}/start",
         method="GET",
@@ -537,6 +586,7 @@ def platform_card(
     now: datetime,
     configured: bool = True,
     return_to: str | None = None,
+    setup: dict[str, Any] | None = None,
 ) -> dbc.Card:
     """A platform's card: its accounts, and (admins) the connect form."""
     meta = PLATFORMS[platform]
@@ -548,7 +598,7 @@ def platform_card(
     if is_admin:
         needs_token = any(c.get("status") in ("error", "needs_reauth") for c in live)
         if meta["kind"] == "oauth":
-            form = oauth_connect_form(platform, configured, return_to=return_to)
+            form = oauth_connect_form(platform, configured, return_to=return_to, setup=setup)
         else:
             reauth_shop = next(
                 (c["account_id"] for c in live if c.get("status") in ("error", "needs_reauth")),
@@ -593,6 +643,7 @@ def cards_grid(
     now: datetime,
     configured: dict[str, bool] | None = None,
     return_to: str | None = None,
+    setup: dict[str, dict] | None = None,
 ) -> dbc.Row:
     """The four platform cards: two columns on a desktop, stacked on a phone."""
     configured = configured or {}
@@ -602,7 +653,15 @@ def cards_grid(
     return dbc.Row(
         [
             dbc.Col(
-                platform_card(p, conns, is_admin, now, configured.get(p, True), return_to),
+                platform_card(
+                    p,
+                    conns,
+                    is_admin,
+                    now,
+                    configured.get(p, True),
+                    return_to,
+                    (setup or {}).get(p),
+                ),
                 xs=12,
                 lg=6,
             )

@@ -220,6 +220,17 @@ def test_oauth_route_problem_is_shown_on_the_page(app, client, two_orgs):
     assert "not configured on this server (no app id)" not in route(client, app, "/integrations")
 
 
+def test_owner_sees_what_to_set_for_an_unconfigured_platform(app, client, two_orgs, monkeypatch):
+    a, _ = two_orgs
+    monkeypatch.setattr(app.config["OMNIFY"], "APP_BASE_URL", "https://omnify.example.com")
+    login(client, a["email"])
+    body = route(client, app, "/integrations")
+    for text in ("META_APP_ID", "META_APP_SECRET", "GOOGLE_ADS_DEVELOPER_TOKEN", "TIKTOK_APP_ID"):
+        assert text in body
+    assert "https://omnify.example.com/connect/meta/callback" in body
+    assert "Ask whoever runs Omnify" not in body
+
+
 # ---- sync now -------------------------------------------------------------------------------
 def test_sync_now_with_other_orgs_connection_does_nothing(app, client, two_orgs):
     a, b = two_orgs
