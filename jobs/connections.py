@@ -13,7 +13,8 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import AccessDenied, AuthExpired, IntegrationError
+from integrations.errors import AccessDenied, AuthExpired, IntegrationError, Transient
+from integrations.http import RetryPolicy, make_session
 from integrations.shopify import API_VERSION as SHOPIFY_VERSION
 from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
@@ -34,6 +35,7 @@ CLIENT_SECRET_FIELD = {
     "tiktok": "TIKTOK_APP_SECRET",
 }
 READ_ONLY_ROLES = ("viewer",)
+CONNECT_TIMEOUT = (5.0, 10.0)  # (connect, read) seconds while a person waits on the form
 
 
 class SyncRefused(ValueError):
@@ -132,17 +134,34 @@ def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") ->
         shop += ".myshopify.com"
     check_connect_allowed(org_id, "shopify", shop)  # before calling the shop
     cfg = current_app.config["OMNIFY"]
+    # A person is waiting: one attempt, 5 s to connect (then an answer in words), no retries.
     client = ShopifyClient(
-        cfg.SHOPIFY_API_BASE or shop, token, cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION
+        cfg.SHOPIFY_API_BASE or shop,
+        token,
+        cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION,
+        session=make_session(CONNECT_TIMEOUT),
+        retry=RetryPolicy(max_attempts=1),
     )
     try:
         info = client.validate_connection()
     except AuthExpired as exc:
-        raise ValueError("Shopify did not accept that access token.") from exc
+        raise ValueError(
+            f"Shopify did not accept that access token for {shop}. Copy the Admin API access "
+            "token (it starts with shpat_) from your app's API credentials and paste it again."
+        ) from exc
     except AccessDenied as exc:
         raise ValueError(shopify_scope_message(exc.required)) from exc
+    except Transient as exc:
+        raise ValueError(
+            f"We could not reach a Shopify store at {shop} within "
+            f"{CONNECT_TIMEOUT[0]:.0f} seconds. Check the shop domain (it looks like "
+            "your-store.myshopify.com) and try again."
+        ) from exc
     except IntegrationError as exc:
-        raise ValueError(f"Could not reach the shop: {exc}") from exc
+        raise ValueError(
+            f"{shop} answered, but not as a Shopify store's Admin API would. Check the shop "
+            "domain (your-store.myshopify.com, not your own web address) and try again."
+        ) from exc
     creds = {"access_token": token}
     if app_secret:
         creds["app_secret"] = app_secret

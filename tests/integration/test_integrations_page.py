@@ -416,6 +416,24 @@ def test_shopify_bad_token_inline_error_and_no_row(app, client, cfg, fake_shopif
     assert "shpat_wrong" not in resp.get_data(as_text=True)
 
 
+def test_unreachable_shop_is_one_plain_sentence_after_one_attempt(app, client, cfg, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a local port nobody listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(cfg, "INTEGRATION_RETRY_BASE", 5.0)  # a retry would be seen as a wait
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    resp = fire(client, app, "shopify-form", *shopify_submit("acme", SHOPIFY_TOKEN))
+    feedback = json.dumps(resp.get_json()["response"]["shopify-feedback"])
+    assert "could not reach a Shopify store at acme.myshopify.com within 5 seconds" in feedback
+    assert "Check the shop domain" in feedback
+    assert "graphql.json" not in feedback and "ConnectionError" not in feedback
+    assert _count(app, Connection) == 0
+
+
 @pytest.mark.parametrize(
     ("shop", "token"), [("", SHOPIFY_TOKEN), ("acme", ""), (7, 8), (None, None)]
 )
