@@ -13,6 +13,7 @@ def register_blueprints(server: Flask) -> None:
         imports,
         json_api,
         report,
+        sample,
         stripe_webhook,
         webhooks,
     )
@@ -25,5 +26,6 @@ def register_blueprints(server: Flask) -> None:
     server.register_blueprint(cron.bp)
     server.register_blueprint(webhooks.bp)
     server.register_blueprint(report.bp)
+    server.register_blueprint(sample.bp)
     server.register_blueprint(billing.bp)
     server.register_blueprint(stripe_webhook.bp)

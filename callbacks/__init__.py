@@ -71,6 +71,8 @@ def shell_data() -> dict:
         "freshness": overview.freshness_text(status["as_of"], status["last_synced_at"]),
         "integration_issues": status["issues"],
         "billing": billing_shell(membership),
+        "sample": bool(membership and (membership.org.onboarding or {}).get("sample")),
+        "is_admin": bool(membership and membership.is_admin),
     }
 
 

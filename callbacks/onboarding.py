@@ -17,6 +17,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import exists, select
 
 from extensions import db
@@ -26,6 +27,7 @@ from models import Connection, Organization, SyncJob
 from models.brain_data import latest_state
 from models.connections_view import connection_summaries, has_active_sync
 from models.imports import DataImport
+from models.seed import has_own_data
 from models.tenancy import current_membership, current_org_id
 
 from .integrations import _now, build_cards
@@ -154,7 +156,10 @@ def step_body(org: Organization, step: str, is_admin: bool) -> Any:
         services = int_views.services(poll)
         if step == "connect":
             cards = int_views.cards_section(build_cards(org.id, is_admin, "/onboarding"))
-            return views.connect_step(cards, services, len(live))
+            offer_sample = is_admin and not has_own_data(org.id)
+            return views.connect_step(
+                cards, services, len(live), generate_csrf() if offer_sample else None
+            )
         now = _now()
         blocks = [
             views.backfill_block(

@@ -66,6 +66,10 @@ PLATFORMS: dict[str, dict[str, str]] = {
 }
 
 # status -> (label, bootstrap colour, symbol). The label carries the meaning; colour repeats it.
+SOURCE_VIEW = {  # connections that are not synced through an API
+    "sample": ("Sample data — not syncable", "secondary", "◇"),
+    "import": ("Imported files", "info", "⇪"),
+}
 STATUS_VIEW: dict[str | None, tuple[str, str, str]] = {
     "active": ("Connected", "success", "✓"),
     "needs_reauth": ("Needs reconnect", "warning", "!"),
@@ -84,6 +88,7 @@ TRIGGER_LABELS = {
     "scheduled": "Daily schedule",
     "webhook": "Store webhook",
     "backfill": "First sync (backfill)",
+    "sample": "Sample data loaded",
 }
 
 
@@ -248,8 +253,11 @@ def history_rows(history: list[dict[str, Any]], now: datetime) -> list[dict[str,
 
 
 # ---- components ------------------------------------------------------------------------------
-def status_badge(status: str | None) -> dbc.Badge:
+def status_badge(status: str | None, source: str | None = None) -> dbc.Badge:
     view = status_view(status)
+    if source in SOURCE_VIEW and status != "disabled":
+        label, color, symbol = SOURCE_VIEW[source]
+        view = {"label": label, "color": color, "symbol": symbol}
     return dbc.Badge(
         [html.Span(view["symbol"], **{"aria-hidden": "true"}), " ", view["label"]],
         color=view["color"],
@@ -312,20 +320,23 @@ def live_children(conn: dict[str, Any], is_admin: bool, now: datetime) -> list:
     status = conn.get("status")
     sync = conn.get("latest_sync")
     last = conn.get("last_synced_at")
+    source = conn.get("source") or "api"
+    words = {"sample": ("Loaded", "Sample rows"), "import": ("Last import", "Rows imported")}
+    last_label, rows_label = words.get(source, ("Last sync", "Rows synced"))
     details = [
         _detail(
-            "Last sync",
+            last_label,
             relative_time(last, now),
             title=_aware(last).strftime("%Y-%m-%d %H:%M UTC") if last else None,
         ),
-        _detail("Rows synced", format_count(conn.get("stored_rows"))),
+        _detail(rows_label, format_count(conn.get("stored_rows"))),
     ]
     if is_admin and account["token"]:
         details.append(_detail("Credentials", account["token"]))
     children: list = [
         html.Div(
             [
-                status_badge(status),
+                status_badge(status, source),
                 html.Span(
                     [
                         html.Strong(account["name"], className="int-account-name"),
@@ -397,7 +408,16 @@ def connection_block(conn: dict[str, Any], is_admin: bool, now: datetime) -> htm
     name = platform_name(conn["platform"])
     account = account_display(conn)
     actions = []
-    if conn.get("status") != "disabled":
+    source = conn.get("source") or "api"
+    if source == "import":
+        actions.append(
+            dcc.Link(
+                "Import a newer file",
+                href="/import",
+                className="btn btn-outline-primary btn-sm me-2",
+            )
+        )
+    if conn.get("status") != "disabled" and source == "api":
         actions.append(
             dbc.Button(
                 "Sync now",

@@ -288,7 +288,9 @@ def profile_step(
     )
 
 
-def connect_step(cards: Any, services: Any, connected: int) -> html.Div:
+def connect_step(
+    cards: Any, services: Any, connected: int, sample_csrf: str | None = None
+) -> html.Div:
     """Step 2: the integrations cards, as on /integrations."""
     return html.Div(
         [
@@ -298,7 +300,7 @@ def connect_step(cards: Any, services: Any, connected: int) -> html.Div:
                 "the platforms claim with what the store really sold.",
                 className="text-body-secondary small",
             ),
-            no_app_options(),
+            no_app_options(sample_csrf),
             services,
             cards,
             html.Div(
@@ -315,14 +317,39 @@ def connect_step(cards: Any, services: Any, connected: int) -> html.Div:
     )
 
 
-def no_app_options() -> html.Div:
-    """Ways in without a platform app: import exports (and explore sample data)."""
+def sample_form(csrf_token: str) -> html.Form:
+    """One click: the Lumen Beauty sample, marked "Sample data" everywhere, removable."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+            dbc.Button(
+                "Explore with sample data",
+                type="submit",
+                color="secondary",
+                outline=True,
+                size="sm",
+                id="onb-load-sample",
+            ),
+            html.Span(
+                " Lumen Beauty's numbers, clearly marked; remove them in one click.",
+                className="small text-body-secondary",
+            ),
+        ],
+        action="/sample/load",
+        method="POST",
+        className="mt-2",
+    )
+
+
+def no_app_options(csrf_token: str | None = None) -> html.Div:
+    """Ways in without a platform app: import exports, or explore sample data."""
     return html.Div(
         [
             html.Strong("No platform app yet? "),
             "Upload the reports you already export from Meta, Google Ads, TikTok and Shopify: ",
             dcc.Link("Import data", href="/import", id="onb-import-link"),
             ". Your first insights are computed when the first import finishes.",
+            sample_form(csrf_token) if csrf_token else None,
         ],
         className="onb-alt small mb-3",
     )
