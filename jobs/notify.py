@@ -31,24 +31,25 @@ def outbox_dir() -> Path:
     return Path(cfg.MAIL_OUTBOX) if cfg.MAIL_OUTBOX else ROOT / "instance" / "outbox"
 
 
-def deliver(to: list[str], subject: str, text: str) -> None:
+def deliver(to: list[str], subject: str, text: str) -> str:
     """Send with SMTP_URL. Without it, development writes the mail to the outbox folder and
     production only says it was not sent: a reset or invite link is a credential and never
-    goes to a log, in any mode."""
+    goes to a log, in any mode. Returns what happened: "sent", "outbox" or "not_sent"."""
     cfg = current_app.config["OMNIFY"]
     if cfg.SMTP_URL:
         send_mail(cfg.SMTP_URL, cfg.MAIL_FROM, to, subject, text)
-        return
+        return "sent"
     if cfg.production:
         current_app.logger.warning(
             "SMTP_URL is not set: mail %r to %d recipient(s) was not sent", subject, len(to)
         )
-        return
+        return "not_sent"
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
     path.write_bytes(bytes(build_message(cfg.MAIL_FROM, to, subject, text)))
     current_app.logger.info("no SMTP_URL: mail %r to %s saved as %s", subject, ", ".join(to), path)
+    return "outbox"
 
 
 def notify_admins(org_id: int, subject: str, text: str) -> list[str]:
