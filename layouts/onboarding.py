@@ -185,6 +185,7 @@ def skip_button(target: str) -> dbc.Button:
     return dbc.Button(
         "Skip for now",
         id={"type": GO, "step": target},
+        type="button",  # inside the profile form: skipping must not submit (and save) it
         color="link",
         className="mb-2 onb-skip",
     )
