@@ -596,6 +596,17 @@ def _owners(org_id: int) -> int:
     )
 
 
+def _admin_invite(invite_id: int) -> tuple[Membership, Invite]:
+    """An owner/admin acting on a pending invite of their own org (403/404/400 otherwise)."""
+    me = current_membership()
+    if not me.is_admin:
+        abort(403)
+    invite = _org_invite(me, invite_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return me, invite
+
+
 def _org_invite(me: Membership, invite_id: int) -> Invite:
     invite = None
     if 0 < invite_id < 2**31:
@@ -639,12 +650,7 @@ def remove_member(membership_id: int):  # noqa: ANN201
 @bp.route("/team/invites/<int:invite_id>/resend", methods=["POST"])
 @login_required
 def resend_invite(invite_id: int):  # noqa: ANN201
-    me = current_membership()
-    if not me.is_admin:
-        abort(403)
-    invite = _org_invite(me, invite_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    me, invite = _admin_invite(invite_id)
     audit("invite.resent", me.org_id, current_user.id, email=invite.email)
     db.session.commit()
     flash(*_send_invite(invite, me.org.name))
@@ -654,12 +660,7 @@ def resend_invite(invite_id: int):  # noqa: ANN201
 @bp.route("/team/invites/<int:invite_id>/revoke", methods=["POST"])
 @login_required
 def revoke_invite(invite_id: int):  # noqa: ANN201
-    me = current_membership()
-    if not me.is_admin:
-        abort(403)
-    invite = _org_invite(me, invite_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    me, invite = _admin_invite(invite_id)
     audit("invite.revoked", me.org_id, current_user.id, email=invite.email)
     email = invite.email
     db.session.delete(invite)

@@ -30,21 +30,6 @@ import pandas as pd
 
 from integrations.shopify import UNPAID_STATUSES
 
-AD_FIELDS = (
-    "date",
-    "campaign_id",
-    "campaign_name",
-    "creative_id",
-    "creative_name",
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-    "platform_revenue",
-    "reach",
-    "frequency",
-)
-ORDER_FIELDS = ("order_id", "placed_at", "customer_id", "revenue")
 HEADER_SCAN_LINES = 12  # Google Ads puts a report title and a date range above the header
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%b %d, %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d")
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "ISO8601")
@@ -446,7 +431,8 @@ def read_chunks(
     chunk_rows: int = 50_000,
     progress: Callable[[float], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Normalized, validated chunks (ads: AD_FIELDS + currency; orders: ORDER_FIELDS + …)."""
+    """Normalized, validated chunks: ads as a sync's ad rows (date, campaign/creative ids and
+    names, metrics, currency); orders as order id, placed_at (UTC), customer, revenue."""
     normalize = normalize_ads if fmt.platform.kind == "ads" else normalize_orders
     for start, chunk in raw_chunks(path, fmt, chunk_rows, progress):
         frame = normalize(chunk, fmt, start)
@@ -455,24 +441,35 @@ def read_chunks(
 
 
 # ---- normalizing + validating ----------------------------------------------------------------
-def parse_dates(values: pd.Series, rows: np.ndarray, column: str) -> pd.Series:
-    """Dates in the formats the platforms export; ``rows`` are the spreadsheet row numbers."""
+def _parse_stamps(
+    values: pd.Series, rows: np.ndarray, column: str, formats: tuple[str, ...], utc: bool
+) -> pd.Series:
+    """Try each format on what is still unparsed; the first bad cell is an ImportProblem."""
     text = values.str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for f in DATE_FORMATS:
+    dtype = "datetime64[ns, UTC]" if utc else "datetime64[ns]"
+    out = pd.Series(pd.NaT, index=values.index, dtype=dtype)
+    for f in formats:
         todo = out.isna() & (text != "")
         if not todo.any():
             break
         sample = text[todo].str[:10] if f == "%Y-%m-%d" else text[todo]
-        out[todo] = pd.to_datetime(sample, format=f, errors="coerce")
+        out[todo] = pd.to_datetime(sample, format=f, errors="coerce", utc=utc)
     bad = out.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        shown = text.iloc[i] or "(empty)"
+        example = "2026-11-03 14:22:05 -0500" if utc else "2026-11-03"
+        kind = "a date and time" if utc else "a date"
         raise ImportProblem(
-            f'"{shown}" is not a date (expected e.g. 2026-11-03).', row=int(rows[i]), column=column
+            f'"{text.iloc[i] or "(empty)"}" is not {kind} (expected e.g. {example}).',
+            row=int(rows[i]),
+            column=column,
         )
-    return out.dt.date
+    return out
+
+
+def parse_dates(values: pd.Series, rows: np.ndarray, column: str) -> pd.Series:
+    """Dates in the formats the platforms export; ``rows`` are the spreadsheet row numbers."""
+    return _parse_stamps(values, rows, column, DATE_FORMATS, utc=False).dt.date
 
 
 def parse_numbers(
@@ -614,20 +611,4 @@ def normalize_orders(chunk: pd.DataFrame, fmt: FileFormat, start: int) -> pd.Dat
 
 
 def _timestamps(values: pd.Series, rows: np.ndarray, column: str) -> pd.Series:
-    text = values.str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    for f in TIMESTAMP_FORMATS:
-        todo = out.isna() & (text != "")
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(text[todo], format=f, errors="coerce", utc=True)
-    bad = out.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ImportProblem(
-            f'"{text.iloc[i] or "(empty)"}" is not a date and time '
-            "(expected e.g. 2026-11-03 14:22:05 -0500).",
-            row=int(rows[i]),
-            column=column,
-        )
-    return out
+    return _parse_stamps(values, rows, column, TIMESTAMP_FORMATS, utc=True)
