@@ -7,11 +7,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from app import get_dash
 from config import ROOT
 from extensions import db
 from models import Invite, Membership, User
-from tests.conftest import E2E_PORT, PASSWORD, make_org
+from tests.conftest import PASSWORD, make_org
+from tests.e2e.test_analytics_e2e import _start_logged_in
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "docs" / "screenshots"
@@ -19,15 +19,7 @@ SIZES = ((390, 844), (1280, 800))
 
 
 def log_in(dash_duo, app, email: str) -> str:
-    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.get(base + "/login")
-    dash_duo.wait_for_element("#login-form", timeout=10)
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#page", timeout=15)
-    return base
+    return _start_logged_in(app, dash_duo, email)
 
 
 def overflow(dash_duo) -> int:

@@ -12,6 +12,7 @@ from extensions import db
 from models import Connection
 from models.imports import DataImport
 from tests.conftest import login, make_org
+from tests.integration.test_analytics import find
 from tests.integration.test_integrations_page import _go, _profile, fire, route
 
 
@@ -22,27 +23,12 @@ def owner(app, client):
     return ids
 
 
-def _find(node, pred):  # noqa: ANN001, ANN202
-    if isinstance(node, dict):
-        if pred(node):
-            return node
-        for v in node.values():
-            found = _find(v, pred)
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for v in node:
-            found = _find(v, pred)
-            if found is not None:
-                return found
-    return None
-
-
 def step_state(body: str, key: str) -> str:
     """The words the stepper shows for one step ("Done", "Skipped", "Current step", "")."""
-    item = _find(json.loads(body), lambda n: n.get("props", {}).get("id") == f"onb-step-{key}")
+    item = find(json.loads(body), f"onb-step-{key}")
     assert item is not None, f"no step {key}"
-    state = _find(item, lambda n: n.get("props", {}).get("className") == "onb-step-state")
+    _marker, text = item["props"]["children"]
+    _label, state = text["props"]["children"]
     return state["props"]["children"]
 
 
