@@ -367,7 +367,7 @@ def live_children(conn: dict[str, Any], is_admin: bool, now: datetime) -> list:
                 className="small text-body-secondary mb-2",
             )
         )
-    bar = progress_block(sync, name, now)
+    bar = progress_block(sync, name, now) if source != "sample" else None
     if bar is not None:
         children.append(bar)
     if is_admin and status in ("error", "needs_reauth"):
