@@ -297,3 +297,22 @@ def test_upload_dir_is_cleaned_after_import(app, client, owner, import_dir):
     import_file(app, client, FIXTURES / "meta_ads_export.csv")
     assert not any((import_dir / "uploads").rglob("*.csv"))
     shutil.rmtree(import_dir / "uploads", ignore_errors=True)
+
+
+def test_uploads_above_the_general_body_limit_are_accepted_up_to_the_import_limit(
+    app, client, owner, tmp_path, monkeypatch
+):
+    """MAX_CONTENT_LENGTH (5 MB) guards every route; the upload route has its own limit."""
+    big = tmp_path / "meta_6mb.csv"
+    exports.write_meta_large(big, END, 40_000)
+    assert big.stat().st_size > app.config["MAX_CONTENT_LENGTH"]
+    assert upload(client, big)  # 202
+    monkeypatch.setattr(app.config["OMNIFY"], "IMPORT_MAX_BYTES", 1024 * 1024)
+    with open(big, "rb") as f:
+        resp = client.post(
+            "/imports/upload",
+            data={"file": (f, big.name)},
+            headers={**csrf_headers(client), "Accept": "application/json"},
+            content_type="multipart/form-data",
+        )
+    assert resp.status_code == 413 and "larger than 1 MB" in resp.get_json()["error"]
