@@ -63,6 +63,9 @@ def preview_lines(item: dict[str, Any]) -> list[tuple[str, str]]:
         ]
     else:
         lines.append(("Revenue (net of refunds)", money(p.get("revenue"), currency)))
+    columns = p.get("columns") or {}
+    if columns:
+        lines.append(("Columns read", ", ".join(dict.fromkeys(columns.values()))))
     return lines
 
 

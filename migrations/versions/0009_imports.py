@@ -18,6 +18,11 @@ def upgrade():
         batch_op.add_column(
             sa.Column("source", sa.String(length=20), nullable=False, server_default="api")
         )
+    # The demo seeder's connections (no credentials, "demo-<platform>") are sample data.
+    op.execute(
+        "UPDATE connection SET source = 'sample' "
+        "WHERE external_account_id LIKE 'demo-%' AND credentials_encrypted IS NULL"
+    )
     op.create_table(
         "data_import",
         sa.Column("id", sa.Integer(), nullable=False),
