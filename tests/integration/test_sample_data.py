@@ -45,6 +45,7 @@ def test_load_mark_and_remove_sample_data(app, client):
     assert "Sample data loaded" in page and "int-sync" not in page  # no Sync now
     shell = json.dumps(client.get("/_dash-layout").get_json())
     assert "sample-shell-banner" in shell and "/sample/remove" in shell
+    assert "sample-shell-banner" in client.get("/team").get_data(True)  # server pages too
     assert count(app, AdMetricDaily, other["org_id"]) == 0  # the other org is untouched
 
     with app.app_context():  # insights computed from the sample go with it
