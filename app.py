@@ -80,6 +80,9 @@ def create_app(config: Config | None = None) -> Flask:
     from api import auth
 
     auth.init_app(server)  # login manager + guard: BEFORE CSRFProtect (anonymous POST -> 401)
+    from api.imports import allow_large_uploads
+
+    allow_large_uploads(server)  # BEFORE CSRFProtect reads the form
     csrf.init_app(server)
     _security_headers(server)
 

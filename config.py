@@ -141,10 +141,16 @@ class Config:
     # Every link we send (reset, invite, sign-up, OAuth redirect_uri) starts with this; https and
     # required in production. Empty outside production: http://localhost:8050 (the dev server).
     APP_BASE_URL: str = ""
+    README_URL: str = ""  # where this deployment's README is readable (links to setup steps)
     TRUSTED_HOSTS: str = ""  # extra Host names accepted besides APP_BASE_URL's, comma-separated
     TRUSTED_PROXIES: int = 0  # reverse proxies in front of us that set X-Forwarded-*
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024  # bytes; larger request bodies get 413
     MAIL_OUTBOX: str = ""  # no SMTP_URL outside production: mails are files here (instance/outbox)
+    IMPORT_DIR: str = ""  # uploaded CSV/XLSX exports wait here for the worker (instance/imports)
+    IMPORT_MAX_BYTES: int = (
+        200 * 1024 * 1024
+    )  # the one route allowed bodies above MAX_CONTENT_LENGTH
+    IMPORT_CHUNK_ROWS: int = 50_000  # rows read (and written) at a time: bounds memory
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

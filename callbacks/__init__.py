@@ -18,13 +18,14 @@ from models.data import Connection
 from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
-from . import analytics, billing, integrations, notifications, onboarding, overview
+from . import analytics, billing, imports, integrations, notifications, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
     "/": overview,
     "/analytics": analytics,
     "/integrations": integrations,
+    "/import": imports,
     "/onboarding": onboarding,
     "/billing": billing,
 }
@@ -72,6 +73,8 @@ def shell_data() -> dict:
         "integration_issues": status["issues"],
         "billing": billing_shell(membership),
         "bell": notifications.bell_data(),
+        "sample": bool(membership and (membership.org.onboarding or {}).get("sample")),
+        "is_admin": bool(membership and role_can(membership.role, Cap.MANAGE_ORG)),
     }
 
 

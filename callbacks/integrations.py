@@ -26,6 +26,7 @@ from jobs.connections import (
     connect_shopify,
     disconnect_connection,
     oauth_configured,
+    oauth_setup,
 )
 from layouts import integrations as views
 from models import Connection
@@ -49,7 +50,9 @@ def _now() -> datetime:
 def build_cards(org_id: int, is_admin: bool, return_to: str | None = None) -> Any:
     """The four platform cards of an org (also used by the onboarding wizard)."""
     conns = connection_summaries(org_id)
-    return views.cards_grid(conns, is_admin, _now(), oauth_configured(), return_to)
+    return views.cards_grid(
+        conns, is_admin, _now(), oauth_configured(), return_to, oauth_setup() if is_admin else None
+    )
 
 
 def page() -> html.Div:
@@ -61,7 +64,8 @@ def page() -> html.Div:
     rows = views.history_rows(sync_history(org_id), now)
     poll = any(views.is_active_sync(c["latest_sync"]) for c in conns)
     messages = get_flashed_messages(with_categories=True)  # from the OAuth routes
-    grid = views.cards_grid(conns, is_admin, now, oauth_configured())
+    setup = oauth_setup() if is_admin else None
+    grid = views.cards_grid(conns, is_admin, now, oauth_configured(), setup=setup)
     return views.integrations_page(grid, rows, poll, messages, is_admin)
 
 

@@ -56,11 +56,12 @@ def deliver(
     headers: dict[str, str] | None = None,
     images: dict[str, bytes] | None = None,
     org_id: int | None = None,
-) -> None:
+) -> str:
     """Send with SMTP_URL. Without it, development writes the mail to the outbox folder and
     production only says it was not sent: a reset or invite link is a credential and never
     goes to a log, in any mode. Mails of an org (alerts, digests: ``org_id`` given, no
-    credential inside) go to the outbox in production too, for its admins to read."""
+    credential inside) go to the outbox in production too, for its admins to read.
+    Returns what happened: "sent", "outbox" or "not_sent"."""
     cfg = current_app.config["OMNIFY"]
     headers = dict(headers or {})
     if org_id is not None:
@@ -74,18 +75,19 @@ def deliver(
             metrics.EMAILS.labels("failed").inc()
             raise
         metrics.EMAILS.labels("sent").inc()
-        return
+        return "sent"
     if cfg.production and org_id is None:
         current_app.logger.warning(
             "SMTP_URL is not set: mail %r to %d recipient(s) was not sent", subject, len(to)
         )
-        return
+        return "not_sent"
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
     msg = build_message(cfg.MAIL_FROM, to, subject, text, html, headers=headers, images=images)
     path.write_bytes(bytes(msg))
     current_app.logger.info("no SMTP_URL: mail %r to %s saved as %s", subject, ", ".join(to), path)
+    return "outbox"
 
 
 def outbox_mails(org_id: int, limit: int = 50) -> list[dict]:

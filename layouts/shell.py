@@ -249,6 +249,7 @@ def app_shell(shell: dict[str, Any], extra: list | None = None) -> html.Div:
             dbc.Container(
                 [
                     billing_banner(shell.get("billing") or {}),
+                    sample_banner(shell),
                     html.P(
                         shell.get("freshness") or "",
                         id="shell-freshness",
@@ -267,6 +268,41 @@ def app_shell(shell: dict[str, Any], extra: list | None = None) -> html.Div:
             ),
             html.Div(id="toasts", className="toast-area", **{"aria-live": "polite"}),
         ]
+    )
+
+
+def sample_banner(shell: dict[str, Any]) -> dbc.Alert | None:
+    """On every page while the org holds the sample: these numbers are not yours."""
+    if not shell.get("sample"):
+        return None
+    remove = (
+        html.Form(
+            [
+                dcc.Input(type="hidden", name="csrf_token", value=shell.get("csrf_token", "")),
+                dbc.Button(
+                    "Remove sample data",
+                    type="submit",
+                    color="link",
+                    size="sm",
+                    className="alert-link p-0 align-baseline",
+                ),
+            ],
+            action="/sample/remove",
+            method="POST",
+            className="d-inline",
+        )
+        if shell.get("is_admin")
+        else None
+    )
+    return dbc.Alert(
+        [
+            html.Strong("Sample data. "),
+            "You are exploring Lumen Beauty's sample numbers, not your own. ",
+            remove,
+        ],
+        color="warning",
+        className="mb-2 py-2 sample-shell-banner",
+        id="sample-shell-banner",
     )
 
 

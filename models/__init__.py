@@ -5,6 +5,7 @@ from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
 from models.events import OrgEvent
 from models.flags import FeatureFlag
+from models.imports import DataImport
 from models.ops import AuditLog, ProcessedEvent, Subscription, SyncJob, UsageEvent
 from models.org import Invite, Membership, Organization, User
 from models.security import LoginSession, LoginThrottle
@@ -23,6 +24,7 @@ __all__ = [
     "Connection",
     "Creative",
     "FeatureFlag",
+    "DataImport",
     "FxRate",
     "Invite",
     "LoginSession",

@@ -29,6 +29,7 @@ from models.base import MONEY, TenantScoped, created_at, org_fk
 PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")
 CONNECTION_STATUSES = ("active", "needs_reauth", "disabled", "error")
+CONNECTION_SOURCES = ("api", "import", "sample")
 
 
 class Connection(TenantScoped, db.Model):
@@ -49,6 +50,9 @@ class Connection(TenantScoped, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # When the admins were last told that the token expires soon (one reminder per token).
     token_reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where the data comes from: "api" (synced), "import" (uploaded files), "sample" (the
+    # Lumen Beauty sample data). Only "api" connections have credentials and can sync.
+    source: Mapped[str] = mapped_column(String(20), default="api", server_default="api")
     created_at: Mapped[datetime] = created_at()
 
 

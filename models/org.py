@@ -18,6 +18,42 @@ ROLES = ("owner", "admin", "member", "viewer")
 PERSONAS = ("cmo", "vp_growth", "director")
 
 
+ROLE_LABELS = {"owner": "Owner", "admin": "Admin", "member": "Member", "viewer": "Viewer"}
+PERSONA_LABELS = {"cmo": "CMO", "vp_growth": "VP Growth", "director": "Director of Performance"}
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+
+
+def role_change_problem(
+    actor_role: str, target_role: str, new_role: str, is_self: bool, owners: int
+) -> str | None:
+    """Why this role change is not allowed, in words (None: allowed). The one place team role
+    checks live, so a permissions module (roles -> capabilities) can take it over."""
+    if not role_can(actor_role, Cap.MANAGE_TEAM):
+        return "Only owners and admins can change roles."
+    if new_role not in ROLES:
+        return "Pick a role from the list."
+    if new_role == target_role:
+        return None
+    if is_self and ROLE_RANK[new_role] > ROLE_RANK[actor_role]:
+        return "You cannot promote yourself; ask an owner."
+    if "owner" in (new_role, target_role) and actor_role != "owner":
+        return "Only an owner can make someone an owner or change an owner's role."
+    if target_role == "owner" and owners <= 1:
+        return "This is the only owner: make someone else an owner first."
+    return None
+
+
+def removal_problem(actor_role: str, target_role: str, owners: int) -> str | None:
+    """Why this member cannot be removed (None: allowed)."""
+    if not role_can(actor_role, Cap.MANAGE_TEAM):
+        return "Only owners and admins can remove members."
+    if target_role == "owner" and actor_role != "owner":
+        return "Only an owner can remove an owner."
+    if target_role == "owner" and owners <= 1:
+        return "This is the only owner: make someone else an owner first."
+    return None
+
+
 class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
