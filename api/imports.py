@@ -71,7 +71,7 @@ def upload():  # noqa: ANN201
     )
     db.session.add(row)
     db.session.commit()
-    enqueue_check(row.id)
+    enqueue_check(row.id, row.org_id)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(id=row.id, status=row.status), 202
     return redirect(PAGE)
@@ -92,7 +92,7 @@ def confirm(import_id: int):  # noqa: ANN201
 def start_import(row: DataImport) -> None:
     row.status, row.progress = "importing", 1
     db.session.commit()
-    enqueue_import(row.id)
+    enqueue_import(row.id, row.org_id)
 
 
 @bp.post("/imports/<int:import_id>/discard")

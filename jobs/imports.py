@@ -32,6 +32,7 @@ from models.imports import (
     write_orders,
 )
 from models.org import Organization
+from models.tenancy import tenant_meta
 from models.upsert import bump_data_version
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,28 @@ def _chunk_rows() -> int:
     return int(current_app.config["OMNIFY"].IMPORT_CHUNK_ROWS)
 
 
-def enqueue_check(import_id: int) -> None:
+def enqueue_check(import_id: int, org_id: int) -> None:
     from jobs.queue import get_queue
 
-    get_queue().enqueue(check_import, import_id, job_id=job_id_for(import_id), job_timeout=3600)
+    get_queue("sync").enqueue(
+        check_import,
+        import_id,
+        job_id=job_id_for(import_id),
+        job_timeout=3600,
+        meta=tenant_meta(org_id),
+    )
 
 
-def enqueue_import(import_id: int) -> None:
+def enqueue_import(import_id: int, org_id: int) -> None:
     from jobs.queue import get_queue
 
-    get_queue().enqueue(run_import, import_id, job_id=job_id_for(import_id), job_timeout=7200)
+    get_queue("sync").enqueue(
+        run_import,
+        import_id,
+        job_id=job_id_for(import_id),
+        job_timeout=7200,
+        meta=tenant_meta(org_id),
+    )
 
 
 def _mark(import_id: int, **values: object) -> None:
