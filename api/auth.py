@@ -715,8 +715,9 @@ def _join(user: User, invite: Invite) -> None:
         )
     user.active_org_id = invite.org_id
     invite.accepted_at = utcnow()
-    audit("invite.accepted", invite.org_id, user.id, email=invite.email, role=invite.role)
-    db.session.commit()
+    with unscoped("invite acceptance: the new member's audit row belongs to the inviting org"):
+        audit("invite.accepted", invite.org_id, user.id, email=invite.email, role=invite.role)
+        db.session.commit()
 
 
 @bp.route("/org/switch", methods=["POST"])
