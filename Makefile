@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint format bench worker scheduler clean browser
+.PHONY: run test lint format bench worker scheduler clean browser mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ browser:
 	    exit 1; \
 	  fi; \
 	fi
+
+## make mutate: mutation testing (mutmut; [tool.mutmut] in pyproject.toml), NOT part of make test.
+## Everything takes hours; pick mutants by name: make mutate MUTANTS='models.tenancy*'
+MUTANTS ?=
+mutate: $(VENV)/.installed-dev
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

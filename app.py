@@ -20,24 +20,6 @@ from config import ROOT, Config
 from extensions import csrf, db, limiter, migrate
 
 ASSETS = ROOT / "assets"
-# Paths anyone may fetch. Everything else needs a login.
-PUBLIC_PREFIXES = (
-    "/login",
-    "/signup",
-    "/reset",
-    "/invite/",
-    "/unsubscribe/",  # signed per-user links in mails (api/settings.py)
-    "/healthz",
-    "/readyz",
-    "/metrics",  # its own bearer token (METRICS_TOKEN)
-    "/webhooks/",
-    "/api/cron/",
-    "/_dash-component-suites/",
-    "/assets/",
-    "/_favicon.ico",
-    "/static/",
-)
-DASH_XHR = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash")
 PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 
 INDEX = """<!DOCTYPE html>
@@ -69,14 +51,24 @@ def create_app(config: Config | None = None) -> Flask:
     _configure_logging(config)
     _dev_credentials_key(server, config)
     warn_api_versions(config, server.logger)
+    register_extensions(server, config)
+    register_blueprints(server)
+    register_errorhandlers(server)
+    dash_app = _create_dash(server)
+    register_security(server, dash_app)
+    register_cli(server)
+    _observability(server)  # last: its before_request runs after the login guard
+    return server
 
+
+def register_extensions(server: Flask, config: Config) -> None:
+    """Database (+ tenant scoping), migrations, rate limits, login + guard, CSRF, the queue."""
     db.init_app(server)
     from models import tenancy
 
     tenancy.init_app(server)  # every tenant query scoped to the current org (models/tenancy.py)
     migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(server)
-
     from api import auth
 
     auth.init_app(server)  # login manager + guard: BEFORE CSRFProtect (anonymous POST -> 401)
@@ -84,26 +76,30 @@ def create_app(config: Config | None = None) -> Flask:
 
     allow_large_uploads(server)  # BEFORE CSRFProtect reads the form
     csrf.init_app(server)
-    _security_headers(server)
-
-    from api import register_blueprints
-
-    register_blueprints(server)
-
     from jobs import queue
 
     queue.init_app(server, start_worker=config.ENV != "testing")
 
-    dash_app = _create_dash(server)
 
+def register_blueprints(server: Flask) -> None:
+    from api import register_blueprints as register_api
+
+    register_api(server)
+
+
+def register_security(server: Flask, dash_app: dash.Dash) -> None:
+    """The CSRF cookie Dash reads, then host check, proxies, CSP/HSTS, log redaction, limits
+    (last: the CSP hashes Dash's scripts)."""
+    _security_headers(server)
     from api import security
 
-    security.init_app(server, dash_app)  # host check, proxies, CSP/HSTS, log redaction, limits
-    from api.cli import register_cli
+    security.init_app(server, dash_app)
 
-    register_cli(server)
-    _observability(server)
-    return server
+
+def register_cli(server: Flask) -> None:
+    from api.cli import register_cli as register_commands
+
+    register_commands(server)
 
 
 def get_dash(server: Flask) -> dash.Dash:
@@ -244,6 +240,10 @@ def _security_headers(server: Flask) -> None:
                 httponly=False,
             )
         return resp
+
+
+def register_errorhandlers(server: Flask) -> None:
+    """Plain answers, never a stack trace: JSON for the API and Dash, a line of HTML else."""
 
     @server.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError):  # noqa: ANN202

@@ -63,6 +63,26 @@ from models.tenancy import current_membership, unscoped
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
+# Paths anyone may fetch (the login guard below). Everything else needs a login.
+PUBLIC_PREFIXES = (
+    "/login",
+    "/signup",
+    "/reset",
+    "/invite/",
+    "/unsubscribe/",  # signed per-user links in mails (api/settings.py)
+    "/healthz",
+    "/readyz",
+    "/metrics",  # its own bearer token (METRICS_TOKEN)
+    "/webhooks/",
+    "/api/cron/",
+    "/_dash-component-suites/",
+    "/assets/",
+    "/_favicon.ico",
+    "/static/",
+)
+# Dash's XHR endpoints: an anonymous call gets a JSON 401, not a redirect to the login page.
+DASH_XHR = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash")
+
 RESET_MAX_AGE_S = 3600
 INVITE_MAX_AGE_S = 7 * 24 * 3600
 SIGNUP_MAX_AGE_S = 24 * 3600
@@ -800,8 +820,9 @@ def _join(user: User, invite: Invite) -> None:
         )
     user.active_org_id = invite.org_id
     invite.accepted_at = utcnow()
-    audit("invite.accepted", invite.org_id, user.id, email=invite.email, role=invite.role)
-    db.session.commit()
+    with unscoped("invite acceptance: the new member's audit row belongs to the inviting org"):
+        audit("invite.accepted", invite.org_id, user.id, email=invite.email, role=invite.role)
+        db.session.commit()
 
 
 @bp.route("/org/switch", methods=["POST"])
@@ -837,8 +858,6 @@ def init_app(server: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     server.register_blueprint(bp)
-
-    from app import DASH_XHR, PUBLIC_PREFIXES
 
     @server.before_request
     def require_login():  # noqa: ANN202 - registered before CSRFProtect: anonymous POST -> 401

@@ -25,6 +25,7 @@ from jobs.queue import get_queue
 from jobs.webhooks import process_shopify_order
 from models import Connection, Order, ProcessedEvent
 from models.credentials import decrypt_credentials
+from models.data import ConnectionStatus
 from models.tenancy import tenant_meta, unscoped
 from models.upsert import bump_data_version
 
@@ -79,7 +80,7 @@ def shopify():  # noqa: ANN201
         return jsonify(error="the body must be a JSON object"), 400
     if topic not in (*ORDER_TOPICS, "app/uninstalled", *COMPLIANCE_TOPICS):
         return jsonify(status="ignored", topic=topic), 200
-    active = [c for c in connections if c.status != "disabled"]
+    active = [c for c in connections if c.status != ConnectionStatus.DISABLED]
     if topic in ORDER_TOPICS and not active:  # nothing of ours to update: store nothing
         return jsonify(status="ignored", reason="no connected shop with that domain"), 200
     db.session.add(ProcessedEvent(source="shopify", external_event_id=event_id))
@@ -110,7 +111,7 @@ def _uninstalled(connections: list[Connection]):  # noqa: ANN202
             update(Connection)
             .where(Connection.id.in_(ids))
             .values(
-                status="disabled",
+                status=ConnectionStatus.DISABLED,
                 credentials_encrypted=None,
                 last_error="The Omnify app was uninstalled from the store; connect it again "
                 "to resume.",

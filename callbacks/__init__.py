@@ -14,7 +14,7 @@ from extensions import db
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
 from models.brain_data import latest_state_ref
-from models.data import Connection
+from models.data import Connection, ConnectionStatus
 from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
@@ -31,7 +31,7 @@ PAGE_MODULES = {
 }
 
 
-ISSUE_STATUSES = ("needs_reauth", "error")
+ISSUE_STATUSES = (ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.ERROR)
 
 
 def _pages() -> dict[str, Callable[[], object]]:

@@ -20,6 +20,7 @@ from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
+from models.data import ConnectionStatus
 from models.permissions import Cap, role_can
 from models.security import audit
 from models.tenancy import get_scoped
@@ -96,7 +97,7 @@ def save_connection(
         )
     ).scalar_one_or_none()
     action = "connection.reauthorized" if conn is not None else "connection.added"
-    if conn is None or conn.status == "disabled":
+    if conn is None or conn.status == ConnectionStatus.DISABLED:
         check_allowed(org_id, "connections")
     if conn is None:
         conn = Connection(org_id=org_id, platform=platform, external_account_id=account)
@@ -106,7 +107,7 @@ def save_connection(
     conn.credentials_encrypted = encrypt_credentials(creds)
     conn.token_expires_at = expires_at
     conn.token_reminder_sent_at = None  # a new token gets its own reminder
-    conn.status = "active"
+    conn.status = ConnectionStatus.ACTIVE
     conn.last_error = None
     db.session.flush()
     return conn
@@ -265,7 +266,7 @@ def disconnect_connection(org_id: int, connection_id: object) -> Connection | No
     conn = get_scoped(Connection, connection_id, org_id)
     if conn is None:
         return None
-    conn.status = "disabled"
+    conn.status = ConnectionStatus.DISABLED
     conn.credentials_encrypted = None
     audit(
         "connection.disconnected", org_id, platform=conn.platform, account=conn.external_account_id
@@ -278,7 +279,7 @@ def check_can_sync(connection: Connection, role: str | None = None) -> None:
     """Raise SyncRefused with a plain-words reason when this sync must not start."""
     if role is not None and not role_can(role, Cap.ACT):  # None: the schedule, not a person
         raise SyncRefused("Viewers can't start syncs; ask an admin or a member.")
-    if connection.status == "disabled":
+    if connection.status == ConnectionStatus.DISABLED:
         raise SyncRefused("This connection is disconnected; connect it again first.")
     if connection.source == "sample":
         raise SyncRefused("Sample data — not syncable. Remove the sample and connect your own.")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Connection, SyncJob
+from models.data import ConnectionStatus
 from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
@@ -39,7 +40,8 @@ def daily_sync() -> dict:
     connections = db.session.execute(
         select(Connection)
         .where(
-            Connection.status.in_(("active", "error")),  # an outage must not stop tomorrow's sync
+            # an outage must not stop tomorrow's sync
+            Connection.status.in_((ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)),
             Connection.credentials_encrypted.is_not(None),
         )
         .order_by(Connection.id)
@@ -75,7 +77,7 @@ def token_expiry_reminders(now: datetime | None = None) -> list[int]:
     due = db.session.execute(
         select(Connection)
         .where(
-            Connection.status != "disabled",
+            Connection.status != ConnectionStatus.DISABLED,
             Connection.credentials_encrypted.is_not(None),
             Connection.token_expires_at.is_not(None),
             Connection.token_expires_at <= now + timedelta(days=REMIND_DAYS),

@@ -33,6 +33,7 @@ from jobs.connectors import build_client, fetch_ad_rows
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
 from models.billing import record_usage
+from models.data import ConnectionStatus
 from models.fx import RatesMissing, convert_ad_rows
 from models.upsert import (
     bump_data_version,
@@ -105,7 +106,7 @@ def run_sync(sync_job_id: int) -> dict:
     if sync is None:
         return {"skipped": "sync job row is gone"}
     connection = db.session.get(Connection, sync.connection_id)
-    if connection is None or connection.status == "disabled":
+    if connection is None or connection.status == ConnectionStatus.DISABLED:
         _mark(sync_job_id, status="failed", error="The connection was removed or disabled.")
         return {"skipped": "connection disabled"}
     org = db.session.get(Organization, connection.org_id)
@@ -203,7 +204,7 @@ def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
     else:
         rows = _sync_ads(connection, org, client, sync_job_id, config)
     connection.last_synced_at = utcnow()
-    connection.status = "active"
+    connection.status = ConnectionStatus.ACTIVE
     connection.last_error = None
     bump_data_version(db.session, connection.org_id)
     record_usage(connection.org_id, "sync")
@@ -305,7 +306,7 @@ def _failed(connection_id: int, org_id: int, name: str, sync_job_id: int, reason
         conn.execute(
             update(Connection)
             .where(Connection.id == connection_id)
-            .values(status="error", last_error=reason)
+            .values(status=ConnectionStatus.ERROR, last_error=reason)
         )
     _alert(org_id, connection_id, "sync", f"{name} sync failed", reason)
 
@@ -317,7 +318,7 @@ def _expired(connection_id: int, org_id: int, name: str, sync_job_id: int) -> No
         conn.execute(
             update(Connection)
             .where(Connection.id == connection_id)
-            .values(status="needs_reauth", last_error=reason)
+            .values(status=ConnectionStatus.NEEDS_REAUTH, last_error=reason)
         )
     _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
 

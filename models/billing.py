@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select
 
 from extensions import db
 from models.base import utcnow
-from models.data import Connection
+from models.data import Connection, ConnectionStatus
 from models.ops import Subscription, UsageEvent
 from models.org import Organization
 from models.security import audit
@@ -237,7 +237,7 @@ def used(org_id: int, kind: str, now: datetime | None = None) -> int:
         return (
             db.session.scalar(
                 select(func.count(Connection.id)).where(
-                    Connection.org_id == org_id, Connection.status != "disabled"
+                    Connection.org_id == org_id, Connection.status != ConnectionStatus.DISABLED
                 )
             )
             or 0

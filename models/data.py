@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +29,18 @@ from models.base import MONEY, TenantScoped, created_at, org_fk
 
 PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")
-CONNECTION_STATUSES = ("active", "needs_reauth", "disabled", "error")
+
+
+class ConnectionStatus(StrEnum):
+    """A connection's state (a str: compares and stores as its value)."""
+
+    ACTIVE = "active"  # syncing
+    NEEDS_REAUTH = "needs_reauth"  # the platform refused the token: a person must reconnect
+    DISABLED = "disabled"  # disconnected or uninstalled: token deleted, data kept
+    ERROR = "error"  # the last sync failed for another reason; the schedule retries
+
+
+CONNECTION_STATUSES = tuple(ConnectionStatus)
 CONNECTION_SOURCES = ("api", "import", "sample")
 
 
@@ -40,7 +52,7 @@ class Connection(TenantScoped, db.Model):
     platform: Mapped[str] = mapped_column(String(20))
     external_account_id: Mapped[str] = mapped_column(String(120))
     account_name: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.ACTIVE.value)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -51,7 +51,7 @@ DENIED: dict[Cap, str] = {
 
 def role_can(role: str | None, cap: Cap) -> bool:
     """Whether a membership role has the capability (an unknown role has none)."""
-    return cap in ROLE_CAPABILITIES.get(role or "", frozenset())
+    return cap in ROLE_CAPABILITIES.get(role, frozenset())  # type: ignore[arg-type]
 
 
 def roles_with(cap: Cap) -> tuple[str, ...]:

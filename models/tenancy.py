@@ -15,8 +15,9 @@ that forgets its ``org_id`` filter still returns only the current org's rows. Th
    a tenant table raises :class:`TenancyError`: there is no silent cross-org read.
 
 Each request and each job starts with no explicit scope (``init_app``, jobs/queue.py).
-Raw SQL (``text()``, the PostgreSQL COPY in models/brain_inputs.py) and INSERTs are not
-filtered: they carry their own ``org_id``. Objects already in the session's identity map are
+A new ORM row of a tenant table must carry the org in scope (a ``before_flush`` check);
+raw SQL (``text()``, the PostgreSQL COPY in models/brain_inputs.py, Core upserts) is not
+filtered: it carries its own ``org_id``. Objects already in the session's identity map are
 returned by ``session.get`` without a query; a request's session only ever loaded its own org.
 
 The route helpers below (``current_org_id``, ``get_scoped_or_404``) stay: the org id still
@@ -160,14 +161,34 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     )
 
 
+def _check_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """A new tenant row must belong to the org in scope: no request or job writes into
+    another org (inside ``unscoped`` or with no scope, rows carry their own org_id)."""
+    tenant_rows = [o for o in session.new if isinstance(o, TenantScoped)]
+    if not tenant_rows:
+        return
+    with session.no_autoflush:
+        current = scope()
+    if not isinstance(current, int) or isinstance(current, bool):
+        return
+    for obj in tenant_rows:
+        org_id = obj.org_id  # type: ignore[attr-defined]
+        if org_id is not None and org_id != current:
+            raise TenancyError(
+                f"a new {type(obj).__name__} row for org {org_id} while org {current} is in "
+                "scope: write it inside org_scope(its org) or unscoped(reason)"
+            )
+
+
 _listening = False
 
 
 def install() -> None:
-    """Register the session hook once per process (idempotent)."""
+    """Register the session hooks once per process (idempotent)."""
     global _listening
     if not _listening:
         event.listen(Session, "do_orm_execute", _add_tenant_criteria)
+        event.listen(Session, "before_flush", _check_new_rows)
         _listening = True
 
 

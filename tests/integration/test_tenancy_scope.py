@@ -113,6 +113,21 @@ def test_bulk_update_and_delete_touch_only_the_current_org(app, orgs):
         assert db.session.get(Campaign, a["campaign_id"]) is None
 
 
+def test_a_request_cannot_write_into_another_org(app, orgs):
+    a, b = orgs
+    with request_as(app, a["user_id"]):
+        db.session.add(Connection(org_id=b["org_id"], platform="meta", external_account_id="x"))
+        with pytest.raises(TenancyError, match="new Connection row"):
+            db.session.flush()
+        db.session.rollback()
+        db.session.add(Connection(org_id=a["org_id"], platform="meta", external_account_id="y"))
+        db.session.flush()  # its own org: fine
+        with unscoped("this test writes for another org on purpose"):
+            db.session.add(Connection(org_id=b["org_id"], platform="meta", external_account_id="z"))
+            db.session.flush()
+        db.session.rollback()
+
+
 def test_the_users_active_org_decides(app, orgs):
     """A member of both orgs sees the org they switched to, never both."""
     a, b = orgs
