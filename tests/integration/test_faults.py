@@ -191,10 +191,16 @@ def test_postgres_restart_mid_run_503_with_request_id_then_recovers_without_rest
 
 
 def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypatch):
+    from prometheus_client import REGISTRY
+
     import tests.fakes.smtp as smtp_fakes
     from jobs.notify import notify_admins
     from tests.fakes.smtp import FakeSMTP
 
+    def emails(outcome: str) -> float:
+        return REGISTRY.get_sample_value("omnify_emails_total", {"outcome": outcome}) or 0.0
+
+    sent_before, failed_before = emails("sent"), emails("failed")
     port = free_port()
     faulty = create_test_app(SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_RETRY_INTERVALS="1,1,1")
     ids = make_org(faulty, "Acme", "a@acme.example")
@@ -225,3 +231,5 @@ def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypat
         assert [m.subject for m in smtp.messages] == ["Meta sync failed"]
         work()  # nothing left to send twice
         assert len(smtp.messages) == 1 and ids["email"] in smtp.messages[0].rcpt_tos
+    assert emails("sent") - sent_before == 1  # the metric counts what happened
+    assert emails("failed") - failed_before == 3  # two first attempts and one retry
