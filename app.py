@@ -26,6 +26,7 @@ PUBLIC_PREFIXES = (
     "/signup",
     "/reset",
     "/invite/",
+    "/unsubscribe/",  # signed per-user links in mails (api/settings.py)
     "/healthz",
     "/readyz",
     "/metrics",  # its own bearer token (METRICS_TOKEN)
@@ -70,6 +71,9 @@ def create_app(config: Config | None = None) -> Flask:
     warn_api_versions(config, server.logger)
 
     db.init_app(server)
+    from models import tenancy
+
+    tenancy.init_app(server)  # every tenant query scoped to the current org (models/tenancy.py)
     migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(server)
 

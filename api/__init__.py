@@ -14,6 +14,7 @@ def register_blueprints(server: Flask) -> None:
         logrocket,
         metrics,
         report,
+        settings,
         stripe_webhook,
         webhooks,
     )
@@ -29,3 +30,4 @@ def register_blueprints(server: Flask) -> None:
     server.register_blueprint(report.bp)
     server.register_blueprint(billing.bp)
     server.register_blueprint(stripe_webhook.bp)
+    server.register_blueprint(settings.bp)

@@ -43,6 +43,7 @@ from models import AuditLog, Invite, LoginSession, LoginThrottle, Membership, Or
 from models.base import utcnow
 from models.credentials import open_sealed, seal
 from models.org import PERSONAS, ROLES
+from models.permissions import Cap
 from models.security import (
     SESSION_LIFETIME,
     active_session_count,
@@ -51,7 +52,7 @@ from models.security import (
     revoke_sessions,
     token_hash,
 )
-from models.tenancy import current_membership
+from models.tenancy import current_membership, unscoped
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -512,7 +513,7 @@ def team():  # noqa: ANN201
     form = InviteForm()
     status = 200
     if request.method == "POST":
-        if not membership.is_admin:
+        if not membership.can(Cap.MANAGE_TEAM):
             abort(403)
         if form.validate_on_submit():
             invite = Invite(
@@ -559,7 +560,8 @@ def team():  # noqa: ANN201
         members=list(members),
         invites=list(invites),
         me=membership,
-        audit=_audit_page(membership) if membership.is_admin else None,
+        manage=membership.can(Cap.MANAGE_TEAM),
+        audit=_audit_page(membership) if membership.can(Cap.MANAGE_TEAM) else None,
     ), status
 
 
@@ -607,7 +609,7 @@ def _audit_page(membership: Membership) -> dict:
 def change_member(membership_id: int):  # noqa: ANN201
     """Owners and admins change a member's role and persona (the owner's role stays)."""
     me = current_membership()
-    if not me.is_admin:
+    if not me.can(Cap.MANAGE_TEAM):
         abort(403)
     target = None
     if 0 < membership_id < 2**31:
@@ -654,7 +656,10 @@ def accept_invite(token: str):  # noqa: ANN201
     except (BadSignature, SignatureExpired):
         invite_id = None
     valid_id = isinstance(invite_id, int) and 0 < invite_id < 2**31
-    invite = db.session.get(Invite, invite_id) if valid_id else None
+    invite = None
+    if valid_id:
+        with unscoped("invite acceptance: the signed token names another org's invite"):
+            invite = db.session.get(Invite, invite_id)
     if invite is None or invite.accepted_at is not None:
         flash("That invitation is invalid, used or expired.", "danger")
         return redirect(url_for("auth.login"))

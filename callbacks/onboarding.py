@@ -9,9 +9,7 @@ Only owners/admins change the org (profile, stored step); members may look aroun
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 import dash
 import dash_bootstrap_components as dbc
@@ -21,25 +19,16 @@ from dash.exceptions import PreventUpdate
 from extensions import db
 from layouts import integrations as int_views
 from layouts import onboarding as views
+from layouts.onboarding import timezone_names
 from models import Organization
 from models.brain_data import latest_state
 from models.connections_view import connection_summaries
-from models.tenancy import current_membership, current_org_id
+from models.permissions import Cap, can
+from models.tenancy import current_org_id
 
 from .integrations import _now, build_cards
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
-    zones = {
-        z
-        for z in available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
-    }
-    return ("UTC", *sorted(zones))
 
 
 def _org() -> Organization:
@@ -47,10 +36,6 @@ def _org() -> Organization:
     if org is None:  # the membership exists, so this is a race with deletion
         raise PreventUpdate
     return org
-
-
-def _is_admin() -> bool:
-    return bool(current_membership().is_admin)
 
 
 def set_step(org: Organization, step: str) -> None:
@@ -108,7 +93,7 @@ def page() -> html.Div:
     """Called by the router per request: the wizard at the org's stored step."""
     org = _org()
     step = views.normalize_step((org.onboarding or {}).get("step"))
-    return views.onboarding_page(org.name, step, step_body(org, step, _is_admin()))
+    return views.onboarding_page(org.name, step, step_body(org, step, can(Cap.MANAGE_ORG)))
 
 
 def validation_children() -> html.Div:
@@ -149,7 +134,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def profile_submit(n_submit: Any, currency: Any, timezone: Any, margin: Any) -> tuple:
         if not n_submit:
             raise PreventUpdate
-        if not _is_admin():
+        if not can(Cap.MANAGE_ORG):
             error = {"role": "Only owners and admins can change the company profile."}
             return no_update, _errors_alert(error), no_update, no_update
         org = _org()
@@ -185,7 +170,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if target not in views.STEP_KEYS:
             raise PreventUpdate
         org = _org()
-        admin = _is_admin()
+        admin = can(Cap.MANAGE_ORG)
         if admin:  # members can look at a step; only admins move the org's wizard
             set_step(org, target)
         return views.wizard(target, step_body(org, target, admin))
@@ -198,7 +183,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def finish(n_clicks: Any) -> str:
         if not n_clicks:
             raise PreventUpdate
-        if _is_admin():
+        if can(Cap.MANAGE_ORG):
             set_step(_org(), views.DONE)
         return "/"
 

@@ -159,13 +159,20 @@ def recompute(org_id: int) -> dict:
 
 def after_recompute(row: BrainState) -> None:
     """AI narratives for the new state run as their own job (jobs/narratives.py); a failure to
-    queue them never fails the recompute (the page then shows the template summary)."""
+    queue them never fails the recompute (the page then shows the template summary). Then
+    the alerts of the state (jobs/alerts.py: deduplicated, so an unchanged state sends none)."""
+    from jobs.alerts import after_recompute as alert_on
     from jobs.narratives import enqueue_narratives
 
     try:
         enqueue_narratives(row.org_id, row.id)
     except Exception:
         current_app.logger.exception("narratives for brain state %s not queued", row.id)
+    try:
+        alert_on(row)
+    except Exception:  # noqa: BLE001 - alerting must never fail the recompute
+        db.session.rollback()
+        current_app.logger.exception("alerts for brain state %s failed", row.id)
 
 
 def precompute_analytics(org_id: int) -> None:

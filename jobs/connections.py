@@ -19,6 +19,7 @@ from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
+from models.permissions import Cap, role_can
 from models.security import audit
 from models.tenancy import get_scoped
 
@@ -33,7 +34,6 @@ CLIENT_SECRET_FIELD = {
     "google_ads": "GOOGLE_ADS_CLIENT_SECRET",
     "tiktok": "TIKTOK_APP_SECRET",
 }
-READ_ONLY_ROLES = ("viewer",)
 
 
 class SyncRefused(ValueError):
@@ -228,7 +228,7 @@ def disconnect_connection(org_id: int, connection_id: object) -> Connection | No
 
 def check_can_sync(connection: Connection, role: str | None = None) -> None:
     """Raise SyncRefused with a plain-words reason when this sync must not start."""
-    if role in READ_ONLY_ROLES:
+    if role is not None and not role_can(role, Cap.ACT):  # None: the schedule, not a person
         raise SyncRefused("Viewers can't start syncs; ask an admin or a member.")
     if connection.status == "disabled":
         raise SyncRefused("This connection is disconnected; connect it again first.")

@@ -35,6 +35,7 @@ from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
 from models.flags import flag_enabled
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
+from models.tenancy import tenant_meta
 from ops import metrics
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,12 @@ def enqueue_narratives(org_id: int, brain_state_id: int) -> str:
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id
     get_queue("ai").enqueue(
-        generate, org_id, brain_state_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S
+        generate,
+        org_id,
+        brain_state_id,
+        job_id=job_id,
+        job_timeout=LOCK_TIMEOUT_S,
+        meta=tenant_meta(org_id),
     )
     return job_id
 

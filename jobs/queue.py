@@ -12,6 +12,7 @@ import atexit
 import logging
 import threading
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, current_app
@@ -56,7 +57,7 @@ class FlaskWorker(Worker):
 
     def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
+        with app.app_context(), job_scope(job):
             return _observed(super().perform_job, job, *args, **kwargs)
 
 
@@ -67,7 +68,7 @@ class FlaskSimpleWorker(SimpleWorker):
 
     def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
+        with app.app_context(), job_scope(job):
             return _observed(super().perform_job, job, *args, **kwargs)
 
 
@@ -104,6 +105,15 @@ class ThreadScheduler(RQScheduler):
 
     def _install_signal_handlers(self) -> None:
         pass
+
+
+def job_scope(job: Job) -> AbstractContextManager:
+    """A job sees only the org in its meta (``tenancy.tenant_meta``); a job without one runs
+    with no scope, so a tenant query in it raises unless it says ``unscoped(reason)``."""
+    from models.tenancy import fresh_scope, org_scope
+
+    org_id = (job.meta or {}).get("org_id")
+    return org_scope(int(org_id)) if org_id is not None else fresh_scope()
 
 
 _cached_app: Flask | None = None

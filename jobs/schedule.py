@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Connection, SyncJob
+from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
+DIGEST_CRON = "*/30 * * * *"  # each org's Monday 08:00 falls on one of these ticks
 
 
+@unscoped("the daily schedule walks every org's connections")
 def daily_sync() -> dict:
     """Start a scheduled sync per connection (active, or failed last time), once per UTC day."""
     from jobs.sync import start_sync
@@ -59,6 +62,7 @@ def daily_sync() -> dict:
 REMIND_DAYS = 7  # Meta user tokens live ~60 days and cannot be refreshed without the user
 
 
+@unscoped("token reminders look at every org's connections")
 def token_expiry_reminders(now: datetime | None = None) -> list[int]:
     """Mail the admins once per token when a connection's token expires within 7 days.
 
@@ -125,3 +129,6 @@ def register(scheduler: object | None = None) -> None:
     schedule = os.environ.get("DAILY_SYNC_CRON", DEFAULT_CRON)
     target = scheduler.register if scheduler is not None else cron.register
     target(daily_sync, "default", cron=schedule, name="daily-sync", job_timeout=600)
+    from jobs.digest import send_digests  # Monday 08:00 local per org: checked every 30 min
+
+    target(send_digests, "default", cron=DIGEST_CRON, name="weekly-digest", job_timeout=600)

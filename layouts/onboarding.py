@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
+from zoneinfo import available_timezones
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -74,6 +76,17 @@ def previous_step(step: str) -> str | None:
         return STEP_KEYS[-1]
     i = STEP_KEYS.index(step)
     return STEP_KEYS[i - 1] if i > 0 else None
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
+    zones = {
+        z
+        for z in available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
+    }
+    return ("UTC", *sorted(zones))
 
 
 def parse_profile(

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one file per aggregate. Importing this package registers them all."""
 
+from models.alerts import Alert, AlertSettings, DigestLog, Notification, NotifyPref
 from models.brain_state import ActionDecision, BrainState, Narrative
 from models.data import AdMetricDaily, Campaign, Connection, Creative, FxRate, Order
 from models.events import OrgEvent
@@ -10,6 +11,11 @@ from models.security import LoginSession, LoginThrottle
 
 __all__ = [
     "ActionDecision",
+    "Alert",
+    "AlertSettings",
+    "DigestLog",
+    "Notification",
+    "NotifyPref",
     "AdMetricDaily",
     "AuditLog",
     "BrainState",

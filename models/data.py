@@ -24,14 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import MONEY, created_at, org_fk
+from models.base import MONEY, TenantScoped, created_at, org_fk
 
 PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")
 CONNECTION_STATUSES = ("active", "needs_reauth", "disabled", "error")
 
 
-class Connection(db.Model):
+class Connection(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("org_id", "platform", "external_account_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,7 @@ class FxRate(db.Model):
     source: Mapped[str] = mapped_column(String(80), default="")
 
 
-class Campaign(db.Model):
+class Campaign(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class Campaign(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="active")
 
 
-class Creative(db.Model):
+class Creative(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +94,7 @@ class Creative(db.Model):
     launched_on: Mapped[date | None] = mapped_column(Date)
 
 
-class AdMetricDaily(db.Model):
+class AdMetricDaily(TenantScoped, db.Model):
     __tablename__ = "ad_metric_daily"
     __table_args__ = (
         UniqueConstraint("creative_id", "date"),
@@ -114,7 +114,7 @@ class AdMetricDaily(db.Model):
     frequency: Mapped[float | None] = mapped_column(Float)
 
 
-class Order(db.Model):
+class Order(TenantScoped, db.Model):
     __tablename__ = "store_order"  # "order" is an SQL keyword
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id"),

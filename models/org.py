@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from models.base import created_at, utcnow
+from models.base import TenantScoped, created_at, utcnow
+from models.permissions import Cap, role_can
 
 ROLES = ("owner", "admin", "member", "viewer")
 PERSONAS = ("cmo", "vp_growth", "director")
-ADMIN_ROLES = ("owner", "admin")
 
 
 class Organization(db.Model):
@@ -110,12 +110,12 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     org: Mapped[Organization] = relationship(back_populates="memberships")
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role in ADMIN_ROLES
+    def can(self, cap: Cap) -> bool:
+        """Whether this membership's role has the capability (models/permissions.py)."""
+        return role_can(self.role, cap)
 
 
-class Invite(db.Model):
+class Invite(TenantScoped, db.Model):
     """A pending team invitation; the e-mailed token is signed, this row makes it single use."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
 from models.org import Membership, Organization, User
+from models.tenancy import org_scope
 from models.upsert import upsert_columns
 
 DEMO_PASSWORD = "demo-lumen-2026"  # noqa: S105 - embedded default only, refused in production
@@ -51,7 +52,8 @@ def seed_demo(seed: int = LUMEN_SEED, with_users: bool = True, slug: str = "lume
             user.active_org_id = org.id
             db.session.add(Membership(user_id=user.id, org_id=org.id, role=role, persona=persona))
     brand = generate_brand(seed)
-    load_frames(org.id, brand.ad_daily, brand.orders)
+    with org_scope(org.id):
+        load_frames(org.id, brand.ad_daily, brand.orders)
     db.session.commit()
     return org
 

@@ -142,6 +142,16 @@ def create_test_app(**overrides: object) -> Flask:
 
 
 @pytest.fixture(autouse=True)
+def _test_body_unscoped() -> Iterator[None]:
+    """A test body arranges and asserts rows of several orgs, so it runs unscoped; each
+    request and each worker job it starts is scoped exactly as in production."""
+    from models.tenancy import unscoped
+
+    with unscoped("test body: arranging and asserting rows of several orgs"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" in request.fixturenames:

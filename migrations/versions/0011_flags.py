@@ -1,14 +1,14 @@
 """Feature flags per org and global (models/flags.py).
 
 Revision ID: 0011_flags
-Revises: 0003_known_events
+Revises: 0008_alerts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_flags"
-down_revision = "0003_known_events"
+down_revision = "0008_alerts"
 branch_labels = None
 depends_on = None
 
