@@ -35,6 +35,7 @@ class SharedState(Collector):
         from jobs.queue import queue_stats
         from jobs.schedule import scheduler_last_seen
         from models import AdMetricDaily, Connection, Creative, Order
+        from models.tenancy import unscoped
 
         now = datetime.now(UTC)
         depth = GaugeMetricFamily("omnify_queue_depth", "Jobs waiting per queue", labels=["queue"])
@@ -67,21 +68,28 @@ class SharedState(Collector):
             "Age in days of the newest day of data per connection (ads: metrics, Shopify: orders)",
             labels=["org_id", "connection_id", "platform"],
         )
-        ad_days = dict(
-            db.session.execute(
-                select(Creative.connection_id, func.max(AdMetricDaily.date))
-                .join(Creative, Creative.id == AdMetricDaily.creative_id)
-                .group_by(Creative.connection_id)
-            ).all()
-        )
-        order_days = dict(
-            db.session.execute(
-                select(Order.connection_id, func.max(Order.placed_at)).group_by(Order.connection_id)
-            ).all()
-        )
-        rows = db.session.execute(
-            select(Connection).where(Connection.status != "disabled").order_by(Connection.id)
-        ).scalars()
+        with unscoped("metrics: the freshness of every org's connections"):
+            ad_days = dict(
+                db.session.execute(
+                    select(Creative.connection_id, func.max(AdMetricDaily.date))
+                    .join(Creative, Creative.id == AdMetricDaily.creative_id)
+                    .group_by(Creative.connection_id)
+                ).all()
+            )
+            order_days = dict(
+                db.session.execute(
+                    select(Order.connection_id, func.max(Order.placed_at)).group_by(
+                        Order.connection_id
+                    )
+                ).all()
+            )
+            rows = list(
+                db.session.execute(
+                    select(Connection)
+                    .where(Connection.status != "disabled")
+                    .order_by(Connection.id)
+                ).scalars()
+            )
         for conn in rows:
             labels = [str(conn.org_id), str(conn.id), conn.platform]
             if conn.last_synced_at is not None:
