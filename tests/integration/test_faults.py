@@ -233,3 +233,30 @@ def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypat
         assert len(smtp.messages) == 1 and ids["email"] in smtp.messages[0].rcpt_tos
     assert emails("sent") - sent_before == 1  # the metric counts what happened
     assert emails("failed") - failed_before == 3  # two first attempts and one retry
+
+
+def test_smtp_down_brain_alert_mails_are_queued_and_sent_once_when_it_returns(
+    app, monkeypatch, smtp_server
+):
+    from tests.integration.test_alerts import _fatigue, _member, _state
+
+    org = make_org(app, "Lumen", "cmo@lumen.example", persona="cmo")
+    _member(app, org["org_id"], "vp@lumen.example", "vp_growth")
+    _member(app, org["org_id"], "dir@lumen.example", "director")
+    cfg = app.config["OMNIFY"]
+    monkeypatch.setattr(cfg, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # SMTP is down
+    monkeypatch.setattr(cfg, "MAIL_RETRY_INTERVALS", "")  # retried when a worker runs
+    _state(app, org["org_id"], [_fatigue(0.75, "medium")])  # mails VP Growth and Director
+    queue = app.extensions["rq"].queue
+    assert queue.count == 2 and smtp_server.messages == []  # queued, not lost
+
+    monkeypatch.setattr(cfg, "SMTP_URL", smtp_server.url)  # SMTP is back
+    worker = FlaskSimpleWorker([queue], connection=queue.connection)
+    worker.flask_app = app
+    worker.work(burst=True)
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [
+        "dir@lumen.example",
+        "vp@lumen.example",
+    ]
+    worker.work(burst=True)
+    assert len(smtp_server.messages) == 2  # never twice
