@@ -16,6 +16,9 @@ timeout = 60
 keepalive = 5  # > a client's pause between requests: no reset of a reused idle connection
 graceful_timeout = 8  # SIGTERM: requests in flight get this long, then the workers go
 logger_class = "api.security.RedactingGunicornLogger"  # tokens never reach the access log
+# gunicorn 27's control socket is one fixed path per user: two web processes on one machine
+# would fight over it, and nothing here uses it
+control_socket_disable = True
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])

@@ -19,7 +19,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from extensions import db
-from models.tenancy import unscoped
 from ops.metrics import exposition
 
 bp = Blueprint("metrics", __name__)
@@ -36,6 +35,7 @@ class SharedState(Collector):
         from jobs.queue import queue_stats
         from jobs.schedule import scheduler_last_seen
         from models import AdMetricDaily, Connection, Creative, Order
+        from models.tenancy import unscoped
 
         now = datetime.now(UTC)
         depth = GaugeMetricFamily("omnify_queue_depth", "Jobs waiting per queue", labels=["queue"])
@@ -68,7 +68,7 @@ class SharedState(Collector):
             "Age in days of the newest day of data per connection (ads: metrics, Shopify: orders)",
             labels=["org_id", "connection_id", "platform"],
         )
-        with unscoped("metrics: the freshness of every org's connections, for the operator"):
+        with unscoped("metrics: the freshness of every org's connections"):
             ad_days = dict(
                 db.session.execute(
                     select(Creative.connection_id, func.max(AdMetricDaily.date))
@@ -83,14 +83,12 @@ class SharedState(Collector):
                     )
                 ).all()
             )
-            rows = (
+            rows = list(
                 db.session.execute(
                     select(Connection)
                     .where(Connection.status != "disabled")
                     .order_by(Connection.id)
-                )
-                .scalars()
-                .all()
+                ).scalars()
             )
         for conn in rows:
             labels = [str(conn.org_id), str(conn.id), conn.platform]

@@ -53,7 +53,7 @@ def prepare(db_url: str) -> None:
     from models.seed import seed_demo
     from models.tenancy import unscoped
 
-    with app.app_context(), unscoped("benchmark: seeds and prepares the demo org"):
+    with app.app_context(), unscoped("benchmark: seeds the demo org outside any request"):
         org = db.session.execute(
             select(Organization).where(Organization.slug == "lumen")
         ).scalar_one_or_none()

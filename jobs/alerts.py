@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from extensions import db
 from jobs import alert_mail
-from jobs.notify import deliver
+from jobs.notify import deliver_or_retry
 from models import BrainState, Membership, User
 from models.alerts import (
     SEVERITY_RANK,
@@ -272,18 +272,16 @@ def notify(org_id: int, alert: Alert, worsened: bool = False) -> dict[str, int]:
             continue
         unsub = base + "/unsubscribe/" + unsubscribe_token(org_id, user.id, pref_kind)
         subj, text, html = alert_mail.render(data, member.persona, link, unsub, worsened)
-        try:
-            deliver(
-                [user.email],
-                subj,
-                text,
-                html=html,
-                headers=unsubscribe_headers(unsub),
-                org_id=org_id,
-            )
+        # SMTP down: the mail is queued and retried (jobs/notify.py), never lost or doubled
+        if deliver_or_retry(
+            [user.email],
+            subj,
+            text,
+            html=html,
+            headers=unsubscribe_headers(unsub),
+            org_id=org_id,
+        ):
             counts["email"] += 1
-        except Exception:  # noqa: BLE001 - a mail outage must not fail the job that alerts
-            log.exception("alert %s: mail to user %s failed", alert.id, user.id)
     url = slack_url(org_id)
     if url:
         from integrations.slack import post_message

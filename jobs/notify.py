@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -122,17 +123,23 @@ def notify_admins(org_id: int, subject: str, text: str) -> list[str]:
     to = admin_emails(org_id)
     if not to:
         return []
-    try:
-        deliver(to, subject, text)
-    except Exception:  # noqa: BLE001 - a mail outage must not fail the job that reports
-        current_app.logger.warning(
-            "could not send %r to the admins of org %s now; queued for retry", subject, org_id
-        )
-        try:
-            queue_alert_retry(to, subject, text)
-        except Exception:  # noqa: BLE001 - Redis down too: the log line is all that is left
-            current_app.logger.exception("alert %r for org %s is lost", subject, org_id)
+    deliver_or_retry(to, subject, text)
     return to
+
+
+def deliver_or_retry(to: list[str], subject: str, text: str, **options: Any) -> bool:
+    """`deliver` now (True), or queue a retry job when sending fails (False). Never raises:
+    a mail outage must not fail the job that alerts. `options` go to `deliver` (html, ...)."""
+    try:
+        deliver(to, subject, text, **options)
+        return True
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("could not send %r now; queued for retry", subject)
+    try:
+        queue_alert_retry(to, subject, text, **options)
+    except Exception:  # noqa: BLE001 - Redis down too: the log line is all that is left
+        current_app.logger.exception("mail %r is lost: neither SMTP nor the queue answer", subject)
+    return False
 
 
 def alert_job_id(to: list[str], subject: str, text: str) -> str:
@@ -141,7 +148,7 @@ def alert_job_id(to: list[str], subject: str, text: str) -> str:
     return f"mail-{digest[:24]}"
 
 
-def queue_alert_retry(to: list[str], subject: str, text: str) -> str:
+def queue_alert_retry(to: list[str], subject: str, text: str, **options: Any) -> str:
     """Queue `send_alert` with RQ retries unless the same alert is already waiting."""
     from rq import Retry
 
@@ -157,6 +164,7 @@ def queue_alert_retry(to: list[str], subject: str, text: str) -> str:
         to,
         subject,
         text,
+        options,
         job_id=job_id,
         retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
         job_timeout=120,
@@ -164,6 +172,6 @@ def queue_alert_retry(to: list[str], subject: str, text: str) -> str:
     return job_id
 
 
-def send_alert(to: list[str], subject: str, text: str) -> None:
+def send_alert(to: list[str], subject: str, text: str, options: dict | None = None) -> None:
     """RQ entry point: send one alert; raising lets RQ retry it later."""
-    deliver(to, subject, text)
+    deliver(to, subject, text, **(options or {}))

@@ -86,15 +86,19 @@ def flag_enabled(name: str, org_id: int | None) -> bool:
     return FLAGS[name][0]
 
 
-def set_flag(name: str, enabled: bool, org_id: int | None = None) -> FeatureFlag:
-    """Set the flag for one org (or globally with org_id None). Caller commits."""
+def _row(name: str, org_id: int | None) -> FeatureFlag | None:
     _known(name)
-    row = db.session.execute(
+    return db.session.execute(
         select(FeatureFlag).where(
             FeatureFlag.name == name,
             FeatureFlag.org_id == org_id if org_id is not None else FeatureFlag.org_id.is_(None),
         )
     ).scalar_one_or_none()
+
+
+def set_flag(name: str, enabled: bool, org_id: int | None = None) -> FeatureFlag:
+    """Set the flag for one org (or globally with org_id None). Caller commits."""
+    row = _row(name, org_id)
     if row is None:
         row = FeatureFlag(name=name, org_id=org_id, enabled=enabled)
         db.session.add(row)
@@ -104,13 +108,7 @@ def set_flag(name: str, enabled: bool, org_id: int | None = None) -> FeatureFlag
 
 def clear_flag(name: str, org_id: int | None = None) -> bool:
     """Forget the org's (or the global) setting: the flag falls back. Caller commits."""
-    _known(name)
-    row = db.session.execute(
-        select(FeatureFlag).where(
-            FeatureFlag.name == name,
-            FeatureFlag.org_id == org_id if org_id is not None else FeatureFlag.org_id.is_(None),
-        )
-    ).scalar_one_or_none()
+    row = _row(name, org_id)
     if row is None:
         return False
     db.session.delete(row)

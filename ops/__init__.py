@@ -1,5 +1,5 @@
-"""Operations: error reporting (Sentry), structured logs with request ids, Prometheus metrics,
-feature-flag-free plumbing every room may use, and database backups.
+"""Operations: error reporting (Sentry), structured logs with request ids, Prometheus metrics
+and database backups: plumbing every room may use.
 
 A room of its own (docs/architecture.md): it may import flask, extensions and config, never
 models, jobs, api, callbacks, layouts or brain, so every other room can record a metric or a

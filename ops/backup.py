@@ -51,6 +51,18 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def _sqlite_copy(source_path: Path, dest_path: Path) -> None:
+    """SQLite's online backup API: a consistent copy while others read and write."""
+    source = sqlite3.connect(source_path)
+    dest = sqlite3.connect(dest_path)
+    try:
+        with dest:
+            source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+
+
 def backup(url: str, folder: Path, keep: int | None = None, now: datetime | None = None) -> Path:
     """Write one timestamped backup of the database at `url` into `folder`; returns its path.
     With `keep`, only the newest `keep` backups of the folder remain."""
@@ -73,14 +85,7 @@ def backup(url: str, folder: Path, keep: int | None = None, now: datetime | None
         partial.rename(target)  # a backup file is complete or absent
     elif dialect == "sqlite":
         target = folder / f"{PREFIX}{stamp}.sqlite3"
-        source = sqlite3.connect(_sqlite_path(url))
-        dest = sqlite3.connect(target)
-        try:
-            with dest:
-                source.backup(dest)
-        finally:
-            dest.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), target)
     else:
         raise BackupError(f"backups of {dialect} databases are not supported")
     if keep is not None:
@@ -130,13 +135,6 @@ def restore(url: str, path: Path) -> None:
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
     elif dialect == "sqlite":
-        source = sqlite3.connect(path)
-        dest = sqlite3.connect(_sqlite_path(url))
-        try:
-            with dest:
-                source.backup(dest)
-        finally:
-            dest.close()
-            source.close()
+        _sqlite_copy(path, _sqlite_path(url))
     else:
         raise BackupError(f"restores of {dialect} databases are not supported")

@@ -191,10 +191,16 @@ def test_postgres_restart_mid_run_503_with_request_id_then_recovers_without_rest
 
 
 def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypatch):
+    from prometheus_client import REGISTRY
+
     import tests.fakes.smtp as smtp_fakes
     from jobs.notify import notify_admins
     from tests.fakes.smtp import FakeSMTP
 
+    def emails(outcome: str) -> float:
+        return REGISTRY.get_sample_value("omnify_emails_total", {"outcome": outcome}) or 0.0
+
+    sent_before, failed_before = emails("sent"), emails("failed")
     port = free_port()
     faulty = create_test_app(SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_RETRY_INTERVALS="1,1,1")
     ids = make_org(faulty, "Acme", "a@acme.example")
@@ -225,3 +231,32 @@ def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypat
         assert [m.subject for m in smtp.messages] == ["Meta sync failed"]
         work()  # nothing left to send twice
         assert len(smtp.messages) == 1 and ids["email"] in smtp.messages[0].rcpt_tos
+    assert emails("sent") - sent_before == 1  # the metric counts what happened
+    assert emails("failed") - failed_before == 3  # two first attempts and one retry
+
+
+def test_smtp_down_brain_alert_mails_are_queued_and_sent_once_when_it_returns(
+    app, monkeypatch, smtp_server
+):
+    from tests.integration.test_alerts import _fatigue, _member, _state
+
+    org = make_org(app, "Lumen", "cmo@lumen.example", persona="cmo")
+    _member(app, org["org_id"], "vp@lumen.example", "vp_growth")
+    _member(app, org["org_id"], "dir@lumen.example", "director")
+    cfg = app.config["OMNIFY"]
+    monkeypatch.setattr(cfg, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # SMTP is down
+    monkeypatch.setattr(cfg, "MAIL_RETRY_INTERVALS", "")  # retried when a worker runs
+    _state(app, org["org_id"], [_fatigue(0.75, "medium")])  # mails VP Growth and Director
+    queue = app.extensions["rq"].queue
+    assert queue.count == 2 and smtp_server.messages == []  # queued, not lost
+
+    monkeypatch.setattr(cfg, "SMTP_URL", smtp_server.url)  # SMTP is back
+    worker = FlaskSimpleWorker([queue], connection=queue.connection)
+    worker.flask_app = app
+    worker.work(burst=True)
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [
+        "dir@lumen.example",
+        "vp@lumen.example",
+    ]
+    worker.work(burst=True)
+    assert len(smtp_server.messages) == 2  # never twice

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from models import AdMetricDaily, Connection, SyncJob
 from models.credentials import encrypt_credentials
 from tests.conftest import create_test_app, database_url, make_org, truncate_all
 from tests.fakes.meta import DEFAULT_TOKEN
+from tests.integration.test_recompute_kill import kill_session
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs a real Redis shared with a worker process"
@@ -92,11 +92,11 @@ def test_sigkill_mid_sync_then_retry_completes(app, fake_meta, tmp_path):
                 break
             time.sleep(0.1)
         assert 0 < progress < 100, f"sync did not get going (progress {progress})"
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse
+        kill_session(worker.pid)  # the worker and its work horse (its own process group)
         worker.wait(10)
     finally:
         if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+            kill_session(worker.pid)
         log.close()
 
     with app.app_context():
