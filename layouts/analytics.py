@@ -17,7 +17,8 @@ import pandas as pd
 from dash import Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from layouts.components import CURRENCY_SYMBOLS, missing
+from layouts import fmt
+from layouts.components import missing
 from readmodels import analytics as rm
 
 RANGE_OPTIONS = (
@@ -60,21 +61,17 @@ FLAT = 0.005  # |change| below half a percent reads as flat
 
 # ---- formatting ----------------------------------------------------------------------------
 def symbol(currency: str) -> str:
-    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    """The currency's symbol in our locale ($, €, £, CA$)."""
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(currency or "USD", locale=fmt.LOCALE)
 
 
 def fmt_money(value: float | None, currency: str = "USD", compact: bool = False) -> str:
     """$1,234 (tables) or $1.2k / $3.45M (tiles); cents only below $100."""
     if missing(value):
         return "–"
-    sign, v, sym = ("-" if value < 0 else ""), abs(float(value)), symbol(currency)
-    if compact and v >= 1_000_000:
-        return f"{sign}{sym}{v / 1_000_000:.2f}M"
-    if compact and v >= 10_000:
-        return f"{sign}{sym}{v / 1_000:.1f}k"
-    if v >= 100:
-        return f"{sign}{sym}{v:,.0f}"
-    return f"{sign}{sym}{v:,.2f}"
+    return fmt.money(value, currency, 0 if abs(float(value)) >= 100 else 2, compact=compact)
 
 
 def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bool = False) -> str:
@@ -84,10 +81,10 @@ def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bo
     if kind == "money":
         return fmt_money(value, currency, compact)
     if kind == "money2":
-        return f"{symbol(currency)}{float(value):,.2f}"
+        return fmt.money(value, currency, 2)
     if kind == "pct":
-        return f"{float(value) * 100:.2f}%"
-    return f"{float(value):.2f}"
+        return fmt.pct(value, 2)
+    return fmt.ratio(value)
 
 
 def fmt_date(day: date) -> str:

@@ -187,9 +187,9 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
 # ---- decisions ---------------------------------------------------------------------------------
 def test_decisions_are_kept_in_the_tab_and_undone(demo):
     action = demo.snapshot().state["curiosity"]["actions"][0]["id"]
-    click = {"type": "action-btn", "action": action, "decision": "accepted"}
+    click = {"type": "action-btn", "action": action, "decision": "planned"}
     decisions, message = demo.apply_decision(click, None)
-    assert message is None and decisions[action]["decision"] == "accepted"
+    assert message is None and decisions[action]["decision"] == "planned"
     status = _text(demo.ov_views.decision_status(action, decisions[action]))
     assert "you (demo)" in status and "Undo" in status
     rendered = _text(demo.render("/", "", "cmo", decisions))
@@ -198,7 +198,7 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
     after, message = demo.apply_decision(undo, decisions)
     assert message is None and action not in after
     _, refused = demo.apply_decision(
-        {"type": "action-btn", "action": "act_unknown", "decision": "accepted"}, None
+        {"type": "action-btn", "action": "act_unknown", "decision": "planned"}, None
     )
     assert "isn't a decision" in _text(refused)
 
