@@ -453,11 +453,7 @@ def channel_table(
         html.Tr(
             [
                 html.Th("Channel", scope="col"),
-                html.Th(
-                    ["Status ", html.Span("ⓘ", className="ov-info", **{"aria-hidden": "true"})],
-                    scope="col",
-                    title=rule_text,
-                ),
+                html.Th("Status", scope="col", title=rule_text),
                 html.Th("Spend", scope="col", className="text-end"),
                 html.Th(
                     "ROAS", scope="col", className="text-end", title="platform revenue ÷ spend"
@@ -686,8 +682,7 @@ def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
                 [
                     f"{series_value(a.get('series'), a.get('actual'), currency)} vs "
                     f"{series_value(a.get('series'), a.get('expected'), currency)} expected "
-                    f"({unusual}) · {fmt.money(a.get('dollar_effect'), currency, signed=True)} "
-                    "effect",
+                    f"({unusual}) · {fmt.money(a.get('dollar_effect'), currency)} effect",
                     html.Div(hints[:1].upper() + hints[1:], className="ov-hint") if hints else None,
                 ],
                 a.get("severity"),
@@ -1106,6 +1101,10 @@ def series_value(series: str | None, value: Any, currency: str) -> str:
     return fmt.ratio(value)
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> str:
     """The top finding (or the given one) in plain words."""
     _, oracle, _ = _sections(state)
@@ -1138,7 +1137,7 @@ def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = Non
             where = "" if a.get("scope") == "org" else f" on {platform_name(a.get('platform'))}"
             moved = "fell" if a.get("direction") == "down" else "rose"
             return (
-                f"{series_name(a.get('series')).capitalize()}{where} {moved} on "
+                f"{_upper_first(series_name(a.get('series')))}{where} {moved} on "
                 f"{fmt.day(a.get('date'))}: {series_value(a.get('series'), a.get('actual'), cur)} "
                 f"vs {series_value(a.get('series'), a.get('expected'), cur)} expected."
             )

@@ -619,7 +619,7 @@ def _findings(oracle: Mapping[str, Any], cur: str = "USD") -> list[tuple[str, st
                 str(a.get("severity")),
                 f"{series_value(a.get('series'), a.get('actual'), cur)} vs "
                 f"{series_value(a.get('series'), a.get('expected'), cur)} expected; "
-                f"{fmt.money(a.get('dollar_effect'), cur, signed=True)} effect. {hints}",
+                f"{fmt.money(a.get('dollar_effect'), cur)} effect. {hints}",
             )
         )
     return out
