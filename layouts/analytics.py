@@ -671,9 +671,12 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
                             ),
                         ],
                         className="text-end",
+                        **{"data-label": "Spend"},
                     ),
                     html.Td(
-                        fmt_money(r["platform_revenue"], currency), className=f"text-end {wide}"
+                        fmt_money(r["platform_revenue"], currency),
+                        className=f"text-end {wide}",
+                        **{"data-label": "Revenue (platform)"},
                     ),
                     html.Td(
                         [
@@ -681,15 +684,30 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
                             html.Div(delta(r.get("roas_change"), "up", compact=True)),
                         ],
                         className="text-end",
+                        **{"data-label": "ROAS"},
                     ),
-                    html.Td(fmt_value(r.get("cpa"), "money2", currency), className="text-end"),
-                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                    html.Td(
+                        fmt_value(r.get("cpa"), "money2", currency),
+                        className="text-end",
+                        **{"data-label": "CPA"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("ctr"), "pct"),
+                        className=f"text-end {wide}",
+                        **{"data-label": "CTR"},
+                    ),
                 ]
             )
         )
     return html.Div(
         [
-            dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-1"),
+            dbc.Table(
+                [head, html.Tbody(body)],
+                size="sm",
+                hover=True,
+                className="an-table mb-1 stack-sm",
+                id="an-channel-table",
+            ),
             html.P(
                 "ROAS = platform revenue ÷ spend; the arrow compares it with the previous period.",
                 className="small text-body-secondary mb-0",
@@ -795,25 +813,45 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
             html.Tr(
                 [
                     html.Td(str(rank), className=f"text-end text-body-secondary {wide}"),
-                    html.Td(
+                    html.Th(
                         [
                             html.Div(r["name"], className="creative-name"),
                             html.Div(
                                 [PLATFORM_LABELS.get(r["platform"], r["platform"]), badge],
                                 className="small text-body-secondary",
                             ),
-                        ]
+                        ],
+                        scope="row",
+                        className="fw-normal",
                     ),
-                    html.Td(fmt_money(r["spend"], currency), className="text-end"),
-                    html.Td(fmt_value(r.get("roas"), "ratio"), className="text-end"),
-                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                    html.Td(
+                        fmt_money(r["spend"], currency),
+                        className="text-end",
+                        **{"data-label": "Spend"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("roas"), "ratio"),
+                        className="text-end",
+                        **{"data-label": "ROAS"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("ctr"), "pct"),
+                        className=f"text-end {wide}",
+                        **{"data-label": "CTR"},
+                    ),
                     html.Td(sparkline(r.get("trend") or []), className="d-none d-sm-table-cell"),
                 ],
                 className="fatigued" if badge else None,
             )
         )
     return html.Div(
-        dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-0"),
+        dbc.Table(
+            [head, html.Tbody(body)],
+            size="sm",
+            hover=True,
+            className="an-table mb-0 stack-sm",
+            id="an-leaderboard-table",
+        ),
         className="table-responsive",
     )
 

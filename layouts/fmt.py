@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.dates import format_date
@@ -53,6 +54,11 @@ def missing(value: Any) -> bool:
         return True
 
 
+def _half_up(value: float, decimals: int) -> Decimal:
+    """Round like a person (2.345 -> 2.35), not like a bank (Babel's default is half-even)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
 def money(
     value: float | None,
     currency: str = "USD",
@@ -72,10 +78,14 @@ def money(
     pattern = "¤#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     try:
         text = format_currency(
-            abs(v), currency or "USD", format=pattern, locale=locale, currency_digits=False
+            _half_up(abs(v), decimals),
+            currency or "USD",
+            format=pattern,
+            locale=locale,
+            currency_digits=False,
         )
     except Exception:  # an unknown currency code: the code itself, never a wrong symbol
-        text = f"{currency} {format_decimal(abs(v), format=pattern[1:], locale=locale)}"
+        text = f"{currency} {format_decimal(_half_up(abs(v), decimals), format=pattern[1:])}"
     sign = "−" if v < 0 and round(abs(v), decimals) > 0 else ("+" if signed and v > 0 else "")
     return sign + text
 
@@ -85,7 +95,9 @@ def pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
     if missing(value):
         return DASH
     p = float(value) * 100  # type: ignore[arg-type]
-    body = format_decimal(abs(p), format="#,##0" + ("." + "0" * decimals if decimals else ""))
+    body = format_decimal(
+        _half_up(abs(p), decimals), format="#,##0" + ("." + "0" * decimals if decimals else "")
+    )
     if signed:
         shown = round(abs(p), decimals)
         sign = "+" if p > 0 and shown else "−" if p < 0 and shown else "±"
@@ -103,7 +115,9 @@ def ratio(value: float | None, decimals: int = 2) -> str:
     if missing(value):
         return DASH
     v = float(value)  # type: ignore[arg-type]
-    body = format_decimal(abs(v), format="#,##0." + "0" * decimals if decimals else "#,##0")
+    body = format_decimal(
+        _half_up(abs(v), decimals), format="#,##0." + "0" * decimals if decimals else "#,##0"
+    )
     return ("−" if v < 0 and round(abs(v), decimals) else "") + body
 
 

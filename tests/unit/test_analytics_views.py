@@ -90,9 +90,9 @@ def test_placeholder_tiles_before_data():
 @pytest.mark.parametrize(
     ("value", "kind", "compact", "expected"),
     [
-        (1234.5, "money", False, "$1,234"),
+        (1234.5, "money", False, "$1,235"),  # half up, as people round
         (12.345, "money", False, "$12.35"),
-        (-5_500_000, "money", True, "-$5.50M"),
+        (-5_500_000, "money", True, "−$5.50M"),
         (42_000, "money", True, "$42.0k"),
         (7.5, "money2", False, "$7.50"),
         (0.01234, "pct", False, "1.23%"),
