@@ -179,7 +179,6 @@ def series_name(series: str | None) -> str:
 def humanize(text: Any) -> str:
     """Brain text for people: ISO dates as '19 Nov', no '(the org)' scope note."""
     out = re.sub(r"\s*\(the org\)|\bfor the org\b ?|\bthe org\b ?", "", str(text or ""))
-    out = re.sub(r"\b(mer|cpa|ctr|cvr|roas)\b", lambda m: m.group(1).upper(), out)
     return re.sub(r"\b\d{4}-\d{2}-\d{2}\b", lambda m: short_date(m.group(0)), out)
 
 

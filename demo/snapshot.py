@@ -116,7 +116,7 @@ class Snapshot:
 
     def analytics_view(self, filters: rm.Filters) -> dict[str, Any]:
         period = rm.resolve_period(filters, self.as_of)
-        previous = period.previous()
+        previous = rm.comparison(filters, period)
         return rm.view_from_series(
             filters,
             period,

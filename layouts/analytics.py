@@ -22,13 +22,28 @@ from layouts.components import missing
 from readmodels import analytics as rm
 
 RANGE_OPTIONS = (
+    ("today", "Today (latest day)"),
+    ("yesterday", "Yesterday"),
     ("7d", "Last 7 days"),
     ("14d", "Last 14 days"),
     ("30d", "Last 30 days"),
     ("90d", "Last 90 days"),
     ("mtd", "Month to date"),
+    ("last_month", "Last month"),
+    ("ytd", "Year to date"),
     ("custom", "Custom range"),
 )
+COMPARE_OPTIONS = (
+    ("previous", "Previous period"),
+    ("year", "Previous year"),
+    ("weekday", "Year ago, same weekdays"),
+    ("none", "No comparison"),
+)
+COMPARE_WORDS = {
+    "previous": "the previous period",
+    "year": "the same dates a year earlier",
+    "weekday": "52 weeks earlier (same weekdays)",
+}
 PLATFORM_LABELS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
 # key -> label, formula hint, value kind, which direction is better (None: neither)
 METRIC_INFO: dict[str, dict[str, Any]] = {
@@ -50,7 +65,15 @@ METRIC_INFO: dict[str, dict[str, Any]] = {
     "ctr": {"label": "CTR", "hint": "clicks ÷ impressions", "kind": "pct", "better": "up"},
 }
 STORE_WIDE = ("store_revenue", "mer")
-CONTROL_IDS = ("an-range", "an-dates", "an-platform", "an-campaign", "an-metric")
+CONTROL_IDS = (
+    "an-range",
+    "an-dates-start",
+    "an-dates-end",
+    "an-platform",
+    "an-campaign",
+    "an-metric",
+    "an-compare",
+)
 ACCENT = "#5b3df5"
 MUTED = "#8a8fa3"
 ANOMALY = "#c5221f"
@@ -91,13 +114,15 @@ def fmt_date(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def period_caption(period: Any, previous: Any) -> str:
-    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025'."""
+def period_caption(period: Any, previous: Any, compare: str = "previous") -> str:
+    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025 (the previous period)':
+    every change on the page says which periods it compares."""
     days = (period.end - period.start).days + 1
-    return (
-        f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)}) "
-        f"vs {fmt_date(previous.start)} – {fmt_date(previous.end)}"
-    )
+    head = f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)})"
+    if compare == "none":
+        return head + " · no comparison"
+    words = COMPARE_WORDS.get(compare, COMPARE_WORDS["previous"])
+    return f"{head} vs {fmt_date(previous.start)} – {fmt_date(previous.end)} ({words})"
 
 
 # ---- KPI tiles -----------------------------------------------------------------------------
@@ -119,8 +144,10 @@ def delta(change: float | None, better: str | None, compact: bool = False) -> ht
     return html.Span(
         [
             html.Span(arrow, **{"aria-hidden": "true"}),
-            f" {change * 100:+.1f}%",
-            None if compact else html.Span(" vs prev.", className="small text-body-secondary"),
+            f" {fmt.pct(change, 1, signed=True)}",
+            None
+            if compact
+            else html.Span(" vs comparison period", className="small text-body-secondary"),
             html.Span(spoken, className="visually-hidden"),
         ],
         className=f"kpi-delta delta-{tone}",
@@ -946,6 +973,14 @@ def controls(
                             options=[{"label": label, "value": v} for v, label in RANGE_OPTIONS],
                             value="30d",
                         ),
+                        dbc.Label(
+                            "Compare with", html_for="an-compare", className="form-label mt-1"
+                        ),
+                        dbc.Select(
+                            id="an-compare",
+                            options=[{"label": label, "value": v} for v, label in COMPARE_OPTIONS],
+                            value="previous",
+                        ),
                     ],
                     xs=12,
                     sm=6,
@@ -953,20 +988,43 @@ def controls(
                 ),
                 dbc.Col(
                     [
-                        dbc.Label("From – to", html_for="an-dates-start", className="form-label"),
-                        html.Label("End date", htmlFor="an-dates-end", className="visually-hidden"),
-                        dcc.DatePickerRange(
-                            id="an-dates",
-                            start_date_id="an-dates-start",
-                            end_date_id="an-dates-end",
-                            min_date_allowed=min_date.isoformat() if min_date else None,
-                            max_date_allowed=max_date.isoformat() if max_date else None,
-                            initial_visible_month=max_date.isoformat() if max_date else None,
-                            display_format="MMM D, YYYY",
-                            updatemode="bothdates",
-                            minimum_nights=0,
-                            first_day_of_week=1,
-                            className="an-dates",
+                        html.Fieldset(
+                            [
+                                html.Legend("From – to", className="form-label"),
+                                html.Div(
+                                    [
+                                        html.Label(
+                                            "Start date",
+                                            htmlFor="an-dates-start",
+                                            className="visually-hidden",
+                                        ),
+                                        dcc.Input(
+                                            id="an-dates-start",
+                                            type="date",
+                                            debounce=True,  # applied on blur or Enter
+                                            min=min_date.isoformat() if min_date else None,
+                                            max=max_date.isoformat() if max_date else None,
+                                            className="form-control an-date",
+                                        ),
+                                        html.Span("–", **{"aria-hidden": "true"}),
+                                        html.Label(
+                                            "End date",
+                                            htmlFor="an-dates-end",
+                                            className="visually-hidden",
+                                        ),
+                                        dcc.Input(
+                                            id="an-dates-end",
+                                            type="date",
+                                            debounce=True,
+                                            min=min_date.isoformat() if min_date else None,
+                                            max=max_date.isoformat() if max_date else None,
+                                            className="form-control an-date",
+                                        ),
+                                    ],
+                                    className="an-dates",
+                                ),
+                            ],
+                            className="mb-0",
                         ),
                     ],
                     xs=12,
@@ -1207,7 +1265,7 @@ def main_outputs(
     export_query = filters.query(with_metric=False)
     toast = notice_toast("; ".join(problems)) if problems else None
     return (
-        period_caption(period, previous),
+        period_caption(period, previous, filters.compare),
         kpi_tiles(view["kpis"], currency, filtered=filters.filtered),
         figure,
         anomaly_note(anomalies, period.start, period.end),
@@ -1242,12 +1300,13 @@ def sync_controls(
     platforms: Any,
     campaigns: Any,
     metric: Any,
+    compare: Any,
     latest: date,
 ) -> tuple:
     """URL <-> controls: on load the URL sets the controls; a changed control writes the URL.
 
-    Returns (search, range, start, end, platforms, campaigns, metric) with no_update where
-    nothing changes; raises PreventUpdate while a date picker is half-way through a selection.
+    Returns (search, range, start, end, platforms, campaigns, metric, compare) with no_update
+    where nothing changes; raises PreventUpdate while the typed dates are not a range yet.
     """
     all_platforms = list(rm.AD_PLATFORMS)
     search = search if isinstance(search, str) else None
@@ -1265,15 +1324,16 @@ def sync_controls(
             list(filters.platforms) or all_platforms,
             list(filters.campaigns),
             filters.metric,
+            filters.compare,
         )
 
     # A control changed: the controls write the URL.
     current, _ = rm.parse_filters(search or "")
     start_d, end_d = _as_date(start), _as_date(end)
     rng = range_value if range_value in rm.RANGES else current.range
-    if trigger == "an-dates":
+    if trigger in ("an-dates-start", "an-dates-end"):
         if not (start_d and end_d) or start_d > end_d:
-            raise PreventUpdate  # the picker is half-way through a selection
+            raise PreventUpdate  # the typed dates are not a range (yet)
         rng = "custom"
     chosen = [p for p in platforms if p in rm.AD_PLATFORMS] if isinstance(platforms, list) else []
     picked = campaigns if isinstance(campaigns, list) else []
@@ -1283,6 +1343,7 @@ def sync_controls(
         "platform": ",".join(chosen),
         "campaign": ",".join(campaign_ids),
         "metric": metric if metric in rm.METRICS else current.metric,
+        "compare": compare if compare in rm.COMPARES else current.compare,
     }
     if rng == "custom":
         if not (start_d and end_d):
@@ -1300,17 +1361,19 @@ def sync_controls(
         no_update if chosen else all_platforms,  # none ticked means all: tick them again
         no_update,
         no_update,
+        no_update,
     )
 
 
 # ---- the page's callback wiring, shared by the product (callbacks/analytics.py) and the demo
 CONTROL_PROPS = [
     ("an-range", "value"),
-    ("an-dates", "start_date"),
-    ("an-dates", "end_date"),
+    ("an-dates-start", "value"),
+    ("an-dates-end", "value"),
     ("an-platform", "value"),
     ("an-campaign", "value"),
     ("an-metric", "value"),
+    ("an-compare", "value"),
 ]
 URL_AND_CONTROLS = [("analytics-url", "search"), *CONTROL_PROPS]
 MAIN_OUTPUTS = [

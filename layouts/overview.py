@@ -77,7 +77,11 @@ TIPS = (
 )
 
 
-pretty = humanize  # brain text for people: short dates, no "(the org)"
+def pretty(text: Any) -> str:
+    """Brain text for people: short dates, no "(the org)", metric acronyms in capitals."""
+    import re
+
+    return re.sub(r"\b(mer|cpa|ctr|cvr|roas)\b", lambda m: m.group(1).upper(), humanize(text))
 
 
 def period_days(state: Mapping[str, Any]) -> int | None:

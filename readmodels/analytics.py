@@ -22,7 +22,11 @@ import pandas as pd
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")  # = models.data.AD_PLATFORMS (a test checks)
 
 RANGE_DAYS = {"7d": 7, "14d": 14, "30d": 30, "90d": 90}
-RANGES = (*RANGE_DAYS, "mtd", "custom")
+RANGES = ("today", "yesterday", *RANGE_DAYS, "mtd", "last_month", "ytd", "custom")
+# What each period is compared with: the period just before (same length), the same dates a
+# year earlier, the 52 weeks earlier (same weekdays: Mondays against Mondays), or nothing.
+COMPARES = ("previous", "year", "weekday", "none")
+DEFAULT_COMPARE = "previous"
 METRICS = ("spend", "store_revenue", "mer", "roas", "cpa", "ctr")
 DEFAULT_RANGE = "30d"
 DEFAULT_METRIC = "spend"
@@ -50,6 +54,7 @@ class Filters:
     platforms: tuple[str, ...] = ()
     campaigns: tuple[int, ...] = ()
     metric: str = DEFAULT_METRIC
+    compare: str = DEFAULT_COMPARE
 
     @property
     def filtered(self) -> bool:
@@ -67,6 +72,8 @@ class Filters:
             params.append(("campaign", ",".join(str(c) for c in self.campaigns)))
         if with_metric and self.metric != DEFAULT_METRIC:
             params.append(("metric", self.metric))
+        if self.compare != DEFAULT_COMPARE:
+            params.append(("compare", self.compare))
         return urlencode(params, safe=",")
 
 
@@ -157,6 +164,11 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
         problems.append(f"metric must be one of {', '.join(METRICS)}, got {metric[:20]!r}")
         metric = DEFAULT_METRIC
     values["metric"] = metric
+    compare = params.get("compare", DEFAULT_COMPARE).strip().lower() or DEFAULT_COMPARE
+    if compare not in COMPARES:
+        problems.append(f"compare must be one of {', '.join(COMPARES)}, got {compare[:20]!r}")
+        compare = DEFAULT_COMPARE
+    values["compare"] = compare
     return Filters(**values), problems
 
 
@@ -194,9 +206,35 @@ def resolve_period(filters: Filters, latest: date) -> Period:
         return Period(latest - timedelta(days=RANGE_DAYS[filters.range] - 1), latest)
     if filters.range == "mtd":
         return Period(latest.replace(day=1), latest)
+    if filters.range == "today":
+        return Period(latest, latest)
+    if filters.range == "yesterday":
+        return Period(latest - timedelta(days=1), latest - timedelta(days=1))
+    if filters.range == "last_month":
+        end = latest.replace(day=1) - timedelta(days=1)
+        return Period(end.replace(day=1), end)
+    if filters.range == "ytd":
+        return Period(latest.replace(month=1, day=1), latest)
     if filters.start and filters.end:
         return Period(filters.start, filters.end)
     return resolve_period(replace(filters, range=DEFAULT_RANGE), latest)
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def comparison(filters: Filters, period: Period) -> Period:
+    """The period the numbers are compared with (see COMPARES); 'none' still returns the
+    previous period for the chart's faint line, but the view shows no change."""
+    if filters.compare == "year":
+        return Period(_year_earlier(period.start), _year_earlier(period.end))
+    if filters.compare == "weekday":
+        return Period(period.start - timedelta(weeks=52), period.end - timedelta(weeks=52))
+    return period.previous()
 
 
 # ---- derived metrics (pure) ----------------------------------------------------------------
@@ -327,10 +365,11 @@ def view_from_series(
         key: {"value": current[key], "previous": before[key], "change": None} for key in METRICS
     }
     for kpi in kpis.values():
-        kpi["change"] = pct_change(kpi["value"], kpi["previous"])
+        if filters.compare != "none":
+            kpi["change"] = pct_change(kpi["value"], kpi["previous"])
     return {
         "period": period,
-        "previous_period": period.previous(),
+        "previous_period": comparison(filters, period),
         "latest": latest,
         "currency": currency,
         "filters": filters,

@@ -42,9 +42,9 @@ def classes(component: object) -> str:
     ("change", "better", "arrow", "tone", "sign"),
     [
         (0.12, "up", "▲", "good", "+12.0%"),
-        (-0.05, "up", "▼", "bad", "-5.0%"),
+        (-0.05, "up", "▼", "bad", "−5.0%"),
         (0.10, "down", "▲", "bad", "+10.0%"),  # CPA up is worse
-        (-0.20, "down", "▼", "good", "-20.0%"),
+        (-0.20, "down", "▼", "good", "−20.0%"),
         (0.30, None, "▲", "neutral", "+30.0%"),  # spend: neither good nor bad
         (0.001, "up", "▬", "neutral", "+0.1%"),
     ],
@@ -196,7 +196,7 @@ def test_channel_table_rows_and_empty():
         },
     ]
     shown = texts(views.channel_table(rows))
-    for expected in ("Meta", "TikTok", "$1,000", "63%", "3.60", "$20.00", "1.20%", "-30.0%"):
+    for expected in ("Meta", "TikTok", "$1,000", "63%", "3.60", "$20.00", "1.20%", "−30.0%"):
         assert expected in shown
     assert "table-responsive" in dump(views.channel_table(rows))
     assert "No ad spend" in texts(views.channel_table([]))
@@ -265,8 +265,31 @@ def test_page_has_labelled_controls_and_reserved_chart_boxes():
 def test_period_caption():
     p = q.Period(date(2025, 6, 1), date(2025, 6, 30))
     assert views.period_caption(p, p.previous()) == (
-        "Jun 1, 2025 – Jun 30, 2025 (30 days) vs May 2, 2025 – May 31, 2025"
+        "Jun 1, 2025 – Jun 30, 2025 (30 days) vs May 2, 2025 – May 31, 2025 (the previous period)"
     )
+    year = q.comparison(q.Filters(compare="year"), p)
+    assert year == q.Period(date(2024, 6, 1), date(2024, 6, 30))
+    assert views.period_caption(p, year, "year").endswith("(the same dates a year earlier)")
+    weekday = q.comparison(q.Filters(compare="weekday"), p)
+    assert weekday.start.weekday() == p.start.weekday() and (p.start - weekday.start).days == 364
+    assert views.period_caption(p, p.previous(), "none").endswith("· no comparison")
+
+
+def test_new_presets_and_compare_kept_in_the_url():
+    latest = date(2025, 6, 18)
+    cases = {
+        "today": (latest, latest),
+        "yesterday": (date(2025, 6, 17), date(2025, 6, 17)),
+        "last_month": (date(2025, 5, 1), date(2025, 5, 31)),
+        "ytd": (date(2025, 1, 1), latest),
+    }
+    for rng, (start, end) in cases.items():
+        filters, problems = q.parse_filters(f"range={rng}&compare=year")
+        assert problems == [] and filters.compare == "year"
+        assert q.resolve_period(filters, latest) == q.Period(start, end)
+        assert filters.query() == f"range={rng}&compare=year"
+    _, problems = q.parse_filters("compare=lunar")
+    assert problems and "compare must be one of" in problems[0]
 
 
 # ---- filters -------------------------------------------------------------------------------

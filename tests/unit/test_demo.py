@@ -170,7 +170,7 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
     snap = demo.snapshot()
     start = (snap.as_of - timedelta(days=9)).isoformat()
     out = demo.an_views.sync_controls(
-        "an-dates",
+        "an-dates-start",
         "?range=30d",
         "30d",
         start,
@@ -178,6 +178,7 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
         ["meta"],
         [],
         "spend",
+        "previous",
         snap.as_of,
     )
     assert out[0] == f"?range=custom&start={start}&end={snap.as_of.isoformat()}&platform=meta"
