@@ -998,13 +998,13 @@ def controls(
                                             htmlFor="an-dates-start",
                                             className="visually-hidden",
                                         ),
-                                        dcc.Input(
+                                        dbc.Input(
                                             id="an-dates-start",
                                             type="date",
                                             debounce=True,  # applied on blur or Enter
                                             min=min_date.isoformat() if min_date else None,
                                             max=max_date.isoformat() if max_date else None,
-                                            className="form-control an-date",
+                                            class_name="an-date",
                                         ),
                                         html.Span("–", **{"aria-hidden": "true"}),
                                         html.Label(
@@ -1012,13 +1012,13 @@ def controls(
                                             htmlFor="an-dates-end",
                                             className="visually-hidden",
                                         ),
-                                        dcc.Input(
+                                        dbc.Input(
                                             id="an-dates-end",
                                             type="date",
                                             debounce=True,
                                             min=min_date.isoformat() if min_date else None,
                                             max=max_date.isoformat() if max_date else None,
-                                            className="form-control an-date",
+                                            class_name="an-date",
                                         ),
                                     ],
                                     className="an-dates",
