@@ -312,9 +312,11 @@ def register_routes(app: dash.Dash) -> None:
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    def _csv(stem: str, header: list[str], period: rm.Period, rows: list) -> Response:
+    def _csv(
+        stem: str, header: list[str], period: rm.Period, rows: list, filters: Any = None
+    ) -> Response:
         resp = Response(rm.csv_text(header, rows), mimetype="text/csv")
-        name = rm.export_filename(stem, period)
+        name = rm.export_filename(stem, period, filters)
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         resp.headers["Cache-Control"] = "no-store"
         return resp
@@ -326,7 +328,7 @@ def register_routes(app: dash.Dash) -> None:
         except rm.FilterError as exc:
             return jsonify(error=f"bad query parameter: {exc}"), 400
         period, rows = snapshot().daily_export(filters)
-        return _csv("analytics_daily", rm.DAILY_EXPORT_COLUMNS, period, rows)
+        return _csv("analytics_daily", rm.DAILY_EXPORT_COLUMNS, period, rows, filters)
 
     @server.get("/exports/analytics-creatives.csv")
     def creatives_csv():  # noqa: ANN202
@@ -338,7 +340,7 @@ def register_routes(app: dash.Dash) -> None:
         except rm.FilterError as exc:
             return jsonify(error=f"bad query parameter: {exc}"), 400
         period, rows = snapshot().creative_export(filters, limit)
-        return _csv("analytics_creatives", rm.CREATIVE_EXPORT_COLUMNS, period, rows)
+        return _csv("analytics_creatives", rm.CREATIVE_EXPORT_COLUMNS, period, rows, filters)
 
     @server.get("/connect/<platform>/start")
     def connect_start(platform: str):  # noqa: ANN202

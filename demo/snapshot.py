@@ -162,7 +162,8 @@ class Snapshot:
 
     def daily_export(self, filters: rm.Filters) -> tuple[rm.Period, list[list[Any]]]:
         period = rm.resolve_period(filters, self.as_of)
-        return period, rm.daily_export_rows(self.daily_series(filters, period))
+        compared = self.daily_series(filters, rm.comparison(filters, period))
+        return period, rm.daily_export_rows(self.daily_series(filters, period), filters, compared)
 
     def creative_export(
         self, filters: rm.Filters, limit: int = rm.LEADERBOARD_SIZE

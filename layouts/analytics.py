@@ -1123,9 +1123,9 @@ def analytics_page(
                 download="",
             ),
             html.A(
-                "Creatives CSV",
+                "Creatives CSV (all)",
                 id="an-csv-creatives",
-                href="/exports/analytics-creatives.csv",
+                href="/exports/analytics-creatives.csv?limit=all",
                 className="btn btn-sm btn-outline-dark",
                 download="",
             ),
@@ -1272,7 +1272,7 @@ def main_outputs(
         channel_table(view["channels"], currency),
         nomatch,
         "/exports/analytics.csv?" + export_query,
-        "/exports/analytics-creatives.csv?" + export_query,
+        "/exports/analytics-creatives.csv?" + export_query + "&limit=all",  # every creative
         toast,
     )
 

@@ -677,7 +677,8 @@ def daily_export(ctx: OrgContext, filters: Filters) -> tuple[Period | None, list
     if not ctx.has_data:
         return None, []
     period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
-    return period, daily_export_rows(daily_series(ctx, filters, period))
+    compared = daily_series(ctx, filters, comparison(filters, period))
+    return period, daily_export_rows(daily_series(ctx, filters, period), filters, compared)
 
 
 def creative_export(

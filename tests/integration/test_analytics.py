@@ -442,12 +442,19 @@ def test_csv_matches_filters_and_sums(client, orgs):
     assert "2025-06-01_2025-06-10" in resp.headers["Content-Disposition"]
     assert list(rows[0]) == queries.DAILY_EXPORT_COLUMNS
     assert [r["date"] for r in rows] == [f"2025-06-{d:02d}" for d in range(1, 11)]
+    # what the screen shows: the filters, the comparison day, CTR in %, whole conversions
+    assert {(r["platforms"], r["campaigns"]) for r in rows} == {("all", "all")}
+    assert rows[0]["compared_date"] == "2025-05-22"  # day 1 of the 10 days before
+    assert "." not in rows[0]["conversions"]
+    assert float(rows[0]["ctr_pct"]) > 0.01  # a percentage, not a fraction
     assert sum(float(r["spend"]) for r in rows) == pytest.approx(3000.0)
     assert sum(float(r["store_revenue"]) for r in rows) == pytest.approx(3200.0)
     assert float(rows[0]["mer"]) == pytest.approx(320 / 300, abs=1e-4)
 
-    meta = read_csv(client.get("/exports/analytics.csv?range=7d&platform=meta&metric=roas"))
-    assert len(meta) == 7
+    resp = client.get("/exports/analytics.csv?range=7d&platform=meta&metric=roas&compare=year")
+    assert "_meta_vs-year.csv" in resp.headers["Content-Disposition"]
+    meta = read_csv(resp)
+    assert len(meta) == 7 and {r["platforms"] for r in meta} == {"meta"}
     assert sum(float(r["spend"]) for r in meta) == pytest.approx(1400.0)
     assert {r["roas"] for r in meta} == {"3.0"}
     # MER is store-wide: store revenue over all-channel spend

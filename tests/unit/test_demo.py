@@ -226,7 +226,8 @@ def test_csv_exports_match_the_page_and_refuse_bad_filters(demo, client):
     snap = demo.snapshot()
     daily = client.get("/exports/analytics.csv?range=7d&platform=tiktok")
     lines = daily.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("date,spend,platform_revenue") and len(lines) == 8
+    assert lines[0].startswith("date,platforms,campaigns,spend,platform_revenue")
+    assert len(lines) == 8
     assert lines[-1].startswith(snap.as_of.isoformat())
     creatives = client.get("/exports/analytics-creatives.csv?range=30d&limit=all")
     rows = creatives.get_data(as_text=True).splitlines()
