@@ -367,8 +367,11 @@ def anomaly_text(a: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date) -> html.Div:
-    """The brain's anomalies in the period as text, one line per event (date and platform)."""
+def anomaly_note(
+    anomalies: Sequence[Mapping[str, Any]], start: date, end: date, metric: str | None = None
+) -> html.Div:
+    """The brain's anomalies in the period as text, one line per event (date and platform);
+    the "✕ on the chart" promise only when the charted metric carries one."""
     events: dict[tuple, list[Mapping[str, Any]]] = {}
     for a in anomalies:
         if start <= a["date"] <= end:
@@ -411,9 +414,25 @@ def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date)
                 )
             )
         items.append(html.Li([html.Strong(text), *tail]))
+    in_period = [a for a in anomalies if start <= a["date"] <= end]
+    on_chart = metric is None or any(a.get("series") == metric for a in in_period)
+    charted = sorted(
+        {
+            METRIC_INFO.get(str(a.get("series")), {}).get("label", str(a.get("series")))
+            for a in in_period
+            if a.get("series") in METRIC_INFO
+        }
+    )
+    where = (
+        "✕ on the chart"
+        if on_chart
+        else "✕ on the " + " and ".join(charted) + (" charts" if len(charted) > 1 else " chart")
+        if charted
+        else "not on this chart"
+    )
     return html.Div(
         [
-            html.Span("Anomalies flagged by the brain (✕ on the chart): ", className="fw-semibold"),
+            html.Span(f"Anomalies flagged by the brain ({where}): ", className="fw-semibold"),
             html.Ul(items, className="mb-0 ps-3"),
         ],
         className="small mt-2 an-anomalies",
@@ -1268,7 +1287,7 @@ def main_outputs(
         period_caption(period, previous, filters.compare),
         kpi_tiles(view["kpis"], currency, filtered=filters.filtered),
         figure,
-        anomaly_note(anomalies, period.start, period.end),
+        anomaly_note(anomalies, period.start, period.end, metric),
         channel_table(view["channels"], currency),
         nomatch,
         "/exports/analytics.csv?" + export_query,

@@ -381,3 +381,17 @@ def test_totals_without_any_data_are_none_not_zero():
     t = q.totals(frame)
     assert t["spend"] is None and t["roas"] is None and t["mer"] is None
     assert q.pct_change(t["spend"], 100.0) is None
+
+
+def test_anomaly_note_promises_a_cross_only_where_the_chart_has_one():
+    day = date(2026, 11, 19)
+    found = [
+        {"date": day, "series": "mer", "direction": "down", "severity": "high"},
+        {"date": day, "series": "store_revenue", "direction": "down"},
+    ]
+    spend = views.anomaly_note(found, date(2026, 11, 1), date(2026, 11, 24), "spend")
+    assert spend.children[0].children.startswith(
+        "Anomalies flagged by the brain (✕ on the MER and Store revenue charts)"
+    )
+    mer = views.anomaly_note(found, date(2026, 11, 1), date(2026, 11, 24), "mer")
+    assert "(✕ on the chart)" in mer.children[0].children
