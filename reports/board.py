@@ -223,6 +223,69 @@ def channel_roas_chart(
     return drawing
 
 
+def _bars(
+    labels: Sequence[str], values: Sequence[float], caption: str, label_format: Any
+) -> Drawing | None:
+    """One series of bars with its values printed on them (drawn without a browser)."""
+    if not values or max(values) <= 0:
+        return None
+    step = _nice_step(max(values) or 1.0)
+    value_max = math.ceil(max(values) * 1.15 / step) * step
+    drawing = Drawing(CONTENT_W, 50 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 18 * mm, 10 * mm
+    chart.width, chart.height = CONTENT_W - 24 * mm, 32 * mm
+    chart.data = [list(values)]
+    chart.bars[0].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    chart.categoryAxis.categoryNames = list(labels)
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = value_max
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.labelTextFormat = label_format
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleGrid = 1
+    chart.valueAxis.gridStrokeColor = RULE
+    chart.barLabelFormat = label_format
+    chart.barLabels.fontName = "Helvetica"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    drawing.add(
+        String(chart.x, 46 * mm, caption, fontName="Helvetica-Bold", fontSize=8, fillColor=MUTED)
+    )
+    return drawing
+
+
+def risk_chart(oracle: Mapping[str, Any]) -> Drawing | None:
+    """ORACLE: 7-day fatigue probability of each flagged creative (the risk a board can see)."""
+    flagged = [f for f in oracle.get("fatigue") or [] if f.get("severity") in ("high", "medium")]
+    flagged = flagged[:8]
+    return _bars(
+        [f"{f.get('creative_id')} ({platform_name(f.get('platform'))})" for f in flagged],
+        [float(f.get("prob_7d") or 0) * 100 for f in flagged],
+        "Chance each flagged creative is fatigued within 7 days (%)",
+        lambda v: f"{v:.0f}%",
+    )
+
+
+def actions_chart(actions: Sequence[Mapping[str, Any]], currency: str) -> Drawing | None:
+    """CURIOSITY: gross profit per week of each ranked action."""
+    rows = [a for a in actions if (a.get("impact_usd_per_week") or 0) > 0][:6]
+    return _bars(
+        [f"#{a.get('rank')}" for a in rows],
+        [float(a.get("impact_usd_per_week") or 0) for a in rows],
+        f"Gross profit per week of each ranked action ({currency})",
+        lambda v: _plain(fmt.money(v, currency)),
+    )
+
+
 # ---- the document ----------------------------------------------------------------------------
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
@@ -478,6 +541,9 @@ def build_board_report(
         ),
         Spacer(1, 1.5 * mm),
     ]
+    risk_bars = risk_chart(oracle)
+    if risk_bars is not None:
+        block.append(risk_bars)
     if findings:
         frows = [["Finding", "Severity", "Evidence"]] + [
             [Paragraph(_t(a), s["cellb"]), b, Paragraph(_t(c), s["cell"])] for a, b, c in findings
@@ -502,6 +568,9 @@ def build_board_report(
         )
     )
     story.append(Spacer(1, 1.5 * mm))
+    impact_bars = actions_chart(actions, cur)
+    if impact_bars is not None:
+        story.append(impact_bars)
     if actions:
         arows = [["#", "Action", "Impact / week", "Confidence", "Decision"]]
         for a in actions:

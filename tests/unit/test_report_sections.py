@@ -108,3 +108,10 @@ def test_actions_with_impact_and_band_low_to_high(lines):
             f"{_money(a['impact_usd_per_week'])} ({_money(band['low'])}-{_money(band['high'])})"
         )
         assert expected in joined, a["title"]
+
+
+def test_a_chart_per_section_drawn_server_side(lines):
+    text = " ".join(lines)
+    assert "Chance each flagged creative is fatigued within 7 days (%)" in text  # ORACLE
+    assert "Gross profit per week of each ranked action (USD)" in text  # CURIOSITY
+    assert "Platform ROAS" in text  # MEMORY (the channel chart's legend)
