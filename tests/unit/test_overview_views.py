@@ -308,3 +308,13 @@ def test_stored_state_period_days(state):
     stored["period"] = {"start": "2026-10-26", "end": "2026-11-24"}
     assert overview.period_days(stored) == 30
     assert "last 30 days" in text_of(overview.header(stored, "Lumen"))
+
+
+def test_freshness_says_how_old_the_data_is():
+    from datetime import date
+
+    from layouts.shell import freshness_text
+
+    today = date(2026, 11, 29)
+    assert freshness_text("2026-11-24", None, today) == "Data through 24 Nov (5 days old)"
+    assert freshness_text("2026-11-28", None, today) == "Data through 28 Nov (yesterday)"
