@@ -8,7 +8,7 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -272,8 +272,10 @@ def timeseries_figure(
     metric: str,
     anomalies: Sequence[Mapping[str, Any]] = (),
     currency: str = "USD",
+    latest: date | None = None,
 ) -> dict[str, Any]:
-    """One metric over the period, the previous period dashed on the same days, anomalies as ✕.
+    """One metric over the period, the previous period dashed on the same days, anomalies as ✕,
+    and the last PROVISIONAL_DAYS of the data shaded: the platforms still restate them.
 
     A plain figure dict: plotly's graph objects validate every point (~90 ms for a year).
     """
@@ -330,7 +332,52 @@ def timeseries_figure(
     layout = _base_layout()
     layout["xaxis"] = {**layout["xaxis"], "tickformat": "%b %d", "type": "date"}
     layout["yaxis"] = {**layout["yaxis"], **_axis_format(info["kind"], currency)}
+    shade = provisional_shape(series, latest)
+    if shade:
+        layout["shapes"] = [shade["shape"]]
+        layout["annotations"] = [shade["note"]]
     return {"data": traces, "layout": layout}
+
+
+PROVISIONAL_DAYS = 3  # the platforms restate the last days' conversions (docs/recipes.md sync)
+
+
+def provisional_shape(series: pd.DataFrame, latest: date | None) -> dict[str, Any] | None:
+    """A light band over the charted days within PROVISIONAL_DAYS of the latest data day."""
+    if latest is None or series.empty:
+        return None
+    first = latest - timedelta(days=PROVISIONAL_DAYS - 1)
+    days = [d.date() for d in pd.to_datetime(series.index) if first <= d.date() <= latest]
+    if not days:
+        return None
+    x0 = (pd.Timestamp(min(days)) - pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
+    x1 = (pd.Timestamp(max(days)) + pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
+    return {
+        "shape": {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": x0,
+            "x1": x1,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": "#f1eefe",
+            "opacity": 0.7,
+            "line": {"width": 0},
+            "layer": "below",
+        },
+        "note": {
+            "xref": "x",
+            "yref": "paper",
+            "x": x1,
+            "y": 1.0,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "text": "provisional",
+            "showarrow": False,
+            "font": {"size": 10, "color": "#4a5060"},
+        },
+    }
 
 
 def anomaly_points(
@@ -1180,6 +1227,13 @@ def analytics_page(
                 ),
                 className="an-chart-box",
             ),
+            html.P(
+                f"Shaded: the last {PROVISIONAL_DAYS} days of data are provisional — the ad "
+                "platforms still restate conversions and spend for recent days, so they may change "
+                "at the next sync.",
+                className="small text-body-secondary mb-0 mt-1",
+                id="an-provisional-note",
+            ),
             html.Div(id="an-anomalies"),
         ],
         header_extra=metric_switch(),
@@ -1271,7 +1325,7 @@ def main_outputs(
     metric = filters.metric
     if view["has_ad_data"] or metric in STORE_WIDE:
         figure = timeseries_figure(
-            view["series"], view["previous_series"], metric, anomalies, currency
+            view["series"], view["previous_series"], metric, anomalies, currency, view["latest"]
         )
     else:
         figure = empty_figure("No ad data for these filters")

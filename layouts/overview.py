@@ -168,7 +168,15 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "Ad spend",
             fmt_money(t.get("spend"), cur),
             f"last {days} days" + (f" · {platforms}" if platforms else "") if days else platforms,
-            sub=f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
+            sub=[
+                f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
+                html.Div(
+                    "Last 3 days provisional: the platforms may still restate them",
+                    className="ov-provisional",
+                    title="Meta, Google and TikTok revise recent days' spend and conversions; "
+                    "every sync re-pulls them",
+                ),
+            ],
             spark=sparkline(
                 [d.get("spend") for d in daily],
                 "Daily ad spend",

@@ -395,3 +395,14 @@ def test_anomaly_note_promises_a_cross_only_where_the_chart_has_one():
     )
     mer = views.anomaly_note(found, date(2026, 11, 1), date(2026, 11, 24), "mer")
     assert "(✕ on the chart)" in mer.children[0].children
+
+
+def test_the_last_days_are_shaded_provisional():
+    idx = pd.date_range("2026-11-01", "2026-11-24", freq="D")
+    series = pd.DataFrame({"spend": [100.0] * len(idx)}, index=idx)
+    fig = views.timeseries_figure(series, None, "spend", latest=date(2026, 11, 24))
+    shape = fig["layout"]["shapes"][0]
+    assert shape["x0"].startswith("2026-11-21") and shape["x1"].startswith("2026-11-24")
+    assert fig["layout"]["annotations"][0]["text"] == "provisional"
+    old = views.timeseries_figure(series, None, "spend", latest=date(2026, 12, 31))
+    assert "shapes" not in old["layout"]  # a past period has nothing provisional
