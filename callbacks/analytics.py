@@ -57,8 +57,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input({"type": "an-ev-sale", "date": ALL}, "n_clicks"),
         Input({"type": "an-ev-hide", "key": ALL}, "n_clicks"),
         State("an-ev-kind", "value"),
-        State("an-ev-dates", "start_date"),
-        State("an-ev-dates", "end_date"),
+        State("an-ev-dates-start", "value"),
+        State("an-ev-dates-end", "value"),
         State("an-ev-platform", "value"),
         State("an-ev-note", "value"),
     )

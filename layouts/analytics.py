@@ -514,8 +514,20 @@ def events_card() -> dbc.Card:
             ),
             html.Div(
                 [
-                    html.Label("Dates", htmlFor="an-ev-dates", className="form-label small mb-1"),
-                    dcc.DatePickerRange(id="an-ev-dates", display_format="YYYY-MM-DD"),
+                    html.Label(
+                        "Dates", htmlFor="an-ev-dates-start", className="form-label small mb-1"
+                    ),
+                    html.Div(
+                        [
+                            dbc.Input(id="an-ev-dates-start", type="date", class_name="an-date"),
+                            html.Span("–", **{"aria-hidden": "true"}),
+                            html.Label(
+                                "End date", htmlFor="an-ev-dates-end", className="visually-hidden"
+                            ),
+                            dbc.Input(id="an-ev-dates-end", type="date", class_name="an-date"),
+                        ],
+                        className="an-dates",
+                    ),
                 ],
                 className="an-ev-field",
             ),
