@@ -97,6 +97,22 @@ def _nice_step(top: float, ticks: int = 4) -> float:
     return next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
 
 
+def _axes(chart: Any, value_max: float, step: float, label_format: Any) -> None:
+    """The house style of a chart's axes: small Helvetica labels, light rules, zero-based."""
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = value_max
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.labelTextFormat = label_format
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.gridStrokeColor = RULE
+
+
 def spend_revenue_chart(
     daily: Sequence[Mapping[str, Any]], currency: str = "USD"
 ) -> Drawing | None:
@@ -120,19 +136,8 @@ def spend_revenue_chart(
     chart.categoryAxis.categoryNames = [
         short_date(d.get("date")) if i % every == 0 else "" for i, d in enumerate(daily)
     ]
-    chart.categoryAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.labels.fontSize = 7
+    _axes(chart, value_max, step, lambda v: fmt.money(v / 1000, currency) + "k")
     chart.categoryAxis.labels.fillColor = MUTED
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = value_max
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = "Helvetica"
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.labelTextFormat = lambda v: fmt.money(v / 1000, currency) + "k"
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.gridStrokeColor = RULE
     chart.valueAxis.visibleGrid = 1
     drawing.add(chart)
     legend = Legend()
@@ -239,19 +244,8 @@ def _bars(
     chart.bars[0].fillColor = ACCENT
     chart.bars.strokeColor = None
     chart.categoryAxis.categoryNames = list(labels)
-    chart.categoryAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = value_max
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = "Helvetica"
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.labelTextFormat = label_format
-    chart.valueAxis.strokeColor = RULE
+    _axes(chart, value_max, step, label_format)
     chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.gridStrokeColor = RULE
     chart.barLabelFormat = label_format
     chart.barLabels.fontName = "Helvetica"
     chart.barLabels.fontSize = 7
