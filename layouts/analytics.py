@@ -473,7 +473,12 @@ def anomaly_note(
     where = (
         "✕ on the chart"
         if on_chart
-        else "✕ on the " + " and ".join(charted) + (" charts" if len(charted) > 1 else " chart")
+        else "✕ on the "
+        + (
+            ", ".join(charted[:-1]) + " and " + charted[-1] + " charts"
+            if len(charted) > 1
+            else charted[0] + " chart"
+        )
         if charted
         else "not on this chart"
     )
