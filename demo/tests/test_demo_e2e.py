@@ -199,7 +199,7 @@ def test_navigation_persona_switch_and_analytics_filters(driver, base_url):
     href = driver.find_element(By.ID, "an-csv-daily").get_attribute("href")
     with urllib.request.urlopen(href, timeout=10) as resp:
         lines = resp.read().decode().splitlines()
-    assert lines[0].startswith("date,spend") and len(lines) == 8
+    assert lines[0].startswith("date,platforms,campaigns,spend") and len(lines) == 8
 
     click(driver, "#nav-integrations")
     wait_for(driver, "#int-cards")
