@@ -733,10 +733,21 @@ def cohort_table(cohorts: Sequence[Mapping[str, Any]], currency: str = "USD") ->
 
 
 # ---- tables --------------------------------------------------------------------------------
+def stacked_table(head: Any, body: list, table_id: str, margin: str = "mb-0") -> dbc.Table:
+    """A compact table that becomes one card per row below 576 px (cells carry data-label)."""
+    return dbc.Table(
+        [head, html.Tbody(body)],
+        size="sm",
+        hover=True,
+        className=f"an-table {margin} stack-sm",
+        id=table_id,
+    )
+
+
 def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
     """Per platform: spend with its share, platform revenue, ROAS (with change), CPA, CTR.
 
-    Phones see channel, spend, ROAS and CPA; revenue and CTR join from 576 px up.
+    Below 576 px each channel is a card listing every column (stacked_table).
     """
     if not rows:
         return html.P(
@@ -811,13 +822,7 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
         )
     return html.Div(
         [
-            dbc.Table(
-                [head, html.Tbody(body)],
-                size="sm",
-                hover=True,
-                className="an-table mb-1 stack-sm",
-                id="an-channel-table",
-            ),
+            stacked_table(head, body, "an-channel-table", "mb-1"),
             html.P(
                 "ROAS = platform revenue ÷ spend; the arrow compares it with the previous period.",
                 className="small text-body-secondary mb-0",
@@ -955,13 +960,7 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
             )
         )
     return html.Div(
-        dbc.Table(
-            [head, html.Tbody(body)],
-            size="sm",
-            hover=True,
-            className="an-table mb-0 stack-sm",
-            id="an-leaderboard-table",
-        ),
+        stacked_table(head, body, "an-leaderboard-table"),
         className="table-responsive",
     )
 

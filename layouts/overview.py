@@ -1117,6 +1117,39 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _finding_source(oracle: Mapping[str, Any], kind: Any, fid: str) -> Mapping | None:
+    """The fatigue, decay or anomaly entry a risk finding was made from."""
+    key = {"fatigue": "fatigue", "roi_decay": "roi_decay", "anomaly": "anomalies"}.get(kind)
+    for x in oracle.get(key or "", None) or []:
+        own = f"fatigue:{x.get('platform')}:{x.get('creative_id')}" if kind == "fatigue" else None
+        if (own or x.get("id")) == fid:
+            return x
+    return None
+
+
+def _source_words(kind: Any, x: Mapping[str, Any], cur: str) -> str:
+    plat = platform_name(x.get("platform"))
+    if kind == "fatigue":
+        return (
+            f"{plat} ad {x.get('creative_id')} “{x.get('name', '')}” is wearing out: "
+            f"{fmt.pct(x.get('prob_7d'))} likely to fatigue within 7 days."
+        )
+    if kind == "roi_decay":
+        return (
+            f"{plat}'s return on ad spend fell {fmt.pct(x.get('decay'))}: "
+            f"{fmt.ratio(x.get('roas_recent'))} in the last 7 days vs "
+            f"{fmt.ratio(x.get('roas_baseline'))} before."
+        )
+    where = "" if x.get("scope") == "org" else f" on {plat}"
+    moved = "fell" if x.get("direction") == "down" else "rose"
+    series = x.get("series")
+    return (
+        f"{_upper_first(series_name(series))}{where} {moved} on {fmt.day(x.get('date'))}: "
+        f"{series_value(series, x.get('actual'), cur)} vs "
+        f"{series_value(series, x.get('expected'), cur)} expected."
+    )
+
+
 def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> str:
     """The top finding (or the given one) in plain words."""
     _, oracle, _ = _sections(state)
@@ -1126,33 +1159,9 @@ def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = Non
     if not finding:
         return "Nothing is likely to break in the next 7–14 days."
     fid, kind = str(finding.get("id") or ""), finding.get("kind")
-    if kind == "fatigue":
-        f = next((x for x in oracle.get("fatigue") or [] if f"fatigue:{x.get('platform')}:"
-                  f"{x.get('creative_id')}" == fid), None)  # fmt: skip
-        if f:
-            return (
-                f"{platform_name(f.get('platform'))} ad {f.get('creative_id')} "
-                f"“{f.get('name', '')}” is wearing out: {fmt.pct(f.get('prob_7d'))} likely to "
-                f"fatigue within 7 days."
-            )
-    if kind == "roi_decay":
-        d = next((x for x in oracle.get("roi_decay") or [] if x.get("id") == fid), None)
-        if d:
-            return (
-                f"{platform_name(d.get('platform'))}'s return on ad spend fell "
-                f"{fmt.pct(d.get('decay'))}: {fmt.ratio(d.get('roas_recent'))} in the last 7 days "
-                f"vs {fmt.ratio(d.get('roas_baseline'))} before."
-            )
-    if kind == "anomaly":
-        a = next((x for x in oracle.get("anomalies") or [] if x.get("id") == fid), None)
-        if a:
-            where = "" if a.get("scope") == "org" else f" on {platform_name(a.get('platform'))}"
-            moved = "fell" if a.get("direction") == "down" else "rose"
-            return (
-                f"{_upper_first(series_name(a.get('series')))}{where} {moved} on "
-                f"{fmt.day(a.get('date'))}: {series_value(a.get('series'), a.get('actual'), cur)} "
-                f"vs {series_value(a.get('series'), a.get('expected'), cur)} expected."
-            )
+    item = _finding_source(oracle, kind, fid)
+    if item is not None:
+        return _source_words(kind, item, cur)
     if kind == "ltv_drift":
         d = oracle.get("ltv_drift") or {}
         cohorts = d.get("recent_cohorts") or [None]

@@ -318,3 +318,14 @@ def test_freshness_says_how_old_the_data_is():
     today = date(2026, 11, 29)
     assert freshness_text("2026-11-24", None, today) == "Data through 24 Nov (5 days old)"
     assert freshness_text("2026-11-28", None, today) == "Data through 28 Nov (yesterday)"
+
+
+def test_top_risk_in_words_with_money(state):
+    """'What will break' in words a CMO reads: "$8,755 vs $19,578 expected", not "RED 100/100"."""
+    findings = state["oracle"]["risk"]["findings"]
+    words = [overview.risk_words(state, f) for f in findings]
+    assert words[0] == "Store revenue fell on 19 Nov: $8,755 vs $19,578 expected."
+    assert words[2].startswith("TikTok ad C12") and "96% likely to fatigue" in words[2]
+    assert "May–Jul 2026" in words[3]
+    brief = text_of(overview.brief(state))
+    assert words[0] in brief and "+$" in brief
