@@ -224,7 +224,7 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         views.tips_js(),
         Output("ov-tips", "data"),
-        *[Output(f"tip-{k}", "is_open") for k in TIP_KEYS],
+        *[Output(f"tip-{k}", views.TIP_PROP) for k in TIP_KEYS],
         Input("ov-tips", "data"),
         *[Input(f"tip-next-{k}", "n_clicks") for k in TIP_KEYS],
         *[Input(f"tip-skip-{k}", "n_clicks") for k in TIP_KEYS],

@@ -1277,46 +1277,45 @@ def tips_js() -> str:
                 if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
             }
             var out = [changed ? {seen: seen} : dc.no_update];
-            keys.forEach(function(k) { out.push(k === open); });
+            keys.forEach(function(k) { out.push(k !== open); });  // hidden unless the open one
             return out;
         }""".replace("__KEYS__", json.dumps(TIP_KEYS))
 
 
+TIP_PROP = "hidden"  # the property the tips callback sets (True hides a tip)
+
+
 def tips() -> list:
-    """First-visit tips (popovers): one at a time, dismissed for good (localStorage)."""
+    """First-visit tips: one at a time, inline under the header (they never cover a number or
+    a table), dismissed for good (localStorage)."""
     out: list[Any] = [dcc.Store(id="ov-tips", storage_type="local")]
-    for i, (key, target, title, text) in enumerate(TIPS):
+    for i, (key, _target, title, text) in enumerate(TIPS):
         out.append(
-            dbc.Popover(
+            html.Div(
                 [
-                    dbc.PopoverHeader(f"Tip {i + 1} of {len(TIPS)} · {title}"),
-                    dbc.PopoverBody(
+                    html.Div(f"Tip {i + 1} of {len(TIPS)} · {title}", className="ov-tip-title"),
+                    html.P(text, className="mb-2"),
+                    html.Div(
                         [
-                            html.P(text, className="mb-2"),
-                            html.Div(
-                                [
-                                    html.Button(
-                                        "Got it" if i < len(TIPS) - 1 else "Done",
-                                        id=f"tip-next-{key}",
-                                        className="btn btn-primary btn-sm",
-                                        n_clicks=0,
-                                    ),
-                                    html.Button(
-                                        "Skip tips",
-                                        id=f"tip-skip-{key}",
-                                        className="btn btn-link btn-sm",
-                                        n_clicks=0,
-                                    ),
-                                ],
-                                className="d-flex gap-2",
+                            html.Button(
+                                "Got it" if i < len(TIPS) - 1 else "Done",
+                                id=f"tip-next-{key}",
+                                className="btn btn-primary btn-sm",
+                                n_clicks=0,
                             ),
-                        ]
+                            html.Button(
+                                "Skip tips",
+                                id=f"tip-skip-{key}",
+                                className="btn btn-link btn-sm",
+                                n_clicks=0,
+                            ),
+                        ],
+                        className="d-flex gap-2",
                     ),
                 ],
                 id=f"tip-{key}",
-                target=target,
-                is_open=False,
-                placement="bottom",
+                hidden=True,
+                role="note",
                 className="ov-tip",
             )
         )
@@ -1366,10 +1365,10 @@ def overview(
     return html.Div(
         [
             header(state, org_name),
+            html.Div(tips(), className="ov-tips"),
             brief(state, decisions),
             html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
             data_notes(state),
-            *tips(),
         ],
         id="overview",
     )
