@@ -360,7 +360,7 @@ def summary_section(
         item = narratives.get(p, "")
         item = {"text": item} if isinstance(item, str) else dict(item)
         text = str(item.get("text") or "")
-        body: list | str = text
+        body: list | str = pretty(text)  # template text: acronyms in capitals
         if item.get("ai") and state is not None:
             sheet, popovers = sheet_of(state)
             body = _fact_text(text, sheet, item.get("fact_ids") or [], popovers or {}, p)
