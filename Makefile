@@ -53,7 +53,7 @@ bench: $(VENV)/.installed-dev
 
 ## production-style processes (REDIS_URL set)
 worker: $(VENV)/.installed
-	$(BIN)/rq worker -w jobs.queue.FlaskWorker --with-scheduler --url $${REDIS_URL} default
+	$(BIN)/rq worker -w jobs.queue.FlaskWorker --with-scheduler --url $${REDIS_URL} sync brain ai mail default
 
 clean:
 	rm -rf $(VENV) instance/omnify.db .pytest_cache .coverage

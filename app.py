@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from flask import Flask, jsonify, request, send_from_directory, url_for
+from flask import Flask, g, jsonify, request, send_from_directory, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
@@ -26,8 +26,10 @@ PUBLIC_PREFIXES = (
     "/signup",
     "/reset",
     "/invite/",
+    "/unsubscribe/",  # signed per-user links in mails (api/settings.py)
     "/healthz",
     "/readyz",
+    "/metrics",  # its own bearer token (METRICS_TOKEN)
     "/webhooks/",
     "/api/cron/",
     "/_dash-component-suites/",
@@ -69,12 +71,18 @@ def create_app(config: Config | None = None) -> Flask:
     warn_api_versions(config, server.logger)
 
     db.init_app(server)
+    from models import tenancy
+
+    tenancy.init_app(server)  # every tenant query scoped to the current org (models/tenancy.py)
     migrate.init_app(server, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(server)
 
     from api import auth
 
     auth.init_app(server)  # login manager + guard: BEFORE CSRFProtect (anonymous POST -> 401)
+    from api.imports import allow_large_uploads
+
+    allow_large_uploads(server)  # BEFORE CSRFProtect reads the form
     csrf.init_app(server)
     _security_headers(server)
 
@@ -94,6 +102,7 @@ def create_app(config: Config | None = None) -> Flask:
     from api.cli import register_cli
 
     register_cli(server)
+    _observability(server)
     return server
 
 
@@ -102,6 +111,7 @@ def get_dash(server: Flask) -> dash.Dash:
 
 
 def _create_dash(server: Flask) -> dash.Dash:
+    from api.logrocket import scripts
     from callbacks import register_callbacks, serve_layout, validation_layout
 
     app = dash.Dash(
@@ -116,6 +126,7 @@ def _create_dash(server: Flask) -> dash.Dash:
         update_title=None,
         serve_locally=True,
         external_stylesheets=[],
+        external_scripts=scripts(server.config["OMNIFY"].LOGROCKET_APP_ID),  # session replay
         meta_tags=[
             {"name": "viewport", "content": "width=device-width, initial-scale=1"},
             {"name": "description", "content": "Omnify Brain marketing intelligence"},
@@ -136,9 +147,11 @@ def _create_dash(server: Flask) -> dash.Dash:
     @server.before_request
     def _dash_request_shape():  # noqa: ANN202 - a malformed callback request is a 400, not a 500
         if request.path.endswith("/_dash-update-component") and request.method == "POST":
-            problem = callback_request_problem(request.get_json(silent=True), app.callback_map)
+            body = request.get_json(silent=True)
+            problem = callback_request_problem(body, app.callback_map)
             if problem:
                 return jsonify(error=f"malformed callback request: {problem}"), 400
+            g.dash_callback = body["output"]  # a declared output: the metrics' callback label
         return None
 
     assert dbc  # imported for its components' registration with Dash
@@ -222,9 +235,7 @@ def _security_headers(server: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         # Dash's renderer reads _csrf_token and sends X-CSRFToken (docs/recipes.md §1):
         # readable by JS, so not HttpOnly; skipped on cacheable bundles and assets.
-        if current_user.is_authenticated and not request.path.startswith(
-            ("/_dash-component-suites/", "/assets/")
-        ):
+        if _signed_in() and not request.path.startswith(("/_dash-component-suites/", "/assets/")):
             resp.set_cookie(
                 "_csrf_token",
                 generate_csrf(),
@@ -248,7 +259,7 @@ def _security_headers(server: Flask) -> None:
     def _not_found(err: Exception):  # noqa: ANN202
         if request.path.startswith(("/api/", "/_dash")):
             return jsonify(error="not found"), 404
-        return "<h1>Not found</h1><p><a href='/'>Back to the dashboard</a></p>", 404
+        return "<h1>Not found</h1><p><a href='/'>Back to the dashboard</a></p>" + _rid(), 404
 
     @server.errorhandler(403)
     def _forbidden(err: Exception):  # noqa: ANN202
@@ -256,17 +267,82 @@ def _security_headers(server: Flask) -> None:
 
     @server.errorhandler(500)
     def _server_error(err: Exception):  # noqa: ANN202 - never a stack trace for users
-        return jsonify(error="internal error; it has been logged"), 500
+        return _error_page("internal error; it has been logged", 500)
+
+    from sqlalchemy.exc import DBAPIError
+
+    @server.errorhandler(DBAPIError)
+    def _database_down(err: DBAPIError):  # noqa: ANN202 - a restart: 503, the pool recovers
+        from extensions import db
+
+        server.logger.error("database error: %s", type(err.orig or err).__name__)
+        db.session.rollback()
+        return _error_page("the database is unavailable; try again in a moment", 503)
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    @server.errorhandler(RedisConnectionError)
+    @server.errorhandler(RedisTimeoutError)
+    def _queue_down(err: Exception):  # noqa: ANN202 - pages still work; background work waits
+        server.logger.error("job queue (Redis) unavailable: %s", type(err).__name__)
+        return _error_page(
+            "the job queue is unavailable, so this could not be started; nothing was lost, "
+            "try again in a minute",
+            503,
+        )
+
+
+def _signed_in() -> bool:
+    """current_user.is_authenticated, False when the user cannot be loaded (database down)."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return bool(current_user.is_authenticated)
+    except DBAPIError:
+        return False
+
+
+def _rid() -> str:
+    """The request id line of an HTML error page (support finds the request's log with it)."""
+    rid = g.get("request_id")
+    return f"<p>Request id: <code>{rid}</code></p>" if rid else ""
+
+
+def _error_page(message: str, status: int):  # noqa: ANN202
+    rid = g.get("request_id")
+    if request.path.startswith(("/api/", "/_dash")) or request.is_json:
+        return jsonify(error=message, request_id=rid), status
+    return f"<h1>Sorry</h1><p>{message.capitalize()}.</p>{_rid()}", status
 
 
 def _configure_logging(config: Config) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if config.SENTRY_DSN:
-        import sentry_sdk
+    from ops import errors, logs
 
-        sentry_sdk.init(dsn=config.SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+    logs.configure(config.log_format)
+    errors.init_sentry(config.SENTRY_DSN, config.ENV)
+
+
+def _observability(server: Flask) -> None:
+    """Request ids, the per-request log line and metrics, Sentry's user/org tags (ops/)."""
+    from ops import errors, logs
+
+    def who() -> tuple[int | None, int | None]:
+        user = g.get("_login_user")  # only if this request loaded it: no query of our own
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None, None
+        try:
+            return user.id, user.org_id
+        except Exception:  # noqa: BLE001 - a broken session must not break the log line
+            return None, None
+
+    logs.init_app(server, who)
+
+    @server.before_request
+    def _tag_errors() -> None:  # after the login guard (registered last): the user is loaded
+        user_id, org_id = who()
+        if user_id is not None:
+            errors.tag_scope(user_id, org_id)
 
 
 def _dev_credentials_key(server: Flask, config: Config) -> None:

@@ -66,6 +66,13 @@ class Config:
     CRON_SECRET: str = ""
     SENTRY_DSN: str = ""
     LOGROCKET_APP_ID: str = ""
+    LOG_FORMAT: str = ""  # json | text; empty -> json in production, text otherwise (ops/logs.py)
+    METRICS_TOKEN: str = ""  # bearer token of GET /metrics; empty -> /metrics is off (404)
+    SCHEDULER_STALE_HOURS: float = 26.0  # /readyz is 503 when the daily cron is older than this
+    BACKUP_DIR: str = ""  # `flask backup` writes here; empty -> instance/backups
+    # kind:queue pairs: which queue each kind of job goes to; empty -> all on `default`
+    QUEUE_ROUTES: str = "sync:sync,brain:brain,ai:ai,mail:mail"
+    MAIL_RETRY_INTERVALS: str = "60,300,900,3600,21600"  # seconds between retries of an alert
     OPENAI_API_KEY: str = ""
     ANTHROPIC_API_KEY: str = ""
     OPENAI_BASE_URL: str = ""
@@ -134,10 +141,16 @@ class Config:
     # Every link we send (reset, invite, sign-up, OAuth redirect_uri) starts with this; https and
     # required in production. Empty outside production: http://localhost:8050 (the dev server).
     APP_BASE_URL: str = ""
+    README_URL: str = ""  # where this deployment's README is readable (links to setup steps)
     TRUSTED_HOSTS: str = ""  # extra Host names accepted besides APP_BASE_URL's, comma-separated
     TRUSTED_PROXIES: int = 0  # reverse proxies in front of us that set X-Forwarded-*
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024  # bytes; larger request bodies get 413
     MAIL_OUTBOX: str = ""  # no SMTP_URL outside production: mails are files here (instance/outbox)
+    IMPORT_DIR: str = ""  # uploaded CSV/XLSX exports wait here for the worker (instance/imports)
+    IMPORT_MAX_BYTES: int = (
+        200 * 1024 * 1024
+    )  # the one route allowed bodies above MAX_CONTENT_LENGTH
+    IMPORT_CHUNK_ROWS: int = 50_000  # rows read (and written) at a time: bounds memory
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -189,6 +202,23 @@ class Config:
         return list(dict.fromkeys(h for h in hosts if h))
 
     @property
+    def queue_routes(self) -> dict[str, str]:
+        out = {}
+        for item in self.QUEUE_ROUTES.split(","):
+            if item.strip():
+                kind, _, queue = item.partition(":")
+                out[kind.strip()] = queue.strip() or "default"
+        return out
+
+    @property
+    def mail_retry_intervals(self) -> list[int]:
+        return [int(x) for x in self.MAIL_RETRY_INTERVALS.split(",") if x.strip()]
+
+    @property
+    def log_format(self) -> str:
+        return self.LOG_FORMAT or ("json" if self.production else "text")
+
+    @property
     def production(self) -> bool:
         return self.ENV == "production"
 
@@ -230,6 +260,8 @@ class Config:
         return config
 
     def validate(self) -> None:
+        if self.LOG_FORMAT not in {"", "json", "text"}:
+            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
         if self.ENV not in {"development", "production", "testing"}:
             raise ConfigError(f"ENV must be development, production or testing, got {self.ENV!r}")
         if self.production:
@@ -284,6 +316,19 @@ class Config:
             raise ConfigError(
                 "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
                 f"got {self.SYNC_RETRY_INTERVALS!r}"
+            ) from exc
+        unknown = set(self.queue_routes.values()) - {"sync", "brain", "ai", "mail", "default"}
+        if unknown:
+            raise ConfigError(
+                "QUEUE_ROUTES must map kinds to sync, brain, ai, mail or default, "
+                f"got {', '.join(sorted(unknown))}"
+            )
+        try:
+            self.mail_retry_intervals  # noqa: B018 - parse now, fail fast
+        except ValueError as exc:
+            raise ConfigError(
+                "MAIL_RETRY_INTERVALS must be comma-separated seconds, "
+                f"got {self.MAIL_RETRY_INTERVALS!r}"
             ) from exc
         try:
             self.ai_plan_budgets  # noqa: B018 - parse now, fail fast

@@ -42,7 +42,15 @@ from extensions import db, limiter, login_manager
 from models import AuditLog, Invite, LoginSession, LoginThrottle, Membership, Organization, User
 from models.base import utcnow
 from models.credentials import open_sealed, seal
-from models.org import PERSONAS, ROLES
+from models.org import (
+    PERSONA_LABELS,
+    PERSONAS,
+    ROLE_LABELS,
+    ROLES,
+    removal_problem,
+    role_change_problem,
+)
+from models.permissions import Cap
 from models.security import (
     SESSION_LIFETIME,
     active_session_count,
@@ -51,7 +59,7 @@ from models.security import (
     revoke_sessions,
     token_hash,
 )
-from models.tenancy import current_membership
+from models.tenancy import current_membership, unscoped
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -65,8 +73,9 @@ NOTIFY_AT = 10  # failures that make us e-mail the account's owner (once a day a
 FAILURE_MEMORY = timedelta(hours=24)  # failures older than this are forgotten
 AUDIT_PAGE = 20
 AUDIT_KINDS = ("login", "member", "invite", "connection", "export", "billing")
-PERSONA_CHOICES = [("cmo", "CMO"), ("vp_growth", "VP Growth"), ("director", "Director")]
-ROLE_CHOICES = [(r, r.title()) for r in ROLES if r != "owner"]
+PERSONA_CHOICES = list(PERSONA_LABELS.items())
+ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES if r != "owner"]
+MEMBER_ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES]
 
 
 # ---- forms -------------------------------------------------------------------------------
@@ -127,7 +136,7 @@ class AcceptInviteForm(NewPasswordForm):
 
 
 class MemberForm(Form):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=MEMBER_ROLE_CHOICES)
     persona = SelectField("Persona", choices=PERSONA_CHOICES)
 
 
@@ -512,7 +521,7 @@ def team():  # noqa: ANN201
     form = InviteForm()
     status = 200
     if request.method == "POST":
-        if not membership.is_admin:
+        if not membership.can(Cap.MANAGE_TEAM):
             abort(403)
         if form.validate_on_submit():
             invite = Invite(
@@ -533,17 +542,7 @@ def team():  # noqa: ANN201
                 persona=invite.persona,
             )
             db.session.commit()
-            from api.mailer import send
-
-            token = _serializer("invite").dumps(invite.id)
-            link = external_url("auth.accept_invite", token=token)
-            send(
-                [invite.email],
-                f"{current_user.name or current_user.email} invited you to Omnify Brain",
-                f"Join {membership.org.name} on Omnify Brain:\n\n{link}\n\n"
-                "The link works for 7 days.",
-            )
-            flash(f"Invitation sent to {invite.email}.", "success")
+            flash(*_send_invite(invite, membership.org.name))
             return redirect(url_for("auth.team"))
         status = 400
     members = db.session.execute(
@@ -559,8 +558,117 @@ def team():  # noqa: ANN201
         members=list(members),
         invites=list(invites),
         me=membership,
-        audit=_audit_page(membership) if membership.is_admin else None,
+        manage=membership.can(Cap.MANAGE_TEAM),
+        audit=_audit_page(membership) if membership.can(Cap.MANAGE_TEAM) else None,
+        role_labels=ROLE_LABELS,
+        persona_labels=PERSONA_LABELS,
     ), status
+
+
+def _send_invite(invite: Invite, org_name: str) -> tuple[str, str]:
+    """E-mail the invitation link; returns the truthful (flash message, category)."""
+    from api.mailer import delivery_words, send
+
+    token = _serializer("invite").dumps(invite.id)
+    link = external_url("auth.accept_invite", token=token)
+    outcome = send(
+        [invite.email],
+        f"{current_user.name or current_user.email} invited you to Omnify Brain",
+        f"Join {org_name} on Omnify Brain:\n\n{link}\n\nThe link works for 7 days.",
+    )
+    return delivery_words(outcome, "Invitation", invite.email)
+
+
+def _org_member(me: Membership, membership_id: int) -> Membership:
+    target = None
+    if 0 < membership_id < 2**31:
+        target = db.session.execute(
+            select(Membership).where(Membership.id == membership_id, Membership.org_id == me.org_id)
+        ).scalar_one_or_none()
+    if target is None:
+        abort(404)
+    return target
+
+
+def _owners(org_id: int) -> int:
+    return db.session.scalar(
+        select(db.func.count(Membership.id)).where(
+            Membership.org_id == org_id, Membership.role == "owner"
+        )
+    )
+
+
+def _admin_invite(invite_id: int) -> tuple[Membership, Invite]:
+    """An owner/admin acting on a pending invite of their own org (403/404/400 otherwise)."""
+    me = current_membership()
+    if not me.can(Cap.MANAGE_TEAM):
+        abort(403)
+    invite = _org_invite(me, invite_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return me, invite
+
+
+def _org_invite(me: Membership, invite_id: int) -> Invite:
+    invite = None
+    if 0 < invite_id < 2**31:
+        invite = db.session.execute(
+            select(Invite).where(
+                Invite.id == invite_id, Invite.org_id == me.org_id, Invite.accepted_at.is_(None)
+            )
+        ).scalar_one_or_none()
+    if invite is None:
+        abort(404)
+    return invite
+
+
+@bp.route("/team/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(membership_id: int):  # noqa: ANN201
+    me = current_membership()
+    target = _org_member(me, membership_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    problem = removal_problem(me.role, target.role, _owners(me.org_id))
+    if target.id == me.id and problem == "Only owners and admins can remove members.":
+        problem = None  # anyone may leave (the last owner still may not)
+    if problem:
+        flash(problem, "danger")
+        return redirect(url_for("auth.team")), 303
+    email = target.user.email
+    audit("member.removed", me.org_id, current_user.id, member=email, role=target.role)
+    user = target.user
+    db.session.delete(target)
+    if user.active_org_id == me.org_id:
+        user.active_org_id = None
+    db.session.commit()
+    if user.id == current_user.id:
+        flash(f"You left {me.org.name}.", "info")
+        return redirect("/"), 303
+    flash(f"{email} was removed from the team.", "success")
+    return redirect(url_for("auth.team")), 303
+
+
+@bp.route("/team/invites/<int:invite_id>/resend", methods=["POST"])
+@login_required
+def resend_invite(invite_id: int):  # noqa: ANN201
+    me, invite = _admin_invite(invite_id)
+    audit("invite.resent", me.org_id, current_user.id, email=invite.email)
+    db.session.commit()
+    flash(*_send_invite(invite, me.org.name))
+    return redirect(url_for("auth.team")), 303
+
+
+@bp.route("/team/invites/<int:invite_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invite(invite_id: int):  # noqa: ANN201
+    me, invite = _admin_invite(invite_id)
+    audit("invite.revoked", me.org_id, current_user.id, email=invite.email)
+    email = invite.email
+    db.session.delete(invite)
+    db.session.commit()
+    flash(f"The invitation for {email} was revoked; its link no longer works.", "success")
+    return redirect(url_for("auth.team")), 303
 
 
 def _audit_page(membership: Membership) -> dict:
@@ -607,22 +715,19 @@ def _audit_page(membership: Membership) -> dict:
 def change_member(membership_id: int):  # noqa: ANN201
     """Owners and admins change a member's role and persona (the owner's role stays)."""
     me = current_membership()
-    if not me.is_admin:
+    if not me.can(Cap.MANAGE_TEAM):
         abort(403)
-    target = None
-    if 0 < membership_id < 2**31:
-        target = db.session.execute(
-            select(Membership).where(Membership.id == membership_id, Membership.org_id == me.org_id)
-        ).scalar_one_or_none()
-    if target is None:
-        abort(404)
+    target = _org_member(me, membership_id)
     form = MemberForm()
     if not form.validate_on_submit():
         flash("Pick a role and a persona from the lists.", "danger")
         return redirect(url_for("auth.team")), 303
     if target.role != form.role.data:
-        if target.role == "owner":
-            flash("The owner's role cannot be changed here.", "warning")
+        problem = role_change_problem(
+            me.role, target.role, form.role.data, target.id == me.id, _owners(me.org_id)
+        )
+        if problem:
+            flash(problem, "warning")
         else:
             audit(
                 "member.role",
@@ -654,7 +759,10 @@ def accept_invite(token: str):  # noqa: ANN201
     except (BadSignature, SignatureExpired):
         invite_id = None
     valid_id = isinstance(invite_id, int) and 0 < invite_id < 2**31
-    invite = db.session.get(Invite, invite_id) if valid_id else None
+    invite = None
+    if valid_id:
+        with unscoped("invite acceptance: the signed token names another org's invite"):
+            invite = db.session.get(Invite, invite_id)
     if invite is None or invite.accepted_at is not None:
         flash("That invitation is invalid, used or expired.", "danger")
         return redirect(url_for("auth.login"))

@@ -21,6 +21,7 @@ from flask import (
 from api.security import external_url
 from extensions import db
 from integrations.errors import IntegrationError
+from models.permissions import Cap, can
 from models.security import audit
 from models.tenancy import current_membership, current_org_id
 
@@ -30,7 +31,7 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 def _guard() -> int:
     if not current_app.config["OMNIFY"].billing_enabled:
         abort(404)
-    if not current_membership().is_admin:
+    if not can(Cap.MANAGE_BILLING):
         abort(403)
     return current_org_id()
 

@@ -13,6 +13,7 @@ from api.demo_export import demo_cli
 from extensions import db
 from models import Membership, Organization
 from models.org import PERSONAS, ROLES
+from models.tenancy import org_scope
 
 brain_cli = AppGroup("brain", help="Brain computations.")
 
@@ -33,9 +34,10 @@ def seed_command(force: bool) -> None:
     if db.session.execute(select(Organization.id).where(Organization.slug == slug)).first():
         slug = f"lumen-{db.session.execute(select(db.func.count(Organization.id))).scalar() + 1}"
     org = seed_demo(with_users=not production, slug=slug)
-    row = compute_and_store(org.id)
-    click.echo(f"seeded {org.name} ({org.slug}); first brain state in {row.duration_ms} ms")
-    _narratives(org.id, row.id)
+    with org_scope(org.id):
+        row = compute_and_store(org.id)
+        click.echo(f"seeded {org.name} ({org.slug}); first brain state in {row.duration_ms} ms")
+        _narratives(org.id, row.id)
     if not production:
         for email, _name, _role, persona in DEMO_USERS:
             click.echo(f"  login {email} / {DEMO_PASSWORD}  ({persona})")
@@ -110,8 +112,9 @@ def brain_compute_command(org_slug: str) -> None:
     ).scalar_one_or_none()
     if org is None:
         raise click.ClickException(f"no organization with slug {org_slug!r}")
-    row = compute_and_store(org.id)
-    _narratives(org.id, row.id)
+    with org_scope(org.id):
+        row = compute_and_store(org.id)
+        _narratives(org.id, row.id)
     risk = (row.oracle or {}).get("risk", {})
     click.echo(
         json.dumps(
@@ -150,3 +153,6 @@ def register_cli(server: Flask) -> None:
     server.cli.add_command(create_user_command)
     server.cli.add_command(brain_cli)
     server.cli.add_command(demo_cli)
+    from api import ops_cli
+
+    ops_cli.register(server)

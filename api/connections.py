@@ -41,6 +41,7 @@ from jobs.connections import (
 from jobs.sync import start_sync
 from models import Connection, SyncJob
 from models.billing import LimitReached
+from models.permissions import Cap, can
 from models.tenancy import current_membership, current_org_id, get_scoped_or_404
 
 bp = Blueprint("connections", __name__)
@@ -58,11 +59,6 @@ def _cfg():  # noqa: ANN202
     return current_app.config["OMNIFY"]
 
 
-def _require_admin() -> None:
-    if not current_membership().is_admin:
-        raise PermissionError
-
-
 def _problem(message: str, status: int = 400, back: str = "/integrations"):  # noqa: ANN202
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error=message), status
@@ -74,9 +70,7 @@ def _problem(message: str, status: int = 400, back: str = "/integrations"):  # n
 def oauth_start(platform: str):  # noqa: ANN201
     if platform not in OAUTH_PLATFORMS:
         return _problem("Unknown platform.", 404)
-    try:
-        _require_admin()
-    except PermissionError:
+    if not can(Cap.MANAGE_CONNECTIONS):
         return _problem("Only owners and admins can connect platforms.", 403)
     account = (request.args.get("account") or "").strip()
     if not account or len(account) > 64:
@@ -202,9 +196,7 @@ def _shop_domain(value: str) -> str | None:
 
 @bp.get("/connect/shopify/start")
 def shopify_oauth_start():  # noqa: ANN201
-    try:
-        _require_admin()
-    except PermissionError:
+    if not can(Cap.MANAGE_CONNECTIONS):
         return _problem("Only owners and admins can connect platforms.", 403)
     cfg = _cfg()
     if not cfg.SHOPIFY_CLIENT_ID or not cfg.SHOPIFY_CLIENT_SECRET:
@@ -270,9 +262,7 @@ def shopify_oauth_callback():  # noqa: ANN201
 
 @bp.post("/connect/shopify")
 def shopify_connect():  # noqa: ANN201
-    try:
-        _require_admin()
-    except PermissionError:
+    if not can(Cap.MANAGE_CONNECTIONS):
         return _problem("Only owners and admins can connect platforms.", 403)
     data = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(data, Mapping):
@@ -304,9 +294,7 @@ def sync_now(connection_id: int):  # noqa: ANN201
 
 @bp.post("/connections/<int:connection_id>/disconnect")
 def disconnect(connection_id: int):  # noqa: ANN201
-    try:
-        _require_admin()
-    except PermissionError:
+    if not can(Cap.MANAGE_CONNECTIONS):
         return jsonify(error="Only owners and admins can disconnect platforms."), 403
     conn = disconnect_connection(current_org_id(), connection_id)
     if conn is None:

@@ -37,6 +37,7 @@ from models import analytics as queries
 from models.brain_data import latest_state
 from models.connections_view import HISTORY_LIMIT, connection_summaries
 from models.data import AdMetricDaily, Creative
+from models.tenancy import org_scope
 
 demo_cli = AppGroup("demo", help="The static-data sales demo (demo/).")
 DEFAULT_OUT = ROOT / "demo" / "data"
@@ -286,5 +287,7 @@ def export_command(org_slug: str, out: Path) -> None:
     ).scalar_one_or_none()
     if org is None:
         raise ExportError(f"no organization with slug {org_slug!r}: run `flask seed` first")
-    for path in export_demo(org.id, out):
+    with org_scope(org.id):
+        paths = export_demo(org.id, out)
+    for path in paths:
         click.echo(f"wrote {path}")

@@ -6,7 +6,6 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from jobs.brain import enqueue_recompute
-from jobs.connections import READ_ONLY_ROLES
 from jobs.queue import fetch_job
 from models.billing import LimitReached, check_allowed
 from models.brain_data import latest_state
@@ -18,6 +17,7 @@ from models.events import (
     hide_calendar_entry,
     list_events,
 )
+from models.permissions import Cap, requires
 from models.tenancy import current_membership, current_org_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,9 +47,8 @@ def brain_state():  # noqa: ANN201
 
 
 @bp.post("/brain/compute")
+@requires(Cap.ACT)
 def brain_compute():  # noqa: ANN201
-    if current_membership().role in READ_ONLY_ROLES:
-        return jsonify(error="viewers cannot start a recompute"), 403
     try:
         check_allowed(current_org_id(), "recompute")
     except LimitReached as exc:
@@ -82,10 +81,9 @@ def events_list():  # noqa: ANN201
 
 
 @bp.post("/events")
+@requires(Cap.ACT)
 def events_create():  # noqa: ANN201
     """Record a known event (JSON: kind, start, end, optional platform, note)."""
-    if current_membership().role in READ_ONLY_ROLES:
-        return jsonify(error="viewers cannot record events"), 403
     try:
         ev = add_event(current_org_id(), current_user.id, request.get_json(silent=True))
     except EventError as exc:
@@ -96,10 +94,9 @@ def events_create():  # noqa: ANN201
 
 
 @bp.post("/events/calendar/hide")
+@requires(Cap.ACT)
 def events_hide_calendar():  # noqa: ANN201
     """Hide one default-calendar entry for this org (JSON: kind, start, end)."""
-    if current_membership().role in READ_ONLY_ROLES:
-        return jsonify(error="viewers cannot change events"), 403
     try:
         hide_calendar_entry(current_org_id(), request.get_json(silent=True))
     except EventError as exc:
@@ -109,9 +106,8 @@ def events_hide_calendar():  # noqa: ANN201
 
 
 @bp.delete("/events/<int:event_id>")
+@requires(Cap.ACT)
 def events_delete(event_id: int):  # noqa: ANN201
-    if current_membership().role in READ_ONLY_ROLES:
-        return jsonify(error="viewers cannot delete events"), 403
     if not delete_event(current_org_id(), event_id):  # another org's event looks missing
         return jsonify(error="not found"), 404
     enqueue_recompute(current_org_id())

@@ -154,6 +154,9 @@ def init_app(server: Flask, dash_app: Any) -> None:
     @server.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge):  # noqa: ANN202
         limit = server.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        if request.path == "/imports/upload":  # the one route with its own limit
+            limit = server.config["OMNIFY"].IMPORT_MAX_BYTES // (1024 * 1024)
+            return jsonify(error=f"the file is larger than {limit} MB; split the export"), 413
         return jsonify(error=f"the request body is larger than {limit} MB"), 413
 
     from dash.exceptions import DependencyException

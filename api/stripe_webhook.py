@@ -15,12 +15,14 @@ from extensions import csrf, db
 from integrations.billing import HANDLED_EVENTS, SignatureInvalid, construct_event
 from integrations.errors import BadResponse, IntegrationError
 from models import ProcessedEvent
+from models.tenancy import unscoped
 
 bp = Blueprint("stripe_webhook", __name__, url_prefix="/webhooks")
 
 
 @bp.post("/stripe")
 @csrf.exempt  # authenticated by the Stripe-Signature header
+@unscoped("Stripe webhook: the signed event names a customer, of any org")
 def stripe_webhook():  # noqa: ANN201
     cfg = current_app.config["OMNIFY"]
     if not cfg.billing_enabled:

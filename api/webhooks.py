@@ -25,6 +25,7 @@ from jobs.queue import get_queue
 from jobs.webhooks import process_shopify_order
 from models import Connection, Order, ProcessedEvent
 from models.credentials import decrypt_credentials
+from models.tenancy import tenant_meta, unscoped
 from models.upsert import bump_data_version
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -58,6 +59,7 @@ def _secrets(connections: list[Connection]) -> list[str]:
 
 @bp.post("/shopify")
 @csrf.exempt  # authenticated by the HMAC signature
+@unscoped("Shopify webhook: the signed shop domain picks its connections, of any org")
 def shopify():  # noqa: ANN201
     raw = request.get_data(cache=False)
     shop = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
@@ -90,7 +92,13 @@ def shopify():  # noqa: ANN201
         return _uninstalled(connections)
     if topic in COMPLIANCE_TOPICS:
         return _compliance(topic, connections, payload)
-    get_queue().enqueue(process_shopify_order, active[0].id, payload, job_timeout=120)
+    get_queue("sync").enqueue(
+        process_shopify_order,
+        active[0].id,
+        payload,
+        job_timeout=120,
+        meta=tenant_meta(active[0].org_id),
+    )
     return jsonify(status="queued"), 200
 
 

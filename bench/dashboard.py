@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchdb import bench_app  # noqa: E402
 
+from models.tenancy import unscoped  # noqa: E402
+
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/omnify_overview_bench"
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway bench user
 
@@ -96,6 +98,7 @@ def store(org_id: int, user_id: int, state: dict) -> int:
     return row.id
 
 
+@unscoped("benchmark: sets up and measures one org outside any request")
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=50)

@@ -38,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchdb import DEFAULT_BENCH_DB, bench_app  # noqa: E402
 
+from models.tenancy import unscoped  # noqa: E402
+
 DEFAULT_DB = DEFAULT_BENCH_DB
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway bench user
 ANCHOR = date(2025, 6, 30)  # the brand's latest data date: deterministic, no wall clock
@@ -136,6 +138,7 @@ def _load_frames():  # noqa: ANN202 - models.seed imports brain.synthetic at mod
 
 
 # ---- the run -----------------------------------------------------------------------------
+@unscoped("benchmark: sets up and measures one org outside any request")
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=50)

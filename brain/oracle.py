@@ -48,6 +48,16 @@ def _peer_adjust(
     return out
 
 
+def fatigue_recommendation(prob_7d: float) -> tuple[str, str]:
+    """(recommendation, severity) of a 7-day fatigue probability (docs/brain.md): above
+    FATIGUE_PAUSE pause within 72 h, above FATIGUE_REFRESH refresh this week, else monitor."""
+    if prob_7d > T.FATIGUE_PAUSE:
+        return "pause_within_72h", "high"
+    if prob_7d > T.FATIGUE_REFRESH:
+        return "refresh_this_week", "medium"
+    return "monitor", "low"
+
+
 def compute_fatigue(
     prep: Prepared, calibration: float, store_ratio: float | None = None
 ) -> tuple[list[dict], dict]:
@@ -279,12 +289,7 @@ def compute_fatigue(
     for i in order:
         key = prep.platforms[plat[i]]
         prob = float(p7[i])
-        if prob > T.FATIGUE_PAUSE:
-            rec_action, sev = "pause_within_72h", "high"
-        elif prob > T.FATIGUE_REFRESH:
-            rec_action, sev = "refresh_this_week", "medium"
-        else:
-            rec_action, sev = "monitor", "low"
+        rec_action, sev = fatigue_recommendation(prob)
         camp = prep.cr_campaign[i]
         out.append(
             {

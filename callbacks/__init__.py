@@ -15,15 +15,17 @@ from layouts import shell as shell_layouts
 from layouts.persona import persona_class
 from models.brain_data import latest_state_ref
 from models.data import Connection
+from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
-from . import analytics, billing, integrations, onboarding, overview
+from . import analytics, billing, imports, integrations, notifications, onboarding, overview
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
     "/": overview,
     "/analytics": analytics,
     "/integrations": integrations,
+    "/import": imports,
     "/onboarding": onboarding,
     "/billing": billing,
 }
@@ -70,6 +72,9 @@ def shell_data() -> dict:
         "freshness": overview.freshness_text(status["as_of"], status["last_synced_at"]),
         "integration_issues": status["issues"],
         "billing": billing_shell(membership),
+        "bell": notifications.bell_data(),
+        "sample": bool(membership and (membership.org.onboarding or {}).get("sample")),
+        "is_admin": bool(membership and role_can(membership.role, Cap.MANAGE_ORG)),
     }
 
 
@@ -77,7 +82,11 @@ def billing_shell(membership: object) -> dict:
     """Owners and admins see the Billing link and what needs doing (trial, failed payment)."""
     from models.billing import access_for, billing_enabled
 
-    if membership is None or not membership.is_admin or not billing_enabled():
+    if (
+        membership is None
+        or not role_can(membership.role, Cap.MANAGE_BILLING)
+        or not billing_enabled()
+    ):
         return {"show": False, "banner": "", "level": "info"}
     acc = access_for(membership.org_id)
     return {"show": True, "banner": acc.banner, "level": acc.banner_level}
@@ -102,6 +111,7 @@ def validation_layout() -> html.Div:
         "orgs": [{"id": 0, "name": ""}, {"id": 1, "name": ""}],
         "persona": "cmo",
         "csrf_token": "",
+        "bell": {"unread": 0, "items": []},
     }
     return html.Div(
         [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()]
@@ -146,3 +156,4 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     for module in PAGE_MODULES.values():
         module.register_callbacks(app)
+    notifications.register_callbacks(app)

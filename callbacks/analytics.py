@@ -16,7 +16,6 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException
 
-from jobs.connections import READ_ONLY_ROLES
 from layouts import analytics as views
 from models import analytics as queries
 from models.events import (
@@ -27,7 +26,8 @@ from models.events import (
     hide_calendar_entry,
     list_events,
 )
-from models.tenancy import current_membership, current_org_id
+from models.permissions import Cap, can
+from models.tenancy import current_org_id
 
 logger = logging.getLogger(__name__)
 LOAD_ERROR = "The numbers couldn't be loaded. Try again in a moment; the error has been logged."
@@ -204,7 +204,7 @@ def events_view(
     fired = any(t.get("value") for t in (triggered or []) if isinstance(t, dict))
     is_write = trigger == "an-ev-add" or isinstance(trigger, dict)
     if is_write and fired:
-        if current_membership().role in READ_ONLY_ROLES:
+        if not can(Cap.ACT):
             msg = html.Span("Viewers cannot change events.", className="text-danger")
         else:
             msg = _write_event(org_id, trigger, kind, start, end, platform, note)

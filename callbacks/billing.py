@@ -22,7 +22,8 @@ from layouts import shell as shell_layouts
 from models import Organization
 from models.analytics import MAX_CUSTOM_DAYS
 from models.billing import FULL_ACCESS, access_for, billing_enabled, ever_subscribed, usage_meters
-from models.tenancy import current_membership, current_org_id
+from models.permissions import Cap, can
+from models.tenancy import current_org_id
 from plans import AI_CADENCE_WORDS, PLAN_ORDER, PLANS
 
 CHECKOUT_PENDING = "billing_checkout_pending"  # session flag set by /billing/done
@@ -83,14 +84,14 @@ def export_links(today: date | None = None) -> list[tuple[str, str]]:
 
 
 def _allowed() -> bool:
-    return billing_enabled() and bool(current_membership().is_admin)
+    return billing_enabled() and can(Cap.MANAGE_BILLING)
 
 
 def page() -> html.Div:
     """Called by the router per request."""
     if not billing_enabled():
         return shell_layouts.not_found()
-    if not current_membership().is_admin:
+    if not can(Cap.MANAGE_BILLING):
         return views.not_allowed()
     view = billing_view(current_org_id())
     return views.billing_page(view, get_flashed_messages(with_categories=True))

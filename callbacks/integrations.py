@@ -26,6 +26,7 @@ from jobs.connections import (
     connect_shopify,
     disconnect_connection,
     oauth_configured,
+    oauth_setup,
 )
 from layouts import integrations as views
 from models import Connection
@@ -35,6 +36,7 @@ from models.connections_view import (
     has_active_sync,
     sync_history,
 )
+from models.permissions import DENIED, Cap, can, requires
 from models.tenancy import current_membership, current_org_id, get_scoped
 
 log = logging.getLogger(__name__)
@@ -48,19 +50,22 @@ def _now() -> datetime:
 def build_cards(org_id: int, is_admin: bool, return_to: str | None = None) -> Any:
     """The four platform cards of an org (also used by the onboarding wizard)."""
     conns = connection_summaries(org_id)
-    return views.cards_grid(conns, is_admin, _now(), oauth_configured(), return_to)
+    return views.cards_grid(
+        conns, is_admin, _now(), oauth_configured(), return_to, oauth_setup() if is_admin else None
+    )
 
 
 def page() -> html.Div:
     """Called by the router per request."""
     org_id = current_org_id()
-    is_admin = bool(current_membership().is_admin)
+    is_admin = can(Cap.MANAGE_CONNECTIONS)
     now = _now()
     conns = connection_summaries(org_id)
     rows = views.history_rows(sync_history(org_id), now)
     poll = any(views.is_active_sync(c["latest_sync"]) for c in conns)
     messages = get_flashed_messages(with_categories=True)  # from the OAuth routes
-    grid = views.cards_grid(conns, is_admin, now, oauth_configured())
+    setup = oauth_setup() if is_admin else None
+    grid = views.cards_grid(conns, is_admin, now, oauth_configured(), setup=setup)
     return views.integrations_page(grid, rows, poll, messages, is_admin)
 
 
@@ -146,10 +151,6 @@ def _return_to(pathname: Any) -> str | None:
     return "/onboarding" if pathname == "/onboarding" else None
 
 
-def _is_admin() -> bool:
-    return bool(current_membership().is_admin)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     """Live progress, Sync now, Disconnect, Shopify connect."""
 
@@ -167,7 +168,7 @@ def register_callbacks(app: dash.Dash) -> None:
         org_id = current_org_id()
         try:
             now = _now()
-            is_admin = _is_admin()
+            is_admin = can(Cap.MANAGE_CONNECTIONS)
             # Read "anything running?" BEFORE the rows: a sync finishing between the two reads
             # then costs one more poll, instead of stopping the polling on a stale 80 % bar.
             active = has_active_sync(org_id)
@@ -219,13 +220,16 @@ def register_callbacks(app: dash.Dash) -> None:
         State("url", "pathname"),
         prevent_initial_call=True,
     )
+    @requires(
+        Cap.MANAGE_CONNECTIONS,
+        deny=lambda *_: (
+            no_update,
+            views.toast(DENIED[Cap.MANAGE_CONNECTIONS], "Not disconnected", "danger"),
+        ),
+    )
     def disconnect(clicks: Any, pathname: Any) -> tuple:
         connection_id = _clicked_index(clicks)
         org_id = current_org_id()
-        if not _is_admin():
-            return no_update, views.toast(
-                "Only owners and admins can disconnect platforms.", "Not disconnected", "danger"
-            )
         conn = disconnect_connection(org_id, connection_id)
         if conn is None:
             return no_update, views.toast(NOT_FOUND, "Not disconnected", "danger")
@@ -254,7 +258,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if not n_submit:
             raise PreventUpdate
         org_id = current_org_id()
-        if not _is_admin():
+        if not can(Cap.MANAGE_CONNECTIONS):
             error = "Only owners and admins can connect platforms."
             return _inline_error(error), no_update, no_update, no_update
         try:

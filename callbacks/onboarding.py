@@ -9,37 +9,30 @@ Only owners/admins change the org (profile, stored step); members may look aroun
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import exists, select
 
 from extensions import db
 from layouts import integrations as int_views
 from layouts import onboarding as views
-from models import Organization
+from layouts.onboarding import timezone_names
+from models import Connection, Organization, SyncJob
 from models.brain_data import latest_state
-from models.connections_view import connection_summaries
-from models.tenancy import current_membership, current_org_id
+from models.connections_view import connection_summaries, has_active_sync
+from models.imports import DataImport
+from models.permissions import Cap, can
+from models.seed import has_own_data
+from models.tenancy import current_org_id
 
 from .integrations import _now, build_cards
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
-    zones = {
-        z
-        for z in available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
-    }
-    return ("UTC", *sorted(zones))
 
 
 def _org() -> Organization:
@@ -49,8 +42,68 @@ def _org() -> Organization:
     return org
 
 
-def _is_admin() -> bool:
-    return bool(current_membership().is_admin)
+def facts(org: Organization) -> dict[str, bool]:
+    """What really happened, per wizard step (the stepper says Done only for these)."""
+    org_id = org.id
+    connected = db.session.scalar(
+        select(
+            exists().where(
+                Connection.org_id == org_id,
+                Connection.status != "disabled",
+                Connection.source != "sample",
+            )
+        )
+    )
+    synced = db.session.scalar(
+        select(
+            exists().where(
+                SyncJob.org_id == org_id, SyncJob.kind == "sync", SyncJob.status == "succeeded"
+            )
+        )
+    )
+    imported = db.session.scalar(
+        select(exists().where(DataImport.org_id == org_id, DataImport.status == "succeeded"))
+    )
+    return {
+        "profile": bool((org.onboarding or {}).get("profile_saved")),
+        "connect": bool(connected),
+        "backfill": bool(synced or imported),
+        "insights": latest_state(org_id) is not None,
+    }
+
+
+def data_pending(org_id: int) -> bool:
+    """Is data on its way (a sync or import running or finished)? Then insights will come."""
+    if has_active_sync(org_id):
+        return True
+    return bool(
+        db.session.scalar(  # a connected platform: its first or nightly sync brings data
+            select(
+                exists().where(
+                    Connection.org_id == org_id,
+                    Connection.status != "disabled",
+                    Connection.credentials_encrypted.is_not(None),
+                )
+            )
+        )
+        or db.session.scalar(
+            select(
+                exists().where(
+                    DataImport.org_id == org_id,
+                    DataImport.status.in_(("checking", "ready", "importing", "succeeded")),
+                )
+            )
+        )
+        or db.session.scalar(
+            select(
+                exists().where(
+                    SyncJob.org_id == org_id,
+                    SyncJob.kind == "sync",
+                    SyncJob.status.in_(("queued", "running", "succeeded")),
+                )
+            )
+        )
+    )
 
 
 def set_step(org: Organization, step: str) -> None:
@@ -67,6 +120,7 @@ def save_profile(org: Organization, currency: Any, timezone: Any, margin: Any) -
     org.currency = clean["currency"]
     org.timezone = clean["timezone"]
     org.gross_margin = clean["gross_margin"]
+    org.onboarding = {**(org.onboarding or {}), "profile_saved": True}
     set_step(org, "connect")
     return {}
 
@@ -87,7 +141,10 @@ def step_body(org: Organization, step: str, is_admin: bool) -> Any:
         services = int_views.services(poll)
         if step == "connect":
             cards = int_views.cards_section(build_cards(org.id, is_admin, "/onboarding"))
-            return views.connect_step(cards, services, len(live))
+            offer_sample = is_admin and not has_own_data(org.id)
+            return views.connect_step(
+                cards, services, len(live), generate_csrf() if offer_sample else None
+            )
         now = _now()
         blocks = [
             views.backfill_block(
@@ -99,8 +156,8 @@ def step_body(org: Organization, step: str, is_admin: bool) -> Any:
         return views.backfill_step(blocks, services)
     if step == "insights":
         has_state = latest_state(org.id) is not None
-        has_conns = bool(connection_summaries(org.id, with_hint=False))
-        return views.insights_step(has_state, poll=not has_state and has_conns)
+        pending = data_pending(org.id)
+        return views.insights_step(has_state, poll=not has_state and pending, pending=pending)
     return views.done_view()
 
 
@@ -108,7 +165,8 @@ def page() -> html.Div:
     """Called by the router per request: the wizard at the org's stored step."""
     org = _org()
     step = views.normalize_step((org.onboarding or {}).get("step"))
-    return views.onboarding_page(org.name, step, step_body(org, step, _is_admin()))
+    body = step_body(org, step, can(Cap.MANAGE_ORG))
+    return views.onboarding_page(org.name, step, body, facts(org))
 
 
 def validation_children() -> html.Div:
@@ -149,7 +207,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def profile_submit(n_submit: Any, currency: Any, timezone: Any, margin: Any) -> tuple:
         if not n_submit:
             raise PreventUpdate
-        if not _is_admin():
+        if not can(Cap.MANAGE_ORG):
             error = {"role": "Only owners and admins can change the company profile."}
             return no_update, _errors_alert(error), no_update, no_update
         org = _org()
@@ -162,7 +220,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 "gross_margin" in errors,
                 "currency" in errors,
             )
-        return views.wizard("connect", step_body(org, "connect", True)), None, False, False
+        body = step_body(org, "connect", True)
+        return views.wizard("connect", body, facts(org)), None, False, False
 
     @app.callback(
         Output(views.WIZARD, "children", allow_duplicate=True),
@@ -185,10 +244,10 @@ def register_callbacks(app: dash.Dash) -> None:
         if target not in views.STEP_KEYS:
             raise PreventUpdate
         org = _org()
-        admin = _is_admin()
+        admin = can(Cap.MANAGE_ORG)
         if admin:  # members can look at a step; only admins move the org's wizard
             set_step(org, target)
-        return views.wizard(target, step_body(org, target, admin))
+        return views.wizard(target, step_body(org, target, admin), facts(org))
 
     @app.callback(
         Output("url", "pathname", allow_duplicate=True),
@@ -198,7 +257,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def finish(n_clicks: Any) -> str:
         if not n_clicks:
             raise PreventUpdate
-        if _is_admin():
+        if can(Cap.MANAGE_ORG):
             set_step(_org(), views.DONE)
         return "/"
 
@@ -209,7 +268,9 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def wait_for_insights(_n: Any) -> tuple:
-        has_state = latest_state(current_org_id()) is not None
-        if not has_state:
+        org_id = current_org_id()
+        if latest_state(org_id) is not None:
+            return views.insights_body(True), True
+        if data_pending(org_id):
             return no_update, False
-        return views.insights_body(True), True
+        return views.insights_body(False, pending=False), True  # nothing coming: say what's next

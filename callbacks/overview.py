@@ -17,7 +17,6 @@ from flask import current_app
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from jobs.connections import READ_ONLY_ROLES
 from layouts import overview as views
 from layouts.components import toast
 from layouts.shell import freshness_text  # noqa: F401 - callbacks/__init__ uses it from here
@@ -30,6 +29,7 @@ from models.decisions import (
     record_decision,
     undo_decision,
 )
+from models.permissions import Cap, can
 from models.tenancy import current_membership, current_org_id
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
 def _apply(org_id: int, trigger: dict) -> Any:
     """Record or undo; returns a toast when nothing was changed (unknown id, bad input)."""
-    if current_membership().role in READ_ONLY_ROLES:
+    if not can(Cap.ACT):
         return toast("Viewers can read the insights but not decide on actions.", header="Not saved")
     kind = trigger.get("type")
     if kind == "action-btn":

@@ -18,11 +18,13 @@ filter on urllib3's connection-pool logger masks ``access_token=`` query values.
 from __future__ import annotations
 
 import email.utils
+import gc
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -47,6 +49,7 @@ __all__ = [
     "TimeoutSession",
     "is_retryable",
     "make_session",
+    "gc_paused",
     "parse_json",
     "parse_retry_after",
     "raise_for_status",
@@ -253,12 +256,31 @@ def _path(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while building a large acyclic tree.
+
+    A 5,000-row insights page decodes into ~100 k dicts; on Python 3.11 each batch of 700
+    new containers triggers a collection that re-walks the growing tree, which made decoding
+    3-4x slower than the parse itself. Decoded JSON and the rows built from it hold no
+    cycles, so nothing is left for the collector to find afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_json(
     resp: requests.Response, *, platform: str, secrets: Iterable[str | None] = ()
 ) -> Any:
     """Decode a JSON body or raise :class:`BadResponse` with a redacted excerpt."""
     try:
-        return json.loads(resp.content)
+        with gc_paused():
+            return json.loads(resp.content)
     except (ValueError, UnicodeDecodeError):
         raise BadResponse.from_payload(
             f"malformed JSON (HTTP {resp.status_code})",

@@ -67,9 +67,19 @@ def parse_smtp_url(smtp_url: str) -> SmtpSettings:
 
 
 def build_message(
-    mail_from: str, to: list[str], subject: str, text: str, html: str | None = None
+    mail_from: str,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    images: dict[str, bytes] | None = None,
 ) -> EmailMessage:
-    """A text (+ optional HTML alternative) message; header injection raises ValueError."""
+    """A text (+ optional HTML alternative) message; header injection raises ValueError.
+
+    ``headers`` are extra headers (List-Unsubscribe...); ``images`` are PNGs by Content-ID,
+    attached inline to the HTML part (``<img src="cid:NAME">``)."""
     if not to:
         raise ValueError("at least one recipient is required")
     msg = EmailMessage()
@@ -78,9 +88,14 @@ def build_message(
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or None)
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
+        html_part = msg.get_payload()[-1]
+        for cid, png in (images or {}).items():
+            html_part.add_related(png, "image", "png", cid=f"<{cid}>")
     return msg
 
 
@@ -94,9 +109,11 @@ def send_mail(
     *,
     timeout: float = 10.0,
     ssl_context: ssl.SSLContext | None = None,
+    headers: dict[str, str] | None = None,
+    images: dict[str, bytes] | None = None,
 ) -> None:
     """Send one message, or log it when ``smtp_url`` is None."""
-    msg = build_message(mail_from, to, subject, text, html)
+    msg = build_message(mail_from, to, subject, text, html, headers=headers, images=images)
     if smtp_url is None:
         log.info("mail (not sent, no SMTP_URL) to=%s subject=%r\n%s", ", ".join(to), subject, text)
         return

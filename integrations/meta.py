@@ -38,7 +38,14 @@ from integrations.errors import (
     Transient,
     excerpt,
 )
-from integrations.http import RetryPolicy, make_session, parse_json, parse_retry_after, send
+from integrations.http import (
+    RetryPolicy,
+    gc_paused,
+    make_session,
+    parse_json,
+    parse_retry_after,
+    send,
+)
 from integrations.parsing import opt_float, opt_int, to_date, to_float, to_int
 from integrations.types import AdAccount, AdRow
 from integrations.versions import DEFAULT_VERSIONS
@@ -207,17 +214,21 @@ class MetaAdsClient:
             params = {"limit": str(self.page_size)}
         while url:
             payload = self._get(url, params)
-            data = payload.get("data")
-            if not isinstance(data, list):
-                raise BadResponse.from_payload(
-                    "insights response without a data list",
-                    payload,
-                    secrets=[self._token],
-                    platform=PLATFORM,
-                )
-            for item in data:
-                yield self._to_row(item)
+            yield from self.page_rows(payload)
             url, params = self._next_page(payload), None
+
+    def page_rows(self, payload: dict[str, Any]) -> list[AdRow]:
+        """The rows of one decoded insights page (all at once: see ``gc_paused``)."""
+        data = payload.get("data")
+        if not isinstance(data, list):
+            raise BadResponse.from_payload(
+                "insights response without a data list",
+                payload,
+                secrets=[self._token],
+                platform=PLATFORM,
+            )
+        with gc_paused():
+            return [self._to_row(item) for item in data]
 
     def _insight_params(self, since: dt.date, until: dt.date) -> dict[str, str]:
         return {

@@ -29,6 +29,7 @@ import requests
 from integrations.errors import AuthExpired, BadResponse, IntegrationError, RateLimited, Transient
 from integrations.http import (
     RetryPolicy,
+    gc_paused,
     make_session,
     parse_json,
     raise_for_status,
@@ -138,8 +139,9 @@ class TikTokAdsClient:
                         secrets=[self._token],
                         platform=PLATFORM,
                     )
-                for item in rows:
-                    yield self._to_row(item)
+                with gc_paused():  # a page's rows at once: see gc_paused
+                    parsed = [self._to_row(item) for item in rows]
+                yield from parsed
                 try:
                     total_pages = int(info.get("total_page") or 0)
                 except (TypeError, ValueError):

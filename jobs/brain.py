@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from rq import get_current_job
+from rq import Retry, get_current_job
 
 from extensions import db
 from models import BrainState, Organization
@@ -18,6 +18,8 @@ from models.billing import LimitReached, check_allowed, record_usage
 from models.brain_data import latest_state, org_settings
 from models.brain_inputs import input_watermark, load_brain_inputs
 from models.events import brain_events
+from models.flags import flag_enabled
+from ops import metrics
 
 LOCK_TIMEOUT_S = 600
 
@@ -71,7 +73,8 @@ def compute_and_store(
     if org is None:
         raise ValueError(f"organization {org_id} does not exist")
     settings = org_settings(org)
-    events = brain_events(org_id)
+    # feature flag: the known-events behaviour can be switched off per org without a deploy
+    events = brain_events(org_id) if flag_enabled("brain_known_events", org_id) else []
     # Cheap: the data version and per-table watermarks, not a hash of every row. New data,
     # events, settings, as_of or brain code (a deploy) -> a new state.
     fingerprint = inputs_fingerprint(input_watermark(org), settings, as_of, events)
@@ -108,6 +111,7 @@ def compute_and_store(
     db.session.commit()
     clock.lap("store")
     current_app.logger.info("brain state %s for org %s in %s ms", row.id, org_id, duration_ms)
+    metrics.BRAIN_RECOMPUTE.observe(duration_ms / 1000)
     return row
 
 
@@ -155,13 +159,20 @@ def recompute(org_id: int) -> dict:
 
 def after_recompute(row: BrainState) -> None:
     """AI narratives for the new state run as their own job (jobs/narratives.py); a failure to
-    queue them never fails the recompute (the page then shows the template summary)."""
+    queue them never fails the recompute (the page then shows the template summary). Then
+    the alerts of the state (jobs/alerts.py: deduplicated, so an unchanged state sends none)."""
+    from jobs.alerts import after_recompute as alert_on
     from jobs.narratives import enqueue_narratives
 
     try:
         enqueue_narratives(row.org_id, row.id)
     except Exception:
         current_app.logger.exception("narratives for brain state %s not queued", row.id)
+    try:
+        alert_on(row)
+    except Exception:  # noqa: BLE001 - alerting must never fail the recompute
+        db.session.rollback()
+        current_app.logger.exception("alerts for brain state %s failed", row.id)
 
 
 def precompute_analytics(org_id: int) -> None:
@@ -199,9 +210,14 @@ def enqueue_recompute(org_id: int, delay_s: float = 0) -> str:
         follow_up = fetch_job(job_id)
         if follow_up is not None and follow_up.get_status() in ("queued", "scheduled"):
             return job_id
-    options = {"job_id": job_id, "job_timeout": LOCK_TIMEOUT_S, "meta": {"org_id": org_id}}
+    options = {
+        "job_id": job_id,
+        "job_timeout": LOCK_TIMEOUT_S,
+        "meta": {"org_id": org_id},
+        "retry": Retry(max=2),  # a worker killed mid-recompute: RQ re-queues it (one commit)
+    }
     if delay_s > 0:
-        get_queue().enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
+        get_queue("brain").enqueue_in(timedelta(seconds=delay_s), recompute, org_id, **options)
     else:
-        get_queue().enqueue(recompute, org_id, **options)
+        get_queue("brain").enqueue(recompute, org_id, **options)
     return job_id

@@ -13,12 +13,14 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from extensions import db
-from integrations.errors import AccessDenied, AuthExpired, IntegrationError
+from integrations.errors import AccessDenied, AuthExpired, IntegrationError, Transient
+from integrations.http import RetryPolicy, make_session
 from integrations.shopify import API_VERSION as SHOPIFY_VERSION
 from integrations.shopify import REQUIRED_SCOPES, ShopifyClient
 from models import Connection
 from models.billing import LimitReached, check_allowed, check_writable
 from models.credentials import encrypt_credentials
+from models.permissions import Cap, role_can
 from models.security import audit
 from models.tenancy import get_scoped
 
@@ -33,7 +35,7 @@ CLIENT_SECRET_FIELD = {
     "google_ads": "GOOGLE_ADS_CLIENT_SECRET",
     "tiktok": "TIKTOK_APP_SECRET",
 }
-READ_ONLY_ROLES = ("viewer",)
+CONNECT_TIMEOUT = (5.0, 10.0)  # (connect, read) seconds while a person waits on the form
 
 
 class SyncRefused(ValueError):
@@ -44,6 +46,35 @@ def oauth_configured() -> dict[str, bool]:
     """Which OAuth platforms have an app id on this server."""
     cfg = current_app.config["OMNIFY"]
     return {platform: bool(getattr(cfg, field, "")) for platform, field in CLIENT_ID_FIELD.items()}
+
+
+EXTRA_FIELDS = {"google_ads": ("GOOGLE_ADS_DEVELOPER_TOKEN",)}
+README_SECTIONS = {
+    "meta": ("Meta app (self-hosted)", "meta-app-self-hosted"),
+    "google_ads": ("Google Ads app (self-hosted)", "google-ads-app-self-hosted"),
+    "tiktok": ("TikTok app (self-hosted)", "tiktok-app-self-hosted"),
+}
+
+
+def oauth_setup() -> dict[str, dict]:
+    """For each OAuth platform missing settings: the env vars to set (missing ones first),
+    the exact redirect URL to register (from APP_BASE_URL) and the README section."""
+    cfg = current_app.config["OMNIFY"]
+    out = {}
+    for platform, id_field in CLIENT_ID_FIELD.items():
+        names = (id_field, CLIENT_SECRET_FIELD[platform], *EXTRA_FIELDS.get(platform, ()))
+        missing = [n for n in names if not getattr(cfg, n, "")]
+        if not missing:
+            continue
+        title, anchor = README_SECTIONS[platform]
+        out[platform] = {
+            "env": list(names),
+            "missing": missing,
+            "redirect": f"{cfg.base_url}/connect/{platform}/callback",
+            "readme_title": title,
+            "readme_url": f"{cfg.README_URL}#{anchor}" if cfg.README_URL else None,
+        }
+    return out
 
 
 def save_connection(
@@ -103,17 +134,34 @@ def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") ->
         shop += ".myshopify.com"
     check_connect_allowed(org_id, "shopify", shop)  # before calling the shop
     cfg = current_app.config["OMNIFY"]
+    # A person is waiting: one attempt, 5 s to connect (then an answer in words), no retries.
     client = ShopifyClient(
-        cfg.SHOPIFY_API_BASE or shop, token, cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION
+        cfg.SHOPIFY_API_BASE or shop,
+        token,
+        cfg.SHOPIFY_API_VERSION or SHOPIFY_VERSION,
+        session=make_session(CONNECT_TIMEOUT),
+        retry=RetryPolicy(max_attempts=1),
     )
     try:
         info = client.validate_connection()
     except AuthExpired as exc:
-        raise ValueError("Shopify did not accept that access token.") from exc
+        raise ValueError(
+            f"Shopify did not accept that access token for {shop}. Copy the Admin API access "
+            "token (it starts with shpat_) from your app's API credentials and paste it again."
+        ) from exc
     except AccessDenied as exc:
         raise ValueError(shopify_scope_message(exc.required)) from exc
+    except Transient as exc:
+        raise ValueError(
+            f"We could not reach a Shopify store at {shop} within "
+            f"{CONNECT_TIMEOUT[0]:.0f} seconds. Check the shop domain (it looks like "
+            "your-store.myshopify.com) and try again."
+        ) from exc
     except IntegrationError as exc:
-        raise ValueError(f"Could not reach the shop: {exc}") from exc
+        raise ValueError(
+            f"{shop} answered, but not as a Shopify store's Admin API would. Check the shop "
+            "domain (your-store.myshopify.com, not your own web address) and try again."
+        ) from exc
     creds = {"access_token": token}
     if app_secret:
         creds["app_secret"] = app_secret
@@ -228,10 +276,14 @@ def disconnect_connection(org_id: int, connection_id: object) -> Connection | No
 
 def check_can_sync(connection: Connection, role: str | None = None) -> None:
     """Raise SyncRefused with a plain-words reason when this sync must not start."""
-    if role in READ_ONLY_ROLES:
+    if role is not None and not role_can(role, Cap.ACT):  # None: the schedule, not a person
         raise SyncRefused("Viewers can't start syncs; ask an admin or a member.")
     if connection.status == "disabled":
         raise SyncRefused("This connection is disconnected; connect it again first.")
+    if connection.source == "sample":
+        raise SyncRefused("Sample data — not syncable. Remove the sample and connect your own.")
+    if connection.source == "import":
+        raise SyncRefused("This data came from imported files; import a newer export to update it.")
     if not connection.credentials_encrypted:
         raise SyncRefused(
             "No account credentials are stored for this connection (demo data or a removed "

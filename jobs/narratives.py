@@ -33,7 +33,10 @@ from extensions import db
 from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
+from models.flags import flag_enabled
 from models.narratives import ai_spend_usd, month_start, narratives_for_state, reusable
+from models.tenancy import tenant_meta
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 300
@@ -52,6 +55,7 @@ PRICES: dict[str, tuple[float, float, float, float]] = {
 }
 REASONS = {
     "no_key": "no AI key configured",
+    "flag_off": "AI narratives are switched off for this organization",
     "budget": "this month's AI budget is reached",
     "plan_cadence": "the plan's AI narrative cadence allows no new one yet",
     "global_ceiling": "the AI spending ceiling is reached",
@@ -152,7 +156,14 @@ def enqueue_narratives(org_id: int, brain_state_id: int) -> str:
     existing = fetch_job(job_id)
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id
-    get_queue().enqueue(generate, org_id, brain_state_id, job_id=job_id, job_timeout=LOCK_TIMEOUT_S)
+    get_queue("ai").enqueue(
+        generate,
+        org_id,
+        brain_state_id,
+        job_id=job_id,
+        job_timeout=LOCK_TIMEOUT_S,
+        meta=tenant_meta(org_id),
+    )
     return job_id
 
 
@@ -192,6 +203,8 @@ def _digest(sheet: FactSheet, task: Task, settings: LLMSettings) -> str:
 def _run(
     task: Task, org: Organization, row: BrainState, state: dict, sheet: FactSheet, config: Any
 ) -> list[Narrative]:
+    if not flag_enabled("ai_narratives", org.id):  # switched off for this org (or everyone)
+        return _templates(task, org, row, state, reason="flag_off")
     settings = pick_provider(task, config)
     if settings is None:
         return _templates(task, org, row, state, reason="no_key")
@@ -241,6 +254,9 @@ def _run(
     record_usage(org.id, "ai_tokens", result.tokens_in + result.tokens_out)
     call = _Call(settings, digest, result, check(task, result.text, sheet))
     call.cost = cost_usd(result.model or settings.model, result, config)
+    metrics.AI_TOKENS.labels(settings.provider, "input").inc(result.tokens_in)
+    metrics.AI_TOKENS.labels(settings.provider, "output").inc(result.tokens_out)
+    metrics.AI_COST.labels(settings.provider).inc(float(call.cost))
     return _from_answer(task, org, row, state, call)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, current_app
@@ -22,7 +24,30 @@ from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 log = logging.getLogger(__name__)
-QUEUE_NAMES = ("default",)
+# Queues by kind of work, so a slow AI call never delays a sync. A worker listens to the
+# queues it is given in order (priority); `rq worker ... sync brain ai mail default` takes all.
+QUEUE_NAMES = ("sync", "brain", "ai", "mail", "default")
+JOB_QUEUES = ("sync", "brain", "ai", "mail")
+
+
+def _observed(perform: Any, job: Job, *args: Any, **kwargs: Any) -> bool:
+    """Run a job with its id as the log context; one JSON log line and metrics per job."""
+    from ops import errors, logs, metrics
+
+    kind = metrics.job_kind(job.func_name)
+    org_id = job.meta.get("org_id")
+    token = logs.current_request_id.set(job.id)
+    errors.tag_scope(None, org_id)
+    started = time.perf_counter()
+    ok = False
+    try:
+        ok = bool(perform(job, *args, **kwargs))
+        return ok
+    finally:
+        seconds = time.perf_counter() - started
+        metrics.observe_job(kind, ok, seconds)
+        logs.log_job(job.id, kind, ok, seconds, org_id)
+        logs.current_request_id.reset(token)
 
 
 class FlaskWorker(Worker):
@@ -30,10 +55,10 @@ class FlaskWorker(Worker):
 
     flask_app: Flask | None = None
 
-    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+    def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
-            return super().perform_job(*args, **kwargs)
+        with app.app_context(), job_scope(job):
+            return _observed(super().perform_job, job, *args, **kwargs)
 
 
 class FlaskSimpleWorker(SimpleWorker):
@@ -41,10 +66,10 @@ class FlaskSimpleWorker(SimpleWorker):
 
     flask_app: Flask | None = None
 
-    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+    def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         app = self.flask_app or _production_app()
-        with app.app_context():
-            return super().perform_job(*args, **kwargs)
+        with app.app_context(), job_scope(job):
+            return _observed(super().perform_job, job, *args, **kwargs)
 
 
 class ThreadWorker(FlaskSimpleWorker):
@@ -80,6 +105,15 @@ class ThreadScheduler(RQScheduler):
 
     def _install_signal_handlers(self) -> None:
         pass
+
+
+def job_scope(job: Job) -> AbstractContextManager:
+    """A job sees only the org in its meta (``tenancy.tenant_meta``); a job without one runs
+    with no scope, so a tenant query in it raises unless it says ``unscoped(reason)``."""
+    from models.tenancy import fresh_scope, org_scope
+
+    org_id = (job.meta or {}).get("org_id")
+    return org_scope(int(org_id)) if org_id is not None else fresh_scope()
 
 
 _cached_app: Flask | None = None
@@ -129,14 +163,16 @@ def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
     ext.queue = Queue("default", connection=ext.connection)
     app.extensions["rq"] = ext
     if ext.embedded and start_worker:
-        worker = ThreadWorker([ext.queue], connection=ext.connection)
+        queues = [Queue(name, connection=ext.connection) for name in QUEUE_NAMES]
+        worker = ThreadWorker(queues, connection=ext.connection)
         worker.flask_app = app
-        scheduler = ThreadScheduler([ext.queue], connection=ext.connection, interval=1)
+        scheduler = ThreadScheduler(queues, connection=ext.connection, interval=1)
         ext._worker, ext._scheduler = worker, scheduler
-        from jobs.schedule import register
+        from jobs.schedule import mark_scheduler, register
 
         cron = ThreadCron(connection=ext.connection)
         register(cron)
+        mark_scheduler("started", ext.connection)
         ext._threads = [
             threading.Thread(target=worker.work, name="rq-worker", daemon=True),
             threading.Thread(target=scheduler.work, name="rq-scheduler", daemon=True),
@@ -150,8 +186,14 @@ def init_app(app: Flask, start_worker: bool = True) -> QueueExtension:
     return ext
 
 
-def get_queue() -> Queue:
-    return current_app.extensions["rq"].queue
+def get_queue(kind: str = "default") -> Queue:
+    """The queue for a kind of work (sync, brain, ai, mail); QUEUE_ROUTES may send kinds
+    elsewhere (empty: everything on `default`)."""
+    ext = current_app.extensions["rq"]
+    name = current_app.config["OMNIFY"].queue_routes.get(kind, "default")
+    if name == "default":
+        return ext.queue
+    return Queue(name, connection=ext.connection)
 
 
 def fetch_job(job_id: str) -> Job | None:
@@ -161,3 +203,22 @@ def fetch_job(job_id: str) -> Job | None:
         return Job.fetch(job_id, connection=get_queue().connection)
     except (NoSuchJobError, ValueError):  # ValueError: not a valid job id at all
         return None
+
+
+def queue_stats(connection: Any = None) -> dict[str, dict[str, float | int | None]]:
+    """Per queue: jobs waiting and the age in seconds of the oldest one (None when empty)."""
+    from datetime import UTC, datetime
+
+    connection = connection or current_app.extensions["rq"].connection
+    out: dict[str, dict[str, float | int | None]] = {}
+    for name in QUEUE_NAMES:
+        queue = Queue(name, connection=connection)
+        oldest_age = None
+        first = queue.get_job_ids(0, 1)
+        job = fetch_job(first[0]) if first else None
+        if job is not None and job.enqueued_at is not None:
+            enqueued = job.enqueued_at
+            enqueued = enqueued.replace(tzinfo=UTC) if enqueued.tzinfo is None else enqueued
+            oldest_age = max(0.0, (datetime.now(UTC) - enqueued).total_seconds())
+        out[name] = {"depth": queue.count, "oldest_age_s": oldest_age}
+    return out

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from rq import cron
 from sqlalchemy import select
 
 from extensions import db
 from models import Connection, SyncJob
+from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
+DIGEST_CRON = "*/30 * * * *"  # each org's Monday 08:00 falls on one of these ticks
 
 
+@unscoped("the daily schedule walks every org's connections")
 def daily_sync() -> dict:
     """Start a scheduled sync per connection (active, or failed last time), once per UTC day."""
     from jobs.sync import start_sync
@@ -46,6 +50,7 @@ def daily_sync() -> dict:
             continue
         started.append(start_sync(connection, trigger="scheduled").id)
     reminded = token_expiry_reminders()
+    mark_scheduler("last_run")
     return {
         "started": len(started),
         "skipped": len(skipped),
@@ -57,6 +62,7 @@ def daily_sync() -> dict:
 REMIND_DAYS = 7  # Meta user tokens live ~60 days and cannot be refreshed without the user
 
 
+@unscoped("token reminders look at every org's connections")
 def token_expiry_reminders(now: datetime | None = None) -> list[int]:
     """Mail the admins once per token when a connection's token expires within 7 days.
 
@@ -96,8 +102,33 @@ def token_expiry_reminders(now: datetime | None = None) -> list[int]:
     return reminded
 
 
+SCHEDULER_KEY = "omnify:scheduler:{}"  # started | last_run: ISO timestamps (UTC) in Redis
+
+
+def mark_scheduler(what: str, connection: Any = None) -> None:
+    """Record that the scheduler started or ran its daily job (/readyz reads it)."""
+    if connection is None:
+        from flask import current_app
+
+        connection = current_app.extensions["rq"].connection
+    connection.set(SCHEDULER_KEY.format(what), datetime.now(UTC).isoformat())
+
+
+def scheduler_last_seen(connection: Any) -> datetime | None:
+    """The newest of the scheduler's start and its last daily run (None: never seen)."""
+    seen = []
+    for what in ("started", "last_run"):
+        raw = connection.get(SCHEDULER_KEY.format(what))
+        if raw:
+            seen.append(datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw))
+    return max(seen) if seen else None
+
+
 def register(scheduler: object | None = None) -> None:
     """Register the daily sync with an RQ CronScheduler (or the global registry for `rq cron`)."""
     schedule = os.environ.get("DAILY_SYNC_CRON", DEFAULT_CRON)
     target = scheduler.register if scheduler is not None else cron.register
     target(daily_sync, "default", cron=schedule, name="daily-sync", job_timeout=600)
+    from jobs.digest import send_digests  # Monday 08:00 local per org: checked every 30 min
+
+    target(send_digests, "default", cron=DIGEST_CRON, name="weekly-digest", job_timeout=600)

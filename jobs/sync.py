@@ -30,7 +30,6 @@ from integrations.errors import (
 )
 from integrations.shopify import assign_first_orders
 from jobs.connectors import build_client, fetch_ad_rows
-from jobs.notify import notify_admins
 from models import Connection, Order, Organization, SyncJob
 from models.base import utcnow
 from models.billing import record_usage
@@ -88,7 +87,7 @@ def start_sync(connection: Connection, trigger: str = "manual") -> SyncJob:
     db.session.add(sync)
     db.session.commit()
     intervals = current_app.config["OMNIFY"].sync_retry_intervals
-    get_queue().enqueue(
+    get_queue("sync").enqueue(
         run_sync,
         sync.id,
         job_id=job_id_for(connection.id),
@@ -169,8 +168,10 @@ def run_sync(sync_job_id: int) -> dict:
     _mark(
         sync_job_id, status="succeeded", progress=100, rows=rows, finished_at=utcnow(), error=None
     )
+    from jobs.alerts import connection_ok
     from jobs.brain import enqueue_recompute
 
+    connection_ok(org.id, connection.id)
     enqueue_recompute(org.id)
     return {"rows": rows}
 
@@ -306,7 +307,7 @@ def _failed(connection_id: int, org_id: int, name: str, sync_job_id: int, reason
             .where(Connection.id == connection_id)
             .values(status="error", last_error=reason)
         )
-    notify_admins(org_id, f"{name} sync failed", f"{reason}\n\nOpen Integrations to retry.")
+    _alert(org_id, connection_id, "sync", f"{name} sync failed", reason)
 
 
 def _expired(connection_id: int, org_id: int, name: str, sync_job_id: int) -> None:
@@ -318,4 +319,15 @@ def _expired(connection_id: int, org_id: int, name: str, sync_job_id: int) -> No
             .where(Connection.id == connection_id)
             .values(status="needs_reauth", last_error=reason)
         )
-    notify_admins(org_id, f"Reconnect {name}", reason)
+    _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
+
+
+def _alert(org_id: int, connection_id: int, kind: str, title: str, reason: str) -> None:
+    """Tell the admins once per problem (jobs/alerts.py dedupes); never fails the job."""
+    from jobs.alerts import connection_problem
+
+    try:
+        connection_problem(org_id, connection_id, kind, title, reason)
+    except Exception:  # noqa: BLE001 - the failure is already on the SyncJob row
+        db.session.rollback()
+        log.exception("alert for connection %s not sent", connection_id)

@@ -66,6 +66,10 @@ PLATFORMS: dict[str, dict[str, str]] = {
 }
 
 # status -> (label, bootstrap colour, symbol). The label carries the meaning; colour repeats it.
+SOURCE_VIEW = {  # connections that are not synced through an API
+    "sample": ("Sample data — not syncable", "secondary", "◇"),
+    "import": ("Imported files", "info", "⇪"),
+}
 STATUS_VIEW: dict[str | None, tuple[str, str, str]] = {
     "active": ("Connected", "success", "✓"),
     "needs_reauth": ("Needs reconnect", "warning", "!"),
@@ -84,6 +88,7 @@ TRIGGER_LABELS = {
     "scheduled": "Daily schedule",
     "webhook": "Store webhook",
     "backfill": "First sync (backfill)",
+    "sample": "Sample data loaded",
 }
 
 
@@ -248,8 +253,11 @@ def history_rows(history: list[dict[str, Any]], now: datetime) -> list[dict[str,
 
 
 # ---- components ------------------------------------------------------------------------------
-def status_badge(status: str | None) -> dbc.Badge:
+def status_badge(status: str | None, source: str | None = None) -> dbc.Badge:
     view = status_view(status)
+    if source in SOURCE_VIEW and status != "disabled":
+        label, color, symbol = SOURCE_VIEW[source]
+        view = {"label": label, "color": color, "symbol": symbol}
     return dbc.Badge(
         [html.Span(view["symbol"], **{"aria-hidden": "true"}), " ", view["label"]],
         color=view["color"],
@@ -312,20 +320,23 @@ def live_children(conn: dict[str, Any], is_admin: bool, now: datetime) -> list:
     status = conn.get("status")
     sync = conn.get("latest_sync")
     last = conn.get("last_synced_at")
+    source = conn.get("source") or "api"
+    words = {"sample": ("Loaded", "Sample rows"), "import": ("Last import", "Rows imported")}
+    last_label, rows_label = words.get(source, ("Last sync", "Rows synced"))
     details = [
         _detail(
-            "Last sync",
+            last_label,
             relative_time(last, now),
             title=_aware(last).strftime("%Y-%m-%d %H:%M UTC") if last else None,
         ),
-        _detail("Rows synced", format_count(conn.get("stored_rows"))),
+        _detail(rows_label, format_count(conn.get("stored_rows"))),
     ]
     if is_admin and account["token"]:
         details.append(_detail("Credentials", account["token"]))
     children: list = [
         html.Div(
             [
-                status_badge(status),
+                status_badge(status, source),
                 html.Span(
                     [
                         html.Strong(account["name"], className="int-account-name"),
@@ -356,7 +367,7 @@ def live_children(conn: dict[str, Any], is_admin: bool, now: datetime) -> list:
                 className="small text-body-secondary mb-2",
             )
         )
-    bar = progress_block(sync, name, now)
+    bar = progress_block(sync, name, now) if source != "sample" else None
     if bar is not None:
         children.append(bar)
     if is_admin and status in ("error", "needs_reauth"):
@@ -397,7 +408,16 @@ def connection_block(conn: dict[str, Any], is_admin: bool, now: datetime) -> htm
     name = platform_name(conn["platform"])
     account = account_display(conn)
     actions = []
-    if conn.get("status") != "disabled":
+    source = conn.get("source") or "api"
+    if source == "import":
+        actions.append(
+            dcc.Link(
+                "Import a newer file",
+                href="/import",
+                className="btn btn-outline-primary btn-sm me-2",
+            )
+        )
+    if conn.get("status") != "disabled" and source == "api":
         actions.append(
             dbc.Button(
                 "Sync now",
@@ -428,8 +448,56 @@ def connection_block(conn: dict[str, Any], is_admin: bool, now: datetime) -> htm
     )
 
 
+def setup_steps(platform: str, setup: dict[str, Any]) -> html.Div:
+    """What the person running Omnify sets to enable a platform (owners and admins see it)."""
+    name = PLATFORMS[platform]["name"]
+    readme: Any = (
+        html.A(setup["readme_title"], href=setup["readme_url"], target="_blank", rel="noopener")
+        if setup.get("readme_url")
+        else html.Em(setup["readme_title"])
+    )
+    return html.Div(
+        [
+            html.P(
+                f"{name} needs a platform app on this server (you run Omnify, so this is you):",
+                className="small mb-1 fw-semibold",
+            ),
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            "Set ",
+                            *[
+                                part
+                                for i, env in enumerate(setup["env"])
+                                for part in ((", " if i else ""), html.Code(env))
+                            ],
+                            " in the environment (or .env), from your platform app.",
+                        ]
+                    ),
+                    html.Li(
+                        [
+                            "Register this OAuth redirect URL in the app: ",
+                            html.Code(setup["redirect"], className="int-redirect-url"),
+                        ]
+                    ),
+                    html.Li("Restart Omnify; this card then shows Connect."),
+                ],
+                className="small mb-1 ps-3",
+            ),
+            html.P(["Step by step: README, section ", readme, "."], className="small mb-0"),
+        ],
+        className="int-setup mt-2",
+        id=f"int-setup-{platform}",
+    )
+
+
 def oauth_connect_form(
-    platform: str, configured: bool, account: str = "", return_to: str | None = None
+    platform: str,
+    configured: bool,
+    account: str = "",
+    return_to: str | None = None,
+    setup: dict[str, Any] | None = None,
 ) -> dbc.Form:
     """A plain GET form: the browser goes to /connect/<platform>/start?account=... (OAuth).
 
@@ -466,10 +534,11 @@ def oauth_connect_form(
             html.Div(
                 f"You'll sign in to {meta['name'].split()[0]} and grant read-only access."
                 if configured
-                else f"{meta['name']} is not configured on this server yet (its app id and "
-                "secret are missing). Ask whoever runs Omnify to add them.",
+                else f"{meta['name']} is not set up on this server yet: its platform app "
+                "settings are missing.",
                 className="form-text",
             ),
+            setup_steps(platform, setup) if setup and not configured else None,
         ],
         action=f"/connect/{platform}/start",
         method="GET",
@@ -537,6 +606,7 @@ def platform_card(
     now: datetime,
     configured: bool = True,
     return_to: str | None = None,
+    setup: dict[str, Any] | None = None,
 ) -> dbc.Card:
     """A platform's card: its accounts, and (admins) the connect form."""
     meta = PLATFORMS[platform]
@@ -548,7 +618,7 @@ def platform_card(
     if is_admin:
         needs_token = any(c.get("status") in ("error", "needs_reauth") for c in live)
         if meta["kind"] == "oauth":
-            form = oauth_connect_form(platform, configured, return_to=return_to)
+            form = oauth_connect_form(platform, configured, return_to=return_to, setup=setup)
         else:
             reauth_shop = next(
                 (c["account_id"] for c in live if c.get("status") in ("error", "needs_reauth")),
@@ -593,6 +663,7 @@ def cards_grid(
     now: datetime,
     configured: dict[str, bool] | None = None,
     return_to: str | None = None,
+    setup: dict[str, dict] | None = None,
 ) -> dbc.Row:
     """The four platform cards: two columns on a desktop, stacked on a phone."""
     configured = configured or {}
@@ -602,7 +673,15 @@ def cards_grid(
     return dbc.Row(
         [
             dbc.Col(
-                platform_card(p, conns, is_admin, now, configured.get(p, True), return_to),
+                platform_card(
+                    p,
+                    conns,
+                    is_admin,
+                    now,
+                    configured.get(p, True),
+                    return_to,
+                    (setup or {}).get(p),
+                ),
                 xs=12,
                 lg=6,
             )
@@ -734,6 +813,15 @@ def integrations_page(
         [
             html.H1("Integrations", className="h3 mb-1"),
             html.P(intro, className="text-body-secondary"),
+            html.P(
+                [
+                    "No platform app yet? ",
+                    html.A("Import the reports you already export", href="/import"),
+                    " (Meta, Google Ads, TikTok, Shopify; CSV or XLSX).",
+                ],
+                className="small",
+                id="int-import-link",
+            ),
             *notices(messages or []),
             services(poll_active),
             cards_section(grid),

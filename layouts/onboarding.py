@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
+from zoneinfo import available_timezones
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -28,7 +30,7 @@ INSIGHTS_POLL = "onb-insights-poll"
 STEPS: tuple[tuple[str, str], ...] = (
     ("profile", "Company profile"),
     ("connect", "Connect platforms"),
-    ("backfill", "First sync"),
+    ("backfill", "First sync or import"),
     ("insights", "First insights"),
 )
 STEP_KEYS = tuple(k for k, _ in STEPS)
@@ -76,6 +78,17 @@ def previous_step(step: str) -> str | None:
     return STEP_KEYS[i - 1] if i > 0 else None
 
 
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """IANA zones people pick from (no legacy aliases like 'EST5EDT' or 'posix/...')."""
+    zones = {
+        z
+        for z in available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "posix/", "right/", "SystemV/", "US/"))
+    }
+    return ("UTC", *sorted(zones))
+
+
 def parse_profile(
     currency: Any, timezone: Any, margin_percent: Any, timezones: frozenset[str] | set[str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -113,13 +126,21 @@ def margin_percent(gross_margin: Any) -> float | None:
 
 
 # ---- components ------------------------------------------------------------------------------
-def stepper(current: str) -> html.Nav:
-    """Numbered steps with their state in words; aria-current marks the current one."""
+def stepper(current: str, facts: dict[str, bool] | None = None) -> html.Nav:
+    """Numbered steps with their state in words; aria-current marks the current one.
+
+    ``facts`` says which steps really happened (profile saved, a connection exists, a first
+    sync or import finished, insights computed): a step is "Done" only then; a step behind
+    the current one that did not happen is "Skipped".
+    """
+    facts = facts or {}
     index = STEP_KEYS.index(current) if current in STEP_KEYS else len(STEP_KEYS)
     items = []
     for i, (key, label) in enumerate(STEPS):
-        if i < index:
+        if i != index and facts.get(key):
             state, marker = "done", "✓"
+        elif i < index:
+            state, marker = "skipped", "–"
         elif i == index:
             state, marker = "current", str(i + 1)
         else:
@@ -133,7 +154,12 @@ def stepper(current: str) -> html.Nav:
                         [
                             html.Span(label, className="onb-step-label"),
                             html.Span(
-                                {"done": "Done", "current": "Current step", "upcoming": ""}[state],
+                                {
+                                    "done": "Done",
+                                    "skipped": "Skipped",
+                                    "current": "Current step",
+                                    "upcoming": "",
+                                }[state],
                                 className="onb-step-state",
                             ),
                         ],
@@ -172,6 +198,7 @@ def skip_button(target: str) -> dbc.Button:
     return dbc.Button(
         "Skip for now",
         id={"type": GO, "step": target},
+        type="button",  # inside the profile form: skipping must not submit (and save) it
         color="link",
         className="mb-2 onb-skip",
     )
@@ -275,7 +302,9 @@ def profile_step(
     )
 
 
-def connect_step(cards: Any, services: Any, connected: int) -> html.Div:
+def connect_step(
+    cards: Any, services: Any, connected: int, sample_csrf: str | None = None
+) -> html.Div:
     """Step 2: the integrations cards, as on /integrations."""
     return html.Div(
         [
@@ -285,18 +314,58 @@ def connect_step(cards: Any, services: Any, connected: int) -> html.Div:
                 "the platforms claim with what the store really sold.",
                 className="text-body-secondary small",
             ),
+            no_app_options(sample_csrf),
             services,
             cards,
             html.Div(
                 [
                     nav_button("Back", "profile"),
-                    nav_button("Continue", "backfill", primary=True),
-                    None if connected else skip_button("insights"),
+                    nav_button("Continue", "backfill", primary=True)
+                    if connected
+                    else skip_button("backfill"),
                 ],
                 className="mt-3",
             ),
         ],
         className="onb-panel",
+    )
+
+
+def sample_form(csrf_token: str) -> html.Form:
+    """One click: the Lumen Beauty sample, marked "Sample data" everywhere, removable."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+            dbc.Button(
+                "Explore with sample data",
+                type="submit",
+                color="secondary",
+                outline=True,
+                size="sm",
+                id="onb-load-sample",
+            ),
+            html.Span(
+                " Lumen Beauty's numbers, clearly marked; remove them in one click.",
+                className="small text-body-secondary",
+            ),
+        ],
+        action="/sample/load",
+        method="POST",
+        className="mt-2",
+    )
+
+
+def no_app_options(csrf_token: str | None = None) -> html.Div:
+    """Ways in without a platform app: import exports, or explore sample data."""
+    return html.Div(
+        [
+            html.Strong("No platform app yet? "),
+            "Upload the reports you already export from Meta, Google Ads, TikTok and Shopify: ",
+            dcc.Link("Import data", href="/import", id="onb-import-link"),
+            ". Your first insights are computed when the first import finishes.",
+            sample_form(csrf_token) if csrf_token else None,
+        ],
+        className="onb-alt small mb-3",
     )
 
 
@@ -340,8 +409,8 @@ def backfill_block(name: str, live: Any) -> html.Div:
     return html.Div([html.H3(name, className="h6 mb-2"), live], className="onb-backfill-item")
 
 
-def insights_body(has_state: bool) -> list:
-    """Step 4 body: a link once the first brain state exists, else when to expect it."""
+def insights_body(has_state: bool, pending: bool = True) -> list:
+    """Step 4 body: ready, being computed (data is coming), or what to do next (no data)."""
     if has_state:
         return [
             html.P(
@@ -350,20 +419,39 @@ def insights_body(has_state: bool) -> list:
                 id="onb-insights-ready",
             ),
         ]
+    if pending:
+        return [
+            html.P(
+                "Your first insights appear after the first sync or import. We'll compute "
+                "them as soon as the data is in; this page updates by itself.",
+                id="onb-insights-waiting",
+            ),
+        ]
     return [
         html.P(
-            "Your first insights appear after the first sync. We'll compute them as soon as "
-            "the data is in; this page updates by itself.",
-            id="onb-insights-waiting",
+            "Nothing to compute yet: no platform is connected and no file was imported, so "
+            "there are no insights to wait for.",
+            id="onb-insights-nothing",
+        ),
+        html.P(
+            [
+                "What happens next: ",
+                dcc.Link("connect a platform", href="/integrations"),
+                " or ",
+                dcc.Link("import your exports", href="/import"),
+                ". When the first sync or import finishes, Omnify computes your insights by "
+                "itself and the dashboard shows them; nightly syncs keep them fresh.",
+            ],
+            className="mb-0",
         ),
     ]
 
 
-def insights_step(has_state: bool, poll: bool) -> html.Div:
+def insights_step(has_state: bool, poll: bool, pending: bool = True) -> html.Div:
     return html.Div(
         [
             html.H2("First insights", className="h5"),
-            html.Div(insights_body(has_state), id=INSIGHTS, **{"aria-live": "polite"}),
+            html.Div(insights_body(has_state, pending), id=INSIGHTS, **{"aria-live": "polite"}),
             dcc.Interval(id=INSIGHTS_POLL, interval=3000, disabled=not poll, max_intervals=200),
             html.Div(
                 [
@@ -393,29 +481,41 @@ def done_view() -> html.Div:
                 href="/integrations",
                 className="btn btn-outline-secondary me-2 mb-2",
             ),
-            nav_button("Review the company profile", "profile", className="mb-2"),
+            dcc.Link(
+                "Review the company profile",
+                href="/settings",
+                className="btn btn-outline-secondary mb-2",
+                id="onb-review-profile",
+            ),
         ],
         className="onb-panel",
         id="onb-done",
     )
 
 
-def wizard(step: str, body: Any) -> list:
-    return [stepper(step), body]
+def wizard(step: str, body: Any, facts: dict[str, bool] | None = None) -> list:
+    return [stepper(step, facts), body]
 
 
-def onboarding_page(org_name: str, step: str, body: Any) -> html.Div:
+def onboarding_page(
+    org_name: str, step: str, body: Any, facts: dict[str, bool] | None = None
+) -> html.Div:
     return html.Div(
         [
             html.H1(
-                f"Welcome to Omnify Brain, {org_name}" if org_name else "Welcome", className="h3"
+                (f"Setup of {org_name}" if step == DONE else f"Welcome to Omnify Brain, {org_name}")
+                if org_name
+                else "Welcome",
+                className="h3",
             ),
             html.P(
-                "Four short steps to your first insights. You can skip any of them and come "
-                "back later.",
+                "What is set up, and what was skipped."
+                if step == DONE
+                else "Four short steps to your first insights. You can skip any of them and "
+                "come back later.",
                 className="text-body-secondary",
             ),
-            html.Div(wizard(step, body), id=WIZARD),
+            html.Div(wizard(step, body, facts), id=WIZARD),
         ],
         id="onboarding-page",
         className="onboarding-page",

@@ -29,6 +29,86 @@ def issues_badge(issues: int) -> dbc.Badge | None:
     )
 
 
+BELL_POLL_MS = 60_000  # the bell asks for new alerts once a minute
+
+
+def bell_items(items: list[dict[str, Any]]) -> list:
+    """The bell's list: newest first, unread in bold, resolved ones say so."""
+    if not items:
+        return [html.P("No alerts yet.", className="bell-empty px-3 py-2 mb-0 small")]
+    out = []
+    for item in items:
+        tags = []
+        if item.get("resolved"):
+            tags.append(dbc.Badge("Resolved", color="success", className="ms-1"))
+        elif item.get("severity") == "high":
+            tags.append(dbc.Badge("High", color="danger", className="ms-1"))
+        out.append(
+            html.A(
+                [
+                    html.Span(item["title"], className="bell-title"),
+                    *tags,
+                    html.Span(item.get("body") or "", className="bell-body"),
+                    html.Span(ago(item.get("at")), className="bell-when"),
+                ],
+                href=item.get("link") or "/",
+                className="dropdown-item bell-item" + (" bell-unread" if item["unread"] else ""),
+            )
+        )
+    return out
+
+
+def bell_count(unread: int) -> list:
+    """The badge on the bell (nothing when all is read) and words for screen readers."""
+    label = f"{unread} unread alert" + ("" if unread == 1 else "s")
+    return [
+        dbc.Badge(str(unread), color="danger", pill=True, className="bell-badge")
+        if unread
+        else None,
+        html.Span(label if unread else "No unread alerts", className="visually-hidden"),
+    ]
+
+
+def bell(data: dict[str, Any]) -> html.Div:
+    """The navbar bell: unread count, the recent alerts, "Mark all read" (works at 390 px:
+    it sits next to the menu button, outside the collapsing part)."""
+    return html.Div(
+        [
+            dbc.DropdownMenu(
+                [
+                    dbc.DropdownMenuItem("Alerts", header=True),
+                    html.Div(bell_items(data.get("items") or []), id="bell-list"),
+                    dbc.DropdownMenuItem(divider=True),
+                    html.Div(
+                        [
+                            html.Button(
+                                "Mark all read",
+                                id="bell-mark-read",
+                                className="btn btn-link btn-sm",
+                                n_clicks=0,
+                            ),
+                            html.A("Settings", href="/settings", className="btn btn-link btn-sm"),
+                        ],
+                        className="d-flex justify-content-between px-2",
+                    ),
+                ],
+                label=html.Span(
+                    [html.Span(className="bell-icon", **{"aria-hidden": "true"})]
+                    + [html.Span(bell_count(int(data.get("unread") or 0)), id="bell-count")]
+                ),
+                id="bell-menu",
+                align_end=True,
+                nav=False,
+                color="dark",
+                toggle_class_name="bell-toggle",
+                class_name="bell",
+            ),
+            dcc.Interval(id="bell-poll", interval=BELL_POLL_MS),
+        ],
+        className="bell-wrap ms-auto me-2",
+    )
+
+
 def freshness_text(as_of: Any, last_synced_at: Any, today: Any = None) -> str:
     """'Data through 24 Nov (5 days old) · synced 2 h ago': how old the data is relative to
     today, not only when the last sync ran (either part may be missing)."""
@@ -110,6 +190,9 @@ def navbar(shell: dict[str, Any], extra: list | None = None) -> dbc.Navbar:
                 dbc.DropdownMenuItem(shell["user_email"], header=True),
                 dbc.DropdownMenuItem("Team", href="/team", external_link=True),
                 dbc.DropdownMenuItem(
+                    "Settings", href="/settings", external_link=True, id="nav-settings"
+                ),
+                dbc.DropdownMenuItem(
                     "Change password", href="/account/password", external_link=True
                 ),
                 dbc.DropdownMenuItem("Billing", href="/billing", id="nav-billing")
@@ -141,6 +224,7 @@ def navbar(shell: dict[str, Any], extra: list | None = None) -> dbc.Navbar:
                     href="/",
                     className="brand-mark",
                 ),
+                bell(shell["bell"]) if "bell" in shell else None,
                 dbc.NavbarToggler(
                     [
                         html.Span(className="navbar-toggler-icon"),
@@ -181,6 +265,7 @@ def app_shell(shell: dict[str, Any], extra: list | None = None) -> html.Div:
             dbc.Container(
                 [
                     billing_banner(shell.get("billing") or {}),
+                    sample_banner(shell),
                     html.P(
                         shell.get("freshness") or "",
                         id="shell-freshness",
@@ -199,6 +284,41 @@ def app_shell(shell: dict[str, Any], extra: list | None = None) -> html.Div:
             ),
             html.Div(id="toasts", className="toast-area", **{"aria-live": "polite"}),
         ]
+    )
+
+
+def sample_banner(shell: dict[str, Any]) -> dbc.Alert | None:
+    """On every page while the org holds the sample: these numbers are not yours."""
+    if not shell.get("sample"):
+        return None
+    remove = (
+        html.Form(
+            [
+                dcc.Input(type="hidden", name="csrf_token", value=shell.get("csrf_token", "")),
+                dbc.Button(
+                    "Remove sample data",
+                    type="submit",
+                    color="link",
+                    size="sm",
+                    className="alert-link p-0 align-baseline",
+                ),
+            ],
+            action="/sample/remove",
+            method="POST",
+            className="d-inline",
+        )
+        if shell.get("is_admin")
+        else None
+    )
+    return dbc.Alert(
+        [
+            html.Strong("Sample data. "),
+            "You are exploring Lumen Beauty's sample numbers, not your own. ",
+            remove,
+        ],
+        color="warning",
+        className="mb-2 py-2 sample-shell-banner",
+        id="sample-shell-banner",
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import DateTime, ForeignKey, Numeric
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 MONEY = Numeric(14, 2)
 Money = Decimal
@@ -20,8 +20,13 @@ def utcnow() -> datetime:
 class TenantScoped:
     """Marks a tenant table: its rows carry `org_id` (declare it with `org_fk()`).
 
-    models/tenancy.py scopes every query of a TenantScoped model to the current org.
+    models/tenancy.py scopes every query of a TenantScoped model to the current org. The
+    declared attribute is the default column and what SQLAlchemy reads the scoping rule from.
     """
+
+    @declared_attr
+    def org_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
+        return org_fk()
 
 
 def org_fk() -> Mapped[int]:

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import created_at, org_fk, utcnow
+from models.base import TenantScoped, created_at, org_fk, utcnow
 
 
-class BrainState(db.Model):
+class BrainState(TenantScoped, db.Model):
     __tablename__ = "brain_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,7 @@ class BrainState(db.Model):
         }
 
 
-class Narrative(db.Model):
+class Narrative(TenantScoped, db.Model):
     """One narrative for one brain state: a persona's executive summary, ORACLE's analysis or
     CURIOSITY's recommendations — written by a model and passed by the guardrail, or the
     template (``provider == "template"``) with the reason why."""
@@ -83,7 +83,7 @@ class Narrative(db.Model):
     reused_from_id: Mapped[int | None] = mapped_column(Integer)  # unchanged facts: no request
 
 
-class ActionDecision(db.Model):
+class ActionDecision(TenantScoped, db.Model):
     __tablename__ = "action_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)

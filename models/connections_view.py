@@ -118,6 +118,7 @@ def connection_summaries(
             "account_id": conn.external_account_id,
             "account_name": conn.account_name or "",
             "status": conn.status,
+            "source": conn.source,
             "last_synced_at": _utc(conn.last_synced_at),
             "last_error": conn.last_error,
             "token_expires_at": _utc(conn.token_expires_at),

@@ -24,14 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import MONEY, created_at, org_fk
+from models.base import MONEY, TenantScoped, created_at, org_fk
 
 PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")
 CONNECTION_STATUSES = ("active", "needs_reauth", "disabled", "error")
+CONNECTION_SOURCES = ("api", "import", "sample")
 
 
-class Connection(db.Model):
+class Connection(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("org_id", "platform", "external_account_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,9 @@ class Connection(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # When the admins were last told that the token expires soon (one reminder per token).
     token_reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where the data comes from: "api" (synced), "import" (uploaded files), "sample" (the
+    # Lumen Beauty sample data). Only "api" connections have credentials and can sync.
+    source: Mapped[str] = mapped_column(String(20), default="api", server_default="api")
     created_at: Mapped[datetime] = created_at()
 
 
@@ -66,7 +70,7 @@ class FxRate(db.Model):
     source: Mapped[str] = mapped_column(String(80), default="")
 
 
-class Campaign(db.Model):
+class Campaign(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +82,7 @@ class Campaign(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="active")
 
 
-class Creative(db.Model):
+class Creative(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +98,7 @@ class Creative(db.Model):
     launched_on: Mapped[date | None] = mapped_column(Date)
 
 
-class AdMetricDaily(db.Model):
+class AdMetricDaily(TenantScoped, db.Model):
     __tablename__ = "ad_metric_daily"
     __table_args__ = (
         UniqueConstraint("creative_id", "date"),
@@ -114,7 +118,7 @@ class AdMetricDaily(db.Model):
     frequency: Mapped[float | None] = mapped_column(Float)
 
 
-class Order(db.Model):
+class Order(TenantScoped, db.Model):
     __tablename__ = "store_order"  # "order" is an SQL keyword
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id"),

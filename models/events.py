@@ -14,7 +14,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import created_at, org_fk
+from models.base import TenantScoped, created_at, org_fk
 
 EVENT_KINDS = ("sale", "launch", "pause", "tracking", "price", "holiday")
 EVENT_SOURCES = ("manual", "calendar", "auto")
@@ -22,7 +22,7 @@ PLATFORM_KEYS = ("meta", "google_ads", "tiktok")
 MAX_EVENT_DAYS = 62
 
 
-class OrgEvent(db.Model):
+class OrgEvent(TenantScoped, db.Model):
     __tablename__ = "org_event"
     __table_args__ = (UniqueConstraint("org_id", "kind", "start", "end", "platform", "source"),)
 

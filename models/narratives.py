@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models.brain_state import Narrative
+from models.tenancy import unscoped
 
 
 def month_start(now: datetime | None = None) -> datetime:
@@ -35,7 +36,9 @@ def ai_spend_usd(org_id: int | None, since: datetime) -> Decimal:
     )
     if org_id is not None:
         stmt = stmt.where(Narrative.org_id == org_id)
-    return Decimal(str(db.session.execute(stmt).scalar_one() or 0))
+        return Decimal(str(db.session.execute(stmt).scalar_one() or 0))
+    with unscoped("the global AI ceiling sums every org's spend"):
+        return Decimal(str(db.session.execute(stmt).scalar_one() or 0))
 
 
 def reusable(org_id: int, kind: str, fact_digest: str) -> list[Narrative]:

@@ -20,13 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import created_at, org_fk
+from models.base import TenantScoped, created_at, org_fk
 
 SYNC_TRIGGERS = ("manual", "scheduled", "webhook", "backfill")
 SYNC_STATUSES = ("queued", "running", "succeeded", "failed")
 
 
-class SyncJob(db.Model):
+class SyncJob(TenantScoped, db.Model):
     __tablename__ = "sync_job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class SyncJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Subscription(db.Model):
+class Subscription(TenantScoped, db.Model):
     """One Stripe subscription of an org, as Stripe last reported it (models/billing.py)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class Subscription(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class UsageEvent(db.Model):
+class UsageEvent(TenantScoped, db.Model):
     """Metered work (sync, recompute, ai_tokens, pdf_export), written with the work itself."""
 
     __tablename__ = "usage_event"
@@ -95,7 +95,7 @@ class ProcessedEvent(db.Model):
     at: Mapped[datetime] = created_at()
 
 
-class AuditLog(db.Model):
+class AuditLog(TenantScoped, db.Model):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
 
@@ -109,7 +109,7 @@ class AuditLog(db.Model):
     at: Mapped[datetime] = created_at()
 
 
-class AnalyticsSnapshot(db.Model):
+class AnalyticsSnapshot(TenantScoped, db.Model):
     """An aggregate the analytics page reads, precomputed by the brain's recompute job and
     shared by every web process (``models.analytics``); keyed by the data fingerprint."""
 

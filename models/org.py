@@ -11,11 +11,47 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from models.base import created_at, utcnow
+from models.base import TenantScoped, created_at, utcnow
+from models.permissions import Cap, role_can
 
 ROLES = ("owner", "admin", "member", "viewer")
 PERSONAS = ("cmo", "vp_growth", "director")
-ADMIN_ROLES = ("owner", "admin")
+
+
+ROLE_LABELS = {"owner": "Owner", "admin": "Admin", "member": "Member", "viewer": "Viewer"}
+PERSONA_LABELS = {"cmo": "CMO", "vp_growth": "VP Growth", "director": "Director of Performance"}
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+
+
+def role_change_problem(
+    actor_role: str, target_role: str, new_role: str, is_self: bool, owners: int
+) -> str | None:
+    """Why this role change is not allowed, in words (None: allowed). The one place team role
+    checks live, so a permissions module (roles -> capabilities) can take it over."""
+    if not role_can(actor_role, Cap.MANAGE_TEAM):
+        return "Only owners and admins can change roles."
+    if new_role not in ROLES:
+        return "Pick a role from the list."
+    if new_role == target_role:
+        return None
+    if is_self and ROLE_RANK[new_role] > ROLE_RANK[actor_role]:
+        return "You cannot promote yourself; ask an owner."
+    if "owner" in (new_role, target_role) and actor_role != "owner":
+        return "Only an owner can make someone an owner or change an owner's role."
+    if target_role == "owner" and owners <= 1:
+        return "This is the only owner: make someone else an owner first."
+    return None
+
+
+def removal_problem(actor_role: str, target_role: str, owners: int) -> str | None:
+    """Why this member cannot be removed (None: allowed)."""
+    if not role_can(actor_role, Cap.MANAGE_TEAM):
+        return "Only owners and admins can remove members."
+    if target_role == "owner" and actor_role != "owner":
+        return "Only an owner can remove an owner."
+    if target_role == "owner" and owners <= 1:
+        return "This is the only owner: make someone else an owner first."
+    return None
 
 
 class Organization(db.Model):
@@ -110,12 +146,12 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     org: Mapped[Organization] = relationship(back_populates="memberships")
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role in ADMIN_ROLES
+    def can(self, cap: Cap) -> bool:
+        """Whether this membership's role has the capability (models/permissions.py)."""
+        return role_can(self.role, cap)
 
 
-class Invite(db.Model):
+class Invite(TenantScoped, db.Model):
     """A pending team invitation; the e-mailed token is signed, this row makes it single use."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,13 +6,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import delete, exists, insert, select
 
 from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
+from models.brain_state import BrainState
 from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
+from models.ops import SyncJob
 from models.org import Membership, Organization, User
-from models.upsert import upsert_columns
+from models.tenancy import org_scope
+from models.upsert import bump_data_version, upsert_columns
+
+SAMPLE_LABEL = "Sample data"
 
 DEMO_PASSWORD = "demo-lumen-2026"  # noqa: S105 - embedded default only, refused in production
 DEMO_USERS = (
@@ -44,7 +49,7 @@ def seed_demo(
         slug=slug,
         timezone="America/New_York",
         currency="USD",
-        onboarding={"step": "done"},
+        onboarding={"step": "done", "sample": True},
     )
     db.session.add(org)
     db.session.flush()
@@ -59,26 +64,51 @@ def seed_demo(
             user.active_org_id = org.id
             db.session.add(Membership(user_id=user.id, org_id=org.id, role=role, persona=persona))
     brand = generate_brand(seed, as_of=as_of or date.today() - timedelta(days=1))
-    load_frames(org.id, brand.ad_daily, brand.orders)
+    with org_scope(org.id):
+        load_frames(org.id, brand.ad_daily, brand.orders)
     db.session.commit()
     return org
 
 
-def load_frames(org_id: int, ad_daily: pd.DataFrame, orders: pd.DataFrame) -> None:
-    """Insert brain-shaped frames as connections, campaigns, creatives, metrics and orders."""
+def load_frames(
+    org_id: int, ad_daily: pd.DataFrame, orders: pd.DataFrame, source: str = "sample"
+) -> None:
+    """Insert brain-shaped frames as connections, campaigns, creatives, metrics and orders.
+
+    The connections are marked ``source="sample"`` (shown as "Sample data — not syncable",
+    no credentials) and each gets one finished history row, so Integrations tells one story.
+    """
     connections: dict[str, int] = {}
+    now = datetime.now(UTC)
     for platform in [*sorted(ad_daily["platform"].unique()), "shopify"]:
         conn = Connection(
             org_id=org_id,
             platform=str(platform),
             external_account_id=f"demo-{platform}",
-            account_name=f"Lumen Beauty · {PLATFORM_NAMES.get(str(platform), platform)}",
+            account_name=f"{SAMPLE_LABEL} · Lumen Beauty · "
+            f"{PLATFORM_NAMES.get(str(platform), platform)}",
             status="active",
-            last_synced_at=datetime.now(UTC),
+            source=source,
+            last_synced_at=now,
         )
         db.session.add(conn)
         db.session.flush()
         connections[str(platform)] = conn.id
+        rows = (
+            len(orders) if platform == "shopify" else int((ad_daily["platform"] == platform).sum())
+        )
+        db.session.add(
+            SyncJob(
+                org_id=org_id,
+                connection_id=conn.id,
+                trigger="sample",
+                status="succeeded",
+                progress=100,
+                rows=rows,
+                started_at=now,
+                finished_at=now,
+            )
+        )
 
     campaigns = ad_daily.drop_duplicates("campaign_id")[
         ["platform", "campaign_id", "campaign_name"]
@@ -162,3 +192,68 @@ def _insert_returning(model: type, records: list[dict]) -> dict[str, int]:
 def _write(model: type, columns: dict, keys: tuple[str, ...]) -> None:
     """PostgreSQL: binary COPY + one merge; SQLite: batched inserts."""
     upsert_columns(db.session, model.__table__, columns, keys=keys, update=())
+
+
+# ---- sample data for a new organization ------------------------------------------------------
+class SampleRefused(ValueError):
+    """Sample data would mix with the org's own data; the message says why."""
+
+
+def has_own_data(org_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(exists().where(Connection.org_id == org_id, Connection.source != "sample"))
+        )
+    )
+
+
+def load_sample(org_id: int, seed: int = LUMEN_SEED) -> None:
+    """Give an empty org the Lumen Beauty sample (marked as such everywhere); caller commits."""
+    if has_own_data(org_id):
+        raise SampleRefused(
+            "Sample data is for exploring an empty organization; yours already has its own "
+            "connections or imports."
+        )
+    if db.session.scalar(
+        select(exists().where(Connection.org_id == org_id, Connection.source == "sample"))
+    ):
+        return  # loaded already
+    brand = generate_brand(seed)
+    load_frames(org_id, brand.ad_daily, brand.orders, source="sample")
+    org = db.session.get(Organization, org_id)
+    org.onboarding = {**(org.onboarding or {}), "sample": True}
+    bump_data_version(db.session, org_id)
+
+
+def remove_sample(org_id: int) -> int:
+    """Delete the sample connections with everything under them, and the insights computed
+    from them; returns how many connections went. Caller commits."""
+    ids = list(
+        db.session.scalars(
+            select(Connection.id).where(Connection.org_id == org_id, Connection.source == "sample")
+        )
+    )
+    if ids:
+        for model in (AdMetricDaily, Order):  # big tables first, by their own org index
+            if model is AdMetricDaily:
+                creative_ids = select(Creative.id).where(Creative.connection_id.in_(ids))
+                db.session.execute(
+                    delete(model).where(model.org_id == org_id, model.creative_id.in_(creative_ids))
+                )
+            else:
+                db.session.execute(
+                    delete(model).where(model.org_id == org_id, model.connection_id.in_(ids))
+                )
+        for model in (Creative, Campaign, SyncJob):
+            db.session.execute(
+                delete(model).where(model.org_id == org_id, model.connection_id.in_(ids))
+            )
+        db.session.execute(
+            delete(Connection).where(Connection.org_id == org_id, Connection.id.in_(ids))
+        )
+        if not has_own_data(org_id):  # the insights came from the sample alone
+            db.session.execute(delete(BrainState).where(BrainState.org_id == org_id))
+    org = db.session.get(Organization, org_id)
+    org.onboarding = {k: v for k, v in (org.onboarding or {}).items() if k != "sample"}
+    bump_data_version(db.session, org_id)
+    return len(ids)

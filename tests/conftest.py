@@ -43,6 +43,9 @@ def make_config(**overrides: object) -> Config:
         "APP_BASE_URL": "http://localhost",
         "TRUSTED_HOSTS": "127.0.0.1",  # dash_duo's browser
         "MAIL_OUTBOX": os.path.join(_SQLITE_DIR, "outbox"),
+        # one queue in tests (workers in tests drain `default`); the deploy smoke and
+        # tests/integration/test_queue_routes.py run the production split
+        "QUEUE_ROUTES": "",
     }
     return Config.from_env(env=env, **overrides)
 
@@ -136,6 +139,16 @@ def create_test_app(**overrides: object) -> Flask:
     from app import create_app
 
     return create_app(make_config(**overrides))
+
+
+@pytest.fixture(autouse=True)
+def _test_body_unscoped() -> Iterator[None]:
+    """A test body arranges and asserts rows of several orgs, so it runs unscoped; each
+    request and each worker job it starts is scoped exactly as in production."""
+    from models.tenancy import unscoped
+
+    with unscoped("test body: arranging and asserting rows of several orgs"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -103,9 +103,12 @@ def test_connect_shopify_sync_now_progress_and_dashboard(app, dash_duo, cfg, wor
     shop.send_keys("glow-e2e")
     dash_duo.find_element("#shopify-token").send_keys("shpat_wrong")
     click(dash_duo, dash_duo.find_element("#shopify-connect"))
-    dash_duo.wait_for_text_to_equal(
-        "#shopify-error", "Shopify did not accept that access token.", timeout=15
+    dash_duo.wait_for_contains_text(
+        "#shopify-error", "Shopify did not accept that access token", timeout=15
     )
+    # the form keeps what was typed: shop and token are still there to correct
+    assert dash_duo.find_element("#shopify-shop").get_attribute("value") == "glow-e2e"
+    assert dash_duo.find_element("#shopify-token").get_attribute("value") == "shpat_wrong"
     token = dash_duo.find_element("#shopify-token")
     token.clear()
     token.send_keys(SHOPIFY_TOKEN)

@@ -28,6 +28,7 @@ from tests.fakes.google_ads import FakeGoogleAds
 from tests.fakes.meta import FakeMeta
 from tests.fakes.oauth import FakeOAuth
 from tests.fakes.shopify import FakeShopify
+from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.tiktok import FakeTikTok
@@ -112,4 +113,10 @@ def smtp_server() -> Iterator[FakeSMTP]:
 @pytest.fixture
 def fake_stripe() -> Iterator[FakeStripe]:
     with FakeStripe() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
         yield fake

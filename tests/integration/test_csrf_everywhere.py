@@ -22,6 +22,7 @@ EXEMPT_VIEWS = {
     "api.cron.daily_sync_endpoint": "bearer CRON_SECRET",
     "api.webhooks.shopify": "HMAC signature",
     "api.stripe_webhook.stripe_webhook": "Stripe-Signature header",
+    "api.settings.unsubscribe_link": "signed unsubscribe token (RFC 8058 one-click POST)",
 }
 
 

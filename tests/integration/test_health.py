@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.conftest import create_test_app, login, make_org
 
 
@@ -7,9 +9,47 @@ def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_readyz_ok(client):
-    body = client.get("/readyz").get_json()
-    assert body["checks"] == {"database": "ok", "redis": "ok"}
+def test_readyz_ok(app, client):
+    from jobs.schedule import mark_scheduler
+
+    with app.app_context():
+        mark_scheduler("started")
+    resp = client.get("/readyz")
+    body = resp.get_json()
+    assert resp.status_code == 200
+    assert body["checks"] == {"database": "ok", "redis": "ok", "scheduler": "ok"}
+    assert body["queues"]["default"] == {"depth": 0, "oldest_age_s": None}
+
+
+def test_readyz_503_when_the_scheduler_has_not_run_for_26_hours(app, client):
+    from jobs.schedule import SCHEDULER_KEY
+
+    redis = app.extensions["rq"].connection
+    assert client.get("/readyz").status_code == 503  # never ran
+    long_ago = (datetime.now(UTC) - timedelta(hours=27)).isoformat()
+    redis.set(SCHEDULER_KEY.format("started"), long_ago)
+    resp = client.get("/readyz")
+    assert resp.status_code == 503
+    assert resp.get_json()["checks"]["scheduler"].startswith("error: not run for 27 h")
+    recent = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+    redis.set(SCHEDULER_KEY.format("last_run"), recent)  # the daily sync ran yesterday
+    assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_reports_queue_depth_and_oldest_job_age(app, client):
+    from jobs.schedule import mark_scheduler
+
+    with app.app_context():
+        mark_scheduler("started")
+    queue = app.extensions["rq"].queue
+    queue.enqueue("tests.integration.test_health.noop")
+    queue.enqueue("tests.integration.test_health.noop")
+    stats = client.get("/readyz").get_json()["queues"]["default"]
+    assert stats["depth"] == 2 and stats["oldest_age_s"] >= 0
+
+
+def noop() -> None:
+    pass
 
 
 def test_readyz_503_when_database_unreachable():

@@ -220,6 +220,17 @@ def test_oauth_route_problem_is_shown_on_the_page(app, client, two_orgs):
     assert "not configured on this server (no app id)" not in route(client, app, "/integrations")
 
 
+def test_owner_sees_what_to_set_for_an_unconfigured_platform(app, client, two_orgs, monkeypatch):
+    a, _ = two_orgs
+    monkeypatch.setattr(app.config["OMNIFY"], "APP_BASE_URL", "https://omnify.example.com")
+    login(client, a["email"])
+    body = route(client, app, "/integrations")
+    for text in ("META_APP_ID", "META_APP_SECRET", "GOOGLE_ADS_DEVELOPER_TOKEN", "TIKTOK_APP_ID"):
+        assert text in body
+    assert "https://omnify.example.com/connect/meta/callback" in body
+    assert "Ask whoever runs Omnify" not in body
+
+
 # ---- sync now -------------------------------------------------------------------------------
 def test_sync_now_with_other_orgs_connection_does_nothing(app, client, two_orgs):
     a, b = two_orgs
@@ -405,6 +416,24 @@ def test_shopify_bad_token_inline_error_and_no_row(app, client, cfg, fake_shopif
     assert "shpat_wrong" not in resp.get_data(as_text=True)
 
 
+def test_unreachable_shop_is_one_plain_sentence_after_one_attempt(app, client, cfg, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a local port nobody listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(cfg, "SHOPIFY_API_BASE", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(cfg, "INTEGRATION_RETRY_BASE", 5.0)  # a retry would be seen as a wait
+    make_org(app, "Acme", "a@acme.example")
+    login(client, "a@acme.example")
+    resp = fire(client, app, "shopify-form", *shopify_submit("acme", SHOPIFY_TOKEN))
+    feedback = json.dumps(resp.get_json()["response"]["shopify-feedback"])
+    assert "could not reach a Shopify store at acme.myshopify.com within 5 seconds" in feedback
+    assert "Check the shop domain" in feedback
+    assert "graphql.json" not in feedback and "ConnectionError" not in feedback
+    assert _count(app, Connection) == 0
+
+
 @pytest.mark.parametrize(
     ("shop", "token"), [("", SHOPIFY_TOKEN), ("acme", ""), (7, 8), (None, None)]
 )
@@ -537,6 +566,16 @@ def test_onboarding_insights_wait_then_ready(app, client):
 
     ids = make_org(app, "Glow", "g@glow.example")
     login(client, "g@glow.example")
+    with app.app_context():  # a connected platform: its first sync brings data, so we wait
+        db.session.add(
+            Connection(
+                org_id=ids["org_id"],
+                platform="meta",
+                external_account_id="act_1",
+                credentials_encrypted=encrypt_credentials({"access_token": "t"}),
+            )
+        )
+        db.session.commit()
     poll = [{"id": "onb-insights-poll", "property": "n_intervals", "value": 1}]
     waiting = fire(client, app, "onb-insights-poll", poll).get_json()["response"]
     assert waiting["onb-insights-poll"]["disabled"] is False

@@ -249,7 +249,22 @@ def test_cards_grid_member_can_sync_but_not_connect_or_disconnect():
 
 def test_unconfigured_oauth_form_is_disabled_and_says_why():
     form = dump(v.oauth_connect_form("tiktok", configured=False))
-    assert '"disabled": true' in form and "not configured on this server" in form
+    assert '"disabled": true' in form and "not set up on this server" in form
+    assert "Ask whoever runs Omnify" not in form
+
+
+def test_unconfigured_oauth_form_names_the_settings_and_the_redirect_url():
+    setup = {
+        "env": ["TIKTOK_APP_ID", "TIKTOK_APP_SECRET"],
+        "missing": ["TIKTOK_APP_ID"],
+        "redirect": "https://omnify.example.com/connect/tiktok/callback",
+        "readme_title": "TikTok app (self-hosted)",
+        "readme_url": "https://docs.example.com/README#tiktok-app-self-hosted",
+    }
+    form = dump(v.oauth_connect_form("tiktok", configured=False, setup=setup))
+    for text in (*setup["env"], setup["redirect"], setup["readme_url"]):
+        assert text in form
+    assert "int-setup-tiktok" not in dump(v.oauth_connect_form("tiktok", True, setup=setup))
 
 
 def test_wizard_asks_oauth_to_come_back():
@@ -301,9 +316,11 @@ def test_steps_order():
 
 
 def test_stepper_says_where_you_are_in_words():
-    nav = dump(onb.stepper("backfill"))
+    nav = dump(onb.stepper("backfill", {"profile": True, "connect": True}))
     assert "Step 3 of 4: First sync" in nav and '"aria-current": "step"' in nav
     assert nav.count('"Done"') == 2 and "Current step" in nav
+    skipped = dump(onb.stepper("backfill", {"profile": True}))  # moved on with nothing connected
+    assert skipped.count('"Done"') == 1 and skipped.count('"Skipped"') == 1
     assert "Setup complete" in dump(onb.stepper("done"))
 
 

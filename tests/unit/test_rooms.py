@@ -57,6 +57,8 @@ FORBIDDEN = {
         "integrations",
     },
     "callbacks": {"api"},
+    # operations plumbing every room records into: never the rooms that record
+    "ops": {"models", "jobs", "api", "callbacks", "layouts", "brain", "dash"},
     "models": {"jobs", "api", "callbacks", "layouts", "integrations", "dash"},
     "jobs": {"api", "callbacks", "layouts", "dash"},
     "readmodels": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import time
@@ -18,7 +19,7 @@ from integrations.errors import (
     excerpt,
     redact,
 )
-from integrations.http import RetryPolicy, make_session, parse_retry_after, send
+from integrations.http import RetryPolicy, gc_paused, make_session, parse_retry_after, send
 from tests.fakes.fixtures import RecordingSleep
 from tests.fakes.server import FakeServer
 
@@ -173,3 +174,21 @@ def test_urllib3_debug_log_is_redacted(caplog):
 def test_invalid_url_is_bad_response_not_retried():
     with pytest.raises(BadResponse):
         send(make_session(), "GET", "not a url?access_token=zzz-secret", platform="test")
+
+
+def test_gc_paused_restores_the_collector_even_when_the_parse_fails():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        assert not gc.isenabled()
+        raise ValueError("malformed page")
+    assert gc.isenabled()
+
+
+def test_gc_paused_leaves_a_disabled_collector_disabled():
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
