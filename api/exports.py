@@ -46,7 +46,7 @@ def analytics_csv():  # noqa: ANN201
         return _bad_request(str(exc))
     period, rows = queries.daily_export(queries.org_context(org_id), filters)
     _audit_export(org_id, "analytics_daily", request.query_string.decode(errors="replace"))
-    return _csv(_filename("analytics_daily", period), queries.DAILY_EXPORT_COLUMNS, rows)
+    return _csv(_filename("analytics_daily", period, filters), queries.DAILY_EXPORT_COLUMNS, rows)
 
 
 @bp.get("/analytics-creatives.csv")
@@ -62,7 +62,9 @@ def creatives_csv():  # noqa: ANN201
         return _bad_request(str(exc))
     period, rows = queries.creative_export(queries.org_context(org_id), filters, limit)
     _audit_export(org_id, "analytics_creatives", request.query_string.decode(errors="replace"))
-    return _csv(_filename("analytics_creatives", period), queries.CREATIVE_EXPORT_COLUMNS, rows)
+    return _csv(
+        _filename("analytics_creatives", period, filters), queries.CREATIVE_EXPORT_COLUMNS, rows
+    )
 
 
 def _audit_export(org_id: int, name: str, query: str) -> None:

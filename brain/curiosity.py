@@ -13,6 +13,7 @@ import numpy as np
 
 from brain import thresholds as T
 from brain._util import div, money, ratio
+from brain.narrative import currency_symbol, text_currency
 from brain.prep import Prepared
 
 LABELS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
@@ -34,8 +35,8 @@ def action_id(kind: str, target_ids: list[str]) -> str:
 def _usd(x: float | None, cents: bool = False) -> str:
     if x is None or not np.isfinite(x):
         return "n/a"
-    sign = "-" if x < 0 else ""
-    return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
+    sign, sym = ("-" if x < 0 else ""), currency_symbol()
+    return f"{sign}{sym}{abs(x):,.2f}" if cents else f"{sign}{sym}{abs(x):,.0f}"
 
 
 def _num1(x: float | None) -> str:
@@ -704,7 +705,13 @@ def _investigate(oracle: dict, gm: float) -> list[dict]:
 
 # --------------------------------------------------------------------------- ranking
 def compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
-    """Candidate actions of every type, scored and trimmed to the top 5 (<= 2 per type)."""
+    """Candidate actions of every type, scored and trimmed to the top 5 (<= 2 per type);
+    their text in the org's currency."""
+    with text_currency(prep.settings.currency):
+        return _compute_curiosity(prep, memory, oracle)
+
+
+def _compute_curiosity(prep: Prepared, memory: dict, oracle: dict) -> dict:
     gm = prep.settings.gross_margin
     cal = float(memory["totals"].get("calibration") or 1.0)
     gated: list[dict] = []

@@ -59,6 +59,20 @@ def status_of(roas: np.ndarray, org_roas: float) -> np.ndarray:
     return out
 
 
+def channel_status(curve: dict, breakeven: float) -> str | None:
+    """A channel's status from its next dollar (docs/brain-spec.md): winner when the calibrated
+    marginal ROAS clears the scale hurdle (breakeven x SCALE_BREAKEVEN_MULT), loser below
+    breakeven (the next dollar loses money), neutral in between; None without a curve."""
+    m = curve.get("marginal_roas_calibrated")
+    if m is None or not np.isfinite(breakeven) or breakeven <= 0:
+        return None
+    if m >= breakeven * T.SCALE_BREAKEVEN_MULT:
+        return "winner"
+    if m < breakeven:
+        return "loser"
+    return "neutral"
+
+
 class Windows:
     """Column slices of the (entity x day) arrays for the windows docs/brain-spec.md uses."""
 
@@ -441,6 +455,7 @@ def compute_memory(prep: Prepared) -> dict:
     for p in range(P):
         key = prep.platforms[p]
         roas_p = pm["roas"][p]
+        by_margin = channel_status(curves[p], float(st.breakeven_roas))
         platforms.append(
             {
                 "id": f"platform:{key}",
@@ -450,7 +465,8 @@ def compute_memory(prep: Prepared) -> dict:
                 "share_of_revenue": ratio(div(ps["revenue"][p], prev_t)),
                 "days_with_spend": int((prep.plat["spend"][p, per] > 0).sum()),
                 "trend": _trend_dict(p_dir[p], p_chg[p], "platform_roas"),
-                "status": str(p_status[p]),
+                "status": by_margin or str(p_status[p]),
+                "status_basis": "marginal" if by_margin else "average",
                 "ltv_roas": ratio(roas_p * factor) if factor is not None else None,
                 "response_curve": {"id": f"curve:{key}", **curves[p]},
             }

@@ -11,8 +11,36 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+# The org's currency while the brain writes text (compute and template summary): a EUR org's
+# actions and summary say "€", never "$". A ContextVar, so concurrent requests never mix.
+CURRENCY: ContextVar[str] = ContextVar("brain_text_currency", default="USD")
+
+
+def currency_symbol(code: str | None = None) -> str:
+    """The currency's symbol in English ($, €, £, CA$); the code for one Babel does not know."""
+    from babel.numbers import get_currency_symbol
+
+    code = code or CURRENCY.get()
+    try:
+        return get_currency_symbol(code, locale="en_US")
+    except Exception:
+        return f"{code} "
+
+
+@contextmanager
+def text_currency(code: str | None) -> Iterator[None]:
+    """Write brain text in this currency inside the block."""
+    token = CURRENCY.set(code or "USD")
+    try:
+        yield
+    finally:
+        CURRENCY.reset(token)
+
 
 PERSONAS = ("cmo", "vp_growth", "director")
 PREFIX = {
@@ -114,7 +142,7 @@ def _near(sorted_facts: list[float], number: float, tolerance: float) -> Iterabl
 def money(value: float | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
-    return f"${abs(value):,.{decimals}f}"
+    return f"{currency_symbol()}{abs(value):,.{decimals}f}"
 
 
 def pct(ratio_value: float | None, decimals: int = 0) -> str:
@@ -265,6 +293,11 @@ def _risk_clause(v: _View, persona: str) -> str:
 
 def template_summary(state: Mapping[str, Any] | None, persona: str) -> str:
     """The executive summary in the persona's words; every number comes from ``state``."""
+    with text_currency(((state or {}).get("settings") or {}).get("currency")):
+        return _template_summary(state, persona)
+
+
+def _template_summary(state: Mapping[str, Any] | None, persona: str) -> str:
     persona = persona if persona in PREFIX else "cmo"
     v = _View(state)
     t = v.totals

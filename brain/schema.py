@@ -92,9 +92,22 @@ PLATFORM = _obj(
         "days_with_spend": INT,
         "trend": TREND,
         "status": STATUS,
+        "status_basis": {"enum": ["marginal", "average"]},
         "ltv_roas": NUM,
         "response_curve": CURVE,
-    }
+    },
+    required=[
+        "id",
+        "platform",
+        *METRICS,
+        "share_of_spend",
+        "share_of_revenue",
+        "days_with_spend",
+        "trend",
+        "status",
+        "ltv_roas",
+        "response_curve",
+    ],  # status_basis: states stored before it have none
 )
 CAMPAIGN = _obj(
     {

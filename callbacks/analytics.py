@@ -57,8 +57,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input({"type": "an-ev-sale", "date": ALL}, "n_clicks"),
         Input({"type": "an-ev-hide", "key": ALL}, "n_clicks"),
         State("an-ev-kind", "value"),
-        State("an-ev-dates", "start_date"),
-        State("an-ev-dates", "end_date"),
+        State("an-ev-dates-start", "value"),
+        State("an-ev-dates-end", "value"),
         State("an-ev-platform", "value"),
         State("an-ev-note", "value"),
     )
@@ -90,10 +90,19 @@ def register_callbacks(app: dash.Dash) -> None:
         platforms: Any,
         campaigns: Any,
         metric: Any,
+        compare: Any,
     ) -> tuple:
         try:
             return _sync(
-                ctx.triggered_id, search, range_value, start, end, platforms, campaigns, metric
+                ctx.triggered_id,
+                search,
+                range_value,
+                start,
+                end,
+                platforms,
+                campaigns,
+                metric,
+                compare,
             )
         except (PreventUpdate, HTTPException):
             raise
@@ -260,10 +269,11 @@ def _sync(
     platforms: Any,
     campaigns: Any,
     metric: Any,
+    compare: Any = None,
 ) -> tuple:
     org = queries.org_context(current_org_id())
     if not org.has_data:
         raise PreventUpdate
     return views.sync_controls(
-        trigger, search, range_value, start, end, platforms, campaigns, metric, org.latest
+        trigger, search, range_value, start, end, platforms, campaigns, metric, compare, org.latest
     )

@@ -25,6 +25,7 @@ from models.decisions import (
     DECISIONS,
     UnknownAction,
     decision_summaries,
+    done_checks,
     record_decision,
     undo_decision,
 )
@@ -43,16 +44,17 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
         return views.empty_state(), None
     try:
         state = row.as_dict()
-        ids = [str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []]
+        actions = (state.get("curiosity") or {}).get("actions") or []
         membership = current_membership()
         summaries, ai_notes = summaries_for(org_id, row.id, state)
         body = views.overview(
             state,
             persona=membership.persona,
-            decisions=decision_summaries(org_id, ids),
+            decisions=decisions_with_checks(org_id, actions),
             narratives=summaries,
             org_name=membership.org.name,
             ai_notes=ai_notes,
+            accounts=ad_accounts(org_id),
         )
         if any(s.get("reason") == "pending" for s in summaries.values()):
             # the worker is still writing the AI summary: the poll re-renders until it is stored
@@ -63,6 +65,32 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
         logger.exception("overview: rendering brain state %s of org %s failed", row.id, org_id)
         body = views.error_panel()
     return body, row.id
+
+
+def decisions_with_checks(org_id: int, actions: list[dict]) -> dict[str, dict]:
+    """The standing decision per action, a Done pause carrying the data's check."""
+    standing = decision_summaries(org_id, [str(a.get("id")) for a in actions])
+    for aid, check in done_checks(org_id, actions, standing).items():
+        standing[aid] = {**standing[aid], "check": check}
+    return standing
+
+
+def ad_accounts(org_id: int) -> dict[str, str]:
+    """{platform: ad account id} of the org's connections (for exact ads-manager links)."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models.data import Connection
+
+    rows = db.session.execute(
+        select(Connection.platform, Connection.external_account_id)
+        .where(Connection.org_id == org_id)
+        .order_by(Connection.id)
+    ).all()
+    out: dict[str, str] = {}
+    for platform, account in rows:
+        out.setdefault(platform, account)
+    return out
 
 
 PENDING_FOR_S = 900  # after this, a state without narratives is "missing", not "being written"
@@ -146,8 +174,16 @@ def register_callbacks(app: dash.Dash) -> None:
             message = _apply(org_id, trigger)
             if message is not None:
                 return unchanged, message
-            standing = decision_summaries(org_id, [a for a in shown if isinstance(a, str)])
-            return [views.decision_status(a, standing.get(a)) for a in shown], no_update
+            row = latest_state(org_id)
+            state = row.as_dict() if row is not None else {}
+            actions = [
+                a
+                for a in (state.get("curiosity") or {}).get("actions") or []
+                if str(a.get("id")) in shown
+            ]
+            standing = decisions_with_checks(org_id, actions)
+            cur = views.currency_of(state)
+            return [views.decision_status(a, standing.get(a), cur) for a in shown], no_update
         except HTTPException:
             raise
         except Exception:
@@ -188,7 +224,7 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         views.tips_js(),
         Output("ov-tips", "data"),
-        *[Output(f"tip-{k}", "is_open") for k in TIP_KEYS],
+        *[Output(f"tip-{k}", views.TIP_PROP) for k in TIP_KEYS],
         Input("ov-tips", "data"),
         *[Input(f"tip-next-{k}", "n_clicks") for k in TIP_KEYS],
         *[Input(f"tip-skip-{k}", "n_clicks") for k in TIP_KEYS],

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 ASSETS = ROOT / "assets"
 ORG_NAME = "Lumen Beauty"
 PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
-DECISIONS = ("accepted", "rejected", "done")
+DECISIONS = ("planned", "done", "dismissed")  # the product's honest shared states
 DEMO_USER = "you (demo)"
 LOAD_ERROR = "The demo couldn't render this part. Reload the page."
 INDEX = """<!DOCTYPE html>
@@ -312,9 +312,11 @@ def register_routes(app: dash.Dash) -> None:
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    def _csv(stem: str, header: list[str], period: rm.Period, rows: list) -> Response:
+    def _csv(
+        stem: str, header: list[str], period: rm.Period, rows: list, filters: Any = None
+    ) -> Response:
         resp = Response(rm.csv_text(header, rows), mimetype="text/csv")
-        name = rm.export_filename(stem, period)
+        name = rm.export_filename(stem, period, filters)
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         resp.headers["Cache-Control"] = "no-store"
         return resp
@@ -326,7 +328,7 @@ def register_routes(app: dash.Dash) -> None:
         except rm.FilterError as exc:
             return jsonify(error=f"bad query parameter: {exc}"), 400
         period, rows = snapshot().daily_export(filters)
-        return _csv("analytics_daily", rm.DAILY_EXPORT_COLUMNS, period, rows)
+        return _csv("analytics_daily", rm.DAILY_EXPORT_COLUMNS, period, rows, filters)
 
     @server.get("/exports/analytics-creatives.csv")
     def creatives_csv():  # noqa: ANN202
@@ -338,7 +340,7 @@ def register_routes(app: dash.Dash) -> None:
         except rm.FilterError as exc:
             return jsonify(error=f"bad query parameter: {exc}"), 400
         period, rows = snapshot().creative_export(filters, limit)
-        return _csv("analytics_creatives", rm.CREATIVE_EXPORT_COLUMNS, period, rows)
+        return _csv("analytics_creatives", rm.CREATIVE_EXPORT_COLUMNS, period, rows, filters)
 
     @server.get("/connect/<platform>/start")
     def connect_start(platform: str):  # noqa: ANN202
@@ -392,7 +394,7 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         ov_views.tips_js(),
         Output("ov-tips", "data"),
-        *[Output(f"tip-{k}", "is_open") for k in ov_views.TIP_KEYS],
+        *[Output(f"tip-{k}", ov_views.TIP_PROP) for k in ov_views.TIP_KEYS],
         Input("ov-tips", "data"),
         *[Input(f"tip-next-{k}", "n_clicks") for k in ov_views.TIP_KEYS],
         *[Input(f"tip-skip-{k}", "n_clicks") for k in ov_views.TIP_KEYS],

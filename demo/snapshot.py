@@ -116,7 +116,7 @@ class Snapshot:
 
     def analytics_view(self, filters: rm.Filters) -> dict[str, Any]:
         period = rm.resolve_period(filters, self.as_of)
-        previous = period.previous()
+        previous = rm.comparison(filters, period)
         return rm.view_from_series(
             filters,
             period,
@@ -162,7 +162,8 @@ class Snapshot:
 
     def daily_export(self, filters: rm.Filters) -> tuple[rm.Period, list[list[Any]]]:
         period = rm.resolve_period(filters, self.as_of)
-        return period, rm.daily_export_rows(self.daily_series(filters, period))
+        compared = self.daily_series(filters, rm.comparison(filters, period))
+        return period, rm.daily_export_rows(self.daily_series(filters, period), filters, compared)
 
     def creative_export(
         self, filters: rm.Filters, limit: int = rm.LEADERBOARD_SIZE

@@ -26,6 +26,7 @@ from jobs.alerts import members, unsubscribe_headers
 from jobs.notify import deliver
 from models import ActionDecision, BrainState, Membership, Organization, User
 from models.alerts import DigestLog, prefs_for, unsubscribe_token, wants_digest
+from models.decisions import LEGACY
 from models.tenancy import org_scope
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,9 @@ def digest_content(org_id: int, now: datetime) -> dict[str, Any]:
         )
         .order_by(ActionDecision.at)
     ).scalars()
-    status_words = {"accepted": "approved", "rejected": "rejected", "done": "done"}
+    # the honest shared states (models/decisions.py), older rows read through LEGACY
+    status_words = {"planned": "planned", "done": "done", "dismissed": "dismissed"}
+    status_words.update({old: status_words[new] for old, new in LEGACY.items()})
     daily = ((latest.memory or {}).get("daily") or [])[-CHART_DAYS:] if latest else []
     return {
         "has_state": latest is not None,

@@ -8,7 +8,7 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -17,17 +17,33 @@ import pandas as pd
 from dash import Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from layouts.components import CURRENCY_SYMBOLS, missing
+from layouts import fmt
+from layouts.components import missing
 from readmodels import analytics as rm
 
 RANGE_OPTIONS = (
+    ("today", "Today (latest day)"),
+    ("yesterday", "Yesterday"),
     ("7d", "Last 7 days"),
     ("14d", "Last 14 days"),
     ("30d", "Last 30 days"),
     ("90d", "Last 90 days"),
     ("mtd", "Month to date"),
+    ("last_month", "Last month"),
+    ("ytd", "Year to date"),
     ("custom", "Custom range"),
 )
+COMPARE_OPTIONS = (
+    ("previous", "Previous period"),
+    ("year", "Previous year"),
+    ("weekday", "Year ago, same weekdays"),
+    ("none", "No comparison"),
+)
+COMPARE_WORDS = {
+    "previous": "the previous period",
+    "year": "the same dates a year earlier",
+    "weekday": "52 weeks earlier (same weekdays)",
+}
 PLATFORM_LABELS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
 # key -> label, formula hint, value kind, which direction is better (None: neither)
 METRIC_INFO: dict[str, dict[str, Any]] = {
@@ -49,7 +65,15 @@ METRIC_INFO: dict[str, dict[str, Any]] = {
     "ctr": {"label": "CTR", "hint": "clicks ÷ impressions", "kind": "pct", "better": "up"},
 }
 STORE_WIDE = ("store_revenue", "mer")
-CONTROL_IDS = ("an-range", "an-dates", "an-platform", "an-campaign", "an-metric")
+CONTROL_IDS = (
+    "an-range",
+    "an-dates-start",
+    "an-dates-end",
+    "an-platform",
+    "an-campaign",
+    "an-metric",
+    "an-compare",
+)
 ACCENT = "#5b3df5"
 MUTED = "#8a8fa3"
 ANOMALY = "#c5221f"
@@ -60,21 +84,17 @@ FLAT = 0.005  # |change| below half a percent reads as flat
 
 # ---- formatting ----------------------------------------------------------------------------
 def symbol(currency: str) -> str:
-    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    """The currency's symbol in our locale ($, €, £, CA$)."""
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(currency or "USD", locale=fmt.LOCALE)
 
 
 def fmt_money(value: float | None, currency: str = "USD", compact: bool = False) -> str:
     """$1,234 (tables) or $1.2k / $3.45M (tiles); cents only below $100."""
     if missing(value):
         return "–"
-    sign, v, sym = ("-" if value < 0 else ""), abs(float(value)), symbol(currency)
-    if compact and v >= 1_000_000:
-        return f"{sign}{sym}{v / 1_000_000:.2f}M"
-    if compact and v >= 10_000:
-        return f"{sign}{sym}{v / 1_000:.1f}k"
-    if v >= 100:
-        return f"{sign}{sym}{v:,.0f}"
-    return f"{sign}{sym}{v:,.2f}"
+    return fmt.money(value, currency, 0 if abs(float(value)) >= 100 else 2, compact=compact)
 
 
 def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bool = False) -> str:
@@ -84,23 +104,25 @@ def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bo
     if kind == "money":
         return fmt_money(value, currency, compact)
     if kind == "money2":
-        return f"{symbol(currency)}{float(value):,.2f}"
+        return fmt.money(value, currency, 2)
     if kind == "pct":
-        return f"{float(value) * 100:.2f}%"
-    return f"{float(value):.2f}"
+        return fmt.pct(value, 2)
+    return fmt.ratio(value)
 
 
 def fmt_date(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def period_caption(period: Any, previous: Any) -> str:
-    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025'."""
+def period_caption(period: Any, previous: Any, compare: str = "previous") -> str:
+    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025 (the previous period)':
+    every change on the page says which periods it compares."""
     days = (period.end - period.start).days + 1
-    return (
-        f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)}) "
-        f"vs {fmt_date(previous.start)} – {fmt_date(previous.end)}"
-    )
+    head = f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)})"
+    if compare == "none":
+        return head + " · no comparison"
+    words = COMPARE_WORDS.get(compare, COMPARE_WORDS["previous"])
+    return f"{head} vs {fmt_date(previous.start)} – {fmt_date(previous.end)} ({words})"
 
 
 # ---- KPI tiles -----------------------------------------------------------------------------
@@ -122,8 +144,10 @@ def delta(change: float | None, better: str | None, compact: bool = False) -> ht
     return html.Span(
         [
             html.Span(arrow, **{"aria-hidden": "true"}),
-            f" {change * 100:+.1f}%",
-            None if compact else html.Span(" vs prev.", className="small text-body-secondary"),
+            f" {fmt.pct(change, 1, signed=True)}",
+            None
+            if compact
+            else html.Span(" vs comparison period", className="small text-body-secondary"),
             html.Span(spoken, className="visually-hidden"),
         ],
         className=f"kpi-delta delta-{tone}",
@@ -248,8 +272,10 @@ def timeseries_figure(
     metric: str,
     anomalies: Sequence[Mapping[str, Any]] = (),
     currency: str = "USD",
+    latest: date | None = None,
 ) -> dict[str, Any]:
-    """One metric over the period, the previous period dashed on the same days, anomalies as ✕.
+    """One metric over the period, the previous period dashed on the same days, anomalies as ✕,
+    and the last PROVISIONAL_DAYS of the data shaded: the platforms still restate them.
 
     A plain figure dict: plotly's graph objects validate every point (~90 ms for a year).
     """
@@ -306,7 +332,52 @@ def timeseries_figure(
     layout = _base_layout()
     layout["xaxis"] = {**layout["xaxis"], "tickformat": "%b %d", "type": "date"}
     layout["yaxis"] = {**layout["yaxis"], **_axis_format(info["kind"], currency)}
+    shade = provisional_shape(series, latest)
+    if shade:
+        layout["shapes"] = [shade["shape"]]
+        layout["annotations"] = [shade["note"]]
     return {"data": traces, "layout": layout}
+
+
+PROVISIONAL_DAYS = 3  # the platforms restate the last days' conversions (docs/recipes.md sync)
+
+
+def provisional_shape(series: pd.DataFrame, latest: date | None) -> dict[str, Any] | None:
+    """A light band over the charted days within PROVISIONAL_DAYS of the latest data day."""
+    if latest is None or series.empty:
+        return None
+    first = latest - timedelta(days=PROVISIONAL_DAYS - 1)
+    days = [d.date() for d in pd.to_datetime(series.index) if first <= d.date() <= latest]
+    if not days:
+        return None
+    x0 = (pd.Timestamp(min(days)) - pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
+    x1 = (pd.Timestamp(max(days)) + pd.Timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
+    return {
+        "shape": {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": x0,
+            "x1": x1,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": "#f1eefe",
+            "opacity": 0.7,
+            "line": {"width": 0},
+            "layer": "below",
+        },
+        "note": {
+            "xref": "x",
+            "yref": "paper",
+            "x": x1,
+            "y": 1.0,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "text": "provisional",
+            "showarrow": False,
+            "font": {"size": 10, "color": "#4a5060"},
+        },
+    }
 
 
 def anomaly_points(
@@ -343,8 +414,11 @@ def anomaly_text(a: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date) -> html.Div:
-    """The brain's anomalies in the period as text, one line per event (date and platform)."""
+def anomaly_note(
+    anomalies: Sequence[Mapping[str, Any]], start: date, end: date, metric: str | None = None
+) -> html.Div:
+    """The brain's anomalies in the period as text, one line per event (date and platform);
+    the "✕ on the chart" promise only when the charted metric carries one."""
     events: dict[tuple, list[Mapping[str, Any]]] = {}
     for a in anomalies:
         if start <= a["date"] <= end:
@@ -387,9 +461,30 @@ def anomaly_note(anomalies: Sequence[Mapping[str, Any]], start: date, end: date)
                 )
             )
         items.append(html.Li([html.Strong(text), *tail]))
+    in_period = [a for a in anomalies if start <= a["date"] <= end]
+    on_chart = metric is None or any(a.get("series") == metric for a in in_period)
+    charted = sorted(
+        {
+            METRIC_INFO.get(str(a.get("series")), {}).get("label", str(a.get("series")))
+            for a in in_period
+            if a.get("series") in METRIC_INFO
+        }
+    )
+    where = (
+        "✕ on the chart"
+        if on_chart
+        else "✕ on the "
+        + (
+            ", ".join(charted[:-1]) + " and " + charted[-1] + " charts"
+            if len(charted) > 1
+            else charted[0] + " chart"
+        )
+        if charted
+        else "not on this chart"
+    )
     return html.Div(
         [
-            html.Span("Anomalies flagged by the brain (✕ on the chart): ", className="fw-semibold"),
+            html.Span(f"Anomalies flagged by the brain ({where}): ", className="fw-semibold"),
             html.Ul(items, className="mb-0 ps-3"),
         ],
         className="small mt-2 an-anomalies",
@@ -424,8 +519,20 @@ def events_card() -> dbc.Card:
             ),
             html.Div(
                 [
-                    html.Label("Dates", htmlFor="an-ev-dates", className="form-label small mb-1"),
-                    dcc.DatePickerRange(id="an-ev-dates", display_format="YYYY-MM-DD"),
+                    html.Label(
+                        "Dates", htmlFor="an-ev-dates-start", className="form-label small mb-1"
+                    ),
+                    html.Div(
+                        [
+                            dbc.Input(id="an-ev-dates-start", type="date", class_name="an-date"),
+                            html.Span("–", **{"aria-hidden": "true"}),
+                            html.Label(
+                                "End date", htmlFor="an-ev-dates-end", className="visually-hidden"
+                            ),
+                            dbc.Input(id="an-ev-dates-end", type="date", class_name="an-date"),
+                        ],
+                        className="an-dates",
+                    ),
                 ],
                 className="an-ev-field",
             ),
@@ -626,10 +733,21 @@ def cohort_table(cohorts: Sequence[Mapping[str, Any]], currency: str = "USD") ->
 
 
 # ---- tables --------------------------------------------------------------------------------
+def stacked_table(head: Any, body: list, table_id: str, margin: str = "mb-0") -> dbc.Table:
+    """A compact table that becomes one card per row below 576 px (cells carry data-label)."""
+    return dbc.Table(
+        [head, html.Tbody(body)],
+        size="sm",
+        hover=True,
+        className=f"an-table {margin} stack-sm",
+        id=table_id,
+    )
+
+
 def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
     """Per platform: spend with its share, platform revenue, ROAS (with change), CPA, CTR.
 
-    Phones see channel, spend, ROAS and CPA; revenue and CTR join from 576 px up.
+    Below 576 px each channel is a card listing every column (stacked_table).
     """
     if not rows:
         return html.P(
@@ -674,9 +792,12 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
                             ),
                         ],
                         className="text-end",
+                        **{"data-label": "Spend"},
                     ),
                     html.Td(
-                        fmt_money(r["platform_revenue"], currency), className=f"text-end {wide}"
+                        fmt_money(r["platform_revenue"], currency),
+                        className=f"text-end {wide}",
+                        **{"data-label": "Revenue (platform)"},
                     ),
                     html.Td(
                         [
@@ -684,15 +805,24 @@ def channel_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> h
                             html.Div(delta(r.get("roas_change"), "up", compact=True)),
                         ],
                         className="text-end",
+                        **{"data-label": "ROAS"},
                     ),
-                    html.Td(fmt_value(r.get("cpa"), "money2", currency), className="text-end"),
-                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                    html.Td(
+                        fmt_value(r.get("cpa"), "money2", currency),
+                        className="text-end",
+                        **{"data-label": "CPA"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("ctr"), "pct"),
+                        className=f"text-end {wide}",
+                        **{"data-label": "CTR"},
+                    ),
                 ]
             )
         )
     return html.Div(
         [
-            dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-1"),
+            stacked_table(head, body, "an-channel-table", "mb-1"),
             html.P(
                 "ROAS = platform revenue ÷ spend; the arrow compares it with the previous period.",
                 className="small text-body-secondary mb-0",
@@ -798,25 +928,39 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
             html.Tr(
                 [
                     html.Td(str(rank), className=f"text-end text-body-secondary {wide}"),
-                    html.Td(
+                    html.Th(
                         [
                             html.Div(r["name"], className="creative-name"),
                             html.Div(
                                 [PLATFORM_LABELS.get(r["platform"], r["platform"]), badge],
                                 className="small text-body-secondary",
                             ),
-                        ]
+                        ],
+                        scope="row",
+                        className="fw-normal",
                     ),
-                    html.Td(fmt_money(r["spend"], currency), className="text-end"),
-                    html.Td(fmt_value(r.get("roas"), "ratio"), className="text-end"),
-                    html.Td(fmt_value(r.get("ctr"), "pct"), className=f"text-end {wide}"),
+                    html.Td(
+                        fmt_money(r["spend"], currency),
+                        className="text-end",
+                        **{"data-label": "Spend"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("roas"), "ratio"),
+                        className="text-end",
+                        **{"data-label": "ROAS"},
+                    ),
+                    html.Td(
+                        fmt_value(r.get("ctr"), "pct"),
+                        className=f"text-end {wide}",
+                        **{"data-label": "CTR"},
+                    ),
                     html.Td(sparkline(r.get("trend") or []), className="d-none d-sm-table-cell"),
                 ],
                 className="fatigued" if badge else None,
             )
         )
     return html.Div(
-        dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="an-table mb-0"),
+        stacked_table(head, body, "an-leaderboard-table"),
         className="table-responsive",
     )
 
@@ -911,6 +1055,14 @@ def controls(
                             options=[{"label": label, "value": v} for v, label in RANGE_OPTIONS],
                             value="30d",
                         ),
+                        dbc.Label(
+                            "Compare with", html_for="an-compare", className="form-label mt-1"
+                        ),
+                        dbc.Select(
+                            id="an-compare",
+                            options=[{"label": label, "value": v} for v, label in COMPARE_OPTIONS],
+                            value="previous",
+                        ),
                     ],
                     xs=12,
                     sm=6,
@@ -918,20 +1070,43 @@ def controls(
                 ),
                 dbc.Col(
                     [
-                        dbc.Label("From – to", html_for="an-dates-start", className="form-label"),
-                        html.Label("End date", htmlFor="an-dates-end", className="visually-hidden"),
-                        dcc.DatePickerRange(
-                            id="an-dates",
-                            start_date_id="an-dates-start",
-                            end_date_id="an-dates-end",
-                            min_date_allowed=min_date.isoformat() if min_date else None,
-                            max_date_allowed=max_date.isoformat() if max_date else None,
-                            initial_visible_month=max_date.isoformat() if max_date else None,
-                            display_format="MMM D, YYYY",
-                            updatemode="bothdates",
-                            minimum_nights=0,
-                            first_day_of_week=1,
-                            className="an-dates",
+                        html.Fieldset(
+                            [
+                                html.Legend("From – to", className="form-label"),
+                                html.Div(
+                                    [
+                                        html.Label(
+                                            "Start date",
+                                            htmlFor="an-dates-start",
+                                            className="visually-hidden",
+                                        ),
+                                        dbc.Input(
+                                            id="an-dates-start",
+                                            type="date",
+                                            debounce=True,  # applied on blur or Enter
+                                            min=min_date.isoformat() if min_date else None,
+                                            max=max_date.isoformat() if max_date else None,
+                                            class_name="an-date",
+                                        ),
+                                        html.Span("–", **{"aria-hidden": "true"}),
+                                        html.Label(
+                                            "End date",
+                                            htmlFor="an-dates-end",
+                                            className="visually-hidden",
+                                        ),
+                                        dbc.Input(
+                                            id="an-dates-end",
+                                            type="date",
+                                            debounce=True,
+                                            min=min_date.isoformat() if min_date else None,
+                                            max=max_date.isoformat() if max_date else None,
+                                            class_name="an-date",
+                                        ),
+                                    ],
+                                    className="an-dates",
+                                ),
+                            ],
+                            className="mb-0",
                         ),
                     ],
                     xs=12,
@@ -1030,9 +1205,9 @@ def analytics_page(
                 download="",
             ),
             html.A(
-                "Creatives CSV",
+                "Creatives CSV (all)",
                 id="an-csv-creatives",
-                href="/exports/analytics-creatives.csv",
+                href="/exports/analytics-creatives.csv?limit=all",
                 className="btn btn-sm btn-outline-dark",
                 download="",
             ),
@@ -1067,6 +1242,13 @@ def analytics_page(
                     parent_style={"height": "100%"},
                 ),
                 className="an-chart-box",
+            ),
+            html.P(
+                f"Shaded: the last {PROVISIONAL_DAYS} days of data are provisional — the ad "
+                "platforms still restate conversions and spend for recent days, so they may change "
+                "at the next sync.",
+                className="small text-body-secondary mb-0 mt-1",
+                id="an-provisional-note",
             ),
             html.Div(id="an-anomalies"),
         ],
@@ -1159,7 +1341,7 @@ def main_outputs(
     metric = filters.metric
     if view["has_ad_data"] or metric in STORE_WIDE:
         figure = timeseries_figure(
-            view["series"], view["previous_series"], metric, anomalies, currency
+            view["series"], view["previous_series"], metric, anomalies, currency, view["latest"]
         )
     else:
         figure = empty_figure("No ad data for these filters")
@@ -1172,14 +1354,14 @@ def main_outputs(
     export_query = filters.query(with_metric=False)
     toast = notice_toast("; ".join(problems)) if problems else None
     return (
-        period_caption(period, previous),
+        period_caption(period, previous, filters.compare),
         kpi_tiles(view["kpis"], currency, filtered=filters.filtered),
         figure,
-        anomaly_note(anomalies, period.start, period.end),
+        anomaly_note(anomalies, period.start, period.end, metric),
         channel_table(view["channels"], currency),
         nomatch,
         "/exports/analytics.csv?" + export_query,
-        "/exports/analytics-creatives.csv?" + export_query,
+        "/exports/analytics-creatives.csv?" + export_query + "&limit=all",  # every creative
         toast,
     )
 
@@ -1207,12 +1389,13 @@ def sync_controls(
     platforms: Any,
     campaigns: Any,
     metric: Any,
+    compare: Any,
     latest: date,
 ) -> tuple:
     """URL <-> controls: on load the URL sets the controls; a changed control writes the URL.
 
-    Returns (search, range, start, end, platforms, campaigns, metric) with no_update where
-    nothing changes; raises PreventUpdate while a date picker is half-way through a selection.
+    Returns (search, range, start, end, platforms, campaigns, metric, compare) with no_update
+    where nothing changes; raises PreventUpdate while the typed dates are not a range yet.
     """
     all_platforms = list(rm.AD_PLATFORMS)
     search = search if isinstance(search, str) else None
@@ -1230,15 +1413,16 @@ def sync_controls(
             list(filters.platforms) or all_platforms,
             list(filters.campaigns),
             filters.metric,
+            filters.compare,
         )
 
     # A control changed: the controls write the URL.
     current, _ = rm.parse_filters(search or "")
     start_d, end_d = _as_date(start), _as_date(end)
     rng = range_value if range_value in rm.RANGES else current.range
-    if trigger == "an-dates":
+    if trigger in ("an-dates-start", "an-dates-end"):
         if not (start_d and end_d) or start_d > end_d:
-            raise PreventUpdate  # the picker is half-way through a selection
+            raise PreventUpdate  # the typed dates are not a range (yet)
         rng = "custom"
     chosen = [p for p in platforms if p in rm.AD_PLATFORMS] if isinstance(platforms, list) else []
     picked = campaigns if isinstance(campaigns, list) else []
@@ -1248,6 +1432,7 @@ def sync_controls(
         "platform": ",".join(chosen),
         "campaign": ",".join(campaign_ids),
         "metric": metric if metric in rm.METRICS else current.metric,
+        "compare": compare if compare in rm.COMPARES else current.compare,
     }
     if rng == "custom":
         if not (start_d and end_d):
@@ -1265,17 +1450,19 @@ def sync_controls(
         no_update if chosen else all_platforms,  # none ticked means all: tick them again
         no_update,
         no_update,
+        no_update,
     )
 
 
 # ---- the page's callback wiring, shared by the product (callbacks/analytics.py) and the demo
 CONTROL_PROPS = [
     ("an-range", "value"),
-    ("an-dates", "start_date"),
-    ("an-dates", "end_date"),
+    ("an-dates-start", "value"),
+    ("an-dates-end", "value"),
     ("an-platform", "value"),
     ("an-campaign", "value"),
     ("an-metric", "value"),
+    ("an-compare", "value"),
 ]
 URL_AND_CONTROLS = [("analytics-url", "search"), *CONTROL_PROPS]
 MAIN_OUTPUTS = [

@@ -6,7 +6,6 @@ No database, no request, no Plotly: the overview must stay light on phones (docs
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +14,9 @@ from urllib.parse import quote
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts import fmt
+
 ACCENT = "#5b3df5"
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 RISK_LEVELS = {
     "GREEN": ("risk-green", "●", "Low risk"),
     "YELLOW": ("risk-yellow", "▲", "Watch"),
@@ -36,30 +36,21 @@ SEVERITY = {
 
 # ---- numbers as text ---------------------------------------------------------------------------
 def missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+    return fmt.missing(value)
 
 
 def fmt_money(value: float | None, currency: str = "USD", decimals: int = 0) -> str:
-    """$233,023 (negative with a minus sign: a reader must never guess the direction)."""
-    if missing(value):
-        return "–"
-    sign = "−" if value < 0 else ""
-    return f"{sign}{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{abs(value):,.{decimals}f}"
+    """$233,023 in the org's currency (layouts/fmt.py, Babel)."""
+    return fmt.money(value, currency, decimals)
 
 
 def fmt_ratio(value: float | None, decimals: int = 2) -> str:
-    return "–" if missing(value) else f"{value:,.{decimals}f}"
+    return fmt.ratio(value, decimals)
 
 
 def fmt_pct(value: float | None, decimals: int = 0, signed: bool = False) -> str:
     """A ratio (0.3564) as a percentage: 36% (or +36% / −36% when signed)."""
-    if missing(value):
-        return "–"
-    pct = value * 100
-    if signed:
-        sign = "+" if pct > 0 else "−" if pct < 0 else "±"
-        return f"{sign}{abs(pct):.{decimals}f}%"
-    return f"{pct:.{decimals}f}%"
+    return fmt.pct(value, decimals, signed)
 
 
 def ago(then: datetime | str | None, now: datetime | None = None) -> str:
@@ -112,7 +103,7 @@ def severity_badge(severity: str | None) -> html.Span | None:
 
 
 def trend_text(direction: str | None, change_pct: float | None, suffix: str = "") -> html.Span:
-    """'▼ 13.4%' with the direction in words for screen readers."""
+    """'▼ −13.4%' (signed) with the direction in words for screen readers."""
     if missing(change_pct) or direction not in ("up", "down", "flat"):
         return html.Span("–", className="text-body-secondary")
     icon = {"up": "▲", "down": "▼", "flat": "▶"}[direction]
@@ -121,7 +112,7 @@ def trend_text(direction: str | None, change_pct: float | None, suffix: str = ""
         [
             html.Span(icon, **{"aria-hidden": "true"}),
             html.Span(f" {direction} ", className="visually-hidden"),
-            f" {abs(change_pct):.1f}%{suffix}",
+            f" {fmt.pct_points(change_pct)}{suffix}",
         ],
         className=f"trend {css}",
     )
@@ -134,6 +125,7 @@ def sparkline(
     height: int = 28,
     color: str = ACCENT,
     fill: bool = True,
+    show: Any = None,
 ) -> html.Img | html.Span:
     """A tiny inline SVG (data URI) with an alt text that says the range in numbers."""
     points = [(i, float(v)) for i, v in enumerate(values) if not missing(v)]
@@ -167,8 +159,10 @@ def sparkline(
         f'points="{line}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.2" fill="{color}"/>'
         "</svg>"
     )
+    show = show or fmt.ratio  # how a value reads: fmt.ratio, or money in the org's currency
     alt = (
-        f"{label}: from {points[0][1]:,.2f} to {points[-1][1]:,.2f} (low {lo:,.2f}, high {hi:,.2f})"
+        f"{label}: from {show(points[0][1])} to {show(points[-1][1])} "
+        f"(low {show(lo)}, high {show(hi)})"
     )
     return html.Img(
         src="data:image/svg+xml;utf8," + quote(svg),

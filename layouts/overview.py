@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from brain.narrative import humanize, series_name, short_date, template_summary
+from layouts import deeplinks, fmt
 from layouts.components import (
     ago,
     empty_state,
@@ -30,7 +31,7 @@ from layouts.components import (
     status_badge,
     trend_text,
 )
-from layouts.persona import ACTION_BUTTON, CARD_TITLES, PERSONAS, persona_text
+from layouts.persona import CARD_TITLES, PERSONAS, persona_text
 
 __all__ = ["empty_state", "overview", "overview_page"]
 
@@ -49,11 +50,6 @@ ACTION_TYPES = {
     "scale": "Scale",
     "retention": "Retention",
     "investigate": "Investigate",
-}
-DECISION_WORDS = {
-    "accepted": {"cmo": "Approved", "vp_growth": "Accepted", "director": "Executed"},
-    "rejected": {p: "Rejected" for p in PERSONAS},
-    "done": {p: "Marked done" for p in PERSONAS},
 }
 TIPS = (
     (
@@ -75,12 +71,17 @@ TIPS = (
         "ov-actions-heading",
         "Ranked actions",
         "Each move shows its impact in gross profit per week, a range and a confidence. "
-        "Accept, reject or mark done; every decision is recorded and can be undone.",
+        "Tap one to open it: plan it, open it in the ads manager, mark it done or dismiss it; "
+        "your team sees who decided and when, and every decision can be undone.",
     ),
 )
 
 
-pretty = humanize  # brain text for people: short dates, no "(the org)"
+def pretty(text: Any) -> str:
+    """Brain text for people: short dates, no "(the org)", metric acronyms in capitals."""
+    import re
+
+    return re.sub(r"\b(mer|cpa|ctr|cvr|roas)\b", lambda m: m.group(1).upper(), humanize(text))
 
 
 def period_days(state: Mapping[str, Any]) -> int | None:
@@ -167,8 +168,21 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "Ad spend",
             fmt_money(t.get("spend"), cur),
             f"last {days} days" + (f" · {platforms}" if platforms else "") if days else platforms,
-            sub=f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
-            spark=sparkline([d.get("spend") for d in daily], "Daily ad spend", color="#5b3df5"),
+            sub=[
+                f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
+                html.Div(
+                    "Last 3 days provisional: the platforms may still restate them",
+                    className="ov-provisional",
+                    title="Meta, Google and TikTok revise recent days' spend and conversions; "
+                    "every sync re-pulls them",
+                ),
+            ],
+            spark=sparkline(
+                [d.get("spend") for d in daily],
+                "Daily ad spend",
+                color="#5b3df5",
+                show=lambda v: fmt.money(v, cur),
+            ),
             headline_for=heads["spend"],
         ),
         "mer": _tile(
@@ -176,7 +190,10 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             persona_text({"cmo": "MER", "vp_growth": "Blended ROAS (MER)", "director": "MER"}),
             fmt_ratio(t.get("mer")),
             "revenue ÷ spend",
-            sub=["Week over week ", trend_text(trend.get("direction"), trend.get("change_pct"))],
+            sub=[
+                "Last 7 days vs the 7 before: ",
+                trend_text(trend.get("direction"), trend.get("change_pct")),
+            ],
             spark=sparkline([d.get("mer") for d in daily], "Daily MER", color="#0b7285"),
             headline_for=heads["mer"],
         ),
@@ -343,7 +360,7 @@ def summary_section(
         item = narratives.get(p, "")
         item = {"text": item} if isinstance(item, str) else dict(item)
         text = str(item.get("text") or "")
-        body: list | str = text
+        body: list | str = pretty(text)  # template text: acronyms in capitals
         if item.get("ai") and state is not None:
             sheet, popovers = sheet_of(state)
             body = _fact_text(text, sheet, item.get("fact_ids") or [], popovers or {}, p)
@@ -397,66 +414,133 @@ def module_card(
     )
 
 
-def channel_table(platforms: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
-    """Per platform: spend and share, ROAS, LTV-ROAS, marginal ROAS, trend and status in words."""
+def status_rule(p: Mapping[str, Any], breakeven: float | None) -> str:
+    """The rule behind a channel's status, in words, with its numbers (the tooltip)."""
+    curve = p.get("response_curve") or {}
+    m = curve.get("marginal_roas_calibrated")
+    if p.get("status_basis") == "marginal" or (p.get("status_basis") is None and m is not None):
+        hurdle = (breakeven or 0) * 1.2
+        return (
+            f"Next-dollar ROAS {fmt.ratio(m)} vs breakeven {fmt.ratio(breakeven)}: Winner at "
+            f"{fmt.ratio(hurdle)} or more (breakeven × 1.2, worth scaling), Loser below "
+            f"{fmt.ratio(breakeven)} (the next dollar loses money), Neutral in between."
+        )
+    return (
+        f"No response curve yet: judged on average ROAS {fmt.ratio(p.get('roas'))} against the "
+        "account's (Winner above 1.15×, Loser below 0.85×)."
+    )
+
+
+def channel_trend(trend: Mapping[str, Any], metric: str = "ROAS") -> html.Span:
+    """'▲ ROAS +4.1% wk/wk': the sign and the metric always said; the arrow follows the sign."""
+    change = trend.get("change_pct")
+    if missing(change):
+        return html.Span("–", className="text-body-secondary")
+    direction = trend.get("direction") or ("up" if change > 0 else "down" if change < 0 else "flat")
+    icon = {"up": "▲", "down": "▼"}.get(direction, "▶")
+    css = {"up": "trend-up", "down": "trend-down"}.get(direction, "trend-flat")
+    steady = " (steady)" if direction == "flat" else ""
+    return html.Span(
+        [
+            html.Span(icon + " ", **{"aria-hidden": "true"}),
+            f"{metric} {fmt.pct_points(change)}{steady}",
+        ],
+        className=f"trend {css}",
+        title=f"{metric}, last 7 days vs the 7 days before; within ±5% reads as steady",
+    )
+
+
+def channel_table(
+    platforms: Sequence[Mapping[str, Any]],
+    currency: str = "USD",
+    breakeven: float | None = None,
+) -> html.Div:
+    """Per platform: status (with its rule), spend and share, ROAS, LTV-ROAS, next-dollar ROAS
+    and trend. Below 576 px each row is a card (channel and status first)."""
+    rule_text = (
+        "Status follows the next dollar: Winner when next-dollar ROAS is at least breakeven × 1.2, "
+        "Loser below breakeven, Neutral in between"
+    )
     head = html.Thead(
         html.Tr(
             [
                 html.Th("Channel", scope="col"),
+                html.Th("Status", scope="col", title=rule_text),
                 html.Th("Spend", scope="col", className="text-end"),
                 html.Th(
                     "ROAS", scope="col", className="text-end", title="platform revenue ÷ spend"
                 ),
                 html.Th("LTV-ROAS", scope="col", className="text-end"),
                 html.Th(
-                    "Incremental next-$ ROAS",
+                    "Next-$ ROAS",
                     scope="col",
                     className="text-end",
                     title="incremental marginal ROAS: ad-driven store revenue ÷ the next dollar "
                     "of spend (organic and returning-customer revenue are not credited to ads)",
                 ),
-                html.Th("Trend (wk)", scope="col"),
-                html.Th("Status", scope="col"),
+                html.Th("Trend (7 d)", scope="col"),
             ]
         )
     )
     rows = []
     for p in platforms:
         curve = p.get("response_curve") or {}
-        trend = p.get("trend") or {}
+        rule = status_rule(p, breakeven)
         rows.append(
             html.Tr(
                 [
                     html.Th(platform_name(p.get("platform")), scope="row"),
                     html.Td(
                         [
-                            fmt_money(p.get("spend"), currency),
+                            status_badge(p.get("status")),
+                            html.Span(rule, className="visually-hidden"),
+                        ],
+                        title=rule,
+                        className="ov-status-cell",
+                        **{"data-label": "Status"},
+                    ),
+                    html.Td(
+                        [
+                            fmt.money(p.get("spend"), currency),
                             html.Div(
-                                f"{fmt_pct(p.get('share_of_spend'))} of spend",
+                                f"{fmt.pct(p.get('share_of_spend'))} of spend",
                                 className="ov-cell-sub",
                             ),
                         ],
                         className="text-end",
+                        **{"data-label": "Spend"},
                     ),
-                    html.Td(fmt_ratio(p.get("roas")), className="text-end"),
-                    html.Td(fmt_ratio(p.get("ltv_roas")), className="text-end"),
-                    html.Td(fmt_ratio(curve.get("marginal_roas_calibrated")), className="text-end"),
-                    html.Td(trend_text(trend.get("direction"), trend.get("change_pct"))),
-                    html.Td(status_badge(p.get("status"))),
+                    html.Td(
+                        fmt.ratio(p.get("roas")), className="text-end", **{"data-label": "ROAS"}
+                    ),
+                    html.Td(
+                        fmt.ratio(p.get("ltv_roas")),
+                        className="text-end",
+                        **{"data-label": "LTV-ROAS"},
+                    ),
+                    html.Td(
+                        fmt.ratio(curve.get("marginal_roas_calibrated")),
+                        className="text-end",
+                        **{"data-label": "Next-$ ROAS"},
+                    ),
+                    html.Td(channel_trend(p.get("trend") or {}), **{"data-label": "Trend (7 d)"}),
                 ],
                 className=f"row-{p.get('status') or 'none'}",
             )
         )
     return html.Div(
-        html.Table(
-            [
-                html.Caption("Channels over the period", className="visually-hidden"),
-                head,
-                html.Tbody(rows),
-            ],
-            className="table table-sm ov-table mb-0",
-            id="channel-table",
-        ),
+        [
+            html.Table(
+                [
+                    html.Caption("Channels over the period", className="visually-hidden"),
+                    head,
+                    html.Tbody(rows),
+                ],
+                className="table table-sm ov-table mb-0 stack-sm",
+                id="channel-table",
+            ),
+            html.P(rule_text + ".", className="ov-footnote mt-1", id="status-rule"),
+        ],
         className="table-responsive",
     )
 
@@ -474,7 +558,7 @@ def memory_card(state: Mapping[str, Any]) -> dbc.Card:
         ("Breakeven ROAS", fmt_ratio(t.get("breakeven_roas"))),
     ]
     body = [
-        channel_table(memory.get("platforms") or [], cur),
+        channel_table(memory.get("platforms") or [], cur, t.get("breakeven_roas")),
         html.Dl(
             [
                 html.Div([html.Dt(k), html.Dd(v)], className="ov-stat")
@@ -537,8 +621,11 @@ def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
             f"{fmt_pct(f.get('cvr_recent'), 1)} · CPA "
             f"{fmt_money(f.get('cpa_baseline'), currency, 2)} → "
             f"{fmt_money(f.get('cpa_recent'), currency, 2)} · frequency "
-            f"{fmt_ratio(f.get('frequency'))} · ROAS {fmt_ratio(f.get('roas_baseline'))} → "
-            f"{fmt_ratio(f.get('roas_recent'))}",
+            f"{fmt_ratio(f.get('frequency'))} · platform ROAS {fmt_ratio(f.get('roas_baseline'))}"
+            f" → {fmt_ratio(f.get('roas_recent'))}",
+            html.Div("Signals: " + fmt.signals(f.get("signals")), className="ov-hint")
+            if f.get("signals")
+            else None,
         ]
         items.append(
             _finding(
@@ -576,14 +663,14 @@ def drift_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[htm
     d = oracle.get("ltv_drift") or {}
     if not d.get("flagged"):
         return []
-    cohorts = d.get("recent_cohorts") or []
-    span = f"{cohorts[0]} to {cohorts[-1]}" if cohorts else "recent cohorts"
+    cohorts = d.get("recent_cohorts") or [None]
+    span = fmt.months(cohorts[0], cohorts[-1])
     return [
         _finding(
             f"Customer value (LTV) drift {fmt_pct(d.get('drift'), 1)}",
             f"90-day revenue per customer {fmt_money(d.get('historical_ltv'), currency, 2)} → "
-            f"{fmt_money(d.get('recent_ltv'), currency, 2)} for cohorts {span} · trend "
-            f"{d.get('trend') or '–'}",
+            f"{fmt_money(d.get('recent_ltv'), currency, 2)} for customers who first bought in "
+            f"{span} · trend {d.get('trend') or '–'}",
             d.get("severity"),
         )
     ]
@@ -595,14 +682,19 @@ def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
         series = series_name(a.get("series"))
         scope = "all channels" if a.get("scope") == "org" else platform_name(a.get("platform"))
         hints = "; ".join(h.get("text", "") for h in a.get("cause_hints") or [] if h.get("text"))
-        digits = 0 if abs(a.get("expected") or 0) >= 100 else 2
+        z = a.get("z")
+        unusual = (
+            f"{fmt.ratio(abs(z), 1)} standard deviations {'below' if z < 0 else 'above'} normal"
+            if not missing(z)
+            else "unusual"
+        )
         items.append(
             _finding(
-                f"{short_date(a.get('date'))}: {series} {a.get('direction', '')} ({scope})",
+                f"{fmt.day(a.get('date'))}: {series} {a.get('direction', '')} ({scope})",
                 [
-                    f"actual {fmt_ratio(a.get('actual'), digits)} vs expected "
-                    f"{fmt_ratio(a.get('expected'), digits)} · z {fmt_ratio(a.get('z'), 1)} · "
-                    f"{fmt_money(a.get('dollar_effect'), currency)} effect",
+                    f"{series_value(a.get('series'), a.get('actual'), currency)} vs "
+                    f"{series_value(a.get('series'), a.get('expected'), currency)} expected "
+                    f"({unusual}) · {fmt.money(a.get('dollar_effect'), currency)} effect",
                     html.Div(hints[:1].upper() + hints[1:], className="ov-hint") if hints else None,
                 ],
                 a.get("severity"),
@@ -748,16 +840,62 @@ def amounts_line(action: Mapping[str, Any], currency: str = "USD") -> str:
     return line
 
 
-def decision_status(action_id: str, decision: Mapping[str, Any] | None) -> list:
-    """What was decided, by whom, and an Undo button carrying the decision's id."""
+DECISION_WORDS = {"planned": "Planned", "done": "Done", "dismissed": "Dismissed"}
+DECISION_BUTTONS = (
+    ("planned", "Plan it", "btn-outline-primary"),
+    ("done", "Mark done", "btn-primary"),
+    ("dismissed", "Dismiss", "btn-outline-secondary"),
+)
+
+
+def when_text(at: Any) -> str:
+    """'29 Nov, 14:02 UTC (2 h ago)' for a decision's timestamp."""
+    from datetime import UTC, datetime
+
+    try:
+        t = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    t = t.astimezone(UTC)
+    return f"{fmt.day(t.date())}, {t:%H:%M} UTC ({ago(t)})"
+
+
+def check_line(check: Mapping[str, Any] | None, currency: str = "USD") -> html.Div | None:
+    """What the synced data says about a pause marked Done (models/decisions.done_checks)."""
+    if not check:
+        return None
+    since = fmt.day(check.get("since"))
+    status = check.get("status")
+    if status == "verified":
+        words = (
+            f"✓ Confirmed by the data: no spend on this ad since {since} "
+            f"(data through {fmt.day(check.get('through'))})."
+        )
+    elif status == "still_spending":
+        words = (
+            f"⚠ Still spending: {fmt.money(check.get('spend'), currency)} on this ad since it "
+            f"was marked done on {since}. Check it is paused in the ads manager."
+        )
+    else:
+        words = f"Waiting for data after {since} to confirm the spend stopped."
+    return html.Div(words, className=f"ov-check ov-check-{status}")
+
+
+def decision_status(
+    action_id: str, decision: Mapping[str, Any] | None, currency: str = "USD"
+) -> list:
+    """The shared state (Planned / Done / Dismissed), who and when, the data's check, Undo."""
     if not decision:
-        return [html.Span("Not decided yet", className="ov-undecided")]
-    words = DECISION_WORDS.get(decision.get("decision", ""), {p: "Decided" for p in PERSONAS})
+        return [
+            html.Span("Open: nobody has planned or dismissed this yet", className="ov-undecided")
+        ]
+    word = DECISION_WORDS.get(decision.get("decision", ""), "Decided")
     who = decision.get("user") or "a teammate"
     return [
-        html.Span("✓ ", **{"aria-hidden": "true"}),
-        *persona_text(words, tag=html.Strong),
-        html.Span(f" by {who} · {ago(decision.get('at'))} "),
+        html.Strong(word, className=f"ov-state ov-state-{decision.get('decision')}"),
+        html.Span(f" by {who} · {when_text(decision.get('at'))} "),
         html.Button(
             "Undo",
             id={"type": "action-undo", "action": action_id, "decision_id": decision["id"]},
@@ -765,7 +903,15 @@ def decision_status(action_id: str, decision: Mapping[str, Any] | None) -> list:
             n_clicks=0,
             **{"aria-label": "Undo this decision"},
         ),
+        check_line(decision.get("check"), currency),
     ]
+
+
+def impact_text(action: Mapping[str, Any], currency: str = "USD") -> str:
+    """'+$1,234 gross profit / week'."""
+    return (
+        f"{fmt.money(action.get('impact_usd_per_week'), currency, signed=True)} gross profit / week"
+    )
 
 
 def action_item(
@@ -773,50 +919,50 @@ def action_item(
     decision: Mapping[str, Any] | None = None,
     currency: str = "USD",
     ai_note: Any = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> html.Li:
+    """One action as a card collapsed to its title and impact; a tap opens the details, the
+    ads-manager link and the Planned / Done / Dismissed buttons (the same for every persona)."""
     aid = str(action.get("id"))
     band = action.get("impact_band") or {}
     micro = action.get("microcopy") or {}
     title = pretty(action.get("title") or ACTION_TYPES.get(action.get("type", ""), "Action"))
-    described = {"aria-describedby": f"action-title-{aid}"}  # "Approve" says which action
+    described = {"aria-describedby": f"action-title-{aid}"}  # "Mark done" says which action
     buttons = html.Div(
         [
             html.Button(
-                persona_text(ACTION_BUTTON),
-                id={"type": "action-btn", "action": aid, "decision": "accepted"},
-                className="btn btn-primary btn-sm",
+                label,
+                id={"type": "action-btn", "action": aid, "decision": key},
+                className=f"btn {css} btn-sm",
                 n_clicks=0,
                 **described,
-            ),
-            html.Button(
-                "Reject",
-                id={"type": "action-btn", "action": aid, "decision": "rejected"},
-                className="btn btn-outline-secondary btn-sm",
-                n_clicks=0,
-                **described,
-            ),
-            html.Button(
-                "Mark done",
-                id={"type": "action-btn", "action": aid, "decision": "done"},
-                className="btn btn-outline-secondary btn-sm",
-                n_clicks=0,
-                **described,
-            ),
+            )
+            for key, label, css in DECISION_BUTTONS
         ],
         className="ov-action-buttons",
         role="group",
         **{"aria-label": f"Decide: {title}"},
     )
+    links = [
+        html.A(
+            [words, html.Span(" ↗", **{"aria-hidden": "true"})],
+            href=url,
+            target="_blank",
+            rel="noopener noreferrer",
+            className="btn btn-sm btn-outline-dark ov-deeplink",
+        )
+        for url, words in deeplinks.action_links(action, accounts)
+    ]
     impact = html.Div(
         [
             html.Span(
-                f"+{fmt_money(action.get('impact_usd_per_week'), currency)}",
+                fmt.money(action.get("impact_usd_per_week"), currency, signed=True),
                 className="ov-impact-value",
             ),
             html.Span(" gross profit / week", className="ov-impact-unit"),
             html.Span(
-                f" (range {fmt_money(band.get('low'), currency)}–"
-                f"{fmt_money(band.get('high'), currency)})",
+                f" (range {fmt.money(band.get('low'), currency)} to "
+                f"{fmt.money(band.get('high'), currency)})",
                 className="ov-impact-band",
             ),
         ],
@@ -826,7 +972,7 @@ def action_item(
         [
             html.Span(f"#{action.get('rank', '')}", className="ov-rank"),
             html.Span(ACTION_TYPES.get(action.get("type", ""), "Action"), className="ov-type"),
-            html.Span(f"{fmt_pct(action.get('confidence'))} confidence", className="ov-confidence"),
+            html.Span(f"{fmt.pct(action.get('confidence'))} confidence", className="ov-confidence"),
             html.Span(
                 f"{str(action.get('urgency') or '–').capitalize()} urgency",
                 className=f"ov-urgency urg-{action.get('urgency') or 'none'}",
@@ -838,42 +984,57 @@ def action_item(
     rationale = action.get("rationale") or ""
     evidence = action.get("evidence") or []
     return html.Li(
-        [
-            meta,
-            html.H3(title, className="ov-action-title", id=f"action-title-{aid}"),
-            impact,
-            html.Div(
-                persona_text({p: pretty(micro.get(p) or rationale) for p in PERSONAS}, tag=html.P),
-                className="ov-microcopy",
-            ),
-            html.P(amounts, className="ov-amounts") if amounts else None,
-            ai_note,
-            html.Details(
-                [
-                    html.Summary("Why this action"),
-                    html.P(rationale, className="mb-1"),
-                    html.P(
-                        "Evidence: " + ", ".join(str(e) for e in evidence),
-                        className="ov-evidence mb-0",
-                    )
-                    if evidence
-                    else None,
-                ],
-                className="ov-why",
-            ),
-            html.Div(
-                [
-                    buttons,
-                    html.Div(
-                        decision_status(aid, decision),
-                        id={"type": "action-status", "action": aid},
-                        className="ov-decision",
-                        **{"aria-live": "polite"},
+        html.Details(
+            [
+                html.Summary(
+                    [
+                        meta,
+                        html.H3(title, className="ov-action-title", id=f"action-title-{aid}"),
+                        impact,
+                        html.Span(
+                            DECISION_WORDS.get((decision or {}).get("decision", ""), "Open"),
+                            className="ov-state-chip",
+                        ),
+                    ],
+                    className="ov-action-summary",
+                ),
+                html.Div(
+                    persona_text(
+                        {p: pretty(micro.get(p) or rationale) for p in PERSONAS}, tag=html.P
                     ),
-                ],
-                className="ov-action-footer",
-            ),
-        ],
+                    className="ov-microcopy",
+                ),
+                html.P(amounts, className="ov-amounts") if amounts else None,
+                ai_note,
+                html.Details(
+                    [
+                        html.Summary("Why this action"),
+                        html.P(pretty(rationale), className="mb-1"),
+                        html.P(
+                            "Evidence: " + "; ".join(fmt.evidence(e) for e in evidence),
+                            className="ov-evidence mb-0",
+                        )
+                        if evidence
+                        else None,
+                    ],
+                    className="ov-why",
+                ),
+                html.Div(links, className="ov-deeplinks") if links else None,
+                html.Div(
+                    [
+                        buttons,
+                        html.Div(
+                            decision_status(aid, decision, currency),
+                            id={"type": "action-status", "action": aid},
+                            className="ov-decision",
+                            **{"aria-live": "polite"},
+                        ),
+                    ],
+                    className="ov-action-footer",
+                ),
+            ],
+            className="ov-action-details",
+        ),
         className=f"ov-action urg-{action.get('urgency') or 'none'}",
         id=f"action-{aid}",
     )
@@ -883,6 +1044,7 @@ def curiosity_card(
     state: Mapping[str, Any],
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
     ai: Mapping[str, Any] | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> dbc.Card:
     _, _, curiosity = _sections(state)
     cur = currency_of(state)
@@ -903,7 +1065,13 @@ def curiosity_card(
     body = (
         html.Ol(
             [
-                action_item(a, decisions.get(str(a.get("id"))), cur, curiosity_ai(state, ai, a, i))
+                action_item(
+                    a,
+                    decisions.get(str(a.get("id"))),
+                    cur,
+                    curiosity_ai(state, ai, a, i),
+                    accounts,
+                )
                 for i, a in enumerate(actions)
             ],
             className="ov-actions",
@@ -926,6 +1094,160 @@ def curiosity_ai(
         [_ai_label(ai or {}), " ", *ai_block(state, ai, f"a{i}", part)],
         className="ov-ai-note ov-ai-text",
         id=f"action-ai-{action.get('id')}",
+    )
+
+
+# ---- the 10-second brief -------------------------------------------------------------------------
+MONEY_SERIES = {"store_revenue", "spend", "revenue", "platform_revenue", "cpa", "cac", "aov"}
+HEADLINES = {
+    "cmo": ("LTV-ROAS", "ltv_roas", "each ad dollar brings back this much customer value"),
+    "vp_growth": ("Blended ROAS (MER)", "mer", "store revenue ÷ ad spend"),
+    "director": ("Ad spend", "spend", "over the period"),
+}
+
+
+def series_value(series: str | None, value: Any, currency: str) -> str:
+    """An anomaly's value: money for money series, a ratio otherwise."""
+    if str(series or "") in MONEY_SERIES:
+        return fmt.money(value, currency)
+    return fmt.ratio(value)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _finding_source(oracle: Mapping[str, Any], kind: Any, fid: str) -> Mapping | None:
+    """The fatigue, decay or anomaly entry a risk finding was made from."""
+    key = {"fatigue": "fatigue", "roi_decay": "roi_decay", "anomaly": "anomalies"}.get(kind)
+    for x in oracle.get(key or "", None) or []:
+        own = f"fatigue:{x.get('platform')}:{x.get('creative_id')}" if kind == "fatigue" else None
+        if (own or x.get("id")) == fid:
+            return x
+    return None
+
+
+def _source_words(kind: Any, x: Mapping[str, Any], cur: str) -> str:
+    plat = platform_name(x.get("platform"))
+    if kind == "fatigue":
+        return (
+            f"{plat} ad {x.get('creative_id')} “{x.get('name', '')}” is wearing out: "
+            f"{fmt.pct(x.get('prob_7d'))} likely to fatigue within 7 days."
+        )
+    if kind == "roi_decay":
+        return (
+            f"{plat}'s return on ad spend fell {fmt.pct(x.get('decay'))}: "
+            f"{fmt.ratio(x.get('roas_recent'))} in the last 7 days vs "
+            f"{fmt.ratio(x.get('roas_baseline'))} before."
+        )
+    where = "" if x.get("scope") == "org" else f" on {plat}"
+    moved = "fell" if x.get("direction") == "down" else "rose"
+    series = x.get("series")
+    return (
+        f"{_upper_first(series_name(series))}{where} {moved} on {fmt.day(x.get('date'))}: "
+        f"{series_value(series, x.get('actual'), cur)} vs "
+        f"{series_value(series, x.get('expected'), cur)} expected."
+    )
+
+
+def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = None) -> str:
+    """The top finding (or the given one) in plain words."""
+    _, oracle, _ = _sections(state)
+    cur = currency_of(state)
+    findings = (oracle.get("risk") or {}).get("findings") or []
+    finding = finding or (findings[0] if findings else None)
+    if not finding:
+        return "Nothing is likely to break in the next 7–14 days."
+    fid, kind = str(finding.get("id") or ""), finding.get("kind")
+    item = _finding_source(oracle, kind, fid)
+    if item is not None:
+        return _source_words(kind, item, cur)
+    if kind == "ltv_drift":
+        d = oracle.get("ltv_drift") or {}
+        cohorts = d.get("recent_cohorts") or [None]
+        return (
+            f"Customer value is falling: 90-day revenue per customer "
+            f"{fmt.money(d.get('recent_ltv'), cur, 2)} vs "
+            f"{fmt.money(d.get('historical_ltv'), cur, 2)} for customers who first bought in "
+            f"{fmt.months(cohorts[0], cohorts[-1])}."
+        )
+    return pretty(finding.get("title") or "")
+
+
+def brief(
+    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+) -> html.Section:
+    """The phone's first screen: one headline number, the top risk in words, the top action
+    with its dollar impact. Plain HTML, no chart: it paints before anything else loads."""
+    memory, oracle, curiosity = _sections(state)
+    t = memory.get("totals") or {}
+    cur = currency_of(state)
+    risk = oracle.get("risk") or {}
+    actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
+    top = actions[0] if actions else None
+    numbers = {
+        p: (
+            label,
+            fmt.money(t.get(key), cur) if key == "spend" else fmt.ratio(t.get(key)),
+            hint,
+        )
+        for p, (label, key, hint) in HEADLINES.items()
+    }
+    headline = [
+        html.Div(
+            [
+                html.Div(label, className="ov-brief-label"),
+                html.Div(value, className="ov-brief-number", id=f"brief-number-{p}"),
+                html.Div(hint, className="ov-brief-hint"),
+            ],
+            className=f"only-{p}",
+        )
+        for p, (label, value, hint) in numbers.items()
+    ]
+    state_word = DECISION_WORDS.get(((decisions or {}).get(str((top or {}).get("id"))) or {})
+                                    .get("decision", ""), "")  # fmt: skip
+    return html.Section(
+        [
+            html.H2("The brief", className="visually-hidden"),
+            html.Div(headline, className="ov-brief-item ov-brief-headline"),
+            html.Div(
+                [
+                    html.Div(
+                        ["What may break · ", risk_badge(risk.get("level"), None)],
+                        className="ov-brief-label",
+                    ),
+                    html.P(risk_words(state), className="ov-brief-text", id="brief-risk"),
+                ],
+                className="ov-brief-item",
+            ),
+            html.Div(
+                [
+                    html.Div("What to do first", className="ov-brief-label"),
+                    html.A(
+                        [
+                            html.Span(pretty(top.get("title") or ""), className="ov-brief-text"),
+                            html.Span(
+                                impact_text(top, cur),
+                                className="ov-brief-impact",
+                                id="brief-impact",
+                            ),
+                            html.Span(f" · {state_word}", className="ov-brief-state")
+                            if state_word
+                            else None,
+                        ],
+                        href=f"#action-{top.get('id')}",
+                        className="ov-brief-action",
+                        id="brief-action",
+                    )
+                    if top
+                    else html.P("Nothing to change right now.", className="ov-brief-text"),
+                ],
+                className="ov-brief-item",
+            ),
+        ],
+        className="ov-brief",
+        id="ov-brief",
+        **{"aria-label": "The brief"},
     )
 
 
@@ -955,46 +1277,45 @@ def tips_js() -> str:
                 if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
             }
             var out = [changed ? {seen: seen} : dc.no_update];
-            keys.forEach(function(k) { out.push(k === open); });
+            keys.forEach(function(k) { out.push(k !== open); });  // hidden unless the open one
             return out;
         }""".replace("__KEYS__", json.dumps(TIP_KEYS))
 
 
+TIP_PROP = "hidden"  # the property the tips callback sets (True hides a tip)
+
+
 def tips() -> list:
-    """First-visit tips (popovers): one at a time, dismissed for good (localStorage)."""
+    """First-visit tips: one at a time, inline under the header (they never cover a number or
+    a table), dismissed for good (localStorage)."""
     out: list[Any] = [dcc.Store(id="ov-tips", storage_type="local")]
-    for i, (key, target, title, text) in enumerate(TIPS):
+    for i, (key, _target, title, text) in enumerate(TIPS):
         out.append(
-            dbc.Popover(
+            html.Div(
                 [
-                    dbc.PopoverHeader(f"Tip {i + 1} of {len(TIPS)} · {title}"),
-                    dbc.PopoverBody(
+                    html.Div(f"Tip {i + 1} of {len(TIPS)} · {title}", className="ov-tip-title"),
+                    html.P(text, className="mb-2"),
+                    html.Div(
                         [
-                            html.P(text, className="mb-2"),
-                            html.Div(
-                                [
-                                    html.Button(
-                                        "Got it" if i < len(TIPS) - 1 else "Done",
-                                        id=f"tip-next-{key}",
-                                        className="btn btn-primary btn-sm",
-                                        n_clicks=0,
-                                    ),
-                                    html.Button(
-                                        "Skip tips",
-                                        id=f"tip-skip-{key}",
-                                        className="btn btn-link btn-sm",
-                                        n_clicks=0,
-                                    ),
-                                ],
-                                className="d-flex gap-2",
+                            html.Button(
+                                "Got it" if i < len(TIPS) - 1 else "Done",
+                                id=f"tip-next-{key}",
+                                className="btn btn-primary btn-sm",
+                                n_clicks=0,
                             ),
-                        ]
+                            html.Button(
+                                "Skip tips",
+                                id=f"tip-skip-{key}",
+                                className="btn btn-link btn-sm",
+                                n_clicks=0,
+                            ),
+                        ],
+                        className="d-flex gap-2",
                     ),
                 ],
                 id=f"tip-{key}",
-                target=target,
-                is_open=False,
-                placement="bottom",
+                hidden=True,
+                role="note",
                 className="ov-tip",
             )
         )
@@ -1009,8 +1330,11 @@ def overview(
     narratives: Mapping[str, Any] | None = None,
     org_name: str = "",
     ai_notes: Mapping[str, Any] | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> html.Div:
-    """The overview body for one stored state (empty state when there is none)."""
+    """The overview body for one stored state (empty state when there is none).
+
+    ``accounts`` ({platform: ad account id}) makes the actions' ads-manager links exact."""
     if not state or not (state.get("memory") or {}).get("totals"):
         return empty_state()
     persona = _p(persona)
@@ -1020,7 +1344,7 @@ def overview(
         "kpis": kpi_strip(state, persona),
         "summary": summary_section(narratives, state),
         "actions": html.Section(
-            curiosity_card(state, decisions, (ai_notes or {}).get("curiosity")),
+            curiosity_card(state, decisions, (ai_notes or {}).get("curiosity"), accounts),
             className="ov-sec ov-sec-actions",
         ),
         "insights": html.Section(
@@ -1041,9 +1365,10 @@ def overview(
     return html.Div(
         [
             header(state, org_name),
+            html.Div(tips(), className="ov-tips"),
+            brief(state, decisions),
             html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
             data_notes(state),
-            *tips(),
         ],
         id="overview",
     )

@@ -24,7 +24,6 @@ CARD_TITLES = {
     },
 }
 HEADLINE = {"cmo": "LTV-ROAS", "vp_growth": "Blended ROAS", "director": "Spend"}
-ACTION_BUTTON = {"cmo": "Approve", "vp_growth": "Review details", "director": "Execute"}
 NARRATIVE_PREFIX = {
     "cmo": "Here's the truth:",
     "vp_growth": "This week:",

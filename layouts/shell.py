@@ -109,11 +109,27 @@ def bell(data: dict[str, Any]) -> html.Div:
     )
 
 
-def freshness_text(as_of: Any, last_synced_at: Any) -> str:
-    """'Data through 24 Nov · synced 2 h ago' (either part may be missing)."""
+def freshness_text(as_of: Any, last_synced_at: Any, today: Any = None) -> str:
+    """'Data through 24 Nov (5 days old) · synced 2 h ago': how old the data is relative to
+    today, not only when the last sync ran (either part may be missing)."""
+    from datetime import date
+
     parts = []
     if as_of:
-        parts.append(f"Data through {short_date(str(as_of))}")
+        try:
+            age = ((today or date.today()) - date.fromisoformat(str(as_of)[:10])).days
+        except ValueError:
+            age = None
+        old = (
+            ""
+            if age is None or age < 0
+            else " (today)"
+            if age == 0
+            else " (yesterday)"
+            if age == 1
+            else f" ({age} days old)"
+        )
+        parts.append(f"Data through {short_date(str(as_of))}{old}")
     if last_synced_at:
         parts.append(f"synced {ago(last_synced_at)}")
     return " · ".join(parts)

@@ -62,6 +62,7 @@ from readmodels.analytics import (  # noqa: F401 - re-exported for callbacks, ap
     add_ratios,
     channel_rows_from,
     cohort_curves_from,
+    comparison,
     creative_export_rows,
     daily_export_rows,
     fatigue_for,
@@ -499,7 +500,7 @@ def daily_series(ctx: OrgContext, filters: Filters, period: Period) -> pd.DataFr
 
 def channel_rows(ctx: OrgContext, filters: Filters, period: Period) -> list[dict]:
     """Per platform over the period: spend, platform revenue, ROAS, CPA, CTR, share of spend."""
-    previous = period.previous()
+    previous = comparison(filters, period)
     return channel_rows_from(
         _slice(ctx, filters, period.start, period.end),
         _slice(ctx, filters, previous.start, previous.end),
@@ -514,7 +515,7 @@ def analytics_view(ctx: OrgContext, filters: Filters) -> dict[str, Any]:
         filters,
         period,
         daily_series(ctx, filters, period),
-        daily_series(ctx, filters, period.previous()),
+        daily_series(ctx, filters, comparison(filters, period)),
         channel_rows(ctx, filters, period),
         ctx.latest,
         ctx.currency,
@@ -676,7 +677,8 @@ def daily_export(ctx: OrgContext, filters: Filters) -> tuple[Period | None, list
     if not ctx.has_data:
         return None, []
     period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
-    return period, daily_export_rows(daily_series(ctx, filters, period))
+    compared = daily_series(ctx, filters, comparison(filters, period))
+    return period, daily_export_rows(daily_series(ctx, filters, period), filters, compared)
 
 
 def creative_export(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,16 @@ PLATFORM_NAMES = {
 }
 
 
-def seed_demo(seed: int = LUMEN_SEED, with_users: bool = True, slug: str = "lumen") -> Organization:
-    """Create Lumen Beauty with its data (and, outside production, its persona users)."""
+def seed_demo(
+    seed: int = LUMEN_SEED,
+    with_users: bool = True,
+    slug: str = "lumen",
+    as_of: date | None = None,
+) -> Organization:
+    """Create Lumen Beauty with its data (and, outside production, its persona users).
+
+    The data ends yesterday (or ``as_of``): a demo seeded today reads "data through yesterday",
+    never a date that looks like a broken sync."""
     org = Organization(
         name="Lumen Beauty",
         slug=slug,
@@ -55,7 +63,7 @@ def seed_demo(seed: int = LUMEN_SEED, with_users: bool = True, slug: str = "lume
                 db.session.flush()
             user.active_org_id = org.id
             db.session.add(Membership(user_id=user.id, org_id=org.id, role=role, persona=persona))
-    brand = generate_brand(seed)
+    brand = generate_brand(seed, as_of=as_of or date.today() - timedelta(days=1))
     with org_scope(org.id):
         load_frames(org.id, brand.ad_daily, brand.orders)
     db.session.commit()

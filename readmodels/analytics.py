@@ -22,7 +22,11 @@ import pandas as pd
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")  # = models.data.AD_PLATFORMS (a test checks)
 
 RANGE_DAYS = {"7d": 7, "14d": 14, "30d": 30, "90d": 90}
-RANGES = (*RANGE_DAYS, "mtd", "custom")
+RANGES = ("today", "yesterday", *RANGE_DAYS, "mtd", "last_month", "ytd", "custom")
+# What each period is compared with: the period just before (same length), the same dates a
+# year earlier, the 52 weeks earlier (same weekdays: Mondays against Mondays), or nothing.
+COMPARES = ("previous", "year", "weekday", "none")
+DEFAULT_COMPARE = "previous"
 METRICS = ("spend", "store_revenue", "mer", "roas", "cpa", "ctr")
 DEFAULT_RANGE = "30d"
 DEFAULT_METRIC = "spend"
@@ -50,6 +54,7 @@ class Filters:
     platforms: tuple[str, ...] = ()
     campaigns: tuple[int, ...] = ()
     metric: str = DEFAULT_METRIC
+    compare: str = DEFAULT_COMPARE
 
     @property
     def filtered(self) -> bool:
@@ -67,6 +72,8 @@ class Filters:
             params.append(("campaign", ",".join(str(c) for c in self.campaigns)))
         if with_metric and self.metric != DEFAULT_METRIC:
             params.append(("metric", self.metric))
+        if self.compare != DEFAULT_COMPARE:
+            params.append(("compare", self.compare))
         return urlencode(params, safe=",")
 
 
@@ -157,6 +164,11 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
         problems.append(f"metric must be one of {', '.join(METRICS)}, got {metric[:20]!r}")
         metric = DEFAULT_METRIC
     values["metric"] = metric
+    compare = params.get("compare", DEFAULT_COMPARE).strip().lower() or DEFAULT_COMPARE
+    if compare not in COMPARES:
+        problems.append(f"compare must be one of {', '.join(COMPARES)}, got {compare[:20]!r}")
+        compare = DEFAULT_COMPARE
+    values["compare"] = compare
     return Filters(**values), problems
 
 
@@ -194,9 +206,35 @@ def resolve_period(filters: Filters, latest: date) -> Period:
         return Period(latest - timedelta(days=RANGE_DAYS[filters.range] - 1), latest)
     if filters.range == "mtd":
         return Period(latest.replace(day=1), latest)
+    if filters.range == "today":
+        return Period(latest, latest)
+    if filters.range == "yesterday":
+        return Period(latest - timedelta(days=1), latest - timedelta(days=1))
+    if filters.range == "last_month":
+        end = latest.replace(day=1) - timedelta(days=1)
+        return Period(end.replace(day=1), end)
+    if filters.range == "ytd":
+        return Period(latest.replace(month=1, day=1), latest)
     if filters.start and filters.end:
         return Period(filters.start, filters.end)
     return resolve_period(replace(filters, range=DEFAULT_RANGE), latest)
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def comparison(filters: Filters, period: Period) -> Period:
+    """The period the numbers are compared with (see COMPARES); 'none' still returns the
+    previous period for the chart's faint line, but the view shows no change."""
+    if filters.compare == "year":
+        return Period(_year_earlier(period.start), _year_earlier(period.end))
+    if filters.compare == "weekday":
+        return Period(period.start - timedelta(weeks=52), period.end - timedelta(weeks=52))
+    return period.previous()
 
 
 # ---- derived metrics (pure) ----------------------------------------------------------------
@@ -327,10 +365,11 @@ def view_from_series(
         key: {"value": current[key], "previous": before[key], "change": None} for key in METRICS
     }
     for kpi in kpis.values():
-        kpi["change"] = pct_change(kpi["value"], kpi["previous"])
+        if filters.compare != "none":
+            kpi["change"] = pct_change(kpi["value"], kpi["previous"])
     return {
         "period": period,
-        "previous_period": period.previous(),
+        "previous_period": comparison(filters, period),
         "latest": latest,
         "currency": currency,
         "filters": filters,
@@ -553,18 +592,25 @@ def _num(value: Any) -> float | None:
 # ---- exports -------------------------------------------------------------------------------
 DAILY_EXPORT_COLUMNS = [
     "date",
+    "platforms",
+    "campaigns",
     "spend",
     "platform_revenue",
     "roas",
     "impressions",
     "clicks",
-    "ctr",
+    "ctr_pct",
     "conversions",
     "cpa",
     "store_revenue",
     "orders",
     "total_ad_spend",
     "mer",
+    "compared_date",
+    "compared_spend",
+    "compared_store_revenue",
+    "compared_mer",
+    "spend_change_pct",
 ]
 CREATIVE_EXPORT_COLUMNS = [
     "rank",
@@ -576,7 +622,7 @@ CREATIVE_EXPORT_COLUMNS = [
     "roas",
     "impressions",
     "clicks",
-    "ctr",
+    "ctr_pct",
     "conversions",
     "cpa",
     "fatigue_probability",
@@ -598,25 +644,57 @@ def _money(value: Any) -> float | str:
     return _round(value, 2)
 
 
-def daily_export_rows(series: pd.DataFrame) -> list[list[Any]]:
-    """The daily series the page charts as CSV-ready rows (DAILY_EXPORT_COLUMNS)."""
+def _count(value: Any) -> int | float | str:
+    """Conversions as the screen shows them: 243, not 243.0 (fractions keep 2 decimals)."""
+    v = _round(value, 2)
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _pct_cell(value: Any) -> float | str:
+    """A fraction as the percentage the screen shows (0.0123 -> 1.23)."""
+    v = _round(value, 8)
+    return v if v == "" else round(float(v) * 100, 4)
+
+
+def daily_export_rows(
+    series: pd.DataFrame,
+    filters: Filters | None = None,
+    compared: pd.DataFrame | None = None,
+) -> list[list[Any]]:
+    """The daily series the page charts as CSV-ready rows (DAILY_EXPORT_COLUMNS): the filters
+    on every row, and the comparison period's day at the same position (day 1 vs day 1)."""
+    filters = filters or Filters()
+    platforms = ",".join(filters.platforms) or "all"
+    campaigns = ",".join(str(c) for c in filters.campaigns) or "all"
+    before = list(compared.iterrows()) if compared is not None else []
     rows = []
-    for day, r in series.iterrows():
+    for i, (day, r) in enumerate(series.iterrows()):
+        prev_day, prev = (
+            before[i] if i < len(before) and filters.compare != "none" else (None, None)
+        )
+        change = pct_change(float(r["spend"]), float(prev["spend"])) if prev is not None else None
         rows.append(
             [
                 day.date().isoformat(),
+                platforms,
+                campaigns,
                 _money(r["spend"]),
                 _money(r["platform_revenue"]),
                 _round(r["roas"], 4),
                 _int(r["impressions"]),
                 _int(r["clicks"]),
-                _round(r["ctr"], 6),
-                _round(r["conversions"], 2),
+                _pct_cell(r["ctr"]),
+                _count(r["conversions"]),
                 _round(r["cpa"], 2),
                 _money(r["store_revenue"]),
                 _int(r["orders"]),
                 _money(r["total_spend"]),
                 _round(r["mer"], 4),
+                prev_day.date().isoformat() if prev_day is not None else "",
+                _money(prev["spend"]) if prev is not None else "",
+                _money(prev["store_revenue"]) if prev is not None else "",
+                _round(prev["mer"], 4) if prev is not None else "",
+                _round(change * 100 if change is not None else None, 2),
             ]
         )
     return rows
@@ -638,8 +716,8 @@ def creative_export_rows(rows: list[dict], fatigue: Mapping[str, dict]) -> list[
                 _round(r["roas"], 4),
                 _int(r["impressions"]),
                 _int(r["clicks"]),
-                _round(r["ctr"], 6),
-                _round(r["conversions"], 2),
+                _pct_cell(r["ctr"]),
+                _count(r["conversions"]),
                 _round(r["cpa"], 2),
                 _round(fat.get("probability") if fat else None, 3),
             ]
@@ -666,10 +744,19 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def export_filename(stem: str, period: Period | None) -> str:
+def export_filename(stem: str, period: Period | None, filters: Filters | None = None) -> str:
+    """'analytics_daily_2025-06-01_2025-06-30_meta_c12-14_vs-year.csv': the filters in the name."""
     if period is None:
         return f"{stem}.csv"
-    return f"{stem}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
+    parts = [stem, period.start.isoformat(), period.end.isoformat()]
+    if filters is not None:
+        if filters.platforms:
+            parts.append("-".join(filters.platforms))
+        if filters.campaigns:
+            parts.append("c" + "-".join(str(c) for c in filters.campaigns[:5]))
+        if filters.compare != DEFAULT_COMPARE:
+            parts.append(f"vs-{filters.compare}")
+    return "_".join(parts) + ".csv"
 
 
 def export_limit(raw: str) -> int:

@@ -43,6 +43,8 @@ from brain.narrative import (
     short_date,
     template_summary,
 )
+from layouts import fmt
+from layouts.overview import period_days, series_value
 from layouts.persona import CARD_TITLES
 
 ACCENT = colors.HexColor("#5b3df5")
@@ -74,18 +76,17 @@ def _t(text: Any) -> str:
     return escape(s)
 
 
-def _money(v: float | None, decimals: int = 0) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    return f"{'-' if v < 0 else ''}${abs(v):,.{decimals}f}"
+# One formatter for the screen and the paper (layouts/fmt.py, Babel): money in the org's currency.
+def _money(v: float | None, decimals: int = 0, currency: str = "USD") -> str:
+    return fmt.money(v, currency, decimals)
 
 
 def _ratio(v: float | None, decimals: int = 2) -> str:
-    return "-" if v is None else f"{v:,.{decimals}f}"
+    return fmt.ratio(v, decimals)
 
 
-def _pct(v: float | None, decimals: int = 0) -> str:
-    return "-" if v is None else f"{v * 100:.{decimals}f}%"
+def _pct(v: float | None, decimals: int = 0, signed: bool = False) -> str:
+    return fmt.pct(v, decimals, signed)
 
 
 # ---- charts ----------------------------------------------------------------------------------
@@ -96,7 +97,25 @@ def _nice_step(top: float, ticks: int = 4) -> float:
     return next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
 
 
-def spend_revenue_chart(daily: Sequence[Mapping[str, Any]]) -> Drawing | None:
+def _axes(chart: Any, value_max: float, step: float, label_format: Any) -> None:
+    """The house style of a chart's axes: small Helvetica labels, light rules, zero-based."""
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = value_max
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = MUTED
+    chart.valueAxis.labelTextFormat = label_format
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.gridStrokeColor = RULE
+
+
+def spend_revenue_chart(
+    daily: Sequence[Mapping[str, Any]], currency: str = "USD"
+) -> Drawing | None:
     """Daily ad spend vs store revenue over the period (a line each)."""
     if len(daily) < 2:
         return None
@@ -117,19 +136,8 @@ def spend_revenue_chart(daily: Sequence[Mapping[str, Any]]) -> Drawing | None:
     chart.categoryAxis.categoryNames = [
         short_date(d.get("date")) if i % every == 0 else "" for i, d in enumerate(daily)
     ]
-    chart.categoryAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.labels.fontSize = 7
+    _axes(chart, value_max, step, lambda v: fmt.money(v / 1000, currency) + "k")
     chart.categoryAxis.labels.fillColor = MUTED
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = value_max
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = "Helvetica"
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.labelTextFormat = lambda v: f"${v / 1000:,.0f}k"
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.gridStrokeColor = RULE
     chart.valueAxis.visibleGrid = 1
     drawing.add(chart)
     legend = Legend()
@@ -220,6 +228,58 @@ def channel_roas_chart(
     return drawing
 
 
+def _bars(
+    labels: Sequence[str], values: Sequence[float], caption: str, label_format: Any
+) -> Drawing | None:
+    """One series of bars with its values printed on them (drawn without a browser)."""
+    if not values or max(values) <= 0:
+        return None
+    step = _nice_step(max(values) or 1.0)
+    value_max = math.ceil(max(values) * 1.15 / step) * step
+    drawing = Drawing(CONTENT_W, 50 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 18 * mm, 10 * mm
+    chart.width, chart.height = CONTENT_W - 24 * mm, 32 * mm
+    chart.data = [list(values)]
+    chart.bars[0].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    chart.categoryAxis.categoryNames = list(labels)
+    _axes(chart, value_max, step, label_format)
+    chart.valueAxis.visibleGrid = 1
+    chart.barLabelFormat = label_format
+    chart.barLabels.fontName = "Helvetica"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    drawing.add(
+        String(chart.x, 46 * mm, caption, fontName="Helvetica-Bold", fontSize=8, fillColor=MUTED)
+    )
+    return drawing
+
+
+def risk_chart(oracle: Mapping[str, Any]) -> Drawing | None:
+    """ORACLE: 7-day fatigue probability of each flagged creative (the risk a board can see)."""
+    flagged = [f for f in oracle.get("fatigue") or [] if f.get("severity") in ("high", "medium")]
+    flagged = flagged[:8]
+    return _bars(
+        [f"{f.get('creative_id')} ({platform_name(f.get('platform'))})" for f in flagged],
+        [float(f.get("prob_7d") or 0) * 100 for f in flagged],
+        "Chance each flagged creative is fatigued within 7 days (%)",
+        lambda v: f"{v:.0f}%",
+    )
+
+
+def actions_chart(actions: Sequence[Mapping[str, Any]], currency: str) -> Drawing | None:
+    """CURIOSITY: gross profit per week of each ranked action."""
+    rows = [a for a in actions if (a.get("impact_usd_per_week") or 0) > 0][:6]
+    return _bars(
+        [f"#{a.get('rank')}" for a in rows],
+        [float(a.get("impact_usd_per_week") or 0) for a in rows],
+        f"Gross profit per week of each ranked action ({currency})",
+        lambda v: _plain(fmt.money(v, currency)),
+    )
+
+
 # ---- the document ----------------------------------------------------------------------------
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
@@ -266,7 +326,17 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _plain(cell: Any) -> Any:
+    """A plain-string cell in characters the Type 1 fonts can draw (− as -, → as to)."""
+    if not isinstance(cell, str):
+        return cell
+    for k, v in _REPLACE.items():
+        cell = cell.replace(k, v)
+    return cell
+
+
 def _table(data: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    data = [[_plain(c) for c in row] for row in data]
     table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
@@ -318,6 +388,11 @@ def build_board_report(
     t = memory.get("totals") or {}
     risk = oracle.get("risk") or {}
     period = state.get("period") or {}
+    cur = (state.get("settings") or {}).get("currency") or "USD"
+
+    def money(v: float | None, decimals: int = 0) -> str:
+        return _money(v, decimals, cur)
+
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -336,9 +411,9 @@ def build_board_report(
         Paragraph(_t(f"{org_name} - board report"), s["title"]),
         Paragraph(
             _t(
-                f"Last {period.get('days', '')} days, {short_date(period.get('start'))} to "
-                f"{short_date(period.get('end'))} · data through {short_date(state.get('as_of'))}"
-                " · Omnify Brain"
+                f"Last {period_days(state) or '-'} days, {fmt.day(period.get('start'))} to "
+                f"{fmt.day(period.get('end'), True)} · data through "
+                f"{fmt.day(state.get('as_of'), True)} · Omnify Brain"
             ),
             s["subtitle"],
         ),
@@ -349,8 +424,8 @@ def build_board_report(
     level = str(risk.get("level") or "-")
     risk_color = RISK_COLORS.get(level, "#1f232b")
     cells = [
-        ("Ad spend", _money(t.get("spend"))),
-        ("Store revenue", _money(t.get("store_revenue"))),
+        ("Ad spend", money(t.get("spend"))),
+        ("Store revenue", money(t.get("store_revenue"))),
         ("MER (revenue ÷ spend)", _ratio(t.get("mer"))),
         ("Platform ROAS", _ratio(t.get("platform_roas"))),
         ("LTV-ROAS", _ratio(t.get("ltv_roas"))),
@@ -395,14 +470,14 @@ def build_board_report(
     marks.append(len(story))
     # MEMORY: charts + channel table.
     story += _section_title("memory", persona, s)
-    chart = spend_revenue_chart(memory.get("daily") or [])
+    chart = spend_revenue_chart(memory.get("daily") or [], cur)
     if chart is not None:
         story.append(chart)
     bars = channel_roas_chart(memory.get("platforms") or [], t.get("breakeven_roas"))
     if bars is not None:
         story.append(bars)
     rows = [
-        ["Channel", "Spend", "Share", "ROAS", "LTV-ROAS", "Next-$ ROAS", "Trend (wk)", "Status"]
+        ["Channel", "Status", "Spend", "Share", "ROAS", "LTV-ROAS", "Next-$ ROAS", "Trend (7 d)"]
     ]
     for p in memory.get("platforms") or []:
         trend = p.get("trend") or {}
@@ -410,24 +485,38 @@ def build_board_report(
         rows.append(
             [
                 platform_name(p.get("platform")),
-                _money(p.get("spend")),
+                str(p.get("status") or "-").capitalize(),
+                money(p.get("spend")),
                 _pct(p.get("share_of_spend")),
                 _ratio(p.get("roas")),
                 _ratio(p.get("ltv_roas")),
                 _ratio((p.get("response_curve") or {}).get("marginal_roas_calibrated")),
-                f"{trend.get('direction', '-')} {abs(change):.1f}%" if change is not None else "-",
-                str(p.get("status") or "-"),
+                f"ROAS {fmt.pct_points(change)}"
+                + (" (steady)" if trend.get("direction") == "flat" else "")
+                if change is not None
+                else "-",
             ]
         )
-    widths = [0.16, 0.14, 0.09, 0.09, 0.11, 0.13, 0.15, 0.13]
+    widths = [0.13, 0.11, 0.13, 0.08, 0.08, 0.11, 0.13, 0.23]
     story += [
         _table(rows, [w * CONTENT_W for w in widths]),
         Spacer(1, 2 * mm),
         Paragraph(
             _t(
+                "Status follows the next dollar: Winner when next-dollar ROAS is at least "
+                f"breakeven × 1.2 ({_ratio((t.get('breakeven_roas') or 0) * 1.2)}), Loser below "
+                f"breakeven ({_ratio(t.get('breakeven_roas'))}), Neutral in between. Trend: "
+                "ROAS in the last 7 days vs the 7 before (within ±5% reads as steady). MER "
+                f"{_ratio(t.get('mer'))} over the period; last 7 days vs the 7 before: "
+                f"{fmt.pct_points((t.get('mer_trend') or {}).get('change_pct'))}."
+            ),
+            s["muted"],
+        ),
+        Paragraph(
+            _t(
                 f"Over-reporting {_ratio(t.get('over_reporting'))}× (platform-reported revenue ÷ "
                 f"store revenue) · nc-ROAS {_ratio(t.get('nc_roas'))} · CAC "
-                f"{_money(t.get('cac'), 2)} · breakeven ROAS {_ratio(t.get('breakeven_roas'))}"
+                f"{money(t.get('cac'), 2)} · breakeven ROAS {_ratio(t.get('breakeven_roas'))}"
             ),
             s["muted"],
         ),
@@ -435,7 +524,7 @@ def build_board_report(
 
     marks.append(len(story))
     # ORACLE: findings.
-    findings = _findings(oracle)
+    findings = _findings(oracle, cur)
     block = _section_title("oracle", persona, s) + [
         Paragraph(
             _t(
@@ -446,6 +535,9 @@ def build_board_report(
         ),
         Spacer(1, 1.5 * mm),
     ]
+    risk_bars = risk_chart(oracle)
+    if risk_bars is not None:
+        block.append(risk_bars)
     if findings:
         frows = [["Finding", "Severity", "Evidence"]] + [
             [Paragraph(_t(a), s["cellb"]), b, Paragraph(_t(c), s["cell"])] for a, b, c in findings
@@ -462,14 +554,17 @@ def build_board_report(
     story.append(
         Paragraph(
             _t(
-                f"{_money(curiosity.get('total_opportunity_usd_per_week'))} of gross profit per "
-                f"week across {len(actions)} ranked actions (USD of gross profit per week, with "
-                "a low-high band)."
+                f"{money(curiosity.get('total_opportunity_usd_per_week'))} of gross profit per "
+                f"week across {len(actions)} ranked actions (gross profit per week in {cur}, "
+                "with a low-high band)."
             ),
             s["body"],
         )
     )
     story.append(Spacer(1, 1.5 * mm))
+    impact_bars = actions_chart(actions, cur)
+    if impact_bars is not None:
+        story.append(impact_bars)
     if actions:
         arows = [["#", "Action", "Impact / week", "Confidence", "Decision"]]
         for a in actions:
@@ -485,8 +580,8 @@ def build_board_report(
                     ),
                     Paragraph(
                         _t(
-                            f"{_money(a.get('impact_usd_per_week'))} "
-                            f"({_money(band.get('low'))}-{_money(band.get('high'))})"
+                            f"{money(a.get('impact_usd_per_week'))} "
+                            f"({money(band.get('low'))}-{money(band.get('high'))})"
                         ),
                         s["cell"],
                     ),
@@ -525,16 +620,21 @@ def build_board_report(
 
 
 def _decision_words(d: Mapping[str, Any] | None) -> str:
+    """The shared state as on the overview: Planned / Done / Dismissed by whom, on which day."""
     if not d:
         return "Open"
-    word = {"accepted": "Accepted", "rejected": "Rejected", "done": "Done"}.get(
+    word = {"planned": "Planned", "done": "Done", "dismissed": "Dismissed"}.get(
         d.get("decision", ""), "Decided"
     )
-    return f"{word} by {d.get('user') or 'a teammate'}"
+    return f"{word} by {d.get('user') or 'a teammate'}, {fmt.day(d.get('at'))}"
 
 
-def _findings(oracle: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def _findings(oracle: Mapping[str, Any], cur: str = "USD") -> list[tuple[str, str, str]]:
     """(title, severity, evidence) for fatigue, ROI decay, LTV drift and anomalies."""
+
+    def money(v: float | None, decimals: int = 0) -> str:
+        return _money(v, decimals, cur)
+
     out = []
     for f in oracle.get("fatigue") or []:
         if f.get("severity") not in ("high", "medium"):
@@ -546,7 +646,7 @@ def _findings(oracle: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 str(f.get("severity")),
                 f"{_pct(f.get('prob_7d'))} fatigue in 7 days ({_pct(f.get('prob_14d'))} in 14); "
                 f"CVR {_pct(f.get('cvr_baseline'), 1)} to {_pct(f.get('cvr_recent'), 1)}; CPA "
-                f"{_money(f.get('cpa_baseline'), 2)} to {_money(f.get('cpa_recent'), 2)}; "
+                f"{money(f.get('cpa_baseline'), 2)} to {money(f.get('cpa_recent'), 2)}; "
                 f"frequency {_ratio(f.get('frequency'))}",
             )
         )
@@ -562,24 +662,27 @@ def _findings(oracle: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 )
             )
     drift = oracle.get("ltv_drift") or {}
+    cohorts = drift.get("recent_cohorts") or [None]
     if drift.get("flagged"):
         out.append(
             (
                 f"LTV drift {_pct(drift.get('drift'), 1)}",
                 str(drift.get("severity")),
-                f"90-day revenue per customer {_money(drift.get('historical_ltv'), 2)} to "
-                f"{_money(drift.get('recent_ltv'), 2)}; trend {drift.get('trend', '-')}",
+                f"90-day revenue per customer {money(drift.get('historical_ltv'), 2)}"
+                f" to {money(drift.get('recent_ltv'), 2)} for customers who first "
+                f"bought in {fmt.months(cohorts[0], cohorts[-1])}",
             )
         )
     for a in oracle.get("anomalies") or []:
         hints = "; ".join(h.get("text", "") for h in a.get("cause_hints") or [])
         out.append(
             (
-                f"{short_date(a.get('date'))}: {series_name(a.get('series'))} "
+                f"{fmt.day(a.get('date'))}: {series_name(a.get('series'))} "
                 f"{a.get('direction', '')}",
                 str(a.get("severity")),
-                f"actual {_ratio(a.get('actual'))} vs expected {_ratio(a.get('expected'))}; "
-                f"z {_ratio(a.get('z'), 1)}; {_money(a.get('dollar_effect'))} effect. {hints}",
+                f"{series_value(a.get('series'), a.get('actual'), cur)} vs "
+                f"{series_value(a.get('series'), a.get('expected'), cur)} expected; "
+                f"{fmt.money(a.get('dollar_effect'), cur)} effect. {hints}",
             )
         )
     return out

@@ -199,7 +199,7 @@ def test_navigation_persona_switch_and_analytics_filters(driver, base_url):
     href = driver.find_element(By.ID, "an-csv-daily").get_attribute("href")
     with urllib.request.urlopen(href, timeout=10) as resp:
         lines = resp.read().decode().splitlines()
-    assert lines[0].startswith("date,spend") and len(lines) == 8
+    assert lines[0].startswith("date,platforms,campaigns,spend") and len(lines) == 8
 
     click(driver, "#nav-integrations")
     wait_for(driver, "#int-cards")
@@ -218,13 +218,18 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
     open_page(driver, base_url + "/", "#action-list")
     first = driver.find_element(By.CSS_SELECTOR, "#action-list > li")
     aid = first.get_attribute("id").removeprefix("action-")
-    click(driver, f"#action-{aid} .ov-action-buttons .btn-primary")
+    click(driver, f"#action-{aid} summary.ov-action-summary")  # collapsed cards open on tap
+    click(driver, f"#action-{aid} .ov-action-buttons .btn-primary")  # Mark done
     status = f"#action-{aid} .ov-decision"
+
+    def status_text(d: webdriver.Chrome) -> str:  # also while the card is collapsed
+        return d.find_element(By.CSS_SELECTOR, status).get_attribute("textContent") or ""
+
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
-        lambda d: "you (demo)" in d.find_element(By.CSS_SELECTOR, status).text
+        lambda d: "Done by you (demo)" in status_text(d)
     )
     open_page(driver, base_url + "/", "#action-list")  # reload: kept in sessionStorage
-    assert "you (demo)" in driver.find_element(By.CSS_SELECTOR, status).text
+    assert "Done by you (demo)" in status_text(driver)
     if not driver.find_element(By.ID, "demo-reset").is_displayed():
         click(driver, "#navbar-toggler")  # phones: the reset button is in the menu
         WebDriverWait(
@@ -239,7 +244,7 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
         )
     click(driver, "#demo-reset")
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
-        lambda d: "Not decided yet" in d.find_element(By.CSS_SELECTOR, status).text
+        lambda d: "Open: nobody" in status_text(d)
     )
     assert severe(driver) == []
 

@@ -116,3 +116,50 @@ def test_phone_width_has_no_horizontal_overflow(app, dash_duo):
         for i in ("an-range", "an-dates-start", "an-platform")
     ]
     assert tops == sorted(tops) and len(set(tops)) == 3
+    # tables are stacked cards: nothing scrolls sideways inside them, every row's cells labelled
+    for table_id in ("an-channel-table", "an-leaderboard-table"):
+        wide = driver.execute_script(
+            "var t = document.getElementById(arguments[0]);"
+            "return [t.scrollWidth, t.parentElement.clientWidth];",
+            table_id,
+        )
+        assert wide[0] <= wide[1], (table_id, wide)
+    label = driver.execute_script(
+        "return getComputedStyle(document.querySelector("
+        "'#an-channel-table td[data-label]'), '::before').content"
+    )
+    assert label.strip('"') == "Spend"
+    # tap targets: 44 px or taller
+    for selector in (
+        "#an-range",
+        "#an-compare",
+        "#an-dates-start",
+        "label[for$='an-platform_input_meta']",
+    ):
+        height = driver.find_element(By.CSS_SELECTOR, selector).size["height"]
+        assert height >= 44, (selector, height)
+
+
+def test_typed_dates_apply_on_enter_and_compare_is_kept(app, dash_duo):
+    org = make_org(app, "E2E Dates", "vp@e2e-dates.example", persona="vp_growth")
+    load_brand(app, org["org_id"], "dates", A_PLATFORMS)
+    base = _start_logged_in(app, dash_duo, org["email"])
+    driver = dash_duo.driver
+    driver.set_window_size(1280, 800 + 143)
+    driver.get(base + "/analytics?range=30d&compare=year")
+    dash_duo.wait_for_contains_text("#an-caption", "a year earlier", timeout=15)
+    assert (
+        Select(dash_duo.find_element("#an-compare")).first_selected_option.get_attribute("value")
+        == "year"
+    )
+    end = dash_duo.find_element("#an-dates-end").get_attribute("value")
+    start = dash_duo.find_element("#an-dates-start")
+    # a native date input takes the digits of its locale's order (en-US: month, day, year)
+    y, m, d = end.split("-")
+    start.send_keys(m + d + y)
+    start.send_keys("\n")
+    url = _wait_url(dash_duo, "range=custom")
+    assert f"start={end}" in url and f"end={end}" in url and "compare=year" in url
+    dash_duo.wait_for_contains_text("#an-caption", "(1 day)", timeout=10)
+    Select(dash_duo.find_element("#an-range")).select_by_value("last_month")
+    _wait_url(dash_duo, "range=last_month")

@@ -109,24 +109,35 @@ def test_tips_decide_undo_and_download_pdf(app, dash_duo, lumen):
     base = start(dash_duo, app)
     log_in(dash_duo, base, USERS["cmo"], skip_tips=False)
     # First visit: the MER tip shows; "Skip tips" ends them, and they stay gone on reload.
-    dash_duo.wait_for_element("#tip-skip-mer", timeout=10).click()
-    dash_duo.wait_for_no_elements("#tip-skip-mer", timeout=5)
+    tip = dash_duo.wait_for_element("#tip-mer", timeout=10)
+    deadline = time.time() + 10
+    while not tip.is_displayed() and time.time() < deadline:
+        time.sleep(0.1)
+    # inline under the header: it covers nothing (the brief starts below it)
+    assert tip.rect["y"] + tip.rect["height"] <= dash_duo.find_element("#ov-brief").rect["y"]
+    dash_duo.find_element("#tip-skip-mer").click()
+    deadline = time.time() + 5
+    while tip.is_displayed() and time.time() < deadline:
+        time.sleep(0.1)
+    assert not tip.is_displayed()
     dash_duo.driver.refresh()
     dash_duo.wait_for_element("#kpi-mer", timeout=20)
     settle(dash_duo)
-    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".ov-tip")
+    shown = [
+        t for t in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".ov-tip") if t.is_displayed()
+    ]
+    assert not shown
 
     action = EXAMPLE["curiosity"]["actions"][0]["id"]
     card = f"#action-{action}"
-    click(dash_duo, f"{card} .ov-action-buttons .btn-primary")
-    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Approved by", timeout=10)
+    click(dash_duo, f"{card} summary.ov-action-summary")  # cards open on tap
+    click(dash_duo, f"{card} .ov-action-buttons .btn-outline-primary")
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Planned by", timeout=10)
     with app.app_context():
         rows = db.session.query(ActionDecision).all()
-        assert [(r.action_id, r.decision, r.undone_at) for r in rows] == [
-            (action, "accepted", None)
-        ]
+        assert [(r.action_id, r.decision, r.undone_at) for r in rows] == [(action, "planned", None)]
     click(dash_duo, f"{card} .ov-undo")
-    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Not decided yet", timeout=10)
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Open: nobody", timeout=10)
     with app.app_context():
         assert db.session.query(ActionDecision).one().undone_at is not None
 
@@ -162,3 +173,94 @@ def test_phone_navbar_collapses_and_nothing_overflows(app, dash_duo, lumen):
         "return document.documentElement.scrollWidth - window.innerWidth"
     )
     assert overflow <= 0, f"page is {overflow}px wider than the phone"
+
+
+# ---- issue 15: honest shared states, the 10-second brief, no overflow ----------------------------
+def _text_of(dash_duo, selector: str) -> str:
+    element = dash_duo.find_element(selector)
+    return " ".join((element.get_attribute("textContent") or "").split())
+
+
+def test_done_by_the_director_is_what_the_cmo_sees(app, dash_duo, lumen):
+    """No 'Executed' / 'Approved': the Director marks the pause Done; the CMO sees the same
+    state with who and when, and the card links to the exact ad in TikTok Ads Manager."""
+    base = start(dash_duo, app)
+    pause = next(a for a in EXAMPLE["curiosity"]["actions"] if a["type"] == "pause_creative")
+    card = f"#action-{pause['id']}"
+    log_in(dash_duo, base, USERS["director"])
+    click(dash_duo, f"{card} summary.ov-action-summary")
+    link = dash_duo.find_element(f"{card} .ov-deeplink")
+    assert "ads.tiktok.com/i18n/perf/creative" in link.get_attribute("href")
+    assert f"keyword={pause['targets'][0]['creative_id']}" in link.get_attribute("href")
+    assert "Execute" not in dash_duo.find_element(card).text
+    buttons = dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{card} .ov-action-buttons .btn")
+    assert [b.text for b in buttons] == ["Plan it", "Mark done", "Dismiss"]
+    click(dash_duo, f"{card} .ov-action-buttons .btn-primary")
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Done by Director", timeout=10)
+    for persona in ("cmo", "vp_growth"):
+        log_in(dash_duo, base, USERS[persona])
+        status = _text_of(dash_duo, f"{card} .ov-decision")
+        assert status.startswith("Done by Director · "), (persona, status)
+        assert "UTC" in status and "Approved" not in status and "Executed" not in status
+        assert _text_of(dash_duo, f"{card} .ov-state-chip") == "Done"
+    with app.app_context():
+        assert [r.decision for r in db.session.query(ActionDecision).all()] == ["done"]
+
+
+def _in_first_screen(dash_duo, selector: str) -> bool:
+    return dash_duo.driver.execute_script(
+        "var r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        selector,
+    )
+
+
+def test_phone_first_screen_answers_the_three_questions(app, dash_duo, lumen):
+    """390x844: the headline number, the top risk in words and the top action with its dollar
+    impact are on the first screen; the cards below are collapsed; tables are stacked cards."""
+    base = start(dash_duo, app)
+    driver = dash_duo.driver
+    driver.set_window_size(390, 844 + 143)
+    for persona in ("cmo", "director"):
+        log_in(dash_duo, base, USERS[persona])
+        driver.execute_script("window.scrollTo(0, 0)")
+        assert driver.execute_script("return window.innerWidth") <= 400
+        for selector in (f"#brief-number-{persona}", "#brief-risk", "#brief-impact"):
+            assert _in_first_screen(dash_duo, selector), (persona, selector)
+        risk = dash_duo.find_element("#brief-risk").text
+        assert "RED 100/100" not in risk and len(risk.split()) >= 5  # words, not a score
+        assert dash_duo.find_element("#brief-impact").text.startswith("+$")
+        assert not driver.find_elements(By.CSS_SELECTOR, ".ov-action-details[open]")
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"page is {overflow}px wider than the phone"
+        # The channel table: each row a card, its status inside the screen's width.
+        cells = driver.find_elements(By.CSS_SELECTOR, "#channel-table td.ov-status-cell")
+        assert len(cells) == len(EXAMPLE["memory"]["platforms"])
+        for cell in cells:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+            assert cell.is_displayed() and cell.rect["x"] + cell.rect["width"] <= 390
+    # A tap opens a card.
+    first = EXAMPLE["curiosity"]["actions"][0]["id"]
+    click(dash_duo, f"#action-{first} summary.ov-action-summary")
+    assert dash_duo.find_element(f"#action-{first} .ov-action-buttons").is_displayed()
+
+
+def test_desktop_brief_and_status_rule(app, dash_duo, lumen):
+    base = start(dash_duo, app)
+    dash_duo.driver.set_window_size(1280, 800 + 143)
+    log_in(dash_duo, base, USERS["vp_growth"])
+    for selector in ("#brief-number-vp_growth", "#brief-risk", "#brief-impact"):
+        assert _in_first_screen(dash_duo, selector), selector
+    rows = {
+        r.find_element(By.CSS_SELECTOR, "th").text: r
+        for r in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#channel-table tbody tr")
+    }
+    tiktok = rows["TikTok"].find_element(By.CSS_SELECTOR, "td.ov-status-cell")
+    assert "Loser" in tiktok.text  # next dollar 0.50 < breakeven 1.54
+    assert tiktok.get_attribute("title").startswith("Next-dollar ROAS 0.50 vs breakeven 1.54")
+    assert "ROAS" in rows["TikTok"].text and (
+        "+" in rows["TikTok"].text or "−" in rows["TikTok"].text
+    )
+    assert dash_duo.get_logs() == []

@@ -54,11 +54,12 @@ CALLBACKS = {
 SYNC_INPUTS = (
     ("analytics-url", "search"),
     ("an-range", "value"),
-    ("an-dates", "start_date"),
-    ("an-dates", "end_date"),
+    ("an-dates-start", "value"),
+    ("an-dates-end", "value"),
     ("an-platform", "value"),
     ("an-campaign", "value"),
     ("an-metric", "value"),
+    ("an-compare", "value"),
 )
 
 
@@ -391,26 +392,35 @@ def test_url_and_controls_sync(client, orgs):
     # page load: the URL sets the controls (presets resolved against the latest data date)
     out = sync(client, {"analytics-url.search": "?range=7d&platform=meta"}, "analytics-url.search")
     assert out["an-range"]["value"] == "7d"
-    assert out["an-dates"]["start_date"] == (END - timedelta(days=6)).isoformat()
-    assert out["an-dates"]["end_date"] == END.isoformat()
+    assert out["an-dates-start"]["value"] == (END - timedelta(days=6)).isoformat()
+    assert out["an-dates-end"]["value"] == END.isoformat()
     assert out["an-platform"]["value"] == ["meta"]
     assert "analytics-url" not in out  # no URL rewrite on load: no history entry, no loop
     # a preset picked: the URL follows, the date picker shows the resolved dates
     state = {
         "analytics-url.search": "?range=7d&platform=meta",
         "an-range.value": "14d",
-        "an-dates.start_date": (END - timedelta(days=6)).isoformat(),
-        "an-dates.end_date": END.isoformat(),
+        "an-dates-start.value": (END - timedelta(days=6)).isoformat(),
+        "an-dates-end.value": END.isoformat(),
         "an-platform.value": ["meta"],
         "an-campaign.value": [],
         "an-metric.value": "spend",
+        "an-compare.value": "previous",
     }
     out = sync(client, state, "an-range.value")
     assert out["analytics-url"]["search"] == "?range=14d&platform=meta"
-    assert out["an-dates"]["start_date"] == (END - timedelta(days=13)).isoformat()
+    # the comparison is kept in the URL, and the caption says which periods it compares
+    out = sync(client, {**state, "an-compare.value": "year"}, "an-compare.value")
+    assert out["analytics-url"]["search"] == "?range=14d&platform=meta&compare=year"
+    caption = json.dumps(fire(client, "main", "?range=14d&compare=year")["an-caption"])
+    assert "(the same dates a year earlier)" in caption
+    reload = sync(client, {"analytics-url.search": "?range=ytd&compare=weekday"},
+                  "analytics-url.search")  # fmt: skip
+    assert reload["an-range"]["value"] == "ytd" and reload["an-compare"]["value"] == "weekday"
+    assert out["an-dates-start"]["value"] == (END - timedelta(days=13)).isoformat()
     # dates picked: the range becomes custom
-    state.update({"an-dates.start_date": "2025-06-01", "an-dates.end_date": "2025-06-10"})
-    out = sync(client, state, "an-dates.start_date")
+    state.update({"an-dates-start.value": "2025-06-01", "an-dates-end.value": "2025-06-10"})
+    out = sync(client, state, "an-dates-start.value")
     assert out["an-range"]["value"] == "custom"
     assert out["analytics-url"]["search"] == (
         "?range=custom&start=2025-06-01&end=2025-06-10&platform=meta"
@@ -432,12 +442,19 @@ def test_csv_matches_filters_and_sums(client, orgs):
     assert "2025-06-01_2025-06-10" in resp.headers["Content-Disposition"]
     assert list(rows[0]) == queries.DAILY_EXPORT_COLUMNS
     assert [r["date"] for r in rows] == [f"2025-06-{d:02d}" for d in range(1, 11)]
+    # what the screen shows: the filters, the comparison day, CTR in %, whole conversions
+    assert {(r["platforms"], r["campaigns"]) for r in rows} == {("all", "all")}
+    assert rows[0]["compared_date"] == "2025-05-22"  # day 1 of the 10 days before
+    assert "." not in rows[0]["conversions"]
+    assert float(rows[0]["ctr_pct"]) > 0.01  # a percentage, not a fraction
     assert sum(float(r["spend"]) for r in rows) == pytest.approx(3000.0)
     assert sum(float(r["store_revenue"]) for r in rows) == pytest.approx(3200.0)
     assert float(rows[0]["mer"]) == pytest.approx(320 / 300, abs=1e-4)
 
-    meta = read_csv(client.get("/exports/analytics.csv?range=7d&platform=meta&metric=roas"))
-    assert len(meta) == 7
+    resp = client.get("/exports/analytics.csv?range=7d&platform=meta&metric=roas&compare=year")
+    assert "_meta_vs-year.csv" in resp.headers["Content-Disposition"]
+    meta = read_csv(resp)
+    assert len(meta) == 7 and {r["platforms"] for r in meta} == {"meta"}
     assert sum(float(r["spend"]) for r in meta) == pytest.approx(1400.0)
     assert {r["roas"] for r in meta} == {"3.0"}
     # MER is store-wide: store revenue over all-channel spend
@@ -507,13 +524,14 @@ def test_views_survive_garbage_from_the_browser(client, orgs):
     weird = {
         "analytics-url.search": f"?org_id={b['org_id']}&campaign=99999999&start=x",
         "an-range.value": 5,
-        "an-dates.start_date": 12,
-        "an-dates.end_date": {"x": 1},
+        "an-dates-start.value": 12,
+        "an-dates-end.value": {"x": 1},
         "an-platform.value": "meta",
         "an-campaign.value": 7,
         "an-metric.value": None,
+        "an-compare.value": ["x"],
     }
-    for changed in ("an-range.value", "an-dates.start_date", "an-platform.value"):
+    for changed in ("an-range.value", "an-dates-start.value", "an-platform.value"):
         out = sync(client, weird, changed)
         assert out is None or "Beta" not in json.dumps(out)
     for search in ("?%ff%fe=1&range=%00", "?campaign=" + "9" * 400, "?" + "x=1&" * 500):

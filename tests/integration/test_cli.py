@@ -26,6 +26,13 @@ def test_seed_creates_lumen_with_personas_and_first_state(app, client):
         )
         assert personas == ["cmo", "director", "vp_growth"]
         assert db.session.scalar(select(func.count(BrainState.id))) == 1
+        # the demo's dates move with today: its data ends yesterday, not on a fixed date
+        from datetime import date, timedelta
+
+        from models.data import AdMetricDaily
+
+        last = db.session.scalar(select(func.max(AdMetricDaily.date)))
+        assert last == date.today() - timedelta(days=1)
     assert login(client, "cmo@lumen.example", "demo-lumen-2026").status_code == 302
     state = client.get("/api/brain/state").get_json()
     assert state["oracle"]["risk"]["level"] in ("YELLOW", "RED")

@@ -64,7 +64,7 @@ def lumen(app):
             ActionDecision(
                 org_id=org["org_id"],
                 action_id=action,
-                decision="accepted",
+                decision="planned",
                 user_id=vp,
                 at=utc(2026, 10, 30, 15, 0),
             )
@@ -106,7 +106,7 @@ def test_the_digest_goes_out_once_at_8_new_york_time_after_the_clocks_change(
     text, html = mail.text(), mail.html()
     assert "Top actions:" in text and "Decisions this week:" in text
     action_title = EXAMPLE["curiosity"]["actions"][0]["title"]
-    assert f"{action_title}: approved" in text
+    assert f"{action_title}: planned" in text
     assert "Risk trend" in text and "/unsubscribe/" in text
     assert 'src="cid:mer-chart"' in html
     images = [p for p in mail.message.walk() if p.get_content_type() == "image/png"]

@@ -106,8 +106,8 @@ def test_viewer_cannot_record_events(app, client):
 EV_OUTPUTS = (("an-ev-list", "children"), ("an-ev-msg", "children"))
 EV_STATES = (
     ("an-ev-kind", "value"),
-    ("an-ev-dates", "start_date"),
-    ("an-ev-dates", "end_date"),
+    ("an-ev-dates-start", "value"),
+    ("an-ev-dates-end", "value"),
     ("an-ev-platform", "value"),
     ("an-ev-note", "value"),
 )
@@ -176,8 +176,8 @@ def test_form_adds_and_bad_dates_say_why(app, client):
         add_clicks=1,
         state={
             "an-ev-kind.value": "launch",
-            "an-ev-dates.start_date": "2026-11-01",
-            "an-ev-dates.end_date": "2026-10-01",
+            "an-ev-dates-start.value": "2026-11-01",
+            "an-ev-dates-end.value": "2026-10-01",
         },
     )
     assert "End is before start" in body
@@ -187,8 +187,8 @@ def test_form_adds_and_bad_dates_say_why(app, client):
         add_clicks=2,
         state={
             "an-ev-kind.value": "launch",
-            "an-ev-dates.start_date": "2026-11-01",
-            "an-ev-dates.end_date": "2026-11-02",
+            "an-ev-dates-start.value": "2026-11-01",
+            "an-ev-dates-end.value": "2026-11-02",
             "an-ev-note.value": "New serum",
         },
     )

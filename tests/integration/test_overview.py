@@ -193,14 +193,14 @@ def test_decision_is_recorded_for_own_org(app, client, orgs):
     login(client, a["email"])
     aid = EXAMPLE["curiosity"]["actions"][1]["id"]
     shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
-    resp = decide(client, {"type": "action-btn", "action": aid, "decision": "accepted"}, shown)
+    resp = decide(client, {"type": "action-btn", "action": aid, "decision": "planned"}, shown)
     assert resp.status_code == 200
     body = text(resp)
-    assert "Approved" in body and "action-undo" in body
+    assert "Planned" in body and "action-undo" in body
     assert_no_b(body)
     rows = decisions(app)
     assert [(r.org_id, r.action_id, r.decision, r.user_id) for r in rows] == [
-        (a["org_id"], aid, "accepted", a["user_id"])
+        (a["org_id"], aid, "planned", a["user_id"])
     ]
     out = resp.get_json()["response"]
     status_keys = [k for k in out if '"action-status"' in k]
@@ -216,7 +216,7 @@ def test_unknown_or_foreign_action_is_refused(app, client, orgs):
     foreign = beta_state()["curiosity"]["actions"][0]["id"]  # exists, but in org B's state
     for action_id in (foreign, "act_doesnotexist", ""):
         resp = decide(
-            client, {"type": "action-btn", "action": action_id, "decision": "accepted"}, shown
+            client, {"type": "action-btn", "action": action_id, "decision": "planned"}, shown
         )
         assert resp.status_code == 200
         body = text(resp)
@@ -233,7 +233,7 @@ def test_cannot_undo_another_orgs_decision(app, client, orgs):
 
     b_action = beta_state()["curiosity"]["actions"][0]["id"]
     with app.app_context():
-        b_decision = record_decision(b["org_id"], b["user_id"], b_action, "accepted").id
+        b_decision = record_decision(b["org_id"], b["user_id"], b_action, "planned").id
     login(client, a["email"])
     shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
     for decision_id in (b_decision, "1; drop table", None):
@@ -255,16 +255,16 @@ def test_undo_own_decision_restores_previous(app, client, orgs):
     login(client, a["email"])
     aid = EXAMPLE["curiosity"]["actions"][0]["id"]
     shown = [aid]
-    decide(client, {"type": "action-btn", "action": aid, "decision": "rejected"}, shown)
+    decide(client, {"type": "action-btn", "action": aid, "decision": "dismissed"}, shown)
     decide(client, {"type": "action-btn", "action": aid, "decision": "done"}, shown)
     latest = max(decisions(app, a["org_id"]), key=lambda r: r.id)
     assert latest.decision == "done"
     resp = decide(client, {"type": "action-undo", "action": aid, "decision_id": latest.id}, shown)
-    assert "Rejected" in text(resp)
+    assert "Dismissed" in text(resp)
     with app.app_context():
         from models.decisions import latest_decisions
 
-        assert latest_decisions(a["org_id"]) == {aid: "rejected"}
+        assert latest_decisions(a["org_id"]) == {aid: "dismissed"}
 
 
 def test_mounting_undo_button_does_not_record(app, client, orgs):
@@ -280,7 +280,7 @@ def test_mounting_undo_button_does_not_record(app, client, orgs):
         "inputs": [
             [
                 {
-                    "id": {"type": "action-btn", "action": aid, "decision": "accepted"},
+                    "id": {"type": "action-btn", "action": aid, "decision": "planned"},
                     "property": "n_clicks",
                     "value": 0,
                 }
@@ -288,7 +288,7 @@ def test_mounting_undo_button_does_not_record(app, client, orgs):
             [],
         ],
         "changedPropIds": [
-            f"{_sid({'type': 'action-btn', 'action': aid, 'decision': 'accepted'})}.n_clicks"
+            f"{_sid({'type': 'action-btn', 'action': aid, 'decision': 'planned'})}.n_clicks"
         ],
     }
     assert post(client, payload).status_code == 204
@@ -404,6 +404,86 @@ def test_viewer_cannot_decide(app, client):
     store_state(app, a["org_id"], EXAMPLE)
     login(client, a["email"])
     ids = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
-    resp = decide(client, {"type": "action-btn", "action": ids[0], "decision": "accepted"}, ids)
+    resp = decide(client, {"type": "action-btn", "action": ids[0], "decision": "planned"}, ids)
     assert "Viewers" in text(resp)
     assert decisions(app) == []
+
+
+# ---- honest decision states (issue 15) ---------------------------------------------------------
+def _pause() -> dict:
+    return next(a for a in EXAMPLE["curiosity"]["actions"] if a["type"] == "pause_creative")
+
+
+def _creative_spend(app, org_id: int, account: str, days: dict[date, float]) -> None:
+    """The paused creative of the example state with daily spend on the given days."""
+    from models.data import AdMetricDaily, Creative
+
+    target = _pause()["targets"][0]
+    with app.app_context():
+        conn = Connection(org_id=org_id, platform="tiktok", external_account_id=account)
+        db.session.add(conn)
+        db.session.flush()
+        cr = Creative(
+            org_id=org_id,
+            connection_id=conn.id,
+            platform="tiktok",
+            external_id=target["creative_id"],
+            name="x",
+        )
+        db.session.add(cr)
+        db.session.flush()
+        for d, spend in days.items():
+            db.session.add(AdMetricDaily(org_id=org_id, creative_id=cr.id, date=d, spend=spend))
+        db.session.commit()
+
+
+def test_done_pause_is_checked_against_the_data_for_every_persona(app, client, orgs):
+    """Done is what the user reports; the page then says what the synced spend shows. Org B's
+    spend on a creative with the same id never counts for org A."""
+    a, b = orgs
+    pause = _pause()
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    today = datetime.now(UTC).date()
+    _creative_spend(app, a["org_id"], "7000000000000000001", {today - timedelta(days=1): 50.0})
+    _creative_spend(app, b["org_id"], "7000000000000000002", {today + timedelta(days=1): 99.0})
+    login(client, a["email"])
+    resp = decide(client, {"type": "action-btn", "action": pause["id"], "decision": "done"}, shown)
+    mine = json.dumps(resp.get_json()["response"][_sid({"type": "action-status",
+                                                        "action": pause["id"]})])  # fmt: skip
+    assert "Done" in mine and "Waiting for data after" in mine  # no data after today yet
+    assert "Still spending" not in mine  # org B's spend tomorrow is not ours
+    with app.app_context():  # the next sync brings a day with spend on the ad: say so
+        from models.data import AdMetricDaily, Creative
+
+        cr = db.session.execute(select(Creative).where(Creative.org_id == a["org_id"])).scalar_one()
+        db.session.add(
+            AdMetricDaily(org_id=a["org_id"], creative_id=cr.id, date=today + timedelta(days=1),
+                          spend=37.5)
+        )  # fmt: skip
+        db.session.commit()
+    page = text(route(client))
+    assert "Still spending: $38 on this ad since it was marked done" in page
+    assert (
+        "aadvid=7000000000000000001" in page
+        and f"keyword={pause['targets'][0]['creative_id']}" in page
+    )
+    assert "Approved" not in page and "Executed" not in page
+    with app.app_context():  # a zero-spend day after it: the data confirms the pause
+        db.session.execute(
+            AdMetricDaily.__table__.update()
+            .where(AdMetricDaily.org_id == a["org_id"], AdMetricDaily.date > today)
+            .values(spend=0)
+        )
+        db.session.commit()
+    assert "Confirmed by the data: no spend on this ad since" in text(route(client))
+
+
+def test_legacy_accepted_rows_read_as_planned(app, orgs):
+    a, _ = orgs
+    from models.decisions import decision_summaries
+
+    aid = EXAMPLE["curiosity"]["actions"][0]["id"]
+    with app.app_context():
+        db.session.add(ActionDecision(org_id=a["org_id"], action_id=aid, decision="accepted"))
+        db.session.commit()
+        assert decision_summaries(a["org_id"])[aid]["decision"] == "planned"

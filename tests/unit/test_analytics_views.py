@@ -42,9 +42,9 @@ def classes(component: object) -> str:
     ("change", "better", "arrow", "tone", "sign"),
     [
         (0.12, "up", "▲", "good", "+12.0%"),
-        (-0.05, "up", "▼", "bad", "-5.0%"),
+        (-0.05, "up", "▼", "bad", "−5.0%"),
         (0.10, "down", "▲", "bad", "+10.0%"),  # CPA up is worse
-        (-0.20, "down", "▼", "good", "-20.0%"),
+        (-0.20, "down", "▼", "good", "−20.0%"),
         (0.30, None, "▲", "neutral", "+30.0%"),  # spend: neither good nor bad
         (0.001, "up", "▬", "neutral", "+0.1%"),
     ],
@@ -90,9 +90,9 @@ def test_placeholder_tiles_before_data():
 @pytest.mark.parametrize(
     ("value", "kind", "compact", "expected"),
     [
-        (1234.5, "money", False, "$1,234"),
+        (1234.5, "money", False, "$1,235"),  # half up, as people round
         (12.345, "money", False, "$12.35"),
-        (-5_500_000, "money", True, "-$5.50M"),
+        (-5_500_000, "money", True, "−$5.50M"),
         (42_000, "money", True, "$42.0k"),
         (7.5, "money2", False, "$7.50"),
         (0.01234, "pct", False, "1.23%"),
@@ -196,7 +196,7 @@ def test_channel_table_rows_and_empty():
         },
     ]
     shown = texts(views.channel_table(rows))
-    for expected in ("Meta", "TikTok", "$1,000", "63%", "3.60", "$20.00", "1.20%", "-30.0%"):
+    for expected in ("Meta", "TikTok", "$1,000", "63%", "3.60", "$20.00", "1.20%", "−30.0%"):
         assert expected in shown
     assert "table-responsive" in dump(views.channel_table(rows))
     assert "No ad spend" in texts(views.channel_table([]))
@@ -265,8 +265,31 @@ def test_page_has_labelled_controls_and_reserved_chart_boxes():
 def test_period_caption():
     p = q.Period(date(2025, 6, 1), date(2025, 6, 30))
     assert views.period_caption(p, p.previous()) == (
-        "Jun 1, 2025 – Jun 30, 2025 (30 days) vs May 2, 2025 – May 31, 2025"
+        "Jun 1, 2025 – Jun 30, 2025 (30 days) vs May 2, 2025 – May 31, 2025 (the previous period)"
     )
+    year = q.comparison(q.Filters(compare="year"), p)
+    assert year == q.Period(date(2024, 6, 1), date(2024, 6, 30))
+    assert views.period_caption(p, year, "year").endswith("(the same dates a year earlier)")
+    weekday = q.comparison(q.Filters(compare="weekday"), p)
+    assert weekday.start.weekday() == p.start.weekday() and (p.start - weekday.start).days == 364
+    assert views.period_caption(p, p.previous(), "none").endswith("· no comparison")
+
+
+def test_new_presets_and_compare_kept_in_the_url():
+    latest = date(2025, 6, 18)
+    cases = {
+        "today": (latest, latest),
+        "yesterday": (date(2025, 6, 17), date(2025, 6, 17)),
+        "last_month": (date(2025, 5, 1), date(2025, 5, 31)),
+        "ytd": (date(2025, 1, 1), latest),
+    }
+    for rng, (start, end) in cases.items():
+        filters, problems = q.parse_filters(f"range={rng}&compare=year")
+        assert problems == [] and filters.compare == "year"
+        assert q.resolve_period(filters, latest) == q.Period(start, end)
+        assert filters.query() == f"range={rng}&compare=year"
+    _, problems = q.parse_filters("compare=lunar")
+    assert problems and "compare must be one of" in problems[0]
 
 
 # ---- filters -------------------------------------------------------------------------------
@@ -358,3 +381,28 @@ def test_totals_without_any_data_are_none_not_zero():
     t = q.totals(frame)
     assert t["spend"] is None and t["roas"] is None and t["mer"] is None
     assert q.pct_change(t["spend"], 100.0) is None
+
+
+def test_anomaly_note_promises_a_cross_only_where_the_chart_has_one():
+    day = date(2026, 11, 19)
+    found = [
+        {"date": day, "series": "mer", "direction": "down", "severity": "high"},
+        {"date": day, "series": "store_revenue", "direction": "down"},
+    ]
+    spend = views.anomaly_note(found, date(2026, 11, 1), date(2026, 11, 24), "spend")
+    assert spend.children[0].children.startswith(
+        "Anomalies flagged by the brain (✕ on the MER and Store revenue charts)"
+    )
+    mer = views.anomaly_note(found, date(2026, 11, 1), date(2026, 11, 24), "mer")
+    assert "(✕ on the chart)" in mer.children[0].children
+
+
+def test_the_last_days_are_shaded_provisional():
+    idx = pd.date_range("2026-11-01", "2026-11-24", freq="D")
+    series = pd.DataFrame({"spend": [100.0] * len(idx)}, index=idx)
+    fig = views.timeseries_figure(series, None, "spend", latest=date(2026, 11, 24))
+    shape = fig["layout"]["shapes"][0]
+    assert shape["x0"].startswith("2026-11-21") and shape["x1"].startswith("2026-11-24")
+    assert fig["layout"]["annotations"][0]["text"] == "provisional"
+    old = views.timeseries_figure(series, None, "spend", latest=date(2026, 12, 31))
+    assert "shapes" not in old["layout"]  # a past period has nothing provisional

@@ -170,7 +170,7 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
     snap = demo.snapshot()
     start = (snap.as_of - timedelta(days=9)).isoformat()
     out = demo.an_views.sync_controls(
-        "an-dates",
+        "an-dates-start",
         "?range=30d",
         "30d",
         start,
@@ -178,6 +178,7 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
         ["meta"],
         [],
         "spend",
+        "previous",
         snap.as_of,
     )
     assert out[0] == f"?range=custom&start={start}&end={snap.as_of.isoformat()}&platform=meta"
@@ -187,9 +188,9 @@ def test_sync_controls_write_a_custom_range_to_the_url(demo):
 # ---- decisions ---------------------------------------------------------------------------------
 def test_decisions_are_kept_in_the_tab_and_undone(demo):
     action = demo.snapshot().state["curiosity"]["actions"][0]["id"]
-    click = {"type": "action-btn", "action": action, "decision": "accepted"}
+    click = {"type": "action-btn", "action": action, "decision": "planned"}
     decisions, message = demo.apply_decision(click, None)
-    assert message is None and decisions[action]["decision"] == "accepted"
+    assert message is None and decisions[action]["decision"] == "planned"
     status = _text(demo.ov_views.decision_status(action, decisions[action]))
     assert "you (demo)" in status and "Undo" in status
     rendered = _text(demo.render("/", "", "cmo", decisions))
@@ -198,7 +199,7 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
     after, message = demo.apply_decision(undo, decisions)
     assert message is None and action not in after
     _, refused = demo.apply_decision(
-        {"type": "action-btn", "action": "act_unknown", "decision": "accepted"}, None
+        {"type": "action-btn", "action": "act_unknown", "decision": "planned"}, None
     )
     assert "isn't a decision" in _text(refused)
 
@@ -225,7 +226,8 @@ def test_csv_exports_match_the_page_and_refuse_bad_filters(demo, client):
     snap = demo.snapshot()
     daily = client.get("/exports/analytics.csv?range=7d&platform=tiktok")
     lines = daily.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("date,spend,platform_revenue") and len(lines) == 8
+    assert lines[0].startswith("date,platforms,campaigns,spend,platform_revenue")
+    assert len(lines) == 8
     assert lines[-1].startswith(snap.as_of.isoformat())
     creatives = client.get("/exports/analytics-creatives.csv?range=30d&limit=all")
     rows = creatives.get_data(as_text=True).splitlines()

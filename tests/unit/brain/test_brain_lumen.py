@@ -93,7 +93,11 @@ def test_microcopy_speaks_each_persona(lumen_state):
 def test_memory_story(lumen_state):
     t = lumen_state["memory"]["totals"]
     plats = {p["platform"]: p for p in lumen_state["memory"]["platforms"]}
-    assert plats["meta"]["status"] == "winner"
+    be = t["breakeven_roas"]
+    for p in plats.values():  # status follows the next dollar against breakeven (issue 15)
+        m = p["response_curve"]["marginal_roas_calibrated"]
+        want = "winner" if m >= be * 1.2 else "loser" if m < be else "neutral"
+        assert (p["status"], p["status_basis"]) == (want, "marginal"), p["platform"]
     assert 3.2 <= plats["meta"]["roas"] <= 4.0
     assert 3000 <= plats["meta"]["spend"] / 30 <= 5000
     assert 1500 <= plats["google_ads"]["spend"] / 30 <= 2500
