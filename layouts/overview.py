@@ -9,6 +9,7 @@ order for whichever persona is picked later. No Plotly here: numbers, tables and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -577,7 +578,19 @@ def memory_card(state: Mapping[str, Any]) -> dbc.Card:
 
 
 # ---- ORACLE ------------------------------------------------------------------------------------
-def _finding(title: Any, evidence: Any, severity: str | None = None, extra: Any = None) -> html.Li:
+def finding_dom_id(key: str) -> str:
+    """The element id of a finding (alert mails link to `/?finding=<key>`; assets/finding-link.js
+    scrolls to it). Dash ids may not hold dots or braces."""
+    return "finding-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(key))
+
+
+def _finding(
+    title: Any,
+    evidence: Any,
+    severity: str | None = None,
+    extra: Any = None,
+    key: str | None = None,
+) -> html.Li:
     return html.Li(
         [
             html.Div(
@@ -588,6 +601,7 @@ def _finding(title: Any, evidence: Any, severity: str | None = None, extra: Any 
             extra,
         ],
         className=f"ov-finding sev-{severity or 'none'}",
+        **({"id": finding_dom_id(key)} if key else {}),
     )
 
 
@@ -636,6 +650,7 @@ def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
                 evidence,
                 f.get("severity"),
                 html.Div(persona_text(words), className="ov-persona-line"),
+                key=f.get("id"),
             )
         )
     return items
@@ -654,6 +669,7 @@ def decay_findings(oracle: Mapping[str, Any]) -> list[html.Li]:
                 f"{fmt_pct(d.get('spend_change'), signed=True)} · trend "
                 f"{fmt_pct((d.get('trend_slope_pct_per_day') or 0) / 100, 2, signed=True)}/day",
                 d.get("severity"),
+                key=d.get("id"),
             )
         )
     return items
@@ -672,6 +688,7 @@ def drift_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[htm
             f"{fmt_money(d.get('recent_ltv'), currency, 2)} for customers who first bought in "
             f"{span} · trend {d.get('trend') or '–'}",
             d.get("severity"),
+            key="ltv_drift",
         )
     ]
 
@@ -698,6 +715,7 @@ def anomaly_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
                     html.Div(hints[:1].upper() + hints[1:], className="ov-hint") if hints else None,
                 ],
                 a.get("severity"),
+                key=a.get("id"),
             )
         )
     return items

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from app import get_dash
 from extensions import db
@@ -264,3 +264,21 @@ def test_desktop_brief_and_status_rule(app, dash_duo, lumen):
         "+" in rows["TikTok"].text or "−" in rows["TikTok"].text
     )
     assert dash_duo.get_logs() == []
+
+
+def test_an_alert_links_to_its_finding_on_the_overview(app, dash_duo, lumen):
+    """Alert mails link to /?finding=<key> (jobs/alerts.finding_link): the page scrolls to that
+    finding and marks it, whatever characters the key holds."""
+    from jobs.alerts import finding_link
+
+    base = start(dash_duo, app)
+    log_in(dash_duo, base, USERS["cmo"])
+    dash_duo.driver.get(base + finding_link("anomaly", "fatigue:tiktok:C12"))
+    linked = dash_duo.wait_for_element("#finding-fatigue-tiktok-C12.ov-finding-linked", timeout=20)
+    assert "C12" in linked.text
+    in_view = (
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= innerHeight;"
+    )
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(in_view, linked))
+    assert len(dash_duo.driver.find_elements("css selector", ".ov-finding-linked")) == 1
