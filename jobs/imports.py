@@ -15,12 +15,13 @@ import logging
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from config import ROOT
 from extensions import db
 from integrations.file_exports import PLATFORMS, ImportProblem, read_chunks, sniff
 from models.base import utcnow
+from models.data import Connection, ConnectionStatus
 from models.fx import RatesMissing
 from models.imports import (
     DataImport,
@@ -109,6 +110,7 @@ def check_import(import_id: int) -> dict:
     _mark(import_id, status="checking", progress=1, error=None)
     try:
         fmt = sniff(path, wanted)
+        _refuse_double_counting(row.org_id, fmt.platform.key, fmt.platform.name)
         preview = _scan(import_id, path, fmt)
     except ImportProblem as exc:
         _mark(import_id, status="invalid", error=str(exc), finished_at=utcnow(), progress=100)
@@ -135,6 +137,26 @@ def check_import(import_id: int) -> dict:
         error=None if preview["rows"] else "The file has a header but no data rows.",
     )
     return preview
+
+
+def _refuse_double_counting(org_id: int, platform: str, name: str) -> None:
+    """A platform that syncs through its API already has these days: importing its export as
+    well would count the same spend (or orders) twice, on two connections."""
+    synced = db.session.execute(
+        select(Connection.account_name, Connection.external_account_id).where(
+            Connection.org_id == org_id,
+            Connection.platform == platform,
+            Connection.source == "api",
+            Connection.status != ConnectionStatus.DISABLED,
+        )
+    ).first()
+    if synced is not None:
+        account = synced[0] or synced[1]
+        raise ImportProblem(
+            f"{name} data already syncs from the connected account {account}. Importing this "
+            "export too would count the same days twice. Disconnect that account on "
+            "Integrations first if you want to work from files instead."
+        )
 
 
 def _scan(import_id: int, path: str, fmt: object) -> dict:

@@ -316,3 +316,29 @@ def test_uploads_above_the_general_body_limit_are_accepted_up_to_the_import_limi
             content_type="multipart/form-data",
         )
     assert resp.status_code == 413 and "larger than 1 MB" in resp.get_json()["error"]
+
+
+def test_an_export_of_a_platform_that_syncs_through_its_api_is_refused(app, client, owner):
+    """Meta connected through the API already has these days: importing its export as well
+    would count the same spend twice (a disconnected account no longer blocks it)."""
+    with app.app_context():
+        conn = Connection(
+            org_id=owner["org_id"],
+            platform="meta",
+            external_account_id="act_42",
+            account_name="Lumen US",
+            status="active",
+            source="api",
+        )
+        db.session.add(conn)
+        db.session.commit()
+        conn_id = conn.id
+    info = check(app, client, FIXTURES / "meta_ads_export.csv")
+    assert info["status"] == "invalid"
+    assert "already syncs from the connected account Lumen US" in info["error"]
+    assert ad_totals(app, owner["org_id"]) == (0, 0)
+    assert check(app, client, FIXTURES / "tiktok_ads_export.csv")["status"] == "ready"
+    with app.app_context():
+        db.session.get(Connection, conn_id).status = "disabled"
+        db.session.commit()
+    assert check(app, client, FIXTURES / "meta_ads_export.csv")["status"] == "ready"
