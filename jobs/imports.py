@@ -54,26 +54,19 @@ def _chunk_rows() -> int:
 
 
 def enqueue_check(import_id: int, org_id: int) -> None:
-    from jobs.queue import get_queue
-
-    get_queue("sync").enqueue(
-        check_import,
-        import_id,
-        job_id=job_id_for(import_id),
-        job_timeout=3600,
-        meta=tenant_meta(org_id),
-    )
+    _enqueue(check_import, import_id, org_id, timeout=3600)
 
 
 def enqueue_import(import_id: int, org_id: int) -> None:
+    _enqueue(run_import, import_id, org_id, timeout=7200)
+
+
+def _enqueue(fn: object, import_id: int, org_id: int, timeout: int) -> None:
+    """Both steps of an import run as the import's one job id, in its org's scope."""
     from jobs.queue import get_queue
 
     get_queue("sync").enqueue(
-        run_import,
-        import_id,
-        job_id=job_id_for(import_id),
-        job_timeout=7200,
-        meta=tenant_meta(org_id),
+        fn, import_id, job_id=job_id_for(import_id), job_timeout=timeout, meta=tenant_meta(org_id)
     )
 
 

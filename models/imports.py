@@ -19,10 +19,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from extensions import db
 from models.base import TenantScoped, created_at, org_fk, utcnow
-from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
+from models.data import Campaign, Connection, Creative, Order
 from models.fx import RatesMissing, rates_between
 from models.permissions import Cap, role_can
-from models.upsert import METRIC_FIELDS, upsert, upsert_columns
+from models.upsert import METRIC_FIELDS, upsert, upsert_columns, upsert_metric_columns
 
 IMPORT_ACCOUNT = "file-import"
 IMPORT_STATUSES = ("checking", "ready", "invalid", "importing", "succeeded", "failed")
@@ -181,13 +181,7 @@ def write_ads(session: Session, org_id: int, conn: Connection, frame: pd.DataFra
         if name == "reach":
             values = values.astype(object).where(values.notna(), None)
         columns[name] = values.to_numpy()
-    return upsert_columns(
-        session,
-        AdMetricDaily.__table__,
-        columns,
-        keys=("creative_id", "date"),
-        update=METRIC_FIELDS,
-    )
+    return upsert_metric_columns(session, columns)
 
 
 def write_orders(session: Session, org_id: int, conn: Connection, frame: pd.DataFrame) -> int:

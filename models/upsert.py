@@ -303,6 +303,12 @@ def upsert_ad_metrics(
     }
     for name in METRIC_FIELDS:
         columns[name] = [r.get(name) for r in ad_rows]
+    return upsert_metric_columns(session, columns)
+
+
+def upsert_metric_columns(session: Session, columns: dict[str, Sequence[Any]]) -> int:
+    """Daily ad metrics given column-wise (org_id, creative_id, date, METRIC_FIELDS), on their
+    natural key: a sync and a file import of the same day write the same row."""
     return upsert_columns(
         session,
         AdMetricDaily.__table__,
