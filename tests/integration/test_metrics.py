@@ -119,14 +119,15 @@ def test_queue_depth_and_sync_freshness(app, metrics_app):
         )
         db.session.add(creative)
         db.session.flush()
-        db.session.add(
-            AdMetricDaily(
-                org_id=ids["org_id"],
-                creative_id=creative.id,
-                date=date.today() - timedelta(days=3),
-                spend=10,
+        for days_ago in (9, 3):  # the newest day counts, not the first
+            db.session.add(
+                AdMetricDaily(
+                    org_id=ids["org_id"],
+                    creative_id=creative.id,
+                    date=date.today() - timedelta(days=days_ago),
+                    spend=10,
+                )
             )
-        )
         db.session.commit()
         conn_id = conn.id
     metrics_app.extensions["rq"].queue.enqueue("tests.integration.test_health.noop")
