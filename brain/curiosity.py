@@ -13,6 +13,7 @@ import numpy as np
 
 from brain import thresholds as T
 from brain._util import div, money, ratio
+from brain.memory import marginal_rel_se
 from brain.narrative import currency_symbol, text_currency
 from brain.prep import Prepared
 
@@ -118,15 +119,6 @@ def _curve(alpha: float, s0: float, r0: float, s: np.ndarray | float) -> np.ndar
     return r0 * (np.asarray(s, dtype=float) / s0) ** alpha
 
 
-def _rel_se(rc: dict) -> float:
-    """Relative uncertainty of a calibrated marginal ROAS (from its band)."""
-    band = rc.get("marginal_roas_band") or {}
-    m = rc.get("marginal_roas_calibrated") or 0.0
-    if not m or band.get("high") is None:
-        return 1.0
-    return float((band["high"] - m) / m)
-
-
 def curve_gate(prep: Prepared, rc: dict) -> str | None:
     """Why a curve-based action is not allowed on this platform (None: it is)."""
     hist = prep.window - (prep.ad_first if prep.ad_first is not None else prep.window)
@@ -170,7 +162,7 @@ def _shift(
         return []
     cands.sort(key=lambda c: (c[0], c[1]))
     lo, hi = cands[0], cands[-1]
-    gap_se = float(np.hypot(lo[0] * _rel_se(lo[3]), hi[0] * _rel_se(hi[3])))
+    gap_se = float(np.hypot(lo[0] * marginal_rel_se(lo[3]), hi[0] * marginal_rel_se(hi[3])))
     if hi[0] - lo[0] < max(T.SHIFT_MIN_GAP, T.SHIFT_GAP_SE * gap_se):
         return []
     _, src, _, rc_s, s_src = lo
@@ -485,7 +477,7 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         cal = float(rc["incremental_factor"])
         marginal = alpha * roas_now * cal
         # the lower end of the band must clear the hurdle: scaling on a guess loses money
-        if marginal * (1.0 - _rel_se(rc)) <= hurdle:
+        if marginal * (1.0 - marginal_rel_se(rc)) <= hurdle:
             continue
         pct = T.SCALE_PCT_HIGH if marginal >= T.SCALE_STRONG_MULT * be else T.SCALE_PCT_LOW
         delta = float(np.floor(pct * s0))
@@ -496,7 +488,7 @@ def _scale(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         impact = 7.0 * (gm * d_rev - delta)
         if impact <= 0:
             continue
-        rel = _rel_se(rc)
+        rel = marginal_rel_se(rc)
         band = {
             "low": money(7.0 * (gm * d_rev * (1.0 - rel) - delta)),
             "high": money(7.0 * (gm * d_rev * (1.0 + rel) - delta)),

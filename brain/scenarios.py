@@ -399,12 +399,16 @@ def score(sc: Scenario, state: dict) -> dict:
         d = next(d for d in state["oracle"]["roi_decay"] if d["platform"] == key)
         out["trend_down"] = d.get("trend_direction") == "down"
     curves = {p["platform"]: p["response_curve"] for p in state["memory"]["platforms"]}
-    m_ratio = {}
+    m_ratio, in_band = {}, {}
     for key, m_true in t["marginal_roas"].items():
         m = (curves.get(key) or {}).get("marginal_roas_calibrated")
         if m is not None and m_true > 0:
             m_ratio[key] = round(m / m_true, 4)
+        band = (curves.get(key) or {}).get("marginal_roas_band")
+        if band:
+            in_band[key] = band["low"] <= m_true <= band["high"]
     out["marginal_ratio"] = m_ratio
+    out["marginal_in_band"] = in_band
     acts = state["curiosity"]["actions"]
     shift = next((a for a in acts if a["type"] == "shift_budget"), None)
     if shift is not None:
@@ -456,6 +460,7 @@ def summarize(rows: list[dict]) -> dict:
         shifts = [r["shift"] for r in rs if "shift" in r]
         ratios = [s["ratio"] for s in shifts if s["ratio"] is not None]
         m = [v for r in rs for v in r["marginal_ratio"].values()]
+        cov = [v for r in rs for v in r.get("marginal_in_band", {}).values()]
         scales = [s for r in rs for s in r["scales"]]
         row = {
             "brands": len(rs),
@@ -477,6 +482,7 @@ def summarize(rows: list[dict]) -> dict:
             "marginal_within_35pct": round(float(np.mean([abs(v - 1) <= 0.35 for v in m])), 3)
             if m
             else None,
+            "marginal_band_coverage": round(float(np.mean(cov)), 3) if cov else None,
             "scale_actions": len(scales),
             "scale_losing_money": round(sum(s["loses_money"] for s in scales) / len(scales), 3)
             if scales

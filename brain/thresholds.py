@@ -41,9 +41,11 @@ LTV_WINDOW_DAYS = 90  # (spec) 90-day revenue per customer
 LTV_FACTOR_COHORTS = 3  # (spec) latest up-to-3 mature monthly cohorts
 CALIBRATION_CLIP = (0.1, 10.0)  # store/platform revenue ratio kept sane when one side is tiny
 # incremental calibration (new-customer revenue ~ organic + weekday + sum f_p X_p)
-CAL_LEVEL_HALF = 10  # a platform's ROAS level: centred 21-day mean of revenue / spend^alpha
+CAL_LEVEL_RECENT_DAYS = 21  # a platform's ROAS level (revenue / spend^alpha): one level plus
+# a straight line over the last 21 days (a decay now), not a rolling mean (noise biases f)
 CAL_MAX_REL_SE = 0.5  # pooled factor's SE above half of it: not identified, no curve actions
 CAL_PRIOR_SPREAD = 0.35  # per-platform factors shrink to the pooled one (prior sd 35%)
+CAL_SE_INFLATION = 1.3  # measured: log errors / stated SE had sd 1.29 on the scenario families
 
 # response curve
 RESPONSE_MIN_DAYS = 28  # (spec) needs >= 28 days with spend

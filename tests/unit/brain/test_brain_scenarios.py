@@ -16,6 +16,7 @@ from conftest import run_brain
 from brain.scenarios import generate_scenario, score, summarize
 
 SEEDS = range(20)
+FAMILY_SHIFTS = ("sale", "pause", "budget", "fatigue", "decay", "small")
 _CACHE: dict[str, list[dict]] = {}
 
 
@@ -77,20 +78,46 @@ def test_budget_steps_raise_no_alarms_and_shifts_go_the_right_way():
     assert all(r["risk"] != "RED" for r in rs)
     assert t["max_false_alarms"] <= 1, t
     shifts = [r["shift"] for r in rs if "shift" in r]
-    # a shift is proposed only when its gain's band clears zero: about half the brands
-    assert len(shifts) >= 8, len(shifts)
+    # a shift is proposed only when its gain's band clears zero (after shrinkage): 6 of 20
+    assert len(shifts) >= 5, len(shifts)
     assert all(s["direction_right"] for s in shifts), shifts
     # incremental marginal ROAS: median ratio to the truth near 1 (was 2.8 before issue 8)
-    assert 0.8 <= t["marginal_ratio_median"] <= 1.25, t
-    assert t["marginal_within_35pct"] >= 0.8, t
-    # stated weekly impact vs the true incremental gross-profit change
+    assert 0.85 <= t["marginal_ratio_median"] <= 1.15, t
+    assert t["marginal_within_35pct"] >= 0.85, t
+    # stated weekly impact vs the true incremental gross-profit change (issue target)
     assert 0.67 <= t["impact_ratio_median"] <= 1.5, t
-    assert t["impact_within_tolerance"] >= 0.7, t  # issue target 0.9: not reached yet
+    assert t["impact_within_tolerance"] >= 0.9, t
+
+
+def test_stated_shift_impacts_are_within_tolerance_across_families():
+    # the issue's target: within +-50% of the true incremental gross-profit change (or 10%
+    # of the moved dollars' weekly margin when the true gain is small) on >= 90% of brands
+    shifts = [r["shift"] for fam in FAMILY_SHIFTS for r in rows(fam) if "shift" in r]
+    assert len(shifts) >= 8, shifts
+    within = sum(s["within"] for s in shifts)
+    assert within / len(shifts) >= 0.9, shifts
+
+
+def test_marginal_roas_bands_cover_the_truth():
+    # the +-1 sd band of each platform's incremental marginal ROAS holds the truth about as
+    # often as it should (68% for a calibrated band; 52-57% before the SE inflation)
+    inside = total = 0
+    for fam in FAMILY_SHIFTS:
+        for r in rows(fam):
+            sc = generate_scenario(fam, r["seed"])
+            for p in r["_state"]["memory"]["platforms"]:
+                band = p["response_curve"].get("marginal_roas_band")
+                if band:
+                    total += 1
+                    inside += (
+                        band["low"] <= sc.truth["marginal_roas"][p["platform"]] <= band["high"]
+                    )
+    assert total >= 100 and inside / total >= 0.68, (inside, total)
 
 
 def test_every_proposed_shift_goes_the_right_way_and_its_band_is_honest():
     n = covered = 0
-    for fam in ("sale", "pause", "budget", "fatigue", "decay", "small"):
+    for fam in FAMILY_SHIFTS:
         for r in rows(fam):
             if "shift" not in r:
                 continue
@@ -101,7 +128,7 @@ def test_every_proposed_shift_goes_the_right_way_and_its_band_is_honest():
             )
             n += 1
             covered += act["impact_band"]["low"] <= s["true"] <= act["impact_band"]["high"]
-    assert n >= 15 and covered / n >= 0.8, (n, covered)
+    assert n >= 8 and covered / n >= 0.8, (n, covered)
 
 
 def test_no_family_overstates_marginal_roas_any_more():
