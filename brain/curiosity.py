@@ -241,10 +241,33 @@ def _shift(
         f"{T.SHIFT_MAX_SOURCE_SHARE * 100:.0f}%) adds about {_usd(d_rev)}/day of incremental "
         "store revenue."
     )
+    # both below breakeven: the move still beats leaving the money where it is, but
+    # cutting the source outright saves more -- say so instead of implying Meta "wins"
+    md_after = float(a_d * _curve(a_d, s_dst, r_dst, s_dst + delta) / (s_dst + delta))
+    trim = None
+    if md_after < be:
+        lost = r_src - float(_curve(a_s, s_src, r_src, s_src - delta))
+        trim_impact = 7.0 * (delta - gm * lost)
+        trim = {
+            "title": f"Or cut {label(src)} by {_usd(delta)}/day",
+            "impact_usd_per_week": money(trim_impact),
+            "reason": (
+                f"{label(dst)}'s next dollar ({md_after:.2f} after the move) is also below "
+                f"breakeven ({be:.2f}): if the budget need not be spent, cutting {label(src)} "
+                f"by {_usd(delta)}/day instead saves about {_usd(trim_impact)} a week."
+            ),
+        }
+        rationale += " " + trim["reason"]
     micro = {
         "cmo": (
             f"Move about {_usd(delta)} a day from {label(src)} to {label(dst)}: same total budget, "
             f"about {_usd(impact)} more gross profit a week."
+            + (
+                f" Both are below breakeven at the margin; cutting {label(src)} instead "
+                f"saves about {_usd(trim['impact_usd_per_week'])} a week."
+                if trim
+                else ""
+            )
         ),
         "vp_growth": (
             f"Incremental marginal ROAS {ms:.2f} ({label(src)}) vs {md:.2f} ({label(dst)}), "
@@ -259,36 +282,37 @@ def _shift(
             f"{label(dst)} {_usd(s_dst)} -> {_usd(s_dst + delta)}/day."
         ),
     }
-    return [
-        _action(
-            "shift_budget",
-            f"Shift {_usd(delta)}/day from {label(src)} to {label(dst)}",
-            targets,
-            {
-                "current": money(s_src),
-                "recommended": money(s_src - delta),
-                "change": money(-delta),
-                "change_pct": ratio(-delta / s_src),
-                "destination_current": money(s_dst),
-                "destination_recommended": money(s_dst + delta),
-                "unit": "USD/day",
-            },
-            impact,
-            {"low": money(min(low, high)), "high": money(max(low, high))},
-            conf,
-            urgency,
-            urgency,
-            rationale,
-            evidence,
-            micro,
-            {
-                "gross_margin": ratio(gm),
-                "revenue_change_per_day": money(d_rev),
-                "spend_change_per_day": 0.0,
-                "formula": "7 x (gross_margin x revenue_change_per_day - spend_change_per_day)",
-            },
-        )
-    ]
+    action = _action(
+        "shift_budget",
+        f"Shift {_usd(delta)}/day from {label(src)} to {label(dst)}",
+        targets,
+        {
+            "current": money(s_src),
+            "recommended": money(s_src - delta),
+            "change": money(-delta),
+            "change_pct": ratio(-delta / s_src),
+            "destination_current": money(s_dst),
+            "destination_recommended": money(s_dst + delta),
+            "unit": "USD/day",
+        },
+        impact,
+        {"low": money(min(low, high)), "high": money(max(low, high))},
+        conf,
+        urgency,
+        urgency,
+        rationale,
+        evidence,
+        micro,
+        {
+            "gross_margin": ratio(gm),
+            "revenue_change_per_day": money(d_rev),
+            "spend_change_per_day": 0.0,
+            "formula": "7 x (gross_margin x revenue_change_per_day - spend_change_per_day)",
+        },
+    )
+    if trim:
+        action["alternative"] = trim
+    return [action]
 
 
 def _factor_rel_se(memory: dict, platform: str) -> float:

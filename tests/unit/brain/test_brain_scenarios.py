@@ -202,3 +202,29 @@ def test_an_unrecorded_sale_is_detected_and_kept_out_of_the_fits():
     # without the detection the sale days made marginal ROAS 2.3x the truth (median)
     ratios.sort()
     assert 0.7 <= ratios[len(ratios) // 2] <= 1.3, ratios
+
+
+def test_a_shift_into_a_channel_below_breakeven_says_cutting_saves_more():
+    # with both channels below breakeven the move still beats standing still, but cutting
+    # the source saves more: the action must say so rather than imply the destination "wins"
+    seen_alt = seen_plain = 0
+    for fam in FAMILY_SHIFTS:
+        for r in rows(fam):
+            st = r["_state"]
+            act = next((a for a in st["curiosity"]["actions"] if a["type"] == "shift_budget"), None)
+            if act is None:
+                continue
+            be = st["memory"]["totals"]["breakeven_roas"]
+            dst = next(t["platform"] for t in act["targets"] if t["role"] == "to")
+            curve = next(p for p in st["memory"]["platforms"] if p["platform"] == dst)
+            m_dst = curve["response_curve"]["marginal_roas_calibrated"]
+            alt = act.get("alternative")
+            if m_dst < be:
+                assert alt, (fam, r["seed"], act["title"])
+                assert alt["impact_usd_per_week"] > 0
+                assert "below breakeven" in act["microcopy"]["cmo"]
+                seen_alt += 1
+            elif alt is None:
+                assert "below breakeven" not in act["microcopy"]["cmo"]
+                seen_plain += 1
+    assert seen_alt >= 5 and seen_plain >= 1, (seen_alt, seen_plain)
