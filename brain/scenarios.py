@@ -90,7 +90,7 @@ def generate_scenario(family: str, seed: int, as_of: date | None = None) -> Scen
     n = ORDER_DAYS
     dates = pd.date_range(end=pd.Timestamp(as_of), periods=n, freq="D")
     off = np.arange(-n + 1, 1)  # offset from as_of (0 = as_of)
-    wd = dates.weekday.to_numpy()
+    wd = dates.day_of_week.to_numpy()
     ad_on = off > -n_ad
     truth: dict = {"family": family, "seed": int(seed), "ad_days": n_ad, "events": []}
     events: list[dict] = []
@@ -203,9 +203,15 @@ def generate_scenario(family: str, seed: int, as_of: date | None = None) -> Scen
     world = {
         "gross_margin": GROSS_MARGIN,
         "platforms": {
-            k: {"alpha": p["alpha"], "spend_7": p["spend_7"], "k_7": p["k_7"]}
+            k: {
+                "alpha": p["alpha"],
+                "spend_7": p["spend_7"],
+                "k_7": p["k_7"],
+                "incremental_daily": p["inc"],  # for bench/marginal_limit.py's oracle
+            }
             for k, p in plats.items()
         },
+        "dates": dates,
     }
     return Scenario(family, int(seed), ad, orders, truth, events, world)
 

@@ -191,7 +191,7 @@ def generate_brand(
     n_days = int(days)
     ad_dates = pd.date_range(end=pd.Timestamp(as_of), periods=n_days, freq="D")
     offsets = np.arange(-n_days + 1, 1)  # day offset relative to as_of (0 = as_of)
-    weekday = ad_dates.weekday.to_numpy()
+    weekday = ad_dates.day_of_week.to_numpy()
 
     ad_frame, platform_truth, creative_meta, incremental = _ad_side(
         rng, specs, plant, ad_dates, offsets, weekday, scale
@@ -490,7 +490,7 @@ def _order_side(
     start = as_of - timedelta(days=ORDER_HISTORY_DAYS - 1)
     dates = pd.date_range(start=pd.Timestamp(start), end=pd.Timestamp(as_of), freq="D")
     n_days = len(dates)
-    wd = dates.weekday.to_numpy()
+    wd = dates.day_of_week.to_numpy()
     # new customers a day (weekday applied below): an organic baseline plus the ads'
     # incremental revenue / first-order value; before the ad history, its average
     organic_new = 25.0 * mult
