@@ -312,6 +312,11 @@ def _shift(
     )
     if trim:
         action["alternative"] = trim
+        for persona in ("vp_growth", "director"):
+            micro[persona] += (
+                f" Or cut {label(src)} only: about {_usd(trim['impact_usd_per_week'])}/week "
+                "saved (both channels are below breakeven at the margin)."
+            )
     return [action]
 
 

@@ -295,6 +295,12 @@ ACTION = (
     ),
     ("impact_band.low", "impact, low end", "usd", "lower band of the impact"),
     ("impact_band.high", "impact, high end", "usd", "upper band of the impact"),
+    (
+        "alternative.impact_usd_per_week",
+        "alternative (cut the source instead), gross profit per week",
+        "usd",
+        "7 × (spend saved − gross margin × incremental revenue lost)",
+    ),
     ("confidence", "confidence", "share", "CURIOSITY confidence from fit quality and data length"),
     ("amounts.current", "current amount", "usd", "today's level"),
     ("amounts.recommended", "recommended amount", "usd", "the recommended level"),
