@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from brain.narrative import humanize, series_name, short_date, template_summary
-from layouts import deeplinks, fmt
+from layouts import deeplinks, fmt, periods
 from layouts.components import (
     ago,
     empty_state,
@@ -118,7 +118,9 @@ def currency_of(state: Mapping[str, Any]) -> str:
 
 
 # ---- header and KPI strip ---------------------------------------------------------------------
-def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
+def header(
+    state: Mapping[str, Any], org_name: str = "", chosen: Mapping[str, Any] | None = None
+) -> html.Div:
     period = state.get("period") or {}
     days = period_days(state)
     span = (
@@ -126,6 +128,9 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
         if period.get("start")
         else ""
     )
+    caption = f"Overview · last {days} days ({span})" if days else "Overview"
+    if chosen:
+        caption = f"Overview · {chosen['caption']}"
     links = [
         html.A(
             [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
@@ -141,10 +146,7 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
             html.Div(
                 [
                     html.H1(org_name or "Overview", className="h4 mb-0"),
-                    html.P(
-                        f"Overview · last {days} days ({span})" if days else "Overview",
-                        className="text-body-secondary small mb-0",
-                    ),
+                    html.P(caption, className="text-body-secondary small mb-0", id="ov-caption"),
                 ]
             ),
             html.Div(links, className="ov-header-actions"),
@@ -153,13 +155,77 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
     )
 
 
-def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
+def period_numbers(view: Mapping[str, Any], ltv_factor: Any = None) -> dict[str, Any]:
+    """The chosen period's headline numbers from readmodels.analytics.view_from_series (the
+    same sums and comparison the analytics page shows): totals, changes, daily points."""
+    kpis = view["kpis"]
+    filters, period = view["filters"], view["period"]
+
+    def value(key: str) -> Any:
+        return (kpis.get(key) or {}).get("value")
+
+    def change(key: str) -> Any:
+        return (kpis.get(key) or {}).get("change")
+
+    factor = None if missing(ltv_factor) else float(ltv_factor)
+    mer, roas = value("mer"), value("roas")
+    series = view["series"]
+    daily = [
+        {"spend": None if missing(sp) else float(sp), "mer": None if missing(m) else float(m)}
+        for sp, m in zip(series["spend"], series["mer"], strict=True)
+    ]
+    return {
+        "caption": periods.period_caption(period, view["previous_period"], filters.compare),
+        "days": period.days,
+        "compare": filters.compare,
+        "totals": {
+            "spend": value("spend"),
+            "store_revenue": value("store_revenue"),
+            "mer": mer,
+            "platform_roas": roas,
+            "over_reporting": roas / mer if roas is not None and mer else None,
+            "ltv_roas": mer * factor if mer is not None and factor is not None else None,
+        },
+        "change": {
+            "spend": change("spend"),
+            "mer": change("mer"),
+            "platform-roas": change("roas"),
+            "ltv-roas": change("mer"),  # the LTV factor is the brain's constant
+        },
+        "daily": daily,
+    }
+
+
+COMPARED_WITH = {"previous": "previous period", "year": "a year earlier", "weekday": "52 wk ago"}
+
+
+def _change_line(chosen: Mapping[str, Any] | None, key: str, better: str | None) -> Any:
+    """'▲ +4.1% vs previous period' for a tile when a period is chosen (None otherwise)."""
+    if not chosen or chosen.get("compare") == "none":
+        return None
+    return html.Div(
+        [
+            periods.delta((chosen.get("change") or {}).get(key), better, compact=True),
+            f" vs {COMPARED_WITH.get(chosen.get('compare') or '', 'previous period')}",
+        ],
+        className="ov-kpi-change",
+        id=f"kpi-change-{key}",
+    )
+
+
+def kpi_strip(
+    state: Mapping[str, Any], persona: str = "cmo", chosen: Mapping[str, Any] | None = None
+) -> html.Section:
+    """The KPI tiles: the brain's window, or the chosen period (``period_numbers``)."""
     memory, oracle, _ = _sections(state)
-    t = memory.get("totals") or {}
+    t = dict(memory.get("totals") or {})
     cur = currency_of(state)
     daily = memory.get("daily") or []
     risk = oracle.get("risk") or {}
     days = period_days(state)
+    if chosen:
+        t.update(chosen["totals"])
+        daily, days = chosen["daily"], chosen["days"]
     platforms = ", ".join(platform_name(p.get("platform")) for p in memory.get("platforms") or [])
     trend = t.get("mer_trend") or {}
     heads = {k: tuple(p for p in PERSONAS if HEADLINE_KPI[p] == k) for k in KPI_ORDER}
@@ -170,6 +236,7 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             fmt_money(t.get("spend"), cur),
             f"last {days} days" + (f" · {platforms}" if platforms else "") if days else platforms,
             sub=[
+                _change_line(chosen, "spend", None),
                 f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
                 html.Div(
                     "Last 3 days provisional: the platforms may still restate them",
@@ -191,7 +258,9 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             persona_text({"cmo": "MER", "vp_growth": "Blended ROAS (MER)", "director": "MER"}),
             fmt_ratio(t.get("mer")),
             "revenue ÷ spend",
-            sub=[
+            sub=_change_line(chosen, "mer", "up")
+            if chosen
+            else [
                 "Last 7 days vs the 7 before: ",
                 trend_text(trend.get("direction"), trend.get("change_pct")),
             ],
@@ -203,7 +272,10 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "Platform ROAS",
             fmt_ratio(t.get("platform_roas")),
             "platform-reported revenue ÷ spend",
-            sub=f"Platforms claim {fmt_ratio(t.get('over_reporting'))}× store revenue",
+            sub=[
+                _change_line(chosen, "platform-roas", "up"),
+                f"Platforms claim {fmt_ratio(t.get('over_reporting'))}× store revenue",
+            ],
             headline_for=heads["platform-roas"],
         ),
         "ltv-roas": _tile(
@@ -211,7 +283,10 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "LTV-ROAS",
             fmt_ratio(t.get("ltv_roas")),
             "MER × 90-day LTV factor",
-            sub=f"LTV factor {fmt_ratio(t.get('ltv_factor'))}",
+            sub=[
+                _change_line(chosen, "ltv-roas", "up"),
+                f"LTV factor {fmt_ratio(t.get('ltv_factor'))}",
+            ],
             headline_for=heads["ltv-roas"],
         ),
         "risk": _tile(
@@ -1193,12 +1268,14 @@ def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = Non
 
 
 def brief(
-    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+    state: Mapping[str, Any],
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Section:
     """The phone's first screen: one headline number, the top risk in words, the top action
     with its dollar impact. Plain HTML, no chart: it paints before anything else loads."""
     memory, oracle, curiosity = _sections(state)
-    t = memory.get("totals") or {}
+    t = {**(memory.get("totals") or {}), **((chosen or {}).get("totals") or {})}
     cur = currency_of(state)
     risk = oracle.get("risk") or {}
     actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
@@ -1349,17 +1426,19 @@ def overview(
     org_name: str = "",
     ai_notes: Mapping[str, Any] | None = None,
     accounts: Mapping[str, str] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Div:
     """The overview body for one stored state (empty state when there is none).
 
-    ``accounts`` ({platform: ad account id}) makes the actions' ads-manager links exact."""
+    ``accounts`` ({platform: ad account id}) makes the actions' ads-manager links exact;
+    ``chosen`` (``period_numbers``) puts the date control's period in the tiles and brief."""
     if not state or not (state.get("memory") or {}).get("totals"):
         return empty_state()
     persona = _p(persona)
     if narratives is None:
         narratives = {p: template_summary(state, p) for p in PERSONAS}
     sections = {
-        "kpis": kpi_strip(state, persona),
+        "kpis": kpi_strip(state, persona, chosen),
         "summary": summary_section(narratives, state),
         "actions": html.Section(
             curiosity_card(state, decisions, (ai_notes or {}).get("curiosity"), accounts),
@@ -1382,9 +1461,9 @@ def overview(
     }
     return html.Div(
         [
-            header(state, org_name),
+            header(state, org_name, chosen),
             html.Div(tips(), className="ov-tips"),
-            brief(state, decisions),
+            brief(state, decisions, chosen),
             html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
             data_notes(state),
         ],
@@ -1426,10 +1505,47 @@ def error_panel(message: str = "") -> html.Div:
     )
 
 
-def overview_page(body: Any, state_id: int | None) -> html.Div:
-    """The frame around the body: the poller, the known state id, tips memory, toasts."""
+def period_control(
+    filters: Any = None,
+    min_date: date | None = None,
+    max_date: date | None = None,
+    hidden: bool = False,
+) -> html.Div:
+    """The overview's date control (the analytics one, layouts/periods.py): presets and the
+    comparison first, native date inputs only for a custom range; kept in the URL."""
+    from readmodels.analytics import Filters
+
+    filters = filters or Filters()
     return html.Div(
         [
+            dcc.Location(id="overview-url", refresh=False),
+            dcc.Store(id="ov-period-shown", data=filters.query(with_metric=False)),
+            html.Div(periods.range_select("ov", filters.range), className="ov-period-pick"),
+            html.Div(
+                periods.compare_select("ov", filters.compare, mt=False),
+                className="ov-period-pick",
+            ),
+            html.Div(
+                periods.date_inputs("ov", min_date, max_date),
+                id="ov-dates-box",
+                className="ov-period-dates",
+                hidden=filters.range != "custom",
+            ),
+        ],
+        className="ov-period",
+        id="ov-period",
+        hidden=hidden,
+        role="group",
+        **{"aria-label": "Period"},
+    )
+
+
+def overview_page(body: Any, state_id: int | None, control: Any = None) -> html.Div:
+    """The frame around the body: the poller, the known state id, tips memory, toasts, and
+    the date control (when the page has one: the demo's overview keeps the brain's window)."""
+    return html.Div(
+        [
+            control,
             dcc.Store(id="ov-state-id", data=state_id),
             dcc.Interval(id="ov-interval", interval=30_000),
             html.Div(id="ov-toasts", className="toast-area", **{"aria-live": "polite"}),

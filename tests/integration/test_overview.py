@@ -307,7 +307,10 @@ def poll(client, known_id):
                 {"id": "shell-freshness", "property": "children"},
             ],
             "inputs": [{"id": "ov-interval", "property": "n_intervals", "value": 1}],
-            "state": [{"id": "ov-state-id", "property": "data", "value": known_id}],
+            "state": [
+                {"id": "ov-state-id", "property": "data", "value": known_id},
+                {"id": "overview-url", "property": "search", "value": ""},  # the default period
+            ],
             "changedPropIds": ["ov-interval.n_intervals"],
         },
     )
