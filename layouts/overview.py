@@ -955,24 +955,62 @@ def when_text(at: Any) -> str:
     return f"{fmt.day(t.date())}, {t:%H:%M} UTC ({ago(t)})"
 
 
+CHECK_TAGS = {"verified": "✓ Verified", "waiting": "Not seen in data yet"}
+MOVES = {"zero": "stop", "down": "fall", "up": "rise"}
+
+
+def check_tag(check: Mapping[str, Any] | None) -> html.Span | None:
+    """'✓ Verified' or 'Not seen in data yet' beside Done (the data's word, not the user's)."""
+    if not check:
+        return None
+    status = check.get("status")
+    word = CHECK_TAGS.get(status, "Not seen in data yet")
+    return html.Span(word, className=f"ov-check-tag ov-check-tag-{status}")
+
+
+def _part_words(part: Mapping[str, Any], currency: str) -> str:
+    """'TikTok spend $1,941/day before → $1,500/day since (should fall)'."""
+    subject = {
+        "creative": f"spend on {part.get('name')}",
+        "campaign": f"spend on campaign {part.get('name')}",
+    }.get(str(part.get("kind")), f"{platform_name(part.get('platform'))} spend")
+    after = part.get("after")
+    since = "no data since" if after is None else f"{fmt.money(after, currency)}/day since"
+    return (
+        f"{subject} {fmt.money(part.get('before'), currency)}/day before → {since} "
+        f"(should {MOVES.get(str(part.get('direction')), 'move')})"
+    )
+
+
 def check_line(check: Mapping[str, Any] | None, currency: str = "USD") -> html.Div | None:
-    """What the synced data says about a pause marked Done (models/decisions.done_checks)."""
+    """What the synced data says about an action marked Done (models/decisions.done_checks)."""
     if not check:
         return None
     since = fmt.day(check.get("since"))
     status = check.get("status")
-    if status == "verified":
+    parts = check.get("parts") or []
+    detail = "; ".join(_part_words(p, currency) for p in parts)
+    detail = f" {_upper_first(detail)}." if detail else ""
+    paused = all(p.get("direction") == "zero" for p in parts)
+    if status == "verified" and paused:
         words = (
             f"✓ Confirmed by the data: no spend on this ad since {since} "
             f"(data through {fmt.day(check.get('through'))})."
+        )
+    elif status == "verified":
+        words = (
+            f"✓ Confirmed by the data since {since} "
+            f"(data through {fmt.day(check.get('through'))}).{detail}"
         )
     elif status == "still_spending":
         words = (
             f"⚠ Still spending: {fmt.money(check.get('spend'), currency)} on this ad since it "
             f"was marked done on {since}. Check it is paused in the ads manager."
         )
+    elif status == "not_seen":
+        words = f"The spend has not moved as planned since {since} yet.{detail}"
     else:
-        words = f"Waiting for data after {since} to confirm the spend stopped."
+        words = f"Waiting for data after {since} to confirm the spend moved."
     return html.Div(words, className=f"ov-check ov-check-{status}")
 
 
@@ -988,6 +1026,7 @@ def decision_status(
     who = decision.get("user") or "a teammate"
     return [
         html.Strong(word, className=f"ov-state ov-state-{decision.get('decision')}"),
+        check_tag(decision.get("check")) if decision.get("decision") == "done" else None,
         html.Span(f" by {who} · {when_text(decision.get('at'))} "),
         html.Button(
             "Undo",

@@ -490,3 +490,52 @@ def test_legacy_accepted_rows_read_as_planned(app, orgs):
         db.session.add(ActionDecision(org_id=a["org_id"], action_id=aid, decision="accepted"))
         db.session.commit()
         assert decision_summaries(a["org_id"])[aid]["decision"] == "planned"
+
+
+def _platform_spend(app, org_id: int, platform: str, days: dict[date, float]) -> None:
+    """One creative on the platform with daily spend on the given days."""
+    from models.data import AdMetricDaily, Creative
+
+    with app.app_context():
+        conn = Connection(org_id=org_id, platform=platform, external_account_id=f"acc-{platform}")
+        db.session.add(conn)
+        db.session.flush()
+        cr = Creative(org_id=org_id, connection_id=conn.id, platform=platform,
+                      external_id=f"{platform}-ad", name="x")  # fmt: skip
+        db.session.add(cr)
+        db.session.flush()
+        for d, spend in days.items():
+            db.session.add(AdMetricDaily(org_id=org_id, creative_id=cr.id, date=d, spend=spend))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("tiktok_after", "meta_after", "word"),
+    [(1500.0, 4300.0, "✓ Verified"), (1900.0, 3900.0, "Not seen in data yet")],
+)
+def test_done_shift_budget_is_verified_only_when_the_spend_moved(
+    app, client, orgs, tiktok_after, meta_after, word
+):
+    """A budget shift marked Done: Verified once TikTok's daily spend fell and Meta's rose
+    after the done day; 'Not seen in data yet' while the spend stayed where it was."""
+    from models.decisions import decision_summaries, done_checks
+
+    a, _ = orgs
+    shift = next(x for x in EXAMPLE["curiosity"]["actions"] if x["type"] == "shift_budget")
+    login(client, a["email"])
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    decide(client, {"type": "action-btn", "action": shift["id"], "decision": "done"}, shown)
+    today = datetime.now(UTC).date()
+    before = [today - timedelta(days=i) for i in range(7)]
+    after = [today + timedelta(days=i) for i in (1, 2, 3)]
+    for platform, level, moved in (("tiktok", 1900.0, tiktok_after), ("meta", 3900.0, meta_after)):
+        days = {**dict.fromkeys(before, level), **dict.fromkeys(after, moved)}
+        _platform_spend(app, a["org_id"], platform, days)
+    with app.app_context():
+        standing = decision_summaries(a["org_id"], [shift["id"]])
+        check = done_checks(a["org_id"], [shift], standing)[shift["id"]]
+    assert check["status"] == ("verified" if word.startswith("✓") else "not_seen")
+    assert [p["platform"] for p in check["parts"]] == ["tiktok", "meta"]
+    page = text(route(client))
+    assert word in page
+    assert "TikTok spend $1,900/day before" in page
