@@ -3,6 +3,7 @@ dates re-anchored to today, decisions in the browser tab, the PDF and the CSV ex
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -220,6 +221,38 @@ def test_board_pdf_per_persona(client):
         assert resp.data.startswith(b"%PDF-") and b"%%EOF" in resp.data[-64:]
         assert "attachment" in resp.headers["Content-Disposition"]
     assert client.get("/reports/board.pdf?persona=ceo").status_code == 400
+
+
+def test_board_pdf_prints_the_decisions_of_the_tab_and_refuses_forged_ones(demo, client):
+    from pypdf import PdfReader
+
+    actions = demo.snapshot().state["curiosity"]["actions"]
+    first, second = actions[0]["id"], actions[1]["id"]
+    decided = json.dumps({first: ["done", "2026-11-29T10:00:00+00:00"], second: ["dismissed", ""]})
+    assert client.get("/reports/board.pdf", query_string={"decisions": decided}).status_code == 400
+    decided = json.dumps(
+        {first: ["done", "2026-11-29T10:00:00+00:00"], second: ["dismissed", "2026-11-29"]}
+    )
+    resp = client.get("/reports/board.pdf", query_string={"persona": "cmo", "decisions": decided})
+    assert resp.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
+    text = " ".join(text.split())
+    assert "Done by you (demo), 29 Nov" in text and "Dismissed by you (demo)" in text
+    plain = client.get("/reports/board.pdf?persona=cmo").data
+    assert "by you (demo)" not in " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(plain)).pages
+    )
+    for forged in (
+        "{not json",
+        json.dumps([first]),
+        json.dumps({"act_other_org": ["done", "2026-11-29T10:00:00"]}),
+        json.dumps({first: ["executed", "2026-11-29T10:00:00"]}),
+        json.dumps({first: ["done", "2026-11-29T10:00:00", "Mallory"]}),
+        json.dumps({first: ["done", "x" * 5000]}),
+    ):
+        resp = client.get("/reports/board.pdf", query_string={"decisions": forged})
+        assert resp.status_code == 400, forged
+        assert "decision" in resp.get_json()["error"] or "action" in resp.get_json()["error"]
 
 
 def test_csv_exports_match_the_page_and_refuse_bad_filters(demo, client):
