@@ -965,7 +965,7 @@ def check_tag(check: Mapping[str, Any] | None) -> html.Span | None:
         return None
     status = check.get("status")
     word = CHECK_TAGS.get(status, "Not seen in data yet")
-    return html.Span(word, className=f"ov-check-tag ov-check-tag-{status}")
+    return html.Span(word, className=f"ov-check-tag ov-check-tag-{status} me-1")
 
 
 def _part_words(part: Mapping[str, Any], currency: str) -> str:
@@ -1026,8 +1026,8 @@ def decision_status(
     who = decision.get("user") or "a teammate"
     return [
         html.Strong(word, className=f"ov-state ov-state-{decision.get('decision')}"),
-        check_tag(decision.get("check")) if decision.get("decision") == "done" else None,
         html.Span(f" by {who} · {when_text(decision.get('at'))} "),
+        check_tag(decision.get("check")) if decision.get("decision") == "done" else None,
         html.Button(
             "Undo",
             id={"type": "action-undo", "action": action_id, "decision_id": decision["id"]},
