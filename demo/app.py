@@ -222,8 +222,9 @@ def creatives_view(search: str) -> html.Div:
     snap = snapshot()
     filters, _ = rm.parse_filters(search)
     period = rm.resolve_period(filters, snap.as_of)
-    rows = an_views.with_fatigue(snap.leaderboard(filters, period), snap.overlays()["fatigue"])
-    return an_views.leaderboard_table(rows, snap.currency)
+    overlays = snap.overlays()
+    rows = an_views.with_fatigue(snap.leaderboard(filters, period), overlays["fatigue"])
+    return an_views.leaderboard_table(rows, snap.currency, overlays["calibration"])
 
 
 def cohorts_view() -> tuple:

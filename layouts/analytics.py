@@ -843,10 +843,33 @@ def fatigue_badge(info: Mapping[str, Any] | None) -> dbc.Badge | None:
     )
 
 
-def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+ROAS_RULE = (
+    "A creative's ROAS: platform-reported revenue ÷ spend × the brain's calibration (the share "
+    "of platform-reported revenue your store really sees), the figure the brain judges it by"
+)
+
+
+def creative_roas_cell(platform_roas: Any, calibration: float | None, tag: Any = html.Div) -> list:
+    """The creative's one ROAS, and the platform-reported figure as a detail for the VP."""
+    primary = rm.primary_roas(platform_roas, calibration)
+    out: list = [fmt_value(primary, "ratio")]
+    if calibration is not None and not missing(platform_roas):
+        out.append(
+            tag(
+                f"platform-reported {fmt_value(platform_roas, 'ratio')}",
+                className="only-vp_growth roas-detail small text-body-secondary",
+            )
+        )
+    return out
+
+
+def leaderboard_table(
+    rows: Sequence[Mapping[str, Any]], currency: str = "USD", calibration: float | None = None
+) -> html.Div:
     """Top creatives by spend: name, platform, spend, ROAS, CTR, ROAS sparkline, fatigue badge.
 
-    A row's `fatigue` ({probability, action} or None) comes from the latest brain state.
+    A row's `fatigue` ({probability, action} or None) comes from the latest brain state; ROAS
+    is the creative's one ROAS (``rm.primary_roas``), platform-reported as the VP's detail.
     """
     if not rows:
         return html.P(
@@ -861,7 +884,7 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
                 html.Th("#", scope="col", className=f"text-end {wide}"),
                 html.Th("Creative", scope="col"),
                 html.Th("Spend", scope="col", className="text-end"),
-                html.Th("ROAS", scope="col", className="text-end"),
+                html.Th("ROAS", scope="col", className="text-end", title=ROAS_RULE),
                 html.Th("CTR", scope="col", className=f"text-end {wide}"),
                 html.Th("ROAS trend", scope="col", className="d-none d-sm-table-cell"),
             ]
@@ -891,7 +914,7 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
                         **{"data-label": "Spend"},
                     ),
                     html.Td(
-                        fmt_value(r.get("roas"), "ratio"),
+                        creative_roas_cell(r.get("roas"), calibration),
                         className="text-end",
                         **{"data-label": "ROAS"},
                     ),

@@ -33,6 +33,7 @@ from layouts.components import (
     trend_text,
 )
 from layouts.persona import CARD_TITLES, PERSONAS, persona_text
+from readmodels.analytics import calibration_of
 
 __all__ = ["empty_state", "overview", "overview_page"]
 
@@ -680,7 +681,80 @@ def _finding(
     )
 
 
-def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[html.Li]:
+def creative_roas_words(f: Mapping[str, Any], calibration: float | None) -> tuple[str, str]:
+    """('ROAS 0.87 → 0.33', 'platform-reported 2.26 → 0.85') of a fatigue entry: the
+    creative's one ROAS (readmodels.analytics.primary_roas) and the VP's detail."""
+    from readmodels.analytics import primary_roas
+
+    before = primary_roas(f.get("roas_baseline"), calibration)
+    now = primary_roas(f.get("roas_recent"), calibration)
+    detail = (
+        f"platform-reported {fmt_ratio(f.get('roas_baseline'))} → {fmt_ratio(f.get('roas_recent'))}"
+        if calibration is not None
+        else ""
+    )
+    return f"ROAS {fmt_ratio(before)} → {fmt_ratio(now)}", detail
+
+
+def fatigue_for_action(state: Mapping[str, Any], action: Mapping[str, Any]) -> dict | None:
+    """The fatigue entry behind a pause/refresh action (matched on platform and creative)."""
+    target = next((t for t in action.get("targets") or [] if t.get("kind") == "creative"), None)
+    if not target:
+        return None
+    for f in (state.get("oracle") or {}).get("fatigue") or []:
+        if f.get("platform") == target.get("platform") and str(f.get("creative_id")) == str(
+            target.get("creative_id")
+        ):
+            return f
+    return None
+
+
+def with_one_roas(action: Mapping[str, Any], state: Mapping[str, Any]) -> dict:
+    """A pause/refresh action whose words quote the creative's one ROAS (the brain writes the
+    platform-reported and the calibrated figures side by side): the VP's words keep the
+    platform-reported one as a labelled detail. Other actions are returned unchanged."""
+    action = dict(action)
+    f = fatigue_for_action(state, action) if action.get("type") == "pause_creative" else None
+    if f is None:
+        return action
+    from readmodels.analytics import primary_roas
+
+    cal = calibration_of(state)
+    cur = currency_of(state)
+    now = fmt_ratio(primary_roas(f.get("roas_recent"), cal))
+    before = fmt_ratio(primary_roas(f.get("roas_baseline"), cal))
+    detail = (
+        f" (platform-reported {fmt_ratio(f.get('roas_recent'))} vs "
+        f"{fmt_ratio(f.get('roas_baseline'))})"
+        if cal is not None
+        else ""
+    )
+    inputs = action.get("inputs") or {}
+    signals = fmt.signals(f.get("signals")) if f.get("signals") else "combined weak signals"
+    cid, plat = f.get("creative_id"), platform_name(f.get("platform"))
+    action["rationale"] = (
+        f"Creative {cid} on {plat}: {fmt.pct(f.get('prob_7d'))} likely to fatigue within 7 days "
+        f"({signals}). ROAS {now} in the last 7 days vs {before} before; expected "
+        f"{fmt_ratio(inputs.get('predicted_roas_calibrated'))} next week vs "
+        f"{fmt_ratio(inputs.get('alternative_roas_calibrated'))} where its budget would go. "
+        f"Moving its {fmt.money(inputs.get('weekly_spend'), cur)}/week there protects "
+        f"{fmt.money(action.get('impact_usd_per_week'), cur)}/week of gross profit."
+    )
+    micro = dict(action.get("microcopy") or {})
+    micro["vp_growth"] = (
+        f"{cid}: CVR {fmt_pct(f.get('cvr_change'), signed=True)}, frequency "
+        f"{fmt_ratio(f.get('frequency'))}, {fmt.pct(f.get('prob_7d'))} fatigue in 7 days "
+        f"({fmt.pct(f.get('prob_14d'))} in 14); ROAS {now} vs {before}{detail}."
+    )
+    if micro.get("director"):
+        micro["director"] = re.sub(r"calibrated ROAS [0-9.]+", f"ROAS {now}", micro["director"])
+    action["microcopy"] = micro
+    return action
+
+
+def fatigue_findings(
+    oracle: Mapping[str, Any], currency: str = "USD", calibration: float | None = None
+) -> list[html.Li]:
     items = []
     for f in oracle.get("fatigue") or []:
         if f.get("severity") not in ("high", "medium"):
@@ -704,14 +778,17 @@ def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
             ),
             "director": director,
         }
+        roas_words, roas_detail = creative_roas_words(f, calibration)
         evidence = [
             html.Strong(f"{fmt_pct(f.get('prob_7d'))} fatigue in 7 days", className="ov-prob"),
             f" ({fmt_pct(f.get('prob_14d'))} in 14) · CVR {fmt_pct(f.get('cvr_baseline'), 1)} → "
             f"{fmt_pct(f.get('cvr_recent'), 1)} · CPA "
             f"{fmt_money(f.get('cpa_baseline'), currency, 2)} → "
             f"{fmt_money(f.get('cpa_recent'), currency, 2)} · frequency "
-            f"{fmt_ratio(f.get('frequency'))} · platform ROAS {fmt_ratio(f.get('roas_baseline'))}"
-            f" → {fmt_ratio(f.get('roas_recent'))}",
+            f"{fmt_ratio(f.get('frequency'))} · {roas_words}",
+            html.Span(f" ({roas_detail})", className="only-vp_growth roas-detail")
+            if roas_detail
+            else None,
             html.Div("Signals: " + fmt.signals(f.get("signals")), className="ov-hint")
             if f.get("signals")
             else None,
@@ -860,7 +937,11 @@ def oracle_card(state: Mapping[str, Any], ai: Mapping[str, Any] | None = None) -
     risk = oracle.get("risk") or {}
     stats = oracle.get("fatigue_stats") or {}
     groups = [
-        ("Creative fatigue", fatigue_findings(oracle, cur), _fatigue_ok(stats)),
+        (
+            "Creative fatigue",
+            fatigue_findings(oracle, cur, calibration_of(state)),
+            _fatigue_ok(stats),
+        ),
         ("ROI decay", decay_findings(oracle), "No channel's ROAS is decaying."),
         ("LTV drift", drift_findings(oracle, cur), "Customer value is steady."),
         ("Anomalies", anomaly_findings(oracle, cur), "No anomalies in the last 14 days."),
@@ -1198,7 +1279,7 @@ def curiosity_card(
         html.Ol(
             [
                 action_item(
-                    a,
+                    with_one_roas(a, state),
                     decisions.get(str(a.get("id"))),
                     cur,
                     curiosity_ai(state, ai, a, i),
