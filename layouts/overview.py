@@ -129,9 +129,10 @@ def header(
         if period.get("start")
         else ""
     )
-    caption = f"Overview · last {days} days ({span})" if days else "Overview"
-    if chosen:
-        caption = f"Overview · {chosen['caption']}"
+    caption: Any = f"Overview · last {days} days ({span})" if days else "Overview"
+    if chosen:  # on a phone the tiles say what they compare with: the dates stay short
+        head, sep, compared = str(chosen["caption"]).partition(" vs ")
+        caption = [f"Overview · {head}", html.Span(sep + compared, className="ov-caption-vs")]
     links = [
         html.A(
             [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
