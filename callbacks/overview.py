@@ -50,10 +50,16 @@ def chosen_period(org_id: int, search: str | None, state: dict) -> dict | None:
     """The date control's period as headline numbers (the analytics read model's sums)."""
     from models import analytics as queries
 
-    org = queries.org_context(org_id)
-    if not org.has_data:
+    try:
+        org = queries.org_context(org_id)
+        if not org.has_data:
+            return None
+        view = queries.analytics_view(org, chosen_filters(search))
+    except HTTPException:
+        raise
+    except Exception:  # the tiles fall back to the brain's window; the page still renders
+        logger.exception("overview: the period %r of org %s could not be summed", search, org_id)
         return None
-    view = queries.analytics_view(org, chosen_filters(search))
     totals = (state.get("memory") or {}).get("totals") or {}
     return views.period_numbers(view, totals.get("ltv_factor"))
 
@@ -174,7 +180,9 @@ def page_search() -> str | None:
     from flask import request
 
     url = urlparse(request.referrer or "")
-    return "?" + url.query if url.query and url.path in ("", "/") else None
+    if url.netloc != request.host or url.path not in ("", "/") or not url.query:
+        return None
+    return "?" + url.query
 
 
 def page(search: str | None = None) -> html.Div:

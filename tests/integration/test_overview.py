@@ -539,3 +539,45 @@ def test_done_shift_budget_is_verified_only_when_the_spend_moved(
     page = text(route(client))
     assert word in page
     assert "TikTok spend $1,900/day before" in page
+
+
+def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
+    app, client, orgs, monkeypatch
+):
+    """With ad data the tiles sum the chosen period (the analytics read model); when that
+    fails the overview still renders, with the brain's own window."""
+    from models import analytics as queries
+    from tests.integration.test_analytics import A_PLATFORMS, load_brand
+
+    a, _ = orgs
+    load_brand(app, a["org_id"], "ovperiod", A_PLATFORMS)  # $300 of spend a day
+    queries.clear_cache()
+    login(client, a["email"])
+    headers = {"Referer": "http://localhost/?range=7d&compare=none"}
+    body = text(post_route(client, headers))
+    assert '"$2,100"' in body and "(7 days)" in body and "no comparison" in body
+    assert "ov-period-shown" in body and "range=7d&compare=none" in body
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the analytics read model is down")
+
+    monkeypatch.setattr(queries, "analytics_view", broken)
+    body = text(post_route(client, headers))
+    assert MER in body and "overview-error" not in body  # the brain's window, not an error
+    queries.clear_cache()
+
+
+def post_route(client, headers: dict):
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(
+            {
+                "output": "page.children",
+                "outputs": {"id": "page", "property": "children"},
+                "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+                "changedPropIds": ["url.pathname"],
+            }
+        ),
+        content_type="application/json",
+        headers={**csrf_headers(client), **headers},
+    )
