@@ -623,7 +623,8 @@ def channel_table(
     )
 
 
-def memory_card(state: Mapping[str, Any]) -> dbc.Card:
+def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
+    """MEMORY: channels and totals of the brain's window (said when a date control is shown)."""
     memory, _, _ = _sections(state)
     t = memory.get("totals") or {}
     cur = currency_of(state)
@@ -647,11 +648,25 @@ def memory_card(state: Mapping[str, Any]) -> dbc.Card:
         ),
         html.P(
             "Over-reporting = platform-reported revenue ÷ store revenue; above 1 the platforms "
-            "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend.",
+            "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend."
+            + (window_note(state) if controlled else ""),
             className="ov-footnote",
+            id="memory-window",
         ),
     ]
     return module_card("memory", body)
+
+
+def window_note(state: Mapping[str, Any]) -> str:
+    """The brain's own window (channels, findings, actions), which the date control does not
+    change: said, so a 7-day tile above a 30-day table is never a surprise."""
+    period = state.get("period") or {}
+    if not period.get("start"):
+        return ""
+    return (
+        f" Channels and these figures cover the brain's window, {short_date(period['start'])} – "
+        f"{short_date(period['end'])}; the tiles above follow the date control."
+    )
 
 
 # ---- ORACLE ------------------------------------------------------------------------------------
@@ -1568,7 +1583,9 @@ def overview(
         "insights": html.Section(
             dbc.Row(
                 [
-                    dbc.Col(memory_card(state), lg=7, className="ov-col-memory"),
+                    dbc.Col(
+                        memory_card(state, chosen is not None), lg=7, className="ov-col-memory"
+                    ),
                     dbc.Col(
                         oracle_card(state, (ai_notes or {}).get("oracle")),
                         lg=5,
