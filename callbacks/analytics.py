@@ -176,8 +176,10 @@ def creatives_view(org_id: int, search: str) -> html.Div:
     filters, _ = queries.parse_filters(search)
     period = queries.resolve_period(filters, org.latest)  # type: ignore[arg-type]
     rows = queries.creative_leaderboard(org, filters, period)
-    fatigue = queries.brain_overlays(org)["fatigue"]
-    return views.leaderboard_table(views.with_fatigue(rows, fatigue), org.currency)
+    overlays = queries.brain_overlays(org)
+    return views.leaderboard_table(
+        views.with_fatigue(rows, overlays["fatigue"]), org.currency, overlays.get("calibration")
+    )
 
 
 def cohorts_view(org_id: int) -> tuple:

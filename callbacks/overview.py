@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from layouts import overview as views
+from layouts import periods
 from layouts.components import toast
 from layouts.shell import freshness_text  # noqa: F401 - callbacks/__init__ uses it from here
 from models.brain_data import latest_state, latest_state_ref
@@ -37,8 +38,35 @@ POLL_MS = 30_000
 TIP_KEYS = views.TIP_KEYS
 
 
-def render_body(org_id: int) -> tuple[Any, int | str | None]:
-    """(body, state id) for the org's latest stored state; the error panel if it can't render."""
+def chosen_filters(search: str | None) -> Any:
+    """The overview's period from the query string (range, custom dates, comparison only)."""
+    from readmodels.analytics import Filters, parse_filters
+
+    f, _ = parse_filters(search or "")
+    return Filters(range=f.range, start=f.start, end=f.end, compare=f.compare)
+
+
+def chosen_period(org_id: int, search: str | None, state: dict) -> dict | None:
+    """The date control's period as headline numbers (the analytics read model's sums)."""
+    from models import analytics as queries
+
+    try:
+        org = queries.org_context(org_id)
+        if not org.has_data:
+            return None
+        view = queries.analytics_view(org, chosen_filters(search))
+    except HTTPException:
+        raise
+    except Exception:  # the tiles fall back to the brain's window; the page still renders
+        logger.exception("overview: the period %r of org %s could not be summed", search, org_id)
+        return None
+    totals = (state.get("memory") or {}).get("totals") or {}
+    return views.period_numbers(view, totals.get("ltv_factor"))
+
+
+def render_body(org_id: int, search: str | None = None) -> tuple[Any, int | str | None]:
+    """(body, state id) for the org's latest stored state and the period in the query string;
+    the error panel if it can't render."""
     row = latest_state(org_id)
     if row is None:
         return views.empty_state(), None
@@ -55,6 +83,7 @@ def render_body(org_id: int) -> tuple[Any, int | str | None]:
             org_name=membership.org.name,
             ai_notes=ai_notes,
             accounts=ad_accounts(org_id),
+            chosen=chosen_period(org_id, search, state),
         )
         if any(s.get("reason") == "pending" for s in summaries.values()):
             # the worker is still writing the AI summary: the poll re-renders until it is stored
@@ -142,13 +171,81 @@ def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
     return out, notes
 
 
-def page() -> html.Div:
-    body, state_id = render_body(current_org_id())
-    return views.overview_page(body, state_id)
+def page_search() -> str | None:
+    """The query string of the page the router renders: Dash posts its callbacks from the
+    page, so the page's address is the referrer (same origin: the full URL is sent). Without
+    it the page renders the default period and the date control's Location brings the URL's."""
+    from urllib.parse import urlparse
+
+    from flask import request
+
+    url = urlparse(request.referrer or "")
+    if url.netloc != request.host or url.path not in ("", "/") or not url.query:
+        return None
+    return "?" + url.query
+
+
+def page(search: str | None = None) -> html.Div:
+    org_id = current_org_id()
+    search = search if search is not None else page_search()
+    body, state_id = render_body(org_id, search)
+    return views.overview_page(body, state_id, control(org_id, search))
+
+
+def control(org_id: int, search: str | None) -> Any:
+    """The date control set from the URL (hidden while there is no data to slice: its URL
+    and store stay, the poll reads them)."""
+    from models import analytics as queries
+
+    org = queries.org_context(org_id)
+    if not org.has_data:
+        return views.period_control(chosen_filters(search), hidden=True)
+    return views.period_control(chosen_filters(search), org.earliest, org.latest)
 
 
 def validation_children() -> html.Div:
-    return views.overview_page(html.Div(views.tips()), None)
+    return views.overview_page(html.Div(views.tips()), None, views.period_control())
+
+
+PERIOD_IDS = periods.control_ids("ov")
+
+
+def sync_period(
+    trigger: Any, search: Any, range_value: Any, start: Any, end: Any, compare: Any, latest: Any
+) -> tuple:
+    """URL <-> the overview's date control (the analytics rule, layouts/periods.py).
+
+    Returns (search, range, start, end, compare, dates hidden) with no_update where nothing
+    changes."""
+    from readmodels import analytics as rm
+
+    search = search if isinstance(search, str) else None
+    if trigger not in PERIOD_IDS:  # load, reload, back/forward: the URL sets the control
+        if search is None:
+            raise PreventUpdate
+        f = chosen_filters(search)
+        period = rm.resolve_period(f, latest)
+        return (
+            no_update,
+            f.range,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            f.compare,
+            f.range != "custom",
+        )
+    current = chosen_filters(search)
+    params = periods.chosen_period("ov", trigger, current, range_value, start, end, compare, latest)
+    f, _ = rm.parse_filters(params)
+    period = rm.resolve_period(f, latest)
+    new_search = "?" + f.query(with_metric=False)
+    return (
+        new_search if new_search != search else no_update,
+        f.range if f.range != range_value else no_update,
+        period.start.isoformat() if period.start.isoformat() != start else no_update,
+        period.end.isoformat() if period.end.isoformat() != end else no_update,
+        no_update,
+        f.range != "custom",
+    )
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -199,16 +296,17 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("shell-freshness", "children"),
         Input("ov-interval", "n_intervals"),
         State("ov-state-id", "data"),
+        State("overview-url", "search"),
         prevent_initial_call=True,
     )
-    def poll(_n: int | None, known_id: Any) -> tuple:
+    def poll(_n: int | None, known_id: Any, search: Any = None) -> tuple:
         """Re-render (no reload) only when a newer brain state than the one shown exists."""
         try:
             org_id = current_org_id()
             ref = latest_state_ref(org_id)
             if ref is None or ref[0] == known_id:
                 raise PreventUpdate
-            body, state_id = render_body(org_id)
+            body, state_id = render_body(org_id, search if isinstance(search, str) else None)
             from callbacks import shell_status
 
             status = shell_status(org_id)
@@ -217,6 +315,60 @@ def register_callbacks(app: dash.Dash) -> None:
             raise
         except Exception:
             logger.exception("overview: polling for a newer brain state failed")
+            raise PreventUpdate from None
+
+    @app.callback(
+        Output("overview-url", "search"),
+        Output("ov-range", "value"),
+        Output("ov-dates-start", "value"),
+        Output("ov-dates-end", "value"),
+        Output("ov-compare", "value"),
+        Output("ov-dates-box", "hidden"),
+        Input("overview-url", "search"),
+        Input("ov-range", "value"),
+        Input("ov-dates-start", "value"),
+        Input("ov-dates-end", "value"),
+        Input("ov-compare", "value"),
+    )
+    def sync_url_and_period(
+        search: Any, range_value: Any, start: Any, end: Any, compare: Any
+    ) -> tuple:
+        from models import analytics as queries
+
+        try:
+            org = queries.org_context(current_org_id())
+            if not org.has_data:
+                raise PreventUpdate
+            return sync_period(
+                ctx.triggered_id, search, range_value, start, end, compare, org.latest
+            )
+        except (PreventUpdate, HTTPException):
+            raise
+        except Exception:
+            logger.exception("overview: syncing the URL and the date control failed")
+            raise PreventUpdate from None
+
+    @app.callback(
+        Output("ov-body", "children", allow_duplicate=True),
+        Output("ov-state-id", "data", allow_duplicate=True),
+        Output("ov-period-shown", "data"),
+        Input("overview-url", "search"),
+        State("ov-period-shown", "data"),
+        prevent_initial_call=True,
+    )
+    def render_period(search: Any, shown: Any) -> tuple:
+        """A new period in the URL: the tiles, brief and caption follow it (the Location
+        reports the URL when it mounts: the page's first render already showed that one)."""
+        search = search if isinstance(search, str) else None
+        wanted = chosen_filters(search).query(with_metric=False)
+        if wanted == shown:
+            raise PreventUpdate
+        try:
+            return (*render_body(current_org_id(), search), wanted)
+        except HTTPException:
+            raise
+        except Exception:
+            logger.exception("overview: rendering the period %r failed", search)
             raise PreventUpdate from None
 
     # First-visit tips: one at a time; "Got it" moves on, "Skip tips" ends them; remembered in

@@ -222,8 +222,9 @@ def creatives_view(search: str) -> html.Div:
     snap = snapshot()
     filters, _ = rm.parse_filters(search)
     period = rm.resolve_period(filters, snap.as_of)
-    rows = an_views.with_fatigue(snap.leaderboard(filters, period), snap.overlays()["fatigue"])
-    return an_views.leaderboard_table(rows, snap.currency)
+    overlays = snap.overlays()
+    rows = an_views.with_fatigue(snap.leaderboard(filters, period), overlays["fatigue"])
+    return an_views.leaderboard_table(rows, snap.currency, overlays["calibration"])
 
 
 def cohorts_view() -> tuple:
@@ -266,6 +267,64 @@ def apply_decision(trigger: Any, decisions: Any) -> tuple[dict[str, dict], Any]:
     raise PreventUpdate
 
 
+# ---- the board PDF with the tab's decisions -----------------------------------------------------
+MAX_DECISIONS_PARAM = 4000  # characters of the query parameter (a few dozen actions)
+
+# The report links carry the tab's decisions (they live in sessionStorage, never on the server):
+# {action id: [decision, ISO time]} as JSON in `decisions=`, rebuilt whenever they change.
+REPORT_LINKS_JS = """function(decisions, _page) {
+    var compact = {};
+    if (decisions && typeof decisions === 'object') {
+        Object.keys(decisions).forEach(function(k) {
+            var d = decisions[k];
+            if (d && d.decision) { compact[k] = [d.decision, d.at || '']; }
+        });
+    }
+    var q = Object.keys(compact).length
+        ? '&decisions=' + encodeURIComponent(JSON.stringify(compact)) : '';
+    return __PERSONAS__.map(function(p) { return '/reports/board.pdf?persona=' + p + q; });
+}"""
+
+
+def pdf_decisions(raw: str | None, state: dict) -> dict[str, dict]:
+    """The tab's decisions from the PDF link, as decision summaries for reports/board.py.
+
+    Raises ValueError (→ 400) for anything the demo's own page would not have built: bad JSON,
+    an action id not in the snapshot, a decision word we do not know, a time that is not one.
+    The user is always the demo visitor: no name comes from the browser."""
+    import json
+
+    if not raw:
+        return {}
+    if len(raw) > MAX_DECISIONS_PARAM:
+        raise ValueError(f"decisions must be at most {MAX_DECISIONS_PARAM} characters")
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise ValueError("decisions must be JSON: {action id: [decision, ISO time]}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("decisions must be an object: {action id: [decision, ISO time]}")
+    actions = {str(a.get("id")) for a in (state.get("curiosity") or {}).get("actions") or []}
+    out: dict[str, dict] = {}
+    for i, (action_id, value) in enumerate(parsed.items(), start=1):
+        if action_id not in actions:
+            raise ValueError(f"unknown action {action_id[:40]!r}")
+        if not (isinstance(value, list) and len(value) == 2 and value[0] in DECISIONS):
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        try:
+            at = datetime.fromisoformat(str(value[1]).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("a decision's time must be an ISO date and time") from None
+        out[action_id] = {
+            "id": i,
+            "action_id": action_id,
+            "decision": value[0],
+            "at": at.isoformat(timespec="seconds"),
+            "user": DEMO_USER,
+        }
+    return out
+
+
 # ---- the app -----------------------------------------------------------------------------------
 def create_demo_app() -> dash.Dash:
     app = dash.Dash(
@@ -305,7 +364,11 @@ def register_routes(app: dash.Dash) -> None:
         if persona not in PERSONAS:
             return jsonify(error=f"persona must be one of {', '.join(PERSONAS)}"), 400
         state = snapshot().state
-        pdf = build_board_report(state, ORG_NAME, persona)
+        try:
+            decided = pdf_decisions(request.args.get("decisions"), state)
+        except ValueError as exc:
+            return jsonify(error=str(exc)), 400
+        pdf = build_board_report(state, ORG_NAME, persona, decisions=decided)
         resp = Response(pdf, mimetype="application/pdf")
         name = report_filename("lumen-demo", state.get("as_of"))
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -375,6 +438,13 @@ def register_callbacks(app: dash.Dash) -> None:
         if not current:
             raise PreventUpdate  # nothing decided: the page already says so (reset re-renders)
         return [ov_views.decision_status(a, current.get(a)) for a in shown]
+
+    app.clientside_callback(
+        REPORT_LINKS_JS.replace("__PERSONAS__", "[" + ",".join(f'"{p}"' for p in PERSONAS) + "]"),
+        *[Output(f"report-link-{p}", "href") for p in PERSONAS],
+        Input("demo-decisions", "data"),
+        Input("demo-page", "data"),  # another page rendered (the overview brings new links)
+    )
 
     @app.callback(
         Output("navbar-collapse", "is_open"),

@@ -158,6 +158,7 @@ class Snapshot:
         return {
             "anomalies": rm.normalize_anomalies(oracle.get("anomalies")),
             "fatigue": rm.normalize_fatigue(oracle.get("fatigue")),
+            "calibration": rm.calibration_of(self.state),
         }
 
     def daily_export(self, filters: rm.Filters) -> tuple[rm.Period, list[list[Any]]]:
@@ -170,7 +171,8 @@ class Snapshot:
     ) -> tuple[rm.Period, list[list[Any]]]:
         period = rm.resolve_period(filters, self.as_of)
         rows = self.leaderboard(filters, period, limit)
-        return period, rm.creative_export_rows(rows, self.overlays()["fatigue"])
+        overlays = self.overlays()
+        return period, rm.creative_export_rows(rows, overlays["fatigue"], overlays["calibration"])
 
 
 def _d(value: Any) -> date | None:

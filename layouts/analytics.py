@@ -19,31 +19,21 @@ from dash.exceptions import PreventUpdate
 
 from layouts import fmt
 from layouts.components import missing
+from layouts.periods import (  # noqa: F401 - names the page and the demo use from here
+    COMPARE_OPTIONS,
+    COMPARE_WORDS,
+    RANGE_OPTIONS,
+    chosen_period,
+    compare_select,
+    date_inputs,
+    delta,
+    fmt_date,
+    period_caption,
+    range_select,
+)
+from layouts.periods import as_date as _as_date
 from readmodels import analytics as rm
 
-RANGE_OPTIONS = (
-    ("today", "Today (latest day)"),
-    ("yesterday", "Yesterday"),
-    ("7d", "Last 7 days"),
-    ("14d", "Last 14 days"),
-    ("30d", "Last 30 days"),
-    ("90d", "Last 90 days"),
-    ("mtd", "Month to date"),
-    ("last_month", "Last month"),
-    ("ytd", "Year to date"),
-    ("custom", "Custom range"),
-)
-COMPARE_OPTIONS = (
-    ("previous", "Previous period"),
-    ("year", "Previous year"),
-    ("weekday", "Year ago, same weekdays"),
-    ("none", "No comparison"),
-)
-COMPARE_WORDS = {
-    "previous": "the previous period",
-    "year": "the same dates a year earlier",
-    "weekday": "52 weeks earlier (same weekdays)",
-}
 PLATFORM_LABELS = {"meta": "Meta", "google_ads": "Google Ads", "tiktok": "TikTok"}
 # key -> label, formula hint, value kind, which direction is better (None: neither)
 METRIC_INFO: dict[str, dict[str, Any]] = {
@@ -79,7 +69,6 @@ MUTED = "#8a8fa3"
 ANOMALY = "#c5221f"
 COHORT_COLORS = ("#9aa0ad", "#7d8596", "#b07cf0", "#8a5cf0", "#5b3df5", "#2a1494")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
-FLAT = 0.005  # |change| below half a percent reads as flat
 
 
 # ---- formatting ----------------------------------------------------------------------------
@@ -110,50 +99,7 @@ def fmt_value(value: float | None, kind: str, currency: str = "USD", compact: bo
     return fmt.ratio(value)
 
 
-def fmt_date(day: date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
-
-
-def period_caption(period: Any, previous: Any, compare: str = "previous") -> str:
-    """'Jun 1 – Jun 30, 2025 (30 days) vs May 2 – May 31, 2025 (the previous period)':
-    every change on the page says which periods it compares."""
-    days = (period.end - period.start).days + 1
-    head = f"{fmt_date(period.start)} – {fmt_date(period.end)} ({days} day{'s' * (days != 1)})"
-    if compare == "none":
-        return head + " · no comparison"
-    words = COMPARE_WORDS.get(compare, COMPARE_WORDS["previous"])
-    return f"{head} vs {fmt_date(previous.start)} – {fmt_date(previous.end)} ({words})"
-
-
 # ---- KPI tiles -----------------------------------------------------------------------------
-def delta(change: float | None, better: str | None, compact: bool = False) -> html.Span:
-    """▲/▼ with the signed % change; colour says good/bad but never alone (arrow + words)."""
-    if missing(change):
-        note = html.Span("no previous data", className="visually-hidden" if compact else "small")
-        return html.Span(["– ", note], className="kpi-delta delta-neutral")
-    if abs(change) < FLAT:
-        arrow, word, tone = "▬", "flat", "neutral"
-    elif change > 0:
-        arrow, word = "▲", "up"
-        tone = {"up": "good", "down": "bad"}.get(better or "", "neutral")
-    else:
-        arrow, word = "▼", "down"
-        tone = {"up": "bad", "down": "good"}.get(better or "", "neutral")
-    verdict = {"good": ", better", "bad": ", worse", "neutral": ""}[tone]
-    spoken = f" ({word} from the previous period{verdict})"
-    return html.Span(
-        [
-            html.Span(arrow, **{"aria-hidden": "true"}),
-            f" {fmt.pct(change, 1, signed=True)}",
-            None
-            if compact
-            else html.Span(" vs comparison period", className="small text-body-secondary"),
-            html.Span(spoken, className="visually-hidden"),
-        ],
-        className=f"kpi-delta delta-{tone}",
-    )
-
-
 def kpi_tile(key: str, kpi: Mapping[str, Any] | None, currency: str, note: str = "") -> dbc.Col:
     info = METRIC_INFO[key]
     kpi = kpi or {}
@@ -897,10 +843,33 @@ def fatigue_badge(info: Mapping[str, Any] | None) -> dbc.Badge | None:
     )
 
 
-def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") -> html.Div:
+ROAS_RULE = (
+    "A creative's ROAS: platform-reported revenue ÷ spend × the brain's calibration (the share "
+    "of platform-reported revenue your store really sees), the figure the brain judges it by"
+)
+
+
+def creative_roas_cell(platform_roas: Any, calibration: float | None, tag: Any = html.Div) -> list:
+    """The creative's one ROAS, and the platform-reported figure as a detail for the VP."""
+    primary = rm.primary_roas(platform_roas, calibration)
+    out: list = [fmt_value(primary, "ratio")]
+    if calibration is not None and not missing(platform_roas):
+        out.append(
+            tag(
+                f"platform-reported {fmt_value(platform_roas, 'ratio')}",
+                className="only-vp_growth roas-detail small text-body-secondary",
+            )
+        )
+    return out
+
+
+def leaderboard_table(
+    rows: Sequence[Mapping[str, Any]], currency: str = "USD", calibration: float | None = None
+) -> html.Div:
     """Top creatives by spend: name, platform, spend, ROAS, CTR, ROAS sparkline, fatigue badge.
 
-    A row's `fatigue` ({probability, action} or None) comes from the latest brain state.
+    A row's `fatigue` ({probability, action} or None) comes from the latest brain state; ROAS
+    is the creative's one ROAS (``rm.primary_roas``), platform-reported as the VP's detail.
     """
     if not rows:
         return html.P(
@@ -915,7 +884,7 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
                 html.Th("#", scope="col", className=f"text-end {wide}"),
                 html.Th("Creative", scope="col"),
                 html.Th("Spend", scope="col", className="text-end"),
-                html.Th("ROAS", scope="col", className="text-end"),
+                html.Th("ROAS", scope="col", className="text-end", title=ROAS_RULE),
                 html.Th("CTR", scope="col", className=f"text-end {wide}"),
                 html.Th("ROAS trend", scope="col", className="d-none d-sm-table-cell"),
             ]
@@ -945,7 +914,7 @@ def leaderboard_table(rows: Sequence[Mapping[str, Any]], currency: str = "USD") 
                         **{"data-label": "Spend"},
                     ),
                     html.Td(
-                        fmt_value(r.get("roas"), "ratio"),
+                        creative_roas_cell(r.get("roas"), calibration),
                         className="text-end",
                         **{"data-label": "ROAS"},
                     ),
@@ -1048,71 +1017,12 @@ def controls(
         dbc.Row(
             [
                 dbc.Col(
-                    [
-                        dbc.Label("Date range", html_for="an-range", className="form-label"),
-                        dbc.Select(
-                            id="an-range",
-                            options=[{"label": label, "value": v} for v, label in RANGE_OPTIONS],
-                            value="30d",
-                        ),
-                        dbc.Label(
-                            "Compare with", html_for="an-compare", className="form-label mt-1"
-                        ),
-                        dbc.Select(
-                            id="an-compare",
-                            options=[{"label": label, "value": v} for v, label in COMPARE_OPTIONS],
-                            value="previous",
-                        ),
-                    ],
+                    [*range_select("an"), *compare_select("an")],
                     xs=12,
                     sm=6,
                     lg=2,
                 ),
-                dbc.Col(
-                    [
-                        html.Fieldset(
-                            [
-                                html.Legend("From – to", className="form-label"),
-                                html.Div(
-                                    [
-                                        html.Label(
-                                            "Start date",
-                                            htmlFor="an-dates-start",
-                                            className="visually-hidden",
-                                        ),
-                                        dbc.Input(
-                                            id="an-dates-start",
-                                            type="date",
-                                            debounce=True,  # applied on blur or Enter
-                                            min=min_date.isoformat() if min_date else None,
-                                            max=max_date.isoformat() if max_date else None,
-                                            class_name="an-date",
-                                        ),
-                                        html.Span("–", **{"aria-hidden": "true"}),
-                                        html.Label(
-                                            "End date",
-                                            htmlFor="an-dates-end",
-                                            className="visually-hidden",
-                                        ),
-                                        dbc.Input(
-                                            id="an-dates-end",
-                                            type="date",
-                                            debounce=True,
-                                            min=min_date.isoformat() if min_date else None,
-                                            max=max_date.isoformat() if max_date else None,
-                                            class_name="an-date",
-                                        ),
-                                    ],
-                                    className="an-dates",
-                                ),
-                            ],
-                            className="mb-0",
-                        ),
-                    ],
-                    xs=12,
-                    sm=6,
-                    lg=3,
-                ),
+                dbc.Col(date_inputs("an", min_date, max_date), xs=12, sm=6, lg=3),
                 dbc.Col(
                     html.Fieldset(
                         [
@@ -1371,15 +1281,6 @@ def with_fatigue(rows: list[dict], fatigue: Mapping[str, dict]) -> list[dict]:
     return [dict(r, fatigue=rm.fatigue_for(fatigue, r["external_id"], r["name"])) for r in rows]
 
 
-def _as_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def sync_controls(
     trigger: Any,
     search: Any,
@@ -1419,26 +1320,16 @@ def sync_controls(
     # A control changed: the controls write the URL.
     current, _ = rm.parse_filters(search or "")
     start_d, end_d = _as_date(start), _as_date(end)
-    rng = range_value if range_value in rm.RANGES else current.range
-    if trigger in ("an-dates-start", "an-dates-end"):
-        if not (start_d and end_d) or start_d > end_d:
-            raise PreventUpdate  # the typed dates are not a range (yet)
-        rng = "custom"
+    dates = chosen_period("an", trigger, current, range_value, start, end, compare, latest)
     chosen = [p for p in platforms if p in rm.AD_PLATFORMS] if isinstance(platforms, list) else []
     picked = campaigns if isinstance(campaigns, list) else []
     campaign_ids = [str(c) for c in picked if str(c).isdigit()]
     params = {
-        "range": rng,
+        **dates,
         "platform": ",".join(chosen),
         "campaign": ",".join(campaign_ids),
         "metric": metric if metric in rm.METRICS else current.metric,
-        "compare": compare if compare in rm.COMPARES else current.compare,
     }
-    if rng == "custom":
-        if not (start_d and end_d):
-            period = rm.resolve_period(current, latest)
-            start_d, end_d = period.start, period.end
-        params.update(start=start_d.isoformat(), end=end_d.isoformat())
     filters, _ = rm.parse_filters(params)
     period = rm.resolve_period(filters, latest)
     new_search = "?" + filters.query()

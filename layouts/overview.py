@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from brain.narrative import humanize, series_name, short_date, template_summary
-from layouts import deeplinks, fmt
+from layouts import deeplinks, fmt, periods
 from layouts.components import (
     ago,
     empty_state,
@@ -33,6 +33,7 @@ from layouts.components import (
     trend_text,
 )
 from layouts.persona import CARD_TITLES, PERSONAS, persona_text
+from readmodels.analytics import calibration_of
 
 __all__ = ["empty_state", "overview", "overview_page"]
 
@@ -118,7 +119,9 @@ def currency_of(state: Mapping[str, Any]) -> str:
 
 
 # ---- header and KPI strip ---------------------------------------------------------------------
-def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
+def header(
+    state: Mapping[str, Any], org_name: str = "", chosen: Mapping[str, Any] | None = None
+) -> html.Div:
     period = state.get("period") or {}
     days = period_days(state)
     span = (
@@ -126,6 +129,10 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
         if period.get("start")
         else ""
     )
+    caption: Any = f"Overview · last {days} days ({span})" if days else "Overview"
+    if chosen:  # on a phone the tiles say what they compare with: the dates stay short
+        head, sep, compared = str(chosen["caption"]).partition(" vs ")
+        caption = [f"Overview · {head}", html.Span(sep + compared, className="ov-caption-vs")]
     links = [
         html.A(
             [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
@@ -141,10 +148,7 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
             html.Div(
                 [
                     html.H1(org_name or "Overview", className="h4 mb-0"),
-                    html.P(
-                        f"Overview · last {days} days ({span})" if days else "Overview",
-                        className="text-body-secondary small mb-0",
-                    ),
+                    html.P(caption, className="text-body-secondary small mb-0", id="ov-caption"),
                 ]
             ),
             html.Div(links, className="ov-header-actions"),
@@ -153,13 +157,77 @@ def header(state: Mapping[str, Any], org_name: str = "") -> html.Div:
     )
 
 
-def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
+def period_numbers(view: Mapping[str, Any], ltv_factor: Any = None) -> dict[str, Any]:
+    """The chosen period's headline numbers from readmodels.analytics.view_from_series (the
+    same sums and comparison the analytics page shows): totals, changes, daily points."""
+    kpis = view["kpis"]
+    filters, period = view["filters"], view["period"]
+
+    def value(key: str) -> Any:
+        return (kpis.get(key) or {}).get("value")
+
+    def change(key: str) -> Any:
+        return (kpis.get(key) or {}).get("change")
+
+    factor = None if missing(ltv_factor) else float(ltv_factor)
+    mer, roas = value("mer"), value("roas")
+    series = view["series"]
+    daily = [
+        {"spend": None if missing(sp) else float(sp), "mer": None if missing(m) else float(m)}
+        for sp, m in zip(series["spend"], series["mer"], strict=True)
+    ]
+    return {
+        "caption": periods.period_caption(period, view["previous_period"], filters.compare),
+        "days": period.days,
+        "compare": filters.compare,
+        "totals": {
+            "spend": value("spend"),
+            "store_revenue": value("store_revenue"),
+            "mer": mer,
+            "platform_roas": roas,
+            "over_reporting": roas / mer if roas is not None and mer else None,
+            "ltv_roas": mer * factor if mer is not None and factor is not None else None,
+        },
+        "change": {
+            "spend": change("spend"),
+            "mer": change("mer"),
+            "platform-roas": change("roas"),
+            "ltv-roas": change("mer"),  # the LTV factor is the brain's constant
+        },
+        "daily": daily,
+    }
+
+
+COMPARED_WITH = {"previous": "previous period", "year": "a year earlier", "weekday": "52 wk ago"}
+
+
+def _change_line(chosen: Mapping[str, Any] | None, key: str, better: str | None) -> Any:
+    """'▲ +4.1% vs previous period' for a tile when a period is chosen (None otherwise)."""
+    if not chosen or chosen.get("compare") == "none":
+        return None
+    return html.Div(
+        [
+            periods.delta((chosen.get("change") or {}).get(key), better, compact=True),
+            f" vs {COMPARED_WITH.get(chosen.get('compare') or '', 'previous period')}",
+        ],
+        className="ov-kpi-change",
+        id=f"kpi-change-{key}",
+    )
+
+
+def kpi_strip(
+    state: Mapping[str, Any], persona: str = "cmo", chosen: Mapping[str, Any] | None = None
+) -> html.Section:
+    """The KPI tiles: the brain's window, or the chosen period (``period_numbers``)."""
     memory, oracle, _ = _sections(state)
-    t = memory.get("totals") or {}
+    t = dict(memory.get("totals") or {})
     cur = currency_of(state)
     daily = memory.get("daily") or []
     risk = oracle.get("risk") or {}
     days = period_days(state)
+    if chosen:
+        t.update(chosen["totals"])
+        daily, days = chosen["daily"], chosen["days"]
     platforms = ", ".join(platform_name(p.get("platform")) for p in memory.get("platforms") or [])
     trend = t.get("mer_trend") or {}
     heads = {k: tuple(p for p in PERSONAS if HEADLINE_KPI[p] == k) for k in KPI_ORDER}
@@ -170,6 +238,7 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             fmt_money(t.get("spend"), cur),
             f"last {days} days" + (f" · {platforms}" if platforms else "") if days else platforms,
             sub=[
+                _change_line(chosen, "spend", None),
                 f"{fmt_money(t.get('store_revenue'), cur)} store revenue",
                 html.Div(
                     "Last 3 days provisional: the platforms may still restate them",
@@ -191,7 +260,9 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             persona_text({"cmo": "MER", "vp_growth": "Blended ROAS (MER)", "director": "MER"}),
             fmt_ratio(t.get("mer")),
             "revenue ÷ spend",
-            sub=[
+            sub=_change_line(chosen, "mer", "up")
+            if chosen
+            else [
                 "Last 7 days vs the 7 before: ",
                 trend_text(trend.get("direction"), trend.get("change_pct")),
             ],
@@ -203,7 +274,10 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "Platform ROAS",
             fmt_ratio(t.get("platform_roas")),
             "platform-reported revenue ÷ spend",
-            sub=f"Platforms claim {fmt_ratio(t.get('over_reporting'))}× store revenue",
+            sub=[
+                _change_line(chosen, "platform-roas", "up"),
+                f"Platforms claim {fmt_ratio(t.get('over_reporting'))}× store revenue",
+            ],
             headline_for=heads["platform-roas"],
         ),
         "ltv-roas": _tile(
@@ -211,7 +285,10 @@ def kpi_strip(state: Mapping[str, Any], persona: str = "cmo") -> html.Section:
             "LTV-ROAS",
             fmt_ratio(t.get("ltv_roas")),
             "MER × 90-day LTV factor",
-            sub=f"LTV factor {fmt_ratio(t.get('ltv_factor'))}",
+            sub=[
+                _change_line(chosen, "ltv-roas", "up"),
+                f"LTV factor {fmt_ratio(t.get('ltv_factor'))}",
+            ],
             headline_for=heads["ltv-roas"],
         ),
         "risk": _tile(
@@ -546,7 +623,8 @@ def channel_table(
     )
 
 
-def memory_card(state: Mapping[str, Any]) -> dbc.Card:
+def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
+    """MEMORY: channels and totals of the brain's window (said when a date control is shown)."""
     memory, _, _ = _sections(state)
     t = memory.get("totals") or {}
     cur = currency_of(state)
@@ -570,11 +648,25 @@ def memory_card(state: Mapping[str, Any]) -> dbc.Card:
         ),
         html.P(
             "Over-reporting = platform-reported revenue ÷ store revenue; above 1 the platforms "
-            "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend.",
+            "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend."
+            + (window_note(state) if controlled else ""),
             className="ov-footnote",
+            id="memory-window",
         ),
     ]
     return module_card("memory", body)
+
+
+def window_note(state: Mapping[str, Any]) -> str:
+    """The brain's own window (channels, findings, actions), which the date control does not
+    change: said, so a 7-day tile above a 30-day table is never a surprise."""
+    period = state.get("period") or {}
+    if not period.get("start"):
+        return ""
+    return (
+        f" Channels and these figures cover the brain's window, {short_date(period['start'])} – "
+        f"{short_date(period['end'])}; the tiles above follow the date control."
+    )
 
 
 # ---- ORACLE ------------------------------------------------------------------------------------
@@ -605,7 +697,80 @@ def _finding(
     )
 
 
-def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[html.Li]:
+def creative_roas_words(f: Mapping[str, Any], calibration: float | None) -> tuple[str, str]:
+    """('ROAS 0.87 → 0.33', 'platform-reported 2.26 → 0.85') of a fatigue entry: the
+    creative's one ROAS (readmodels.analytics.primary_roas) and the VP's detail."""
+    from readmodels.analytics import primary_roas
+
+    before = primary_roas(f.get("roas_baseline"), calibration)
+    now = primary_roas(f.get("roas_recent"), calibration)
+    detail = (
+        f"platform-reported {fmt_ratio(f.get('roas_baseline'))} → {fmt_ratio(f.get('roas_recent'))}"
+        if calibration is not None
+        else ""
+    )
+    return f"ROAS {fmt_ratio(before)} → {fmt_ratio(now)}", detail
+
+
+def fatigue_for_action(state: Mapping[str, Any], action: Mapping[str, Any]) -> dict | None:
+    """The fatigue entry behind a pause/refresh action (matched on platform and creative)."""
+    target = next((t for t in action.get("targets") or [] if t.get("kind") == "creative"), None)
+    if not target:
+        return None
+    for f in (state.get("oracle") or {}).get("fatigue") or []:
+        if f.get("platform") == target.get("platform") and str(f.get("creative_id")) == str(
+            target.get("creative_id")
+        ):
+            return f
+    return None
+
+
+def with_one_roas(action: Mapping[str, Any], state: Mapping[str, Any]) -> dict:
+    """A pause/refresh action whose words quote the creative's one ROAS (the brain writes the
+    platform-reported and the calibrated figures side by side): the VP's words keep the
+    platform-reported one as a labelled detail. Other actions are returned unchanged."""
+    action = dict(action)
+    f = fatigue_for_action(state, action) if action.get("type") == "pause_creative" else None
+    if f is None:
+        return action
+    from readmodels.analytics import primary_roas
+
+    cal = calibration_of(state)
+    cur = currency_of(state)
+    now = fmt_ratio(primary_roas(f.get("roas_recent"), cal))
+    before = fmt_ratio(primary_roas(f.get("roas_baseline"), cal))
+    detail = (
+        f" (platform-reported {fmt_ratio(f.get('roas_recent'))} vs "
+        f"{fmt_ratio(f.get('roas_baseline'))})"
+        if cal is not None
+        else ""
+    )
+    inputs = action.get("inputs") or {}
+    signals = fmt.signals(f.get("signals")) if f.get("signals") else "combined weak signals"
+    cid, plat = f.get("creative_id"), platform_name(f.get("platform"))
+    action["rationale"] = (
+        f"Creative {cid} on {plat}: {fmt.pct(f.get('prob_7d'))} likely to fatigue within 7 days "
+        f"({signals}). ROAS {now} in the last 7 days vs {before} before; expected "
+        f"{fmt_ratio(inputs.get('predicted_roas_calibrated'))} next week vs "
+        f"{fmt_ratio(inputs.get('alternative_roas_calibrated'))} where its budget would go. "
+        f"Moving its {fmt.money(inputs.get('weekly_spend'), cur)}/week there protects "
+        f"{fmt.money(action.get('impact_usd_per_week'), cur)}/week of gross profit."
+    )
+    micro = dict(action.get("microcopy") or {})
+    micro["vp_growth"] = (
+        f"{cid}: CVR {fmt_pct(f.get('cvr_change'), signed=True)}, frequency "
+        f"{fmt_ratio(f.get('frequency'))}, {fmt.pct(f.get('prob_7d'))} fatigue in 7 days "
+        f"({fmt.pct(f.get('prob_14d'))} in 14); ROAS {now} vs {before}{detail}."
+    )
+    if micro.get("director"):
+        micro["director"] = re.sub(r"calibrated ROAS [0-9.]+", f"ROAS {now}", micro["director"])
+    action["microcopy"] = micro
+    return action
+
+
+def fatigue_findings(
+    oracle: Mapping[str, Any], currency: str = "USD", calibration: float | None = None
+) -> list[html.Li]:
     items = []
     for f in oracle.get("fatigue") or []:
         if f.get("severity") not in ("high", "medium"):
@@ -629,14 +794,17 @@ def fatigue_findings(oracle: Mapping[str, Any], currency: str = "USD") -> list[h
             ),
             "director": director,
         }
+        roas_words, roas_detail = creative_roas_words(f, calibration)
         evidence = [
             html.Strong(f"{fmt_pct(f.get('prob_7d'))} fatigue in 7 days", className="ov-prob"),
             f" ({fmt_pct(f.get('prob_14d'))} in 14) · CVR {fmt_pct(f.get('cvr_baseline'), 1)} → "
             f"{fmt_pct(f.get('cvr_recent'), 1)} · CPA "
             f"{fmt_money(f.get('cpa_baseline'), currency, 2)} → "
             f"{fmt_money(f.get('cpa_recent'), currency, 2)} · frequency "
-            f"{fmt_ratio(f.get('frequency'))} · platform ROAS {fmt_ratio(f.get('roas_baseline'))}"
-            f" → {fmt_ratio(f.get('roas_recent'))}",
+            f"{fmt_ratio(f.get('frequency'))} · {roas_words}",
+            html.Span(f" ({roas_detail})", className="only-vp_growth roas-detail")
+            if roas_detail
+            else None,
             html.Div("Signals: " + fmt.signals(f.get("signals")), className="ov-hint")
             if f.get("signals")
             else None,
@@ -785,7 +953,11 @@ def oracle_card(state: Mapping[str, Any], ai: Mapping[str, Any] | None = None) -
     risk = oracle.get("risk") or {}
     stats = oracle.get("fatigue_stats") or {}
     groups = [
-        ("Creative fatigue", fatigue_findings(oracle, cur), _fatigue_ok(stats)),
+        (
+            "Creative fatigue",
+            fatigue_findings(oracle, cur, calibration_of(state)),
+            _fatigue_ok(stats),
+        ),
         ("ROI decay", decay_findings(oracle), "No channel's ROAS is decaying."),
         ("LTV drift", drift_findings(oracle, cur), "Customer value is steady."),
         ("Anomalies", anomaly_findings(oracle, cur), "No anomalies in the last 14 days."),
@@ -880,24 +1052,62 @@ def when_text(at: Any) -> str:
     return f"{fmt.day(t.date())}, {t:%H:%M} UTC ({ago(t)})"
 
 
+CHECK_TAGS = {"verified": "✓ Verified", "waiting": "Not seen in data yet"}
+MOVES = {"zero": "stop", "down": "fall", "up": "rise"}
+
+
+def check_tag(check: Mapping[str, Any] | None) -> html.Span | None:
+    """'✓ Verified' or 'Not seen in data yet' beside Done (the data's word, not the user's)."""
+    if not check:
+        return None
+    status = check.get("status")
+    word = CHECK_TAGS.get(status, "Not seen in data yet")
+    return html.Span(word, className=f"ov-check-tag ov-check-tag-{status} me-1")
+
+
+def _part_words(part: Mapping[str, Any], currency: str) -> str:
+    """'TikTok spend $1,941/day before → $1,500/day since (should fall)'."""
+    subject = {
+        "creative": f"spend on {part.get('name')}",
+        "campaign": f"spend on campaign {part.get('name')}",
+    }.get(str(part.get("kind")), f"{platform_name(part.get('platform'))} spend")
+    after = part.get("after")
+    since = "no data since" if after is None else f"{fmt.money(after, currency)}/day since"
+    return (
+        f"{subject} {fmt.money(part.get('before'), currency)}/day before → {since} "
+        f"(should {MOVES.get(str(part.get('direction')), 'move')})"
+    )
+
+
 def check_line(check: Mapping[str, Any] | None, currency: str = "USD") -> html.Div | None:
-    """What the synced data says about a pause marked Done (models/decisions.done_checks)."""
+    """What the synced data says about an action marked Done (models/decisions.done_checks)."""
     if not check:
         return None
     since = fmt.day(check.get("since"))
     status = check.get("status")
-    if status == "verified":
+    parts = check.get("parts") or []
+    detail = "; ".join(_part_words(p, currency) for p in parts)
+    detail = f" {_upper_first(detail)}." if detail else ""
+    paused = all(p.get("direction") == "zero" for p in parts)
+    if status == "verified" and paused:
         words = (
             f"✓ Confirmed by the data: no spend on this ad since {since} "
             f"(data through {fmt.day(check.get('through'))})."
+        )
+    elif status == "verified":
+        words = (
+            f"✓ Confirmed by the data since {since} "
+            f"(data through {fmt.day(check.get('through'))}).{detail}"
         )
     elif status == "still_spending":
         words = (
             f"⚠ Still spending: {fmt.money(check.get('spend'), currency)} on this ad since it "
             f"was marked done on {since}. Check it is paused in the ads manager."
         )
+    elif status == "not_seen":
+        words = f"The spend has not moved as planned since {since} yet.{detail}"
     else:
-        words = f"Waiting for data after {since} to confirm the spend stopped."
+        words = f"Waiting for data after {since} to confirm the spend moved."
     return html.Div(words, className=f"ov-check ov-check-{status}")
 
 
@@ -914,6 +1124,7 @@ def decision_status(
     return [
         html.Strong(word, className=f"ov-state ov-state-{decision.get('decision')}"),
         html.Span(f" by {who} · {when_text(decision.get('at'))} "),
+        check_tag(decision.get("check")) if decision.get("decision") == "done" else None,
         html.Button(
             "Undo",
             id={"type": "action-undo", "action": action_id, "decision_id": decision["id"]},
@@ -1084,7 +1295,7 @@ def curiosity_card(
         html.Ol(
             [
                 action_item(
-                    a,
+                    with_one_roas(a, state),
                     decisions.get(str(a.get("id"))),
                     cur,
                     curiosity_ai(state, ai, a, i),
@@ -1193,12 +1404,14 @@ def risk_words(state: Mapping[str, Any], finding: Mapping[str, Any] | None = Non
 
 
 def brief(
-    state: Mapping[str, Any], decisions: Mapping[str, Mapping[str, Any]] | None = None
+    state: Mapping[str, Any],
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Section:
     """The phone's first screen: one headline number, the top risk in words, the top action
     with its dollar impact. Plain HTML, no chart: it paints before anything else loads."""
     memory, oracle, curiosity = _sections(state)
-    t = memory.get("totals") or {}
+    t = {**(memory.get("totals") or {}), **((chosen or {}).get("totals") or {})}
     cur = currency_of(state)
     risk = oracle.get("risk") or {}
     actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
@@ -1349,17 +1562,19 @@ def overview(
     org_name: str = "",
     ai_notes: Mapping[str, Any] | None = None,
     accounts: Mapping[str, str] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Div:
     """The overview body for one stored state (empty state when there is none).
 
-    ``accounts`` ({platform: ad account id}) makes the actions' ads-manager links exact."""
+    ``accounts`` ({platform: ad account id}) makes the actions' ads-manager links exact;
+    ``chosen`` (``period_numbers``) puts the date control's period in the tiles and brief."""
     if not state or not (state.get("memory") or {}).get("totals"):
         return empty_state()
     persona = _p(persona)
     if narratives is None:
         narratives = {p: template_summary(state, p) for p in PERSONAS}
     sections = {
-        "kpis": kpi_strip(state, persona),
+        "kpis": kpi_strip(state, persona, chosen),
         "summary": summary_section(narratives, state),
         "actions": html.Section(
             curiosity_card(state, decisions, (ai_notes or {}).get("curiosity"), accounts),
@@ -1368,7 +1583,9 @@ def overview(
         "insights": html.Section(
             dbc.Row(
                 [
-                    dbc.Col(memory_card(state), lg=7, className="ov-col-memory"),
+                    dbc.Col(
+                        memory_card(state, chosen is not None), lg=7, className="ov-col-memory"
+                    ),
                     dbc.Col(
                         oracle_card(state, (ai_notes or {}).get("oracle")),
                         lg=5,
@@ -1382,9 +1599,9 @@ def overview(
     }
     return html.Div(
         [
-            header(state, org_name),
+            header(state, org_name, chosen),
             html.Div(tips(), className="ov-tips"),
-            brief(state, decisions),
+            brief(state, decisions, chosen),
             html.Div([sections[k] for k in SECTION_ORDER[persona]], className="ov-sections"),
             data_notes(state),
         ],
@@ -1426,10 +1643,47 @@ def error_panel(message: str = "") -> html.Div:
     )
 
 
-def overview_page(body: Any, state_id: int | None) -> html.Div:
-    """The frame around the body: the poller, the known state id, tips memory, toasts."""
+def period_control(
+    filters: Any = None,
+    min_date: date | None = None,
+    max_date: date | None = None,
+    hidden: bool = False,
+) -> html.Div:
+    """The overview's date control (the analytics one, layouts/periods.py): presets and the
+    comparison first, native date inputs only for a custom range; kept in the URL."""
+    from readmodels.analytics import Filters
+
+    filters = filters or Filters()
     return html.Div(
         [
+            dcc.Location(id="overview-url", refresh=False),
+            dcc.Store(id="ov-period-shown", data=filters.query(with_metric=False)),
+            html.Div(periods.range_select("ov", filters.range), className="ov-period-pick"),
+            html.Div(
+                periods.compare_select("ov", filters.compare, mt=False),
+                className="ov-period-pick",
+            ),
+            html.Div(
+                periods.date_inputs("ov", min_date, max_date),
+                id="ov-dates-box",
+                className="ov-period-dates",
+                hidden=filters.range != "custom",
+            ),
+        ],
+        className="ov-period",
+        id="ov-period",
+        hidden=hidden,
+        role="group",
+        **{"aria-label": "Period"},
+    )
+
+
+def overview_page(body: Any, state_id: int | None, control: Any = None) -> html.Div:
+    """The frame around the body: the poller, the known state id, tips memory, toasts, and
+    the date control (when the page has one: the demo's overview keeps the brain's window)."""
+    return html.Div(
+        [
+            control,
             dcc.Store(id="ov-state-id", data=state_id),
             dcc.Interval(id="ov-interval", interval=30_000),
             html.Div(id="ov-toasts", className="toast-area", **{"aria-live": "polite"}),

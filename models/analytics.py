@@ -60,6 +60,7 @@ from readmodels.analytics import (  # noqa: F401 - re-exported for callbacks, ap
     Filters,
     Period,
     add_ratios,
+    calibration_of,
     channel_rows_from,
     cohort_curves_from,
     comparison,
@@ -665,9 +666,11 @@ def _brain_overlays(org_id: int) -> dict[str, Any]:
     oracle = (row.oracle if row is not None else None) or {}
     if not isinstance(oracle, dict):
         oracle = {}
+    memory = (row.memory if row is not None else None) or {}
     return {
         "anomalies": normalize_anomalies(oracle.get("anomalies")),
         "fatigue": normalize_fatigue(oracle.get("fatigue")),
+        "calibration": calibration_of({"memory": memory if isinstance(memory, dict) else {}}),
     }
 
 
@@ -689,4 +692,5 @@ def creative_export(
         return None, []
     period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
     rows = creative_leaderboard(ctx, filters, period, limit)
-    return period, creative_export_rows(rows, brain_overlays(ctx)["fatigue"])
+    overlays = brain_overlays(ctx)
+    return period, creative_export_rows(rows, overlays["fatigue"], overlays.get("calibration"))

@@ -2,8 +2,9 @@
 
 Planned (we intend to do it), Done (the person says they did it on the platform) and Dismissed
 (we won't), each with who and when, the same words for every persona, with undo. We never claim
-an action was executed: a Done pause is later checked against the data (`done_checks`: did
-spend on that creative go to zero after the day it was marked done?).
+an action was executed: a Done action is later checked against the data (`done_checks`: did
+spend on that creative go to zero, move off a creative to refresh, move from one platform to
+the other, rise where it was scaled, after the day it was marked done?).
 
 An action can only be decided if it is in the org's latest brain state: an id from another org,
 an old state or the browser's imagination is refused and nothing is stored.
@@ -109,66 +110,68 @@ def latest_decisions(org_id: int) -> dict[str, str]:
 def done_checks(
     org_id: int, actions: Iterable[dict[str, Any]], summaries: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """For each pause marked Done: what the synced data says since the day it was marked.
+    """For each action marked Done: what the synced spend says since the day it was marked.
 
-    {action_id: {"status": "verified" | "still_spending" | "waiting", "since": date,
-    "spend": float, "through": date | None}}. Only pauses have a check a machine can make
-    (spend on that creative is zero); other actions get none.
+    {action_id: {"status": "verified" | "not_seen" | "still_spending" | "waiting", "since",
+    "through", "spend", "parts"}} (readmodels/done_checks.py says what each action type should
+    move); actions no data can confirm (retention, investigate) get none.
     """
     from datetime import date as date_type
     from datetime import datetime
 
-    from sqlalchemy import func
-
-    from models.data import AdMetricDaily, Creative
+    from readmodels import done_checks as rules
 
     out: dict[str, dict[str, Any]] = {}
     for action in actions:
         aid = str(action.get("id"))
         summary = summaries.get(aid)
-        if action.get("type") != "pause_creative" or not summary:
+        if not summary or summary.get("decision") != "done":
             continue
-        if summary.get("decision") != "done":
-            continue
-        target = next((t for t in action.get("targets") or [] if t.get("kind") == "creative"), None)
-        if not target or not target.get("creative_id"):
+        expected = rules.expectations(action)
+        if not expected:
             continue
         try:
             since: date_type = datetime.fromisoformat(str(summary.get("at"))).date()
         except ValueError:
             continue
-        creative = (
-            select(Creative.id)
-            .where(
-                Creative.org_id == org_id,
-                Creative.platform == target.get("platform"),
-                Creative.external_id == str(target["creative_id"]),
-            )
-            .scalar_subquery()
-        )
-        spend, through = db.session.execute(
-            select(func.coalesce(func.sum(AdMetricDaily.spend), 0), func.max(AdMetricDaily.date))
-            .where(AdMetricDaily.org_id == org_id, AdMetricDaily.creative_id.in_(creative))
-            .where(AdMetricDaily.date > since)
-        ).one()
-        platform_through = db.session.execute(
-            select(func.max(AdMetricDaily.date))
-            .join(Creative, Creative.id == AdMetricDaily.creative_id)
-            .where(AdMetricDaily.org_id == org_id, Creative.platform == target.get("platform"))
-        ).scalar()
-        spend = float(spend or 0)
-        if spend > 0:
-            status = "still_spending"
-        elif platform_through is None or platform_through <= since:
-            status = "waiting"
-        else:
-            status = "verified"
-        out[aid] = {
-            "status": status,
-            "since": since.isoformat(),
-            "spend": spend,
-            "through": (through or platform_through).isoformat()
-            if (through or platform_through)
-            else None,
-        }
+        parts = []
+        through_all: list[date_type] = []
+        for expect in expected:
+            daily, through = _target_spend(org_id, expect, rules.window(since)[0])
+            parts.append(rules.judge(expect, since, daily, through))
+            if through is not None:
+                through_all.append(through)
+        out[aid] = rules.verdict(parts, since, min(through_all) if through_all else None)
     return out
+
+
+def _target_spend(org_id: int, expect: Any, start: Any) -> tuple[dict, Any]:
+    """({day: spend} from ``start`` of one creative, campaign or platform, and the platform's
+    latest synced day)."""
+    from sqlalchemy import func
+
+    from models.data import AdMetricDaily, Campaign, Creative
+
+    platform_through = db.session.execute(
+        select(func.max(AdMetricDaily.date))
+        .join(Creative, Creative.id == AdMetricDaily.creative_id)
+        .where(AdMetricDaily.org_id == org_id, Creative.platform == expect.platform)
+    ).scalar()
+    stmt = (
+        select(AdMetricDaily.date, func.sum(AdMetricDaily.spend))
+        .join(Creative, Creative.id == AdMetricDaily.creative_id)
+        .where(
+            AdMetricDaily.org_id == org_id,
+            Creative.platform == expect.platform,
+            AdMetricDaily.date >= start,
+        )
+        .group_by(AdMetricDaily.date)
+    )
+    if expect.kind == "creative":
+        stmt = stmt.where(Creative.external_id == expect.external_id)
+    elif expect.kind == "campaign":
+        stmt = stmt.join(Campaign, Campaign.id == Creative.campaign_id).where(
+            Campaign.external_id == expect.external_id
+        )
+    daily = {day: float(spend or 0) for day, spend in db.session.execute(stmt)}
+    return daily, platform_through

@@ -576,6 +576,25 @@ def normalize_fatigue(raw: Any) -> dict[str, dict]:
     return out
 
 
+# ---- one ROAS per creative ------------------------------------------------------------------
+# A creative's primary ROAS is the calibrated one the brain judges it by: platform-reported
+# revenue ÷ spend × the org's calibration (memory.totals.calibration: what share of platform
+# revenue the store really sees). The platform-reported figure is only a labelled detail. The
+# overview, analytics, the actions, the PDF and the CSV all use these two functions.
+def calibration_of(state: Mapping[str, Any] | None) -> float | None:
+    """The brain's calibration factor of a state (None without one)."""
+    totals = ((state or {}).get("memory") or {}).get("totals") or {}
+    return _num(totals.get("calibration"))
+
+
+def primary_roas(platform_roas: Any, calibration: float | None) -> float | None:
+    """A creative's one ROAS: platform-reported × calibration (platform-reported without one)."""
+    value = _num(platform_roas)
+    if value is None:
+        return None
+    return value * calibration if calibration is not None else value
+
+
 def fatigue_for(fatigue: Mapping[str, dict], external_id: str, name: str) -> dict | None:
     """The fatigue entry of a creative, matched by external id first, then by name."""
     return fatigue.get(f"id:{external_id}") or fatigue.get(f"name:{(name or '').strip().lower()}")
@@ -620,6 +639,7 @@ CREATIVE_EXPORT_COLUMNS = [
     "spend",
     "platform_revenue",
     "roas",
+    "platform_reported_roas",
     "impressions",
     "clicks",
     "ctr_pct",
@@ -700,8 +720,11 @@ def daily_export_rows(
     return rows
 
 
-def creative_export_rows(rows: list[dict], fatigue: Mapping[str, dict]) -> list[list[Any]]:
-    """Leaderboard rows as CSV-ready rows (CREATIVE_EXPORT_COLUMNS)."""
+def creative_export_rows(
+    rows: list[dict], fatigue: Mapping[str, dict], calibration: float | None = None
+) -> list[list[Any]]:
+    """Leaderboard rows as CSV-ready rows (CREATIVE_EXPORT_COLUMNS): `roas` is the creative's
+    one ROAS (calibrated, as on the page), `platform_reported_roas` the platform's figure."""
     out = []
     for rank, r in enumerate(rows, start=1):
         fat = fatigue_for(fatigue, r["external_id"], r["name"])
@@ -713,6 +736,7 @@ def creative_export_rows(rows: list[dict], fatigue: Mapping[str, dict]) -> list[
                 r["platform"],
                 _money(r["spend"]),
                 _money(r["platform_revenue"]),
+                _round(primary_roas(r["roas"], calibration), 4),
                 _round(r["roas"], 4),
                 _int(r["impressions"]),
                 _int(r["clicks"]),

@@ -44,8 +44,9 @@ from brain.narrative import (
     template_summary,
 )
 from layouts import fmt
-from layouts.overview import period_days, series_value
+from layouts.overview import creative_roas_words, period_days, series_value, with_one_roas
 from layouts.persona import CARD_TITLES
+from readmodels.analytics import calibration_of
 
 ACCENT = colors.HexColor("#5b3df5")
 TEAL = colors.HexColor("#0b7285")
@@ -524,7 +525,7 @@ def build_board_report(
 
     marks.append(len(story))
     # ORACLE: findings.
-    findings = _findings(oracle, cur)
+    findings = _findings(oracle, cur, calibration_of(state), persona)
     block = _section_title("oracle", persona, s) + [
         Paragraph(
             _t(
@@ -549,7 +550,10 @@ def build_board_report(
 
     marks.append(len(story))
     # CURIOSITY: ranked actions.
-    actions = sorted(curiosity.get("actions") or [], key=lambda a: a.get("rank") or 99)
+    actions = sorted(
+        (with_one_roas(a, state) for a in curiosity.get("actions") or []),
+        key=lambda a: a.get("rank") or 99,
+    )
     story += _section_title("curiosity", persona, s)
     story.append(
         Paragraph(
@@ -629,8 +633,14 @@ def _decision_words(d: Mapping[str, Any] | None) -> str:
     return f"{word} by {d.get('user') or 'a teammate'}, {fmt.day(d.get('at'))}"
 
 
-def _findings(oracle: Mapping[str, Any], cur: str = "USD") -> list[tuple[str, str, str]]:
-    """(title, severity, evidence) for fatigue, ROI decay, LTV drift and anomalies."""
+def _findings(
+    oracle: Mapping[str, Any],
+    cur: str = "USD",
+    calibration: float | None = None,
+    persona: str = "cmo",
+) -> list[tuple[str, str, str]]:
+    """(title, severity, evidence) for fatigue, ROI decay, LTV drift and anomalies; a
+    creative's one ROAS, the platform-reported figure only in the VP's report."""
 
     def money(v: float | None, decimals: int = 0) -> str:
         return _money(v, decimals, cur)
@@ -639,6 +649,7 @@ def _findings(oracle: Mapping[str, Any], cur: str = "USD") -> list[tuple[str, st
     for f in oracle.get("fatigue") or []:
         if f.get("severity") not in ("high", "medium"):
             continue
+        roas_words, roas_detail = creative_roas_words(f, calibration)
         out.append(
             (
                 f"Creative {f.get('creative_id')} ({platform_name(f.get('platform'))}) "
@@ -647,7 +658,8 @@ def _findings(oracle: Mapping[str, Any], cur: str = "USD") -> list[tuple[str, st
                 f"{_pct(f.get('prob_7d'))} fatigue in 7 days ({_pct(f.get('prob_14d'))} in 14); "
                 f"CVR {_pct(f.get('cvr_baseline'), 1)} to {_pct(f.get('cvr_recent'), 1)}; CPA "
                 f"{money(f.get('cpa_baseline'), 2)} to {money(f.get('cpa_recent'), 2)}; "
-                f"frequency {_ratio(f.get('frequency'))}",
+                f"frequency {_ratio(f.get('frequency'))}; {roas_words}"
+                + (f" ({roas_detail})" if roas_detail and persona == "vp_growth" else ""),
             )
         )
     for d in oracle.get("roi_decay") or []:

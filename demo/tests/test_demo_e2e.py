@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -261,3 +262,47 @@ def test_board_pdf_downloads_as_a_pdf(driver, base_url, downloads):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
     assert requested_hosts(driver) <= LOCAL_HOSTS
+
+
+def pdf_text(data: bytes) -> str:
+    """The text drawn on the PDF's pages (ReportLab's ASCII85 + Flate streams, stdlib only)."""
+    import base64
+    import re
+    import zlib
+
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)~>\s*endstream", data, re.S):
+        try:
+            raw = base64.a85decode(stream.strip(), adobe=False)
+            out.append(zlib.decompress(raw).decode("latin-1"))
+        except (ValueError, zlib.error):
+            continue
+    text = "".join(re.findall(r"\((.*?)(?<!\\)\)\s*Tj", "\n".join(out)))
+    return text.replace("\\(", "(").replace("\\)", ")").replace(" ", "")
+
+
+def test_board_pdf_carries_the_decisions_taken_in_the_tab(driver, base_url):
+    """Decisions live in sessionStorage; the PDF link carries them and the PDF prints them."""
+    viewport(driver, 1280, 800)
+    open_page(driver, base_url + "/", "#overview")
+    driver.execute_script("sessionStorage.clear()")
+    open_page(driver, base_url + "/", "#action-list")
+    first = driver.find_element(By.CSS_SELECTOR, "#action-list > li")
+    aid = first.get_attribute("id").removeprefix("action-")
+    with urllib.request.urlopen(
+        driver.find_element(By.ID, "report-link-cmo").get_attribute("href"), timeout=30
+    ) as resp:
+        assert "Donebyyou(demo)" not in pdf_text(resp.read())
+    click(driver, f"#action-{aid} summary.ov-action-summary")
+    click(driver, f"#action-{aid} .ov-action-buttons .btn-primary")  # Mark done
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
+        lambda d: "decisions=" in d.find_element(By.ID, "report-link-cmo").get_attribute("href")
+    )
+    href = driver.find_element(By.ID, "report-link-cmo").get_attribute("href")
+    assert aid in urllib.parse.unquote(href)
+    with urllib.request.urlopen(href, timeout=30) as resp:
+        data = resp.read()
+    assert data.startswith(b"%PDF-")
+    assert "Donebyyou(demo)" in pdf_text(data)  # table cells wrap: compare without spaces
+    open_page(driver, base_url + "/analytics", "#an-leaderboard table")  # other pages: no error
+    assert severe(driver) == []

@@ -317,7 +317,7 @@ def test_leaderboard_sparklines_fatigue_and_anomalies(app, client, orgs):
             BrainState(
                 org_id=a["org_id"],
                 schema_version="1",
-                memory={},
+                memory={"totals": {"calibration": 0.5}},
                 oracle={
                     "fatigue": [{"creative_id": "alpha-tiktok-cr2", "prob_7d": 0.86}],
                     "anomalies": [
@@ -344,6 +344,11 @@ def test_leaderboard_sparklines_fatigue_and_anomalies(app, client, orgs):
     rows = text(board)
     assert rows.index("alpha meta creative") < rows.index("alpha tiktok creative")  # by spend
     assert "Fatigue 86%" in rows
+    # One ROAS per creative: calibrated (platform-reported × 0.5), the platform's as a detail.
+    cells = [c for c in board_cells(board) if c.get("data-label") == "ROAS"]
+    primary, detail = cells[0]["children"][0], cells[0]["children"][1]["props"]["children"]
+    reported = float(detail.removeprefix("platform-reported "))
+    assert float(primary) == pytest.approx(reported * 0.5, abs=0.006)
     assert json.dumps(board).count("data:image/svg+xml") == 4  # one sparkline per creative
     main = fire(client, "main", "?range=14d&metric=mer")
     traces = main["an-chart"]["figure"]["data"]
@@ -351,6 +356,20 @@ def test_leaderboard_sparklines_fatigue_and_anomalies(app, client, orgs):
     assert "Store revenue down" in text(main["an-anomalies"]["children"])
     spend_chart = fire(client, "main", "?range=14d")["an-chart"]["figure"]["data"]
     assert all(t["name"] != "Anomaly" for t in spend_chart)
+
+
+def board_cells(node) -> list[dict]:  # noqa: ANN001
+    """The props of every table cell of a serialized component tree."""
+    out = []
+    if isinstance(node, dict):
+        if node.get("type") == "Td":
+            out.append(node["props"])
+        for value in node.values():
+            out += board_cells(value)
+    elif isinstance(node, list):
+        for value in node:
+            out += board_cells(value)
+    return out
 
 
 def test_cohorts_view(client, orgs):

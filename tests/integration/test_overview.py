@@ -307,7 +307,10 @@ def poll(client, known_id):
                 {"id": "shell-freshness", "property": "children"},
             ],
             "inputs": [{"id": "ov-interval", "property": "n_intervals", "value": 1}],
-            "state": [{"id": "ov-state-id", "property": "data", "value": known_id}],
+            "state": [
+                {"id": "ov-state-id", "property": "data", "value": known_id},
+                {"id": "overview-url", "property": "search", "value": ""},  # the default period
+            ],
             "changedPropIds": ["ov-interval.n_intervals"],
         },
     )
@@ -487,3 +490,96 @@ def test_legacy_accepted_rows_read_as_planned(app, orgs):
         db.session.add(ActionDecision(org_id=a["org_id"], action_id=aid, decision="accepted"))
         db.session.commit()
         assert decision_summaries(a["org_id"])[aid]["decision"] == "planned"
+
+
+def _platform_spend(app, org_id: int, platform: str, days: dict[date, float]) -> None:
+    """One creative on the platform with daily spend on the given days."""
+    from models.data import AdMetricDaily, Creative
+
+    with app.app_context():
+        conn = Connection(org_id=org_id, platform=platform, external_account_id=f"acc-{platform}")
+        db.session.add(conn)
+        db.session.flush()
+        cr = Creative(org_id=org_id, connection_id=conn.id, platform=platform,
+                      external_id=f"{platform}-ad", name="x")  # fmt: skip
+        db.session.add(cr)
+        db.session.flush()
+        for d, spend in days.items():
+            db.session.add(AdMetricDaily(org_id=org_id, creative_id=cr.id, date=d, spend=spend))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("tiktok_after", "meta_after", "word"),
+    [(1500.0, 4300.0, "✓ Verified"), (1900.0, 3900.0, "Not seen in data yet")],
+)
+def test_done_shift_budget_is_verified_only_when_the_spend_moved(
+    app, client, orgs, tiktok_after, meta_after, word
+):
+    """A budget shift marked Done: Verified once TikTok's daily spend fell and Meta's rose
+    after the done day; 'Not seen in data yet' while the spend stayed where it was."""
+    from models.decisions import decision_summaries, done_checks
+
+    a, _ = orgs
+    shift = next(x for x in EXAMPLE["curiosity"]["actions"] if x["type"] == "shift_budget")
+    login(client, a["email"])
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    decide(client, {"type": "action-btn", "action": shift["id"], "decision": "done"}, shown)
+    today = datetime.now(UTC).date()
+    before = [today - timedelta(days=i) for i in range(7)]
+    after = [today + timedelta(days=i) for i in (1, 2, 3)]
+    for platform, level, moved in (("tiktok", 1900.0, tiktok_after), ("meta", 3900.0, meta_after)):
+        days = {**dict.fromkeys(before, level), **dict.fromkeys(after, moved)}
+        _platform_spend(app, a["org_id"], platform, days)
+    with app.app_context():
+        standing = decision_summaries(a["org_id"], [shift["id"]])
+        check = done_checks(a["org_id"], [shift], standing)[shift["id"]]
+    assert check["status"] == ("verified" if word.startswith("✓") else "not_seen")
+    assert [p["platform"] for p in check["parts"]] == ["tiktok", "meta"]
+    page = text(route(client))
+    assert word in page
+    assert "TikTok spend $1,900/day before" in page
+
+
+def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
+    app, client, orgs, monkeypatch
+):
+    """With ad data the tiles sum the chosen period (the analytics read model); when that
+    fails the overview still renders, with the brain's own window."""
+    from models import analytics as queries
+    from tests.integration.test_analytics import A_PLATFORMS, load_brand
+
+    a, _ = orgs
+    load_brand(app, a["org_id"], "ovperiod", A_PLATFORMS)  # $300 of spend a day
+    queries.clear_cache()
+    login(client, a["email"])
+    headers = {"Referer": "http://localhost/?range=7d&compare=none"}
+    body = text(post_route(client, headers))
+    assert '"$2,100"' in body and "(7 days)" in body and "no comparison" in body
+    assert "ov-period-shown" in body and "range=7d&compare=none" in body
+    assert "Channels and these figures cover the brain's window" in body  # not the 7 days
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the analytics read model is down")
+
+    monkeypatch.setattr(queries, "analytics_view", broken)
+    body = text(post_route(client, headers))
+    assert MER in body and "overview-error" not in body  # the brain's window, not an error
+    assert "Channels and these figures cover" not in body  # no chosen period: nothing to say
+    queries.clear_cache()
+
+
+def post_route(client, headers: dict):
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(
+            {
+                "output": "page.children",
+                "outputs": {"id": "page", "property": "children"},
+                "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+                "changedPropIds": ["url.pathname"],
+            }
+        ),
+        content_type="application/json",
+        headers={**csrf_headers(client), **headers},
+    )

@@ -3,6 +3,7 @@ dates re-anchored to today, decisions in the browser tab, the PDF and the CSV ex
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -220,6 +221,88 @@ def test_board_pdf_per_persona(client):
         assert resp.data.startswith(b"%PDF-") and b"%%EOF" in resp.data[-64:]
         assert "attachment" in resp.headers["Content-Disposition"]
     assert client.get("/reports/board.pdf?persona=ceo").status_code == 400
+
+
+def test_board_pdf_prints_the_decisions_of_the_tab_and_refuses_forged_ones(demo, client):
+    from pypdf import PdfReader
+
+    actions = demo.snapshot().state["curiosity"]["actions"]
+    first, second = actions[0]["id"], actions[1]["id"]
+    decided = json.dumps({first: ["done", "2026-11-29T10:00:00+00:00"], second: ["dismissed", ""]})
+    assert client.get("/reports/board.pdf", query_string={"decisions": decided}).status_code == 400
+    decided = json.dumps(
+        {first: ["done", "2026-11-29T10:00:00+00:00"], second: ["dismissed", "2026-11-29"]}
+    )
+    resp = client.get("/reports/board.pdf", query_string={"persona": "cmo", "decisions": decided})
+    assert resp.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
+    text = " ".join(text.split())
+    assert "Done by you (demo), 29 Nov" in text and "Dismissed by you (demo)" in text
+    plain = client.get("/reports/board.pdf?persona=cmo").data
+    assert "by you (demo)" not in " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(plain)).pages
+    )
+    for forged in (
+        "{not json",
+        json.dumps([first]),
+        json.dumps({"act_other_org": ["done", "2026-11-29T10:00:00"]}),
+        json.dumps({first: ["executed", "2026-11-29T10:00:00"]}),
+        json.dumps({first: ["done", "2026-11-29T10:00:00", "Mallory"]}),
+        json.dumps({first: ["done", "x" * 5000]}),
+    ):
+        resp = client.get("/reports/board.pdf", query_string={"decisions": forged})
+        assert resp.status_code == 400, forged
+        assert "decision" in resp.get_json()["error"] or "action" in resp.get_json()["error"]
+
+
+def test_one_roas_per_creative_on_overview_analytics_actions_pdf_and_csv(demo, client):
+    """The fatigued creative's ROAS is one figure everywhere (calibrated, as the brain judges
+    it); the platform-reported figure appears only labelled, and only for the VP."""
+    import csv
+
+    from pypdf import PdfReader
+
+    from layouts import fmt
+    from readmodels.analytics import calibration_of, primary_roas
+
+    state = demo.snapshot().state
+    f = next(x for x in state["oracle"]["fatigue"] if x["severity"] == "high")
+    one = fmt.ratio(primary_roas(f["roas_recent"], calibration_of(state)))
+    reported = fmt.ratio(f["roas_recent"])
+    assert one != reported
+
+    def words(node) -> str:  # noqa: ANN001
+        return " ".join(_text(node).replace("\\u2192", "→").split())
+
+    overview = words(demo.overview_page("cmo", None))
+    assert f"→ {one}" in overview  # the finding
+    assert f"ROAS {one} in the last 7 days" in overview  # the action's why
+    assert f"platform-reported {reported}" in overview  # the VP's labelled detail ...
+    assert f"ROAS {reported}" not in overview  # ... and never as the creative's ROAS
+    assert "calibrated ROAS" not in overview
+
+    rows = _text(demo.creatives_view("?range=7d"))  # the leaderboard over the same 7 days
+    row = rows[rows.index(f["name"]) :]
+    assert f'"children": ["{one}", ' in row[: row.index('data-label": "ROAS')]
+
+    def pdf(persona: str) -> str:
+        data = client.get(f"/reports/board.pdf?persona={persona}").data
+        return " ".join(
+            " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split()
+        )
+
+    for persona in ("cmo", "vp_growth", "director"):
+        text = pdf(persona)
+        assert f"to {one}" in text or f"→ {one}" in text, persona
+        assert f"ROAS {reported}" not in text, persona
+        assert (f"platform-reported {reported}" in text) == (persona == "vp_growth"), persona
+
+    export = client.get("/exports/analytics-creatives.csv?range=7d").get_data(as_text=True)
+    line = next(
+        r for r in csv.DictReader(io.StringIO(export)) if r["creative_id"] == f["creative_id"]
+    )
+    assert fmt.ratio(float(line["roas"])) == one
+    assert fmt.ratio(float(line["platform_reported_roas"])) == reported
 
 
 def test_csv_exports_match_the_page_and_refuse_bad_filters(demo, client):

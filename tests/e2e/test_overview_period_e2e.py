@@ -1,0 +1,95 @@
+"""The overview's date control in headless Chromium: presets and comparison live in the URL,
+drive the tiles, survive a reload, and leave the phone's first screen to the three answers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver.support.ui import Select
+
+from models import analytics as queries
+from tests.e2e.test_overview_e2e import USERS, _in_first_screen, log_in, lumen, start  # noqa: F401
+from tests.integration.test_analytics import A_PLATFORMS, load_brand
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def lumen_data(app, lumen):  # noqa: F811 - the fixture imported above
+    """The stored brain state plus $300 of ad spend a day for the date control to slice."""
+    load_brand(app, lumen["org_id"], "period", A_PLATFORMS)
+    queries.clear_cache()
+    yield lumen
+    queries.clear_cache()
+
+
+def _wait_url(dash_duo, fragment: str, present: bool = True, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        url = dash_duo.driver.current_url
+        if (fragment in url) == present:
+            return url
+        time.sleep(0.1)
+    raise AssertionError(f"URL {dash_duo.driver.current_url!r}: {fragment!r} present={present}")
+
+
+def _selected(dash_duo, selector: str) -> str:
+    return Select(dash_duo.find_element(selector)).first_selected_option.get_attribute("value")
+
+
+def test_preset_and_comparison_drive_the_tiles_and_stay_in_the_url(app, dash_duo, lumen_data):
+    base = start(dash_duo, app)
+    log_in(dash_duo, base, USERS["vp_growth"])
+    dash_duo.wait_for_contains_text("#kpi-spend", "$9,000", timeout=15)  # last 30 days
+    assert _selected(dash_duo, "#ov-range") == "30d"
+    assert "(30 days)" in dash_duo.find_element("#ov-caption").text
+    assert dash_duo.find_element("#ov-dates-box").get_attribute("hidden") is not None
+
+    Select(dash_duo.find_element("#ov-range")).select_by_value("7d")
+    _wait_url(dash_duo, "range=7d")
+    dash_duo.wait_for_contains_text("#kpi-spend", "$2,100", timeout=10)
+    dash_duo.wait_for_contains_text("#ov-caption", "(7 days)", timeout=10)
+    assert "vs previous period" in dash_duo.find_element("#kpi-change-spend").text
+    assert dash_duo.find_element("#brief-number-vp_growth").text == (
+        dash_duo.find_element("#kpi-mer").text
+    )  # the brief's headline is the tile's number
+
+    Select(dash_duo.find_element("#ov-compare")).select_by_value("none")
+    url = _wait_url(dash_duo, "compare=none")
+    dash_duo.wait_for_contains_text("#ov-caption", "no comparison", timeout=10)
+    assert not dash_duo.driver.find_elements("css selector", "#kpi-change-spend")
+
+    dash_duo.driver.get(url)  # a shared link: same period, same numbers, same controls
+    dash_duo.wait_for_contains_text("#kpi-spend", "$2,100", timeout=15)
+    assert _selected(dash_duo, "#ov-range") == "7d"
+    assert _selected(dash_duo, "#ov-compare") == "none"
+
+    Select(dash_duo.find_element("#ov-range")).select_by_value("custom")  # dates appear
+    deadline = time.monotonic() + 10
+    while dash_duo.find_element("#ov-dates-box").get_attribute("hidden") is not None:
+        assert time.monotonic() < deadline, "the custom dates never showed"
+        time.sleep(0.1)
+    _wait_url(dash_duo, "range=custom")
+    assert dash_duo.find_element("#ov-dates-start").get_attribute("type") == "date"
+
+
+def test_phone_date_control_keeps_the_three_answers_on_the_first_screen(app, dash_duo, lumen_data):
+    base = start(dash_duo, app)
+    driver = dash_duo.driver
+    driver.set_window_size(390, 844 + 143)  # the window's toolbar takes ~143 px
+    log_in(dash_duo, base, USERS["cmo"])
+    driver.get(base + "/?range=90d&compare=year")
+    dash_duo.wait_for_contains_text("#ov-caption", "(90 days)", timeout=15)
+    assert _selected(dash_duo, "#ov-range") == "90d"
+    driver.execute_script("window.scrollTo(0, 0)")
+    assert driver.execute_script("return window.innerWidth") <= 400
+    for selector in ("#ov-range", "#ov-compare", "#brief-number-cmo", "#brief-risk"):
+        assert _in_first_screen(dash_duo, selector), selector
+    assert _in_first_screen(dash_duo, "#brief-impact")
+    for selector in ("#ov-range", "#ov-compare"):
+        assert dash_duo.find_element(selector).rect["height"] >= 44, selector
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 0
