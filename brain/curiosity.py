@@ -381,15 +381,18 @@ def _pause(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
         if mid in creative_ids:
             evidence.append(mid)
         cvr = f["cvr_change"]
+        # one ROAS for a creative everywhere: the calibrated one the brain judges by; the
+        # platform-reported figures only as a labelled detail
+        k = float(div(roas_cal, f["roas_recent"])) if f["roas_recent"] else float("nan")
+        base_cal = float(f["roas_baseline"]) * k if f["roas_baseline"] is not None else None
+        reported = f"platform-reported {_num2(f['roas_recent'])} vs {_num2(f['roas_baseline'])}"
         rationale = (
             f"Creative {cid} on {label(f['platform'])}: fatigue probability "
             f"{prob * 100:.0f}% within 7 days "
             f"(signals: {', '.join(f['signals']) or 'combined weak signals'}). ROAS "
-            f"{_num2(f['roas_recent'])} in the "
-            f"last 7 days vs {_num2(f['roas_baseline'])} before; calibrated "
-            f"{roas_cal:.2f}, expected "
-            f"{pred:.2f} next week vs {alt_cal:.2f} for the rest of its {alt_src}. Moving its "
-            f"{_usd(weekly)}/week there protects {_usd(impact)}/week of gross profit."
+            f"{roas_cal:.2f} in the last 7 days vs {_num2(base_cal)} before ({reported}); "
+            f"expected {pred:.2f} next week vs {alt_cal:.2f} for the rest of its {alt_src}. "
+            f"Moving its {_usd(weekly)}/week there protects {_usd(impact)}/week of gross profit."
         )
         micro = {
             "cmo": (
@@ -401,16 +404,16 @@ def _pause(prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float) ->
                 f"{cid}: CVR {_pct(cvr)}, frequency "
                 f"{_num1(f['frequency'])}, "
                 f"{prob * 100:.0f}% fatigue in 7 days ({(f['prob_14d'] or 0) * 100:.0f}% in 14); "
-                f"ROAS {_num2(f['roas_recent'])} vs {_num2(f['roas_baseline'])}."
+                f"ROAS {roas_cal:.2f} vs {_num2(base_cal)} ({reported})."
             ),
             "director": (
                 f"Pause now: {cid} ({f['name']}, {f['campaign_name']}) - "
                 f"{_usd(f['daily_spend'], True)}/day, "
-                f"calibrated ROAS {roas_cal:.2f} vs breakeven {be:.2f}."
+                f"ROAS {roas_cal:.2f} vs breakeven {be:.2f}."
                 if urgency == "high"
                 else f"Refresh this week: {cid} ({f['name']}) - "
                 f"{_usd(f['daily_spend'], True)}/day, "
-                f"calibrated ROAS {roas_cal:.2f} vs breakeven {be:.2f}."
+                f"ROAS {roas_cal:.2f} vs breakeven {be:.2f}."
             ),
         }
         targets = [
