@@ -726,9 +726,10 @@ def fatigue_for_action(state: Mapping[str, Any], action: Mapping[str, Any]) -> d
 
 
 def with_one_roas(action: Mapping[str, Any], state: Mapping[str, Any]) -> dict:
-    """A pause/refresh action whose words quote the creative's one ROAS (the brain writes the
-    platform-reported and the calibrated figures side by side): the VP's words keep the
-    platform-reported one as a labelled detail. Other actions are returned unchanged."""
+    """A pause/refresh action in the page's words: the creative's one ROAS (the page's
+    calibration, as on the leaderboard), signals in plain words and the org's currency; the
+    VP's words keep the platform-reported one as a labelled detail. Other actions are
+    returned unchanged."""
     action = dict(action)
     f = fatigue_for_action(state, action) if action.get("type") == "pause_creative" else None
     if f is None:
