@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -148,19 +149,64 @@ def parse_usage_headers(headers: Any) -> MetaUsage | None:
     return MetaUsage(max_pct=max(pcts, default=0.0), regain_seconds=regain, raw=raw)
 
 
+_PURCHASE_SET = frozenset(PURCHASE_ACTIONS)
+_fromisoformat = dt.date.fromisoformat
+
+
 def _actions_map(items: Any) -> dict[str, Any]:
+    """The purchase-family entries of an ``actions``/``action_values`` list, type -> value
+    (the last entry of a type wins). Other types (link clicks, video views, …) are skipped
+    without building anything: a row carries a dozen of them."""
     if not isinstance(items, list):
         return {}
-    return {
-        str(a.get("action_type")): a.get("value")
-        for a in items
-        if isinstance(a, dict) and a.get("action_type")
-    }
+    found: dict[str, Any] = {}
+    for a in items:
+        if isinstance(a, dict):
+            kind = a.get("action_type")
+            if isinstance(kind, str) and kind in _PURCHASE_SET:
+                found[kind] = a.get("value")
+    return found
 
 
 def pick_purchase(actions: dict[str, Any]) -> str | None:
     """The one purchase-family action type to count, or None."""
     return next((name for name in PURCHASE_ACTIONS if name in actions), None)
+
+
+def _plain_row(item: dict[str, Any]) -> AdRow:
+    """One insights row whose numbers are plain numerals (nearly all of them), with no
+    per-field helper calls; anything else raises and goes through the forgiving parsers of
+    ``MetaAdsClient._checked_row``, which give the same row or the same error."""
+    get = item.get
+    actions = _actions_map(get("actions"))
+    values = _actions_map(get("action_values"))
+    conv_key = pick_purchase(actions)
+    value_key = conv_key if conv_key in values else pick_purchase(values)
+    spend = float(get("spend"))
+    conversions = float(actions[conv_key]) if conv_key else 0.0
+    revenue = float(values[value_key]) if value_key else 0.0
+    reach, frequency = get("reach"), get("frequency")
+    if reach is not None:
+        reach = int(reach)
+    if frequency is not None:
+        frequency = float(frequency)
+    if not math.isfinite(spend + conversions + revenue + (frequency or 0.0)):
+        raise ValueError("not finite")  # the checked path says which
+    return AdRow(
+        date=_fromisoformat(item["date_start"][:10]),
+        platform="meta",
+        campaign_id=str(item["campaign_id"]),
+        campaign_name=str(get("campaign_name") or ""),
+        creative_id=str(item["ad_id"]),
+        creative_name=str(get("ad_name") or ""),
+        spend=spend,
+        impressions=int(get("impressions")),
+        clicks=int(get("clicks")),
+        conversions=conversions,
+        platform_revenue=revenue,
+        reach=reach,
+        frequency=frequency,
+    )
 
 
 class MetaAdsClient:
@@ -428,6 +474,12 @@ class MetaAdsClient:
         raise BadResponse(detail, platform=PLATFORM, status=status, code=code)
 
     def _to_row(self, item: Any) -> AdRow:
+        try:
+            return _plain_row(item)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            return self._checked_row(item)  # blanks, "1,200", odd types: the forgiving parsers
+
+    def _checked_row(self, item: Any) -> AdRow:
         try:
             actions = _actions_map(item.get("actions"))
             values = _actions_map(item.get("action_values"))

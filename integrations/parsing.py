@@ -43,13 +43,24 @@ def to_int(value: Any, default: int = 0) -> int:
 
 
 def opt_float(value: Any) -> float | None:
-    """Like :func:`to_float` but blanks become ``None``."""
-    return None if _blank(value) else to_float(value)
+    """Like :func:`to_float` but blanks become ``None`` (a number is tried first: most are)."""
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None if _blank(value) else to_float(value)
+    if not math.isfinite(result):
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
 
 
 def opt_int(value: Any) -> int | None:
-    """Like :func:`to_int` but blanks become ``None``."""
-    return None if _blank(value) else to_int(value)
+    """Like :func:`to_int` but blanks become ``None`` (a number is tried first: most are)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None if _blank(value) else to_int(value)
 
 
 def to_date(value: Any) -> dt.date:

@@ -33,7 +33,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -51,6 +50,7 @@ from integrations.errors import (
 )
 from integrations.http import (
     RetryPolicy,
+    loads,
     make_session,
     parse_json,
     parse_retry_after,
@@ -553,7 +553,7 @@ class ShopifyClient:
             if not line.strip():
                 continue
             try:
-                node = json.loads(line)
+                node = loads(line)
             except ValueError:
                 raise BadResponse.from_payload(
                     "malformed bulk JSONL line", line[:200], platform=PLATFORM

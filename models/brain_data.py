@@ -45,7 +45,7 @@ def load_ad_daily(org_id: int, start: date | None = None, end: date | None = Non
     if end:
         stmt = stmt.where(m.date <= end)
     with db.engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(), columns=list(AD_COLUMNS))
+        df = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=list(AD_COLUMNS))
     for col in ("spend", "platform_revenue", "conversions", "frequency"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in ("impressions", "clicks", "reach"):
@@ -69,7 +69,7 @@ def load_orders(org_id: int, timezone: str = "UTC") -> pd.DataFrame:
         .order_by(o.placed_at, o.id)
     )
     with db.engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(), columns=list(ORDER_COLUMNS))
+        df = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=list(ORDER_COLUMNS))
     placed = pd.to_datetime(df["placed_on"], utc=True)
     # Dates are dates in the org's time zone.
     df["placed_on"] = placed.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
