@@ -114,7 +114,8 @@ def validation_layout() -> html.Div:
         "bell": {"unread": 0, "items": []},
     }
     return html.Div(
-        [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()]
+        [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()],
+        id="persona-root",  # serve_layout's wrapper: the persona switch writes its class
     )
 
 
@@ -150,7 +151,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if (f && h && String(h.value) !== String(v)) { h.value = v; f.submit(); }
             return window.dash_clientside.no_update;
         }""",
-        Output("org-switch-value", "title"),
+        Output("org-switch-value", "className"),  # never written: the callback submits a form
         Input("org-switch-select", "value"),
         prevent_initial_call=True,
     )

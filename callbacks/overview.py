@@ -148,7 +148,10 @@ def page() -> html.Div:
 
 
 def validation_children() -> html.Div:
-    return views.overview_page(html.Div(views.tips()), None)
+    """The page plus one action card with a decision: the pattern-matching ids the
+    callbacks below listen to exist only once the brain state is loaded."""
+    sample = views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"})
+    return html.Div([views.overview_page(html.Div(views.tips()), None), sample])
 
 
 def register_callbacks(app: dash.Dash) -> None:
