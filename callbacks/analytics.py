@@ -85,6 +85,13 @@ def register_callbacks(app: dash.Dash) -> None:
             current_org_id(), ctx.triggered_id, ctx.triggered, kind, start, end, platform, note
         )
 
+    _register_controls(app)
+    _register_views(app)
+
+
+def _register_controls(app: dash.Dash) -> None:
+    """The URL and the controls kept in step."""
+
     @app.callback(
         *views.outputs(views.URL_AND_CONTROLS),
         *views.inputs(views.URL_AND_CONTROLS),
@@ -116,6 +123,10 @@ def register_callbacks(app: dash.Dash) -> None:
         except Exception:
             logger.exception("analytics: syncing the URL and the controls failed")
             raise PreventUpdate from None
+
+
+def _register_views(app: dash.Dash) -> None:
+    """The main charts, the creative leaderboard and the cohorts: each reads the URL."""
 
     @app.callback(
         *views.outputs(views.MAIN_OUTPUTS),

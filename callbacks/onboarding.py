@@ -257,6 +257,12 @@ def register_callbacks(app: dash.Dash) -> None:
             set_step(org, target)
         return views.wizard(target, step_body(org, target, admin), facts(org))
 
+    _register_finish(app)
+
+
+def _register_finish(app: dash.Dash) -> None:
+    """Finish the wizard and wait for the first insights."""
+
     @app.callback(
         Output("url", "pathname", allow_duplicate=True),
         Input(views.FINISH, "n_clicks"),
