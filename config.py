@@ -329,33 +329,22 @@ class Config:
 
     def _validate_lists(self) -> None:
         """The comma-separated settings parse (their properties raise ValueError)."""
-        try:
-            self.sync_retry_intervals  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
-                f"got {self.SYNC_RETRY_INTERVALS!r}"
-            ) from exc
+        parsed = (  # (property that parses, setting, what it must look like)
+            ("sync_retry_intervals", "SYNC_RETRY_INTERVALS", "be comma-separated seconds"),
+            ("mail_retry_intervals", "MAIL_RETRY_INTERVALS", "be comma-separated seconds"),
+            ("ai_plan_budgets", "AI_PLAN_BUDGETS_USD", "look like 'plan:USD,plan:USD'"),
+        )
+        for prop, name, shape in parsed:
+            try:
+                getattr(self, prop)  # parse now, fail fast
+            except ValueError as exc:
+                raise ConfigError(f"{name} must {shape}, got {getattr(self, name)!r}") from exc
         unknown = set(self.queue_routes.values()) - {"sync", "brain", "ai", "mail", "default"}
         if unknown:
             raise ConfigError(
                 "QUEUE_ROUTES must map kinds to sync, brain, ai, mail or default, "
                 f"got {', '.join(sorted(unknown))}"
             )
-        try:
-            self.mail_retry_intervals  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "MAIL_RETRY_INTERVALS must be comma-separated seconds, "
-                f"got {self.MAIL_RETRY_INTERVALS!r}"
-            ) from exc
-        try:
-            self.ai_plan_budgets  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "AI_PLAN_BUDGETS_USD must look like 'plan:USD,plan:USD', "
-                f"got {self.AI_PLAN_BUDGETS_USD!r}"
-            ) from exc
 
     def _validate_ai(self) -> None:
         if self.AI_TIMEOUT_S <= 0 or self.AI_MAX_RETRIES < 0:

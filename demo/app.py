@@ -45,7 +45,7 @@ from layouts import overview as ov_views  # noqa: E402
 from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
-from layouts.wiring import check_wiring, skeleton  # noqa: E402
+from layouts.wiring import check_wiring, register_shell_callbacks, skeleton  # noqa: E402
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
 
@@ -385,21 +385,7 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate  # nothing decided: the page already says so (reset re-renders)
         return [ov_views.decision_status(a, current.get(a)) for a in shown]
 
-    @app.callback(
-        Output("navbar-collapse", "is_open"),
-        Input("navbar-toggler", "n_clicks"),
-        State("navbar-collapse", "is_open"),
-        prevent_initial_call=True,
-    )
-    def toggle_navbar(n: int | None, is_open: bool) -> bool:
-        return not is_open
-
-    # Persona switch: words change in the browser, no server round trip (as in the product).
-    app.clientside_callback(
-        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
-        Output("persona-root", "className"),
-        Input("persona-select", "value"),
-    )
+    register_shell_callbacks(app)  # the phone menu and the persona switch, as in the product
     app.clientside_callback(
         ov_views.tips_js(),
         Output("ov-tips", "data"),

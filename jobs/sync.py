@@ -311,26 +311,25 @@ def _mark(sync_job_id: int, **values: object) -> None:
 
 
 def _failed(connection_id: int, org_id: int, name: str, sync_job_id: int, reason: str) -> None:
-    _mark(sync_job_id, status=SyncStatus.FAILED, error=reason, finished_at=utcnow())
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(Connection)
-            .where(Connection.id == connection_id)
-            .values(status=ConnectionStatus.ERROR, last_error=reason)
-        )
+    _fail(sync_job_id, connection_id, ConnectionStatus.ERROR, reason)
     _alert(org_id, connection_id, "sync", f"{name} sync failed", reason)
 
 
 def _expired(connection_id: int, org_id: int, name: str, sync_job_id: int) -> None:
     reason = f"The {name} connection expired or was revoked. Reconnect it on the Integrations page."
+    _fail(sync_job_id, connection_id, ConnectionStatus.NEEDS_REAUTH, reason)
+    _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
+
+
+def _fail(sync_job_id: int, connection_id: int, status: ConnectionStatus, reason: str) -> None:
+    """The job failed; the connection says why (its status and last error)."""
     _mark(sync_job_id, status=SyncStatus.FAILED, error=reason, finished_at=utcnow())
     with db.engine.begin() as conn:
         conn.execute(
             update(Connection)
             .where(Connection.id == connection_id)
-            .values(status=ConnectionStatus.NEEDS_REAUTH, last_error=reason)
+            .values(status=status, last_error=reason)
         )
-    _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
 
 
 def _alert(org_id: int, connection_id: int, kind: str, title: str, reason: str) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dash
-from dash import html
+from dash import Input, Output, State, html
 from dash._utils import split_callback_id
 from dash.development.base_component import Component
 
@@ -121,6 +121,27 @@ def wiring_problems(app: dash.Dash) -> list[str]:
                 kind = type(found[0]).__name__
                 problems.append(f"{role} {ident}.{prop}: a {kind} has no property {prop!r}")
     return problems
+
+
+def register_shell_callbacks(app: dash.Dash) -> None:
+    """The shell's own callbacks, the same in the product and the demo: the phone menu opens
+    and closes; the persona switch changes words in the browser (no server round trip,
+    numbers untouched)."""
+
+    @app.callback(
+        Output("navbar-collapse", "is_open"),
+        Input("navbar-toggler", "n_clicks"),
+        State("navbar-collapse", "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_navbar(n: int | None, is_open: bool) -> bool:
+        return not is_open
+
+    app.clientside_callback(
+        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
+        Output("persona-root", "className"),
+        Input("persona-select", "value"),
+    )
 
 
 def check_wiring(app: dash.Dash) -> None:
