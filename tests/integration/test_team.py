@@ -138,6 +138,27 @@ def test_invite_resend_and_revoke_say_truthfully_what_happened(app, client, team
     assert app.test_client().get(link).status_code == 302  # the link no longer works
 
 
+@pytest.mark.parametrize("action", ["resend", "revoke"])
+def test_a_member_cannot_resend_or_revoke_an_invite(app, client, team, action):
+    """Mutation survivor: ``abort(403)`` in ``_admin_invite`` turned into a 500 went unseen."""
+    with app.app_context():
+        invite = Invite(
+            org_id=team["org"]["org_id"],
+            email="new@acme.example",
+            role="member",
+            persona="cmo",
+            invited_by_id=team["org"]["user_id"],
+        )
+        db.session.add(invite)
+        db.session.commit()
+        invite_id = invite.id
+    login(client, "member@acme.example")
+    resp = client.post(f"/team/invites/{invite_id}/{action}", data={"csrf_token": token(client)})
+    assert resp.status_code == 403
+    with app.app_context():
+        assert db.session.get(Invite, invite_id) is not None
+
+
 def test_team_page_has_the_app_navigation_and_human_labels(app, client, team):
     login(client, "member@acme.example")
     page = client.get("/team").get_data(True)
