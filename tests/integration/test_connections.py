@@ -588,6 +588,26 @@ def test_app_uninstalled_disables_the_shop_and_deletes_its_token(app, client, cf
         assert "uninstalled" in conn.last_error
 
 
+def test_a_shops_webhook_touches_only_shopify_connections(app, client, cfg):
+    """Mutation survivor: the platform filter dropped, a webhook naming a shop domain also
+    matched another platform's connection with that account id (and disabled it)."""
+    a = make_org(app, "A", "a@a.example")
+    shop = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    with app.app_context():
+        other = Connection(
+            org_id=a["org_id"], platform="meta", external_account_id="acme.myshopify.com"
+        )
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    body = json.dumps({"id": 1, "domain": "acme.myshopify.com"}).encode()
+    resp = _shop_webhook(client, body, "s3cret", "app/uninstalled", "acme.myshopify.com", "u9")
+    assert resp.get_json() == {"status": "disconnected", "connections": 1}
+    with app.app_context():
+        assert db.session.get(Connection, shop).status == "disabled"
+        assert db.session.get(Connection, other_id).status == "active"
+
+
 def test_compliance_webhooks_redact_customers_and_shops(app, client, cfg, fake_shopify):
     from models.upsert import upsert_orders
 
