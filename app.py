@@ -109,6 +109,7 @@ def get_dash(server: Flask) -> dash.Dash:
 def _create_dash(server: Flask) -> dash.Dash:
     from api.logrocket import scripts
     from callbacks import register_callbacks, serve_layout, validation_layout
+    from layouts.wiring import check_wiring, skeleton
 
     app = dash.Dash(
         __name__,
@@ -118,7 +119,7 @@ def _create_dash(server: Flask) -> dash.Dash:
         index_string=INDEX,
         assets_folder=str(ASSETS),
         assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
-        suppress_callback_exceptions=True,
+        suppress_callback_exceptions=False,  # validation_layout below; layouts/wiring.py
         update_title=None,
         serve_locally=True,
         external_stylesheets=[],
@@ -128,9 +129,10 @@ def _create_dash(server: Flask) -> dash.Dash:
             {"name": "description", "content": "Omnify Brain marketing intelligence"},
         ],
     )
+    app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = serve_layout
-    app.validation_layout = validation_layout()
     register_callbacks(app)
+    check_wiring(app)  # a callback naming an id or property no layout has fails start-up
     server.extensions["dash_app"] = app
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000  # assets are ?m= fingerprinted
 

@@ -260,6 +260,16 @@ class Config:
         return config
 
     def validate(self) -> None:
+        """Fail fast on a setting that cannot work, one area at a time."""
+        self._validate_environment()
+        self._validate_urls()
+        self._validate_billing()
+        self._validate_sync()
+        self._validate_lists()
+        self._validate_ai()
+        self._validate_credentials_key()
+
+    def _validate_environment(self) -> None:
         if self.LOG_FORMAT not in {"", "json", "text"}:
             raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
         if self.ENV not in {"development", "production", "testing"}:
@@ -277,6 +287,8 @@ class Config:
                     "APP_BASE_URL is required in production and must start with https:// "
                     "(every e-mailed link is built from it)"
                 )
+
+    def _validate_urls(self) -> None:
         if self.APP_BASE_URL:
             parts = urlsplit(self.APP_BASE_URL)
             if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
@@ -286,6 +298,8 @@ class Config:
                 )
         if not 0 <= self.TRUSTED_PROXIES <= 5:
             raise ConfigError("TRUSTED_PROXIES must be the number of proxies in front (0 to 5)")
+
+    def _validate_billing(self) -> None:
         if self.billing_enabled:
             missing = [f"STRIPE_PRICE_{k.upper()}" for k, v in self.stripe_prices.items() if not v]
             if missing:
@@ -295,6 +309,8 @@ class Config:
                 )
             if self.production and not self.STRIPE_WEBHOOK_SECRET:
                 raise ConfigError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY")
+
+    def _validate_sync(self) -> None:
         for name in ("SYNC_BACKFILL_DAYS", "SYNC_RESTATE_DAYS"):
             if not 1 <= getattr(self, name) <= 3650:
                 raise ConfigError(f"{name} must be between 1 and 3650 days")
@@ -310,33 +326,27 @@ class Config:
             raise ConfigError(
                 f"DAILY_SYNC_CRON must be a 5-field cron expression, got {self.DAILY_SYNC_CRON!r}"
             )
-        try:
-            self.sync_retry_intervals  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "SYNC_RETRY_INTERVALS must be comma-separated seconds, "
-                f"got {self.SYNC_RETRY_INTERVALS!r}"
-            ) from exc
+
+    def _validate_lists(self) -> None:
+        """The comma-separated settings parse (their properties raise ValueError)."""
+        parsed = (  # (property that parses, setting, what it must look like)
+            ("sync_retry_intervals", "SYNC_RETRY_INTERVALS", "be comma-separated seconds"),
+            ("mail_retry_intervals", "MAIL_RETRY_INTERVALS", "be comma-separated seconds"),
+            ("ai_plan_budgets", "AI_PLAN_BUDGETS_USD", "look like 'plan:USD,plan:USD'"),
+        )
+        for prop, name, shape in parsed:
+            try:
+                getattr(self, prop)  # parse now, fail fast
+            except ValueError as exc:
+                raise ConfigError(f"{name} must {shape}, got {getattr(self, name)!r}") from exc
         unknown = set(self.queue_routes.values()) - {"sync", "brain", "ai", "mail", "default"}
         if unknown:
             raise ConfigError(
                 "QUEUE_ROUTES must map kinds to sync, brain, ai, mail or default, "
                 f"got {', '.join(sorted(unknown))}"
             )
-        try:
-            self.mail_retry_intervals  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "MAIL_RETRY_INTERVALS must be comma-separated seconds, "
-                f"got {self.MAIL_RETRY_INTERVALS!r}"
-            ) from exc
-        try:
-            self.ai_plan_budgets  # noqa: B018 - parse now, fail fast
-        except ValueError as exc:
-            raise ConfigError(
-                "AI_PLAN_BUDGETS_USD must look like 'plan:USD,plan:USD', "
-                f"got {self.AI_PLAN_BUDGETS_USD!r}"
-            ) from exc
+
+    def _validate_ai(self) -> None:
         if self.AI_TIMEOUT_S <= 0 or self.AI_MAX_RETRIES < 0:
             raise ConfigError("AI_TIMEOUT_S must be > 0 and AI_MAX_RETRIES >= 0")
         if self.AI_MONTHLY_BUDGET_USD < 0 or self.AI_GLOBAL_MONTHLY_CEILING_USD < 0:
@@ -361,6 +371,8 @@ class Config:
                 for v in prices.values()
             ):
                 raise ConfigError(message)
+
+    def _validate_credentials_key(self) -> None:
         if self.CREDENTIALS_KEY:
             from cryptography.fernet import Fernet
 

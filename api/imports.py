@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, reque
 from extensions import db
 from integrations.file_exports import PLATFORMS
 from jobs.imports import enqueue_check, enqueue_import, import_dir
-from models.imports import ACTIVE_STATUSES, DataImport, can_import
+from models.imports import ACTIVE_STATUSES, DataImport, ImportStatus, can_import
 from models.tenancy import current_membership, current_org_id, get_scoped_or_404
 
 bp = Blueprint("imports", __name__)
@@ -67,7 +67,7 @@ def upload():  # noqa: ANN201
         filename=name,
         stored_path=str(target),
         size_bytes=target.stat().st_size,
-        status="checking",
+        status=ImportStatus.CHECKING,
     )
     db.session.add(row)
     db.session.commit()
@@ -83,14 +83,14 @@ def confirm(import_id: int):  # noqa: ANN201
     if not can_import(current_membership().role):
         return _back("Viewers can't import data; ask an admin or a member.")
     row = get_scoped_or_404(DataImport, import_id, org_id)
-    if row.status != "ready":
+    if row.status != ImportStatus.READY:
         return _back("This file is not ready to import (check its status above).")
     start_import(row)
     return _back(f"Importing {row.filename}. Progress shows below.", "success")
 
 
 def start_import(row: DataImport) -> None:
-    row.status, row.progress = "importing", 1
+    row.status, row.progress = ImportStatus.IMPORTING, 1
     db.session.commit()
     enqueue_import(row.id, row.org_id)
 

@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import select
 
 from extensions import db
+from models.data import ConnectionStatus
 from ops.metrics import exposition
 
 bp = Blueprint("metrics", __name__)
@@ -98,7 +99,7 @@ class SharedState(Collector):
         with unscoped("metrics: the freshness of every org's connections"):
             rows = db.session.execute(
                 select(Connection, newest_ad, newest_order)
-                .where(Connection.status != "disabled")
+                .where(Connection.status != ConnectionStatus.DISABLED)
                 .order_by(Connection.id)
             ).all()
         for conn, ad_day, order_day in rows:

@@ -220,7 +220,7 @@ def _time_requests(app, email, org_id, latest, campaign_ids, n):  # noqa: ANN001
     searches = ["?" + urlencode(v) for v in variants]
 
     from models import analytics as queries
-    from tests.integration.test_analytics import callback_payload
+    from tests.helpers.analytics import callback_payload
 
     def cold_requests() -> dict[str, float]:
         out = {}

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, State, html
+from dash import Input, Output, html
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from extensions import db
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
+from layouts.wiring import register_shell_callbacks
 from models.brain_data import latest_state_ref
 from models.data import Connection, ConnectionStatus
 from models.permissions import Cap, role_can
@@ -114,7 +115,8 @@ def validation_layout() -> html.Div:
         "bell": {"unread": 0, "items": []},
     }
     return html.Div(
-        [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()]
+        [shell_layouts.app_shell(fake)] + [m.validation_children() for m in PAGE_MODULES.values()],
+        id="persona-root",  # serve_layout's wrapper: the persona switch writes its class
     )
 
 
@@ -126,21 +128,7 @@ def register_callbacks(app: dash.Dash) -> None:
         page = pages.get(pathname if isinstance(pathname, str) and pathname else "/")
         return page() if page else shell_layouts.not_found()
 
-    @app.callback(
-        Output("navbar-collapse", "is_open"),
-        Input("navbar-toggler", "n_clicks"),
-        State("navbar-collapse", "is_open"),
-        prevent_initial_call=True,
-    )
-    def toggle_navbar(n: int | None, is_open: bool) -> bool:
-        return not is_open
-
-    # Persona switch: words change in the browser, no server round trip, numbers untouched.
-    app.clientside_callback(
-        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
-        Output("persona-root", "className"),
-        Input("persona-select", "value"),
-    )
+    register_shell_callbacks(app)  # the phone menu and the persona switch
     # Org switch: submit the (CSRF-protected) form when another org is picked.
     app.clientside_callback(
         """function(v){
@@ -150,7 +138,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if (f && h && String(h.value) !== String(v)) { h.value = v; f.submit(); }
             return window.dash_clientside.no_update;
         }""",
-        Output("org-switch-value", "title"),
+        Output("org-switch-value", "className"),  # never written: the callback submits a form
         Input("org-switch-select", "value"),
         prevent_initial_call=True,
     )

@@ -9,6 +9,7 @@ from `current_org_id()`; campaign ids in the URL that are not the org's match no
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 import dash
@@ -42,7 +43,13 @@ def page() -> html.Div:
 
 
 def validation_children() -> html.Div:
-    return views.analytics_page()
+    """The page plus a known-events list and an anomaly note: their Delete / Hide /
+    "This was our sale" buttons (pattern-matching ids) are rendered by callbacks."""
+    day = {"start": "2026-01-01", "end": "2026-01-01"}
+    events = views.events_list([{"id": 0, "kind": "sale", **day}], [{"kind": "holiday", **day}])
+    anomaly = {"date": date(2026, 1, 1), "series": "roas"}
+    note = views.anomaly_note([anomaly], date(2026, 1, 1), date(2026, 1, 1))
+    return html.Div([views.analytics_page(), events, note])
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -78,6 +85,13 @@ def register_callbacks(app: dash.Dash) -> None:
             current_org_id(), ctx.triggered_id, ctx.triggered, kind, start, end, platform, note
         )
 
+    _register_controls(app)
+    _register_views(app)
+
+
+def _register_controls(app: dash.Dash) -> None:
+    """The URL and the controls kept in step."""
+
     @app.callback(
         *views.outputs(views.URL_AND_CONTROLS),
         *views.inputs(views.URL_AND_CONTROLS),
@@ -109,6 +123,10 @@ def register_callbacks(app: dash.Dash) -> None:
         except Exception:
             logger.exception("analytics: syncing the URL and the controls failed")
             raise PreventUpdate from None
+
+
+def _register_views(app: dash.Dash) -> None:
+    """The main charts, the creative leaderboard and the cohorts: each reads the URL."""
 
     @app.callback(
         *views.outputs(views.MAIN_OUTPUTS),

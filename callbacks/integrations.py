@@ -190,6 +190,13 @@ def register_callbacks(app: dash.Dash) -> None:
             db.session.rollback()
             return [no_update] * len(live_ids), [no_update] * len(history_slots), no_update
 
+    _register_actions(app)
+    _register_shopify(app)
+
+
+def _register_actions(app: dash.Dash) -> None:
+    """Sync now and Disconnect on a connection card."""
+
     @app.callback(
         Output(views.KICK, "data", allow_duplicate=True),
         Output(views.TOASTS, "children", allow_duplicate=True),
@@ -238,6 +245,10 @@ def register_callbacks(app: dash.Dash) -> None:
             f"{name} disconnected. Its token was deleted; synced data stays.",
             "Disconnected",
         )
+
+
+def _register_shopify(app: dash.Dash) -> None:
+    """Connect a Shopify store with its domain and token."""
 
     @app.callback(
         Output(views.SHOPIFY_FEEDBACK, "children"),

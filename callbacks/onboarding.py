@@ -25,7 +25,9 @@ from layouts.onboarding import timezone_names
 from models import Connection, Organization, SyncJob
 from models.brain_data import latest_state
 from models.connections_view import connection_summaries, has_active_sync
-from models.imports import DataImport
+from models.data import ConnectionStatus
+from models.imports import ACTIVE_STATUSES, DataImport, ImportStatus
+from models.ops import ACTIVE_SYNC_STATUSES, SyncKind, SyncStatus
 from models.permissions import Cap, can
 from models.seed import has_own_data
 from models.tenancy import current_org_id
@@ -49,7 +51,7 @@ def facts(org: Organization) -> dict[str, bool]:
         select(
             exists().where(
                 Connection.org_id == org_id,
-                Connection.status != "disabled",
+                Connection.status != ConnectionStatus.DISABLED,
                 Connection.source != "sample",
             )
         )
@@ -57,12 +59,16 @@ def facts(org: Organization) -> dict[str, bool]:
     synced = db.session.scalar(
         select(
             exists().where(
-                SyncJob.org_id == org_id, SyncJob.kind == "sync", SyncJob.status == "succeeded"
+                SyncJob.org_id == org_id,
+                SyncJob.kind == SyncKind.SYNC,
+                SyncJob.status == SyncStatus.SUCCEEDED,
             )
         )
     )
     imported = db.session.scalar(
-        select(exists().where(DataImport.org_id == org_id, DataImport.status == "succeeded"))
+        select(
+            exists().where(DataImport.org_id == org_id, DataImport.status == ImportStatus.SUCCEEDED)
+        )
     )
     return {
         "profile": bool((org.onboarding or {}).get("profile_saved")),
@@ -81,7 +87,7 @@ def data_pending(org_id: int) -> bool:
             select(
                 exists().where(
                     Connection.org_id == org_id,
-                    Connection.status != "disabled",
+                    Connection.status != ConnectionStatus.DISABLED,
                     Connection.credentials_encrypted.is_not(None),
                 )
             )
@@ -90,7 +96,9 @@ def data_pending(org_id: int) -> bool:
             select(
                 exists().where(
                     DataImport.org_id == org_id,
-                    DataImport.status.in_(("checking", "ready", "importing", "succeeded")),
+                    DataImport.status.in_(
+                        (*ACTIVE_STATUSES, ImportStatus.READY, ImportStatus.SUCCEEDED)
+                    ),
                 )
             )
         )
@@ -98,8 +106,8 @@ def data_pending(org_id: int) -> bool:
             select(
                 exists().where(
                     SyncJob.org_id == org_id,
-                    SyncJob.kind == "sync",
-                    SyncJob.status.in_(("queued", "running", "succeeded")),
+                    SyncJob.kind == SyncKind.SYNC,
+                    SyncJob.status.in_((*ACTIVE_SYNC_STATUSES, SyncStatus.SUCCEEDED)),
                 )
             )
         )
@@ -136,7 +144,7 @@ def step_body(org: Organization, step: str, is_admin: bool) -> Any:
         return views.profile_step(data, list(timezone_names()), can_edit=is_admin)
     if step in ("connect", "backfill"):
         conns = connection_summaries(org.id)
-        live = [c for c in conns if c["status"] != "disabled"]
+        live = [c for c in conns if c["status"] != ConnectionStatus.DISABLED]
         poll = any(int_views.is_active_sync(c["latest_sync"]) for c in conns)
         services = int_views.services(poll)
         if step == "connect":
@@ -248,6 +256,12 @@ def register_callbacks(app: dash.Dash) -> None:
         if admin:  # members can look at a step; only admins move the org's wizard
             set_step(org, target)
         return views.wizard(target, step_body(org, target, admin), facts(org))
+
+    _register_finish(app)
+
+
+def _register_finish(app: dash.Dash) -> None:
+    """Finish the wizard and wait for the first insights."""
 
     @app.callback(
         Output("url", "pathname", allow_duplicate=True),

@@ -204,7 +204,12 @@ def control(org_id: int, search: str | None) -> Any:
 
 
 def validation_children() -> html.Div:
-    return views.overview_page(html.Div(views.tips()), None, views.period_control())
+    """The page plus one action card with a decision: the pattern-matching ids the
+    callbacks below listen to exist only once the brain state is loaded."""
+    sample = views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"})
+    return html.Div(
+        [views.overview_page(html.Div(views.tips()), None, views.period_control()), sample]
+    )
 
 
 PERIOD_IDS = periods.control_ids("ov")

@@ -45,6 +45,7 @@ from layouts import overview as ov_views  # noqa: E402
 from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
+from layouts.wiring import check_wiring, register_shell_callbacks, skeleton  # noqa: E402
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
 
@@ -334,7 +335,7 @@ def create_demo_app() -> dash.Dash:
         index_string=INDEX,
         assets_folder=str(ASSETS),
         assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
-        suppress_callback_exceptions=True,
+        suppress_callback_exceptions=False,  # validation_layout below; layouts/wiring.py
         update_title=None,
         serve_locally=True,
         meta_tags=[
@@ -342,10 +343,18 @@ def create_demo_app() -> dash.Dash:
             {"name": "description", "content": "Omnify Brain sales demo with sample data"},
         ],
     )
+    app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = layout
     register_routes(app)
     register_callbacks(app)
+    check_wiring(app)  # a callback naming an id or property no layout has fails start-up
     return app
+
+
+def validation_layout() -> html.Div:
+    """Every page's components, and an action card with a decision (its Undo button)."""
+    decided = ov_views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"})
+    return html.Div([layout(), analytics_page(), integrations_page(None), decided])
 
 
 def register_routes(app: dash.Dash) -> None:
@@ -446,21 +455,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("demo-page", "data"),  # another page rendered (the overview brings new links)
     )
 
-    @app.callback(
-        Output("navbar-collapse", "is_open"),
-        Input("navbar-toggler", "n_clicks"),
-        State("navbar-collapse", "is_open"),
-        prevent_initial_call=True,
-    )
-    def toggle_navbar(n: int | None, is_open: bool) -> bool:
-        return not is_open
-
-    # Persona switch: words change in the browser, no server round trip (as in the product).
-    app.clientside_callback(
-        """function(p){ return 'persona-root persona-is-' + (p || 'cmo'); }""",
-        Output("persona-root", "className"),
-        Input("persona-select", "value"),
-    )
+    register_shell_callbacks(app)  # the phone menu and the persona switch, as in the product
     app.clientside_callback(
         ov_views.tips_js(),
         Output("ov-tips", "data"),

@@ -35,6 +35,7 @@ from models import BrainState, Membership, User
 from models.alerts import (
     SEVERITY_RANK,
     Alert,
+    AlertStatus,
     Notification,
     alert_settings,
     channel_for,
@@ -182,20 +183,24 @@ def record(
         seen.add(f["key"])
         alert = existing.get(f["key"])
         if alert is None:
-            alert = Alert(org_id=org_id, key=f["key"], kind=f["kind"], status="open")
+            alert = Alert(org_id=org_id, key=f["key"], kind=f["kind"], status=AlertStatus.OPEN)
             db.session.add(alert)
-        reopened = alert.status == "resolved" or alert.notified_severity is None
+        reopened = alert.status == AlertStatus.RESOLVED or alert.notified_severity is None
         worsened = not reopened and SEVERITY_RANK[f["severity"]] > SEVERITY_RANK.get(
             alert.notified_severity or "", 0
         )
         alert.kind, alert.severity, alert.title = f["kind"], f["severity"], f["title"][:300]
         alert.detail, alert.link, alert.updated_at = f.get("detail") or {}, f["link"], now
         if reopened or worsened:
-            alert.status, alert.resolved_at, alert.notified_severity = "open", None, f["severity"]
+            alert.status, alert.resolved_at, alert.notified_severity = (
+                AlertStatus.OPEN,
+                None,
+                f["severity"],
+            )
             to_notify.append((alert, worsened))
     for key, alert in existing.items():
-        if key not in seen and alert.status == "open":
-            alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now
+        if key not in seen and alert.status == AlertStatus.OPEN:
+            alert.status, alert.resolved_at, alert.updated_at = AlertStatus.RESOLVED, now, now
     db.session.flush()
     return to_notify
 
@@ -204,9 +209,11 @@ def resolve(org_id: int, keys: list[str]) -> None:
     """Mark these alerts resolved (a sync that succeeded); caller commits."""
     now = utcnow()
     for alert in db.session.execute(
-        select(Alert).where(Alert.org_id == org_id, Alert.key.in_(keys), Alert.status == "open")
+        select(Alert).where(
+            Alert.org_id == org_id, Alert.key.in_(keys), Alert.status == AlertStatus.OPEN
+        )
     ).scalars():
-        alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.status, alert.resolved_at, alert.updated_at = AlertStatus.RESOLVED, now, now
 
 
 # ---- routing and delivery ---------------------------------------------------------------------

@@ -188,7 +188,7 @@ def check_connect_allowed(org_id: int, platform: str, account: str | None = None
                 Connection.external_account_id == account,
             )
         ).scalar_one_or_none()
-        if existing is not None and existing != "disabled":
+        if existing is not None and existing != ConnectionStatus.DISABLED:
             return  # re-authorizing a connection the org already has
     check_allowed(org_id, "connections")
 

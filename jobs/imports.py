@@ -25,6 +25,7 @@ from models.data import Connection, ConnectionStatus
 from models.fx import RatesMissing
 from models.imports import (
     DataImport,
+    ImportStatus,
     convert_spend,
     import_connection,
     mark_first_orders,
@@ -100,13 +101,19 @@ def check_import(import_id: int) -> dict:
     if row is None:
         return {"skipped": "import row is gone"}
     path, wanted = row.stored_path, row.platform
-    _mark(import_id, status="checking", progress=1, error=None)
+    _mark(import_id, status=ImportStatus.CHECKING, progress=1, error=None)
     try:
         fmt = sniff(path, wanted)
         _refuse_double_counting(row.org_id, fmt.platform.key, fmt.platform.name)
         preview = _scan(import_id, path, fmt)
     except ImportProblem as exc:
-        _mark(import_id, status="invalid", error=str(exc), finished_at=utcnow(), progress=100)
+        _mark(
+            import_id,
+            status=ImportStatus.INVALID,
+            error=str(exc),
+            finished_at=utcnow(),
+            progress=100,
+        )
         _discard(row)
         return {"invalid": str(exc)}
     except Exception:
@@ -114,7 +121,7 @@ def check_import(import_id: int) -> dict:
         db.session.rollback()
         _mark(
             import_id,
-            status="invalid",
+            status=ImportStatus.INVALID,
             error="We could not read this file. Export it again as CSV or XLSX and retry.",
             finished_at=utcnow(),
         )
@@ -122,7 +129,7 @@ def check_import(import_id: int) -> dict:
         return {"invalid": "crashed"}
     _mark(
         import_id,
-        status="ready" if preview["rows"] else "invalid",
+        status=ImportStatus.READY if preview["rows"] else ImportStatus.INVALID,
         platform=fmt.platform.key,
         preview=preview,
         rows=preview["rows"],
@@ -199,7 +206,7 @@ def run_import(import_id: int) -> dict:
         return {"skipped": "import row is gone"}
     org = db.session.get(Organization, row.org_id)
     org_id, path, platform = row.org_id, row.stored_path, row.platform
-    _mark(import_id, status="importing", progress=1, error=None)
+    _mark(import_id, status=ImportStatus.IMPORTING, progress=1, error=None)
     written = 0
     try:
         fmt = sniff(path, platform)
@@ -228,7 +235,9 @@ def run_import(import_id: int) -> dict:
         log.exception("import %s crashed", import_id)
         _failed(row, "The import failed on our side.", written)
         return {"failed": "crashed"}
-    _mark(import_id, status="succeeded", progress=100, rows=written, finished_at=utcnow())
+    _mark(
+        import_id, status=ImportStatus.SUCCEEDED, progress=100, rows=written, finished_at=utcnow()
+    )
     _discard(row)
     from jobs.brain import enqueue_recompute
 
@@ -244,7 +253,7 @@ def _failed(row: DataImport, reason: str, written: int) -> None:
         )
     else:
         reason += " Nothing was written."
-    _mark(row.id, status="failed", error=reason, finished_at=utcnow(), rows=written)
+    _mark(row.id, status=ImportStatus.FAILED, error=reason, finished_at=utcnow(), rows=written)
 
 
 def platform_label(key: str | None) -> str:

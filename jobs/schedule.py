@@ -17,6 +17,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Connection, SyncJob
 from models.data import ConnectionStatus
+from models.ops import SyncTrigger
 from models.tenancy import unscoped
 
 DEFAULT_CRON = "0 2 * * *"  # 02:00 UTC
@@ -50,7 +51,7 @@ def daily_sync() -> dict:
         if connection.id in already:
             skipped.append(connection.id)
             continue
-        started.append(start_sync(connection, trigger="scheduled").id)
+        started.append(start_sync(connection, trigger=SyncTrigger.SCHEDULED).id)
     reminded = token_expiry_reminders()
     mark_scheduler("last_run")
     return {

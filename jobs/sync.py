@@ -35,6 +35,7 @@ from models.base import utcnow
 from models.billing import record_usage
 from models.data import ConnectionStatus
 from models.fx import RatesMissing, convert_ad_rows
+from models.ops import ACTIVE_SYNC_STATUSES, SyncStatus, SyncTrigger
 from models.upsert import (
     bump_data_version,
     upsert_ad_metrics,
@@ -58,13 +59,13 @@ def job_id_for(connection_id: int) -> str:
 
 
 # ---- enqueueing ----------------------------------------------------------------------------
-def start_sync(connection: Connection, trigger: str = "manual") -> SyncJob:
+def start_sync(connection: Connection, trigger: str = SyncTrigger.MANUAL) -> SyncJob:
     """Queue a sync unless one is already queued or running for this connection."""
     from jobs.queue import fetch_job, get_queue
 
     running = db.session.execute(
         select(SyncJob).where(
-            SyncJob.connection_id == connection.id, SyncJob.status.in_(("queued", "running"))
+            SyncJob.connection_id == connection.id, SyncJob.status.in_(ACTIVE_SYNC_STATUSES)
         )
     ).scalar_one_or_none()
     rq_job = fetch_job(job_id_for(connection.id))
@@ -75,14 +76,16 @@ def start_sync(connection: Connection, trigger: str = "manual") -> SyncJob:
     ):
         return running
     if running is not None:  # stale row: its RQ job is gone (e.g. embedded queue restarted)
-        _mark(running.id, status="failed", error="The sync was interrupted; started again.")
-    if connection.last_synced_at is None and trigger == "manual":
-        trigger = "backfill"
+        _mark(
+            running.id, status=SyncStatus.FAILED, error="The sync was interrupted; started again."
+        )
+    if connection.last_synced_at is None and trigger == SyncTrigger.MANUAL:
+        trigger = SyncTrigger.BACKFILL
     sync = SyncJob(
         org_id=connection.org_id,
         connection_id=connection.id,
         trigger=trigger,
-        status="queued",
+        status=SyncStatus.QUEUED,
         rq_job_id=job_id_for(connection.id),
     )
     db.session.add(sync)
@@ -107,13 +110,15 @@ def run_sync(sync_job_id: int) -> dict:
         return {"skipped": "sync job row is gone"}
     connection = db.session.get(Connection, sync.connection_id)
     if connection is None or connection.status == ConnectionStatus.DISABLED:
-        _mark(sync_job_id, status="failed", error="The connection was removed or disabled.")
+        _mark(
+            sync_job_id, status=SyncStatus.FAILED, error="The connection was removed or disabled."
+        )
         return {"skipped": "connection disabled"}
     org = db.session.get(Organization, connection.org_id)
     name = PLATFORM_NAMES.get(connection.platform, connection.platform)
     _mark(
         sync_job_id,
-        status="running",
+        status=SyncStatus.RUNNING,
         started_at=utcnow(),
         error=None,
         attempts=SyncJob.attempts + 1,
@@ -167,7 +172,12 @@ def run_sync(sync_job_id: int) -> dict:
         )
         raise
     _mark(
-        sync_job_id, status="succeeded", progress=100, rows=rows, finished_at=utcnow(), error=None
+        sync_job_id,
+        status=SyncStatus.SUCCEEDED,
+        progress=100,
+        rows=rows,
+        finished_at=utcnow(),
+        error=None,
     )
     from jobs.alerts import connection_ok
     from jobs.brain import enqueue_recompute
@@ -192,7 +202,7 @@ def _will_retry(sync_job_id: int, reason: str) -> bool:
     job = get_current_job()
     if job is None or not job.retries_left:
         return False
-    _mark(sync_job_id, status="queued", error=reason)
+    _mark(sync_job_id, status=SyncStatus.QUEUED, error=reason)
     return True
 
 
@@ -301,26 +311,25 @@ def _mark(sync_job_id: int, **values: object) -> None:
 
 
 def _failed(connection_id: int, org_id: int, name: str, sync_job_id: int, reason: str) -> None:
-    _mark(sync_job_id, status="failed", error=reason, finished_at=utcnow())
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(Connection)
-            .where(Connection.id == connection_id)
-            .values(status=ConnectionStatus.ERROR, last_error=reason)
-        )
+    _fail(sync_job_id, connection_id, ConnectionStatus.ERROR, reason)
     _alert(org_id, connection_id, "sync", f"{name} sync failed", reason)
 
 
 def _expired(connection_id: int, org_id: int, name: str, sync_job_id: int) -> None:
     reason = f"The {name} connection expired or was revoked. Reconnect it on the Integrations page."
-    _mark(sync_job_id, status="failed", error=reason, finished_at=utcnow())
+    _fail(sync_job_id, connection_id, ConnectionStatus.NEEDS_REAUTH, reason)
+    _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
+
+
+def _fail(sync_job_id: int, connection_id: int, status: ConnectionStatus, reason: str) -> None:
+    """The job failed; the connection says why (its status and last error)."""
+    _mark(sync_job_id, status=SyncStatus.FAILED, error=reason, finished_at=utcnow())
     with db.engine.begin() as conn:
         conn.execute(
             update(Connection)
             .where(Connection.id == connection_id)
-            .values(status=ConnectionStatus.NEEDS_REAUTH, last_error=reason)
+            .values(status=status, last_error=reason)
         )
-    _alert(org_id, connection_id, "reauth", f"Reconnect {name}", reason)
 
 
 def _alert(org_id: int, connection_id: int, kind: str, title: str, reason: str) -> None:

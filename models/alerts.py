@@ -6,6 +6,7 @@ log. docs/product.md "Alerts" says who hears about what; jobs/alerts.py does the
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask import current_app
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import TenantScoped, created_at, org_fk, utcnow
+from models.base import TenantScoped, created_at, one_of, org_fk, utcnow
 
 # kind -> what a person picks a channel for (sync failures and expired tokens share "sync")
 ALERT_KINDS: dict[str, str] = {
@@ -81,6 +82,11 @@ class NotifyPref(TenantScoped, db.Model):
     digest: Mapped[bool | None] = mapped_column(default=None)  # None = the persona's default
 
 
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # the finding cleared: shown in the app, never mailed
+
+
 class Alert(TenantScoped, db.Model):
     """One finding (fatigue of a creative, decay of a platform, a failed connection...).
 
@@ -88,7 +94,7 @@ class Alert(TenantScoped, db.Model):
     a finding that clears is marked resolved (shown in the app, never mailed)."""
 
     __tablename__ = "alert"
-    __table_args__ = (UniqueConstraint("org_id", "key"),)
+    __table_args__ = (UniqueConstraint("org_id", "key"), one_of("status", AlertStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
@@ -99,7 +105,7 @@ class Alert(TenantScoped, db.Model):
     title: Mapped[str] = mapped_column(String(300))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="/")
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | resolved
+    status: Mapped[str] = mapped_column(String(10), default=AlertStatus.OPEN.value)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

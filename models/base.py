@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Numeric
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 MONEY = Numeric(14, 2)
@@ -32,6 +33,13 @@ class TenantScoped:
 def org_fk() -> Mapped[int]:
     """Every tenant row carries an indexed org_id that cascades with its organization."""
     return mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (an enum's members), named
+    ``ck_<table>_<column>`` by the metadata's naming convention (extensions.NAMING)."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f'"{column}" IN ({allowed})', name=column)
 
 
 def created_at() -> Mapped[datetime]:

@@ -89,7 +89,7 @@ class ActionDecision(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
     action_id: Mapped[str] = mapped_column(String(64), index=True)
-    decision: Mapped[str] = mapped_column(String(20))  # accepted | rejected | done
+    decision: Mapped[str] = mapped_column(String(20))  # models.decisions.DECISIONS
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

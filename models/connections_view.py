@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 from extensions import db
 from models.credentials import CredentialsError, decrypt_credentials, mask
 from models.data import AdMetricDaily, Connection, Creative, Order
-from models.ops import SyncJob
+from models.ops import ACTIVE_SYNC_STATUSES, SyncJob
 
-ACTIVE_SYNC_STATUSES = ("queued", "running")
 HISTORY_LIMIT = 10
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import MONEY, TenantScoped, created_at, org_fk
+from models.base import MONEY, TenantScoped, created_at, one_of, org_fk
 
 PLATFORMS = ("meta", "google_ads", "tiktok", "shopify")
 AD_PLATFORMS = ("meta", "google_ads", "tiktok")
@@ -45,7 +45,11 @@ CONNECTION_SOURCES = ("api", "import", "sample")
 
 
 class Connection(TenantScoped, db.Model):
-    __table_args__ = (UniqueConstraint("org_id", "platform", "external_account_id"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "platform", "external_account_id"),
+        one_of("status", ConnectionStatus),
+        one_of("source", CONNECTION_SOURCES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()

@@ -10,6 +10,7 @@ nothing and an overlapping file updates the overlap. Writes go column-wise throu
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,21 +19,35 @@ from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from extensions import db
-from models.base import TenantScoped, created_at, org_fk, utcnow
-from models.data import Campaign, Connection, Creative, Order
+from models.base import TenantScoped, created_at, one_of, org_fk, utcnow
+from models.data import Campaign, Connection, ConnectionStatus, Creative, Order
 from models.fx import RatesMissing, rates_between
 from models.permissions import Cap, role_can
 from models.upsert import METRIC_FIELDS, upsert, upsert_columns, upsert_metric_columns
 
 IMPORT_ACCOUNT = "file-import"
-IMPORT_STATUSES = ("checking", "ready", "invalid", "importing", "succeeded", "failed")
-ACTIVE_STATUSES = ("checking", "importing")
+
+
+class ImportStatus(StrEnum):
+    """A file import's state: checked (a preview) first, imported when a person confirms."""
+
+    CHECKING = "checking"
+    READY = "ready"  # checked, waiting for the person to confirm
+    INVALID = "invalid"  # nothing importable: the preview says why
+    IMPORTING = "importing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+IMPORT_STATUSES = tuple(ImportStatus)
+ACTIVE_STATUSES = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
 class DataImport(TenantScoped, db.Model):
     """One uploaded file: checked (preview) first, imported when a person confirms."""
 
     __tablename__ = "data_import"
+    __table_args__ = (one_of("status", ImportStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
@@ -41,7 +56,7 @@ class DataImport(TenantScoped, db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     stored_path: Mapped[str] = mapped_column(String(500), default="")
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="checking")
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.CHECKING.value)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     preview: Mapped[dict | None] = mapped_column(JSON)
@@ -73,13 +88,13 @@ def import_connection(session: Session, org_id: int, platform: str) -> Connectio
             platform=platform,
             external_account_id=IMPORT_ACCOUNT,
             account_name="Imported files",
-            status="active",
+            status=ConnectionStatus.ACTIVE,
             source="import",
         )
         session.add(conn)
         session.flush()
-    elif conn.status == "disabled":
-        conn.status = "active"
+    elif conn.status == ConnectionStatus.DISABLED:
+        conn.status = ConnectionStatus.ACTIVE
     return conn
 
 
@@ -236,4 +251,4 @@ def date_span(values: pd.Series) -> tuple[date, date] | None:
 def touch_connection(conn: Connection) -> None:
     conn.last_synced_at = utcnow()
     conn.last_error = None
-    conn.status = "active"
+    conn.status = ConnectionStatus.ACTIVE

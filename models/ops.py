@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -20,23 +21,54 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.base import TenantScoped, created_at, org_fk
+from models.base import TenantScoped, created_at, one_of, org_fk
 
-SYNC_TRIGGERS = ("manual", "scheduled", "webhook", "backfill")
-SYNC_STATUSES = ("queued", "running", "succeeded", "failed")
+
+class SyncStatus(StrEnum):
+    """A sync job's state (a str: compares and stores as its value)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class SyncTrigger(StrEnum):
+    """Why a sync job ran."""
+
+    MANUAL = "manual"
+    SCHEDULED = "scheduled"
+    WEBHOOK = "webhook"
+    BACKFILL = "backfill"  # the first sync of a connection
+    SAMPLE = "sample"  # the sample data's seeded history
+
+
+class SyncKind(StrEnum):
+    SYNC = "sync"
+    BRAIN = "brain"
+
+
+SYNC_TRIGGERS = tuple(SyncTrigger)
+SYNC_STATUSES = tuple(SyncStatus)
+ACTIVE_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
 
 
 class SyncJob(TenantScoped, db.Model):
     __tablename__ = "sync_job"
+    __table_args__ = (
+        one_of("status", SyncStatus),
+        one_of("kind", SyncKind),
+        one_of("trigger", SyncTrigger),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = org_fk()
     connection_id: Mapped[int | None] = mapped_column(
         ForeignKey("connection.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20), default="sync")  # sync | brain
-    trigger: Mapped[str] = mapped_column(String(20), default="manual")
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    kind: Mapped[str] = mapped_column(String(20), default=SyncKind.SYNC.value)
+    trigger: Mapped[str] = mapped_column(String(20), default=SyncTrigger.MANUAL.value)
+    status: Mapped[str] = mapped_column(String(20), default=SyncStatus.QUEUED.value)
     progress: Mapped[int] = mapped_column(Integer, default=0)  # 0..100
     rows: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -11,8 +11,8 @@ from sqlalchemy import delete, exists, insert, select
 from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models.brain_state import BrainState
-from models.data import AdMetricDaily, Campaign, Connection, Creative, Order
-from models.ops import SyncJob
+from models.data import AdMetricDaily, Campaign, Connection, ConnectionStatus, Creative, Order
+from models.ops import SyncJob, SyncStatus, SyncTrigger
 from models.org import Membership, Organization, User
 from models.tenancy import org_scope
 from models.upsert import bump_data_version, upsert_columns
@@ -87,7 +87,7 @@ def load_frames(
             external_account_id=f"demo-{platform}",
             account_name=f"{SAMPLE_LABEL} · Lumen Beauty · "
             f"{PLATFORM_NAMES.get(str(platform), platform)}",
-            status="active",
+            status=ConnectionStatus.ACTIVE,
             source=source,
             last_synced_at=now,
         )
@@ -101,8 +101,8 @@ def load_frames(
             SyncJob(
                 org_id=org_id,
                 connection_id=conn.id,
-                trigger="sample",
-                status="succeeded",
+                trigger=SyncTrigger.SAMPLE,
+                status=SyncStatus.SUCCEEDED,
                 progress=100,
                 rows=rows,
                 started_at=now,

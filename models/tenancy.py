@@ -219,15 +219,11 @@ def tenant_meta(org_id: int) -> dict[str, int]:
 # ---- route helpers: the org id comes from the logged-in user, never from the browser ----
 def current_org_id() -> int:
     """The active organization of the logged-in user; 401/403 if there is none."""
-    if not current_user.is_authenticated:
-        abort(401)
-    org_id = current_user.org_id
-    if org_id is None:
-        abort(403)
-    return org_id
+    return current_membership().org_id
 
 
 def current_membership() -> Any:
+    """The logged-in user's membership of the active organization; 401/403 if none."""
     if not current_user.is_authenticated:
         abort(401)
     membership = current_user.membership

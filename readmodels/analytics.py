@@ -113,8 +113,17 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
     """Lenient parse for the page: bad parts fall back to defaults and are reported."""
     params = _params(source)
     problems: list[str] = []
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = _parse_range(params, problems)
+    values["platforms"] = _parse_platforms(params, problems)
+    values["campaigns"] = _parse_campaigns(params, problems)
+    values["metric"] = _parse_choice(params, "metric", METRICS, DEFAULT_METRIC, problems)
+    values["compare"] = _parse_choice(params, "compare", COMPARES, DEFAULT_COMPARE, problems)
+    return Filters(**values), problems
 
+
+def _parse_range(params: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """{"range"} and, for a valid custom range, {"start", "end"}."""
+    values: dict[str, Any] = {}
     rng = params.get("range", "").strip().lower()
     has_dates = bool(params.get("start") or params.get("end"))
     if not rng:
@@ -137,7 +146,10 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
         except FilterError as exc:
             problems.append(str(exc))
             values["range"] = DEFAULT_RANGE
+    return values
 
+
+def _parse_platforms(params: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
     platforms = _split(params.get("platform", "").lower())
     bad = [p for p in platforms if p not in AD_PLATFORMS]
     if bad:
@@ -145,8 +157,10 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
             f"platform must be among {', '.join(AD_PLATFORMS)}, got {', '.join(bad)[:60]!r}"
         )
     chosen = tuple(p for p in AD_PLATFORMS if p in platforms)
-    values["platforms"] = () if len(chosen) == len(AD_PLATFORMS) else chosen
+    return () if len(chosen) == len(AD_PLATFORMS) else chosen
 
+
+def _parse_campaigns(params: Mapping[str, str], problems: list[str]) -> tuple[int, ...]:
     campaigns: list[int] = []
     for raw in _split(params.get("campaign", "")):
         if raw.isdigit() and len(raw) <= 12:
@@ -157,19 +171,18 @@ def parse_filters(source: Mapping[str, Any] | str | None) -> tuple[Filters, list
     if len(campaigns) > MAX_CAMPAIGNS:
         problems.append(f"at most {MAX_CAMPAIGNS} campaigns can be selected")
         campaigns = campaigns[:MAX_CAMPAIGNS]
-    values["campaigns"] = tuple(sorted(set(campaigns)))
+    return tuple(sorted(set(campaigns)))
 
-    metric = params.get("metric", DEFAULT_METRIC).strip().lower() or DEFAULT_METRIC
-    if metric not in METRICS:
-        problems.append(f"metric must be one of {', '.join(METRICS)}, got {metric[:20]!r}")
-        metric = DEFAULT_METRIC
-    values["metric"] = metric
-    compare = params.get("compare", DEFAULT_COMPARE).strip().lower() or DEFAULT_COMPARE
-    if compare not in COMPARES:
-        problems.append(f"compare must be one of {', '.join(COMPARES)}, got {compare[:20]!r}")
-        compare = DEFAULT_COMPARE
-    values["compare"] = compare
-    return Filters(**values), problems
+
+def _parse_choice(
+    params: Mapping[str, str], name: str, allowed: Sequence[str], default: str, problems: list[str]
+) -> str:
+    """One of ``allowed`` (the metric, the comparison); else the default, reported."""
+    value = params.get(name, default).strip().lower() or default
+    if value not in allowed:
+        problems.append(f"{name} must be one of {', '.join(allowed)}, got {value[:20]!r}")
+        value = default
+    return value
 
 
 def parse_filters_strict(source: Mapping[str, Any] | str | None) -> Filters:

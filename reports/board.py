@@ -379,21 +379,11 @@ def build_board_report(
     """The board report as PDF bytes, from one stored brain state (nothing recomputed).
 
     ``summary`` is the stored executive summary of the persona (jobs/narratives.py):
-    ``{"text", "ai", "model"}``; without an AI one the template summary is printed, labelled."""
+    ``{"text", "ai", "model"}``; without an AI one the template summary is printed, labelled.
+    One builder per section; the persona decides their order (``REPORT_ORDER``)."""
     persona = persona if persona in PERSONAS else "cmo"
-    decisions = decisions or {}
     s = _styles()
-    memory = state.get("memory") or {}
-    oracle = state.get("oracle") or {}
-    curiosity = state.get("curiosity") or {}
-    t = memory.get("totals") or {}
-    risk = oracle.get("risk") or {}
-    period = state.get("period") or {}
     cur = (state.get("settings") or {}).get("currency") or "USD"
-
-    def money(v: float | None, decimals: int = 0) -> str:
-        return _money(v, decimals, cur)
-
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -408,25 +398,48 @@ def build_board_report(
         invariant=0 if compress else 1,
         pageCompression=1 if compress else 0,
     )
-    story: list[Any] = [
-        Paragraph(_t(f"{org_name} - board report"), s["title"]),
-        Paragraph(
-            _t(
-                f"Last {period_days(state) or '-'} days, {fmt.day(period.get('start'))} to "
-                f"{fmt.day(period.get('end'), True)} · data through "
-                f"{fmt.day(state.get('as_of'), True)} · Omnify Brain"
-            ),
-            s["subtitle"],
+    parts = {
+        "summary": _summary_section(state, persona, summary, s),
+        "memory": _memory_section(state.get("memory") or {}, persona, s, cur),
+        "oracle": _oracle_section(
+            state.get("oracle") or {}, persona, s, cur, calibration_of(state)
         ),
-        Spacer(1, 5 * mm),
+        "curiosity": _curiosity_section(
+            state.get("curiosity") or {}, persona, decisions or {}, s, cur, state
+        ),
+    }
+    story = _header(state, org_name, s, cur) + [
+        block for name in REPORT_ORDER[persona] for block in parts[name]
     ]
+    generated = state.get("computed_at") or ""
 
-    # Headline metrics.
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(
+            MARGIN,
+            9 * mm,
+            f"Omnify Brain · {org_name} · brain state computed {generated[:16].replace('T', ' ')}"
+            " UTC · numbers identical for every persona",
+        )
+        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def _header(state: Mapping[str, Any], org_name: str, s: dict, cur: str) -> list[Any]:
+    """Title, period line and the headline metrics (first whatever the persona)."""
+    t = (state.get("memory") or {}).get("totals") or {}
+    risk = (state.get("oracle") or {}).get("risk") or {}
+    period = state.get("period") or {}
     level = str(risk.get("level") or "-")
     risk_color = RISK_COLORS.get(level, "#1f232b")
     cells = [
-        ("Ad spend", money(t.get("spend"))),
-        ("Store revenue", money(t.get("store_revenue"))),
+        ("Ad spend", _money(t.get("spend"), 0, cur)),
+        ("Store revenue", _money(t.get("store_revenue"), 0, cur)),
         ("MER (revenue ÷ spend)", _ratio(t.get("mer"))),
         ("Platform ROAS", _ratio(t.get("platform_roas"))),
         ("LTV-ROAS", _ratio(t.get("ltv_roas"))),
@@ -449,10 +462,26 @@ def build_board_report(
             ]
         )
     )
-    story += [kpi, Spacer(1, 4 * mm)]
-    marks = [len(story)]  # section boundaries, to lead with what the persona acts on
+    return [
+        Paragraph(_t(f"{org_name} - board report"), s["title"]),
+        Paragraph(
+            _t(
+                f"Last {period_days(state) or '-'} days, {fmt.day(period.get('start'))} to "
+                f"{fmt.day(period.get('end'), True)} · data through "
+                f"{fmt.day(state.get('as_of'), True)} · Omnify Brain"
+            ),
+            s["subtitle"],
+        ),
+        Spacer(1, 5 * mm),
+        kpi,
+        Spacer(1, 4 * mm),
+    ]
 
-    # The persona's summary.
+
+def _summary_section(
+    state: Mapping[str, Any], persona: str, summary: Mapping[str, Any] | None, s: dict
+) -> list[Any]:
+    """The persona's executive summary: the stored AI one, else the labelled template."""
     if summary and summary.get("ai") and summary.get("text"):
         kicker = f"EXECUTIVE SUMMARY · AI SUMMARY ({summary.get('model') or 'model'})"
         summary_text = str(summary["text"])
@@ -461,16 +490,22 @@ def build_board_report(
             "EXECUTIVE SUMMARY · TEMPLATE SUMMARY",
             template_summary(state, persona),
         )
-    story += [
+    return [
         Paragraph(_t(kicker), s["kicker"]),
         Spacer(1, 1.5 * mm),
         Paragraph(_t(summary_text), s["body"]),
         Spacer(1, 3 * mm),
     ]
 
-    marks.append(len(story))
-    # MEMORY: charts + channel table.
-    story += _section_title("memory", persona, s)
+
+def _memory_section(memory: Mapping[str, Any], persona: str, s: dict, cur: str) -> list[Any]:
+    """MEMORY: the spend/revenue and channel charts, the channel table and the totals."""
+    t = memory.get("totals") or {}
+
+    def money(v: float | None, decimals: int = 0) -> str:
+        return _money(v, decimals, cur)
+
+    story = _section_title("memory", persona, s)
     chart = spend_revenue_chart(memory.get("daily") or [], cur)
     if chart is not None:
         story.append(chart)
@@ -523,9 +558,16 @@ def build_board_report(
         ),
     ]
 
-    marks.append(len(story))
-    # ORACLE: findings.
-    findings = _findings(oracle, cur, calibration_of(state), persona)
+    return story
+
+
+def _oracle_section(
+    oracle: Mapping[str, Any], persona: str, s: dict, cur: str, calibration: float | None
+) -> list[Any]:
+    """ORACLE: the risk line and chart and the findings table, kept on one page."""
+    risk = oracle.get("risk") or {}
+    level = str(risk.get("level") or "-")
+    findings = _findings(oracle, cur, calibration, persona)
     block = _section_title("oracle", persona, s) + [
         Paragraph(
             _t(
@@ -546,15 +588,28 @@ def build_board_report(
         block.append(_table(frows, [0.32 * CONTENT_W, 0.1 * CONTENT_W, 0.58 * CONTENT_W]))
     else:
         block.append(Paragraph("Nothing flagged.", s["body"]))
-    story.append(KeepTogether(block))
+    return [KeepTogether(block)]
 
-    marks.append(len(story))
-    # CURIOSITY: ranked actions.
+
+def _curiosity_section(
+    curiosity: Mapping[str, Any],
+    persona: str,
+    decisions: Mapping[str, Mapping[str, Any]],
+    s: dict,
+    cur: str,
+    state: Mapping[str, Any],
+) -> list[Any]:
+    """CURIOSITY: the week's opportunity, the impact chart and the ranked actions (a
+    creative's one ROAS in their words)."""
+
+    def money(v: float | None, decimals: int = 0) -> str:
+        return _money(v, decimals, cur)
+
     actions = sorted(
         (with_one_roas(a, state) for a in curiosity.get("actions") or []),
         key=lambda a: a.get("rank") or 99,
     )
-    story += _section_title("curiosity", persona, s)
+    story = _section_title("curiosity", persona, s)
     story.append(
         Paragraph(
             _t(
@@ -598,29 +653,7 @@ def build_board_report(
     else:
         story.append(Paragraph("Nothing to change right now.", s["body"]))
 
-    marks.append(len(story))
-    parts = {
-        name: story[marks[i] : marks[i + 1]]
-        for i, name in enumerate(("summary", "memory", "oracle", "curiosity"))
-    }
-    story = story[: marks[0]] + [b for name in REPORT_ORDER[persona] for b in parts[name]]
-    generated = state.get("computed_at") or ""
-
-    def footer(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(
-            MARGIN,
-            9 * mm,
-            f"Omnify Brain · {org_name} · brain state computed {generated[:16].replace('T', ' ')}"
-            " UTC · numbers identical for every persona",
-        )
-        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
+    return story
 
 
 def _decision_words(d: Mapping[str, Any] | None) -> str:

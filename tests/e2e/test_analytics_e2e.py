@@ -11,25 +11,11 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from app import get_dash
-from models import analytics as queries
-from tests.conftest import E2E_PORT, PASSWORD, make_org
-from tests.integration.test_analytics import A_PLATFORMS, load_brand
+from tests.conftest import make_org
+from tests.helpers.analytics import A_PLATFORMS, load_brand
+from tests.helpers.analytics_e2e import _start_logged_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _start_logged_in(app, dash_duo, email: str) -> str:
-    queries.clear_cache()
-    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.get(base + "/login")
-    dash_duo.wait_for_element("#login-form", timeout=10)
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#page", timeout=15)
-    return base
 
 
 def _wait_url(dash_duo, fragment: str, present: bool = True, timeout: float = 10) -> str:

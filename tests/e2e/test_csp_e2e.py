@@ -7,8 +7,8 @@ import pytest
 
 from app import get_dash
 from tests.conftest import E2E_PORT, PASSWORD, make_org
-from tests.integration.test_analytics import A_PLATFORMS, load_brand
-from tests.integration.test_overview import EXAMPLE, store_state
+from tests.helpers.analytics import A_PLATFORMS, load_brand
+from tests.helpers.overview import EXAMPLE, store_state
 
 pytestmark = pytest.mark.e2e
 

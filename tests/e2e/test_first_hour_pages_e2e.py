@@ -11,7 +11,7 @@ from config import ROOT
 from extensions import db
 from models import Invite, Membership, User
 from tests.conftest import PASSWORD, make_org
-from tests.e2e.test_analytics_e2e import _start_logged_in
+from tests.helpers.analytics_e2e import _start_logged_in
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "docs" / "screenshots"

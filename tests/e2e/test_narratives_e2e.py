@@ -8,8 +8,8 @@ import time
 import pytest
 
 from jobs.narratives import write_narratives
-from tests.e2e.test_overview_e2e import USERS, log_in, lumen, start  # noqa: F401 - fixture
 from tests.fakes.llm import FakeAnthropic, FakeOpenAI
+from tests.helpers.overview_e2e import USERS, log_in, start
 
 pytestmark = pytest.mark.e2e
 

@@ -2,74 +2,20 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from app import get_dash
 from extensions import db
 from layouts.persona import CARD_TITLES
-from models import ActionDecision, Membership, User
-from tests.conftest import E2E_PORT, PASSWORD, make_org, settle
-from tests.integration.test_overview import EXAMPLE, store_state
+from models import ActionDecision
+from tests.conftest import settle
+from tests.helpers.overview import EXAMPLE
+from tests.helpers.overview_e2e import USERS, click, log_in, start
+from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.e2e
-USERS = {
-    "cmo": "cmo@lumen-e2e.example",
-    "vp_growth": "vp@lumen-e2e.example",
-    "director": "director@lumen-e2e.example",
-}
-
-
-@pytest.fixture
-def lumen(app):
-    """One org, three persona members, the demo brain state stored."""
-    org = make_org(app, "Lumen Beauty", USERS["cmo"], persona="cmo")
-    with app.app_context():
-        for persona in ("vp_growth", "director"):
-            user = User(email=USERS[persona], name=persona.replace("_", " ").title())
-            user.set_password(PASSWORD)
-            user.active_org_id = org["org_id"]
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Membership(user_id=user.id, org_id=org["org_id"], persona=persona))
-        db.session.commit()
-    store_state(app, org["org_id"], EXAMPLE)
-    return org
-
-
-def start(dash_duo, app) -> str:
-    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
-    return dash_duo.server.url.rstrip("/")
-
-
-def log_in(dash_duo, base: str, email: str, skip_tips: bool = True) -> None:
-    driver = dash_duo.driver
-    driver.delete_all_cookies()
-    driver.get(base + "/login")
-    dash_duo.wait_for_element("#login-form", timeout=10)
-    if skip_tips:
-        driver.execute_script(
-            "localStorage.setItem('ov-tips', JSON.stringify({seen: ['mer','risk','actions']}))"
-        )
-    else:
-        driver.execute_script("localStorage.clear()")
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#kpi-mer", timeout=20)
-
-
-def click(dash_duo, selector: str) -> None:
-    element = dash_duo.wait_for_element(selector, timeout=10)
-    # Bootstrap's smooth scrolling would still be moving when the click lands.
-    dash_duo.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
-    )
-    element.click()
 
 
 def visible_title(dash_duo, module: str) -> str:
@@ -110,16 +56,11 @@ def test_tips_decide_undo_and_download_pdf(app, dash_duo, lumen):
     log_in(dash_duo, base, USERS["cmo"], skip_tips=False)
     # First visit: the MER tip shows; "Skip tips" ends them, and they stay gone on reload.
     tip = dash_duo.wait_for_element("#tip-mer", timeout=10)
-    deadline = time.time() + 10
-    while not tip.is_displayed() and time.time() < deadline:
-        time.sleep(0.1)
+    wait_until(tip.is_displayed, 10, "the MER tip to show")
     # inline under the header: it covers nothing (the brief starts below it)
     assert tip.rect["y"] + tip.rect["height"] <= dash_duo.find_element("#ov-brief").rect["y"]
     dash_duo.find_element("#tip-skip-mer").click()
-    deadline = time.time() + 5
-    while tip.is_displayed() and time.time() < deadline:
-        time.sleep(0.1)
-    assert not tip.is_displayed()
+    wait_until(lambda: not tip.is_displayed(), 5, "the tip to close")
     dash_duo.driver.refresh()
     dash_duo.wait_for_element("#kpi-mer", timeout=20)
     settle(dash_duo)
@@ -165,10 +106,7 @@ def test_phone_navbar_collapses_and_nothing_overflows(app, dash_duo, lumen):
     assert not dash_duo.find_element("#nav-analytics").is_displayed()
     toggler.click()
     dash_duo.wait_for_element("#nav-analytics", timeout=5)
-    deadline = time.time() + 5
-    while not dash_duo.find_element("#nav-analytics").is_displayed() and time.time() < deadline:
-        time.sleep(0.1)
-    assert dash_duo.find_element("#nav-analytics").is_displayed()
+    wait_until(dash_duo.find_element("#nav-analytics").is_displayed, 5, "the menu to open")
     overflow = driver.execute_script(
         "return document.documentElement.scrollWidth - window.innerWidth"
     )

@@ -9,8 +9,8 @@ from extensions import db
 from jobs.brain import after_recompute
 from models import BrainState
 from tests.conftest import PASSWORD, make_org, settle
-from tests.e2e.test_overview_e2e import USERS, click, lumen, start  # noqa: F401
-from tests.integration.test_overview import EXAMPLE, store_state
+from tests.helpers.overview import EXAMPLE, store_state
+from tests.helpers.overview_e2e import USERS, click, start
 
 pytestmark = pytest.mark.e2e
 

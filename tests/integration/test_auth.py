@@ -184,6 +184,21 @@ def test_reset_token_expires_after_an_hour(app, monkeypatch):
         assert auth.user_from_reset_token(token) is None
 
 
+def test_a_deactivated_users_reset_token_is_refused(app):
+    """Mutation survivor: ``user is None or not user.active`` as ``and`` let a deactivated
+    account reset its password and sign in again."""
+    from api import auth
+
+    ids = make_org(app, "Acme", "a@acme.example")
+    with app.test_request_context():
+        user = db.session.get(User, ids["user_id"])
+        token = auth.make_reset_token(user)
+        assert auth.user_from_reset_token(token) is not None
+        user.active = False
+        db.session.commit()
+        assert auth.user_from_reset_token(token) is None
+
+
 def test_change_password_logs_out_other_sessions(app):
     make_org(app, "Acme", "a@acme.example")
     phone, laptop = app.test_client(), app.test_client()

@@ -13,8 +13,8 @@ from jobs.brain import compute_and_store
 from models import Connection, UsageEvent
 from models.billing import LimitReached, access_for, check_allowed, used
 from tests.conftest import csrf_headers, login, make_org
+from tests.helpers.overview import EXAMPLE, store_state
 from tests.integration.billing_support import billing, customer_org, subscribe  # noqa: F401
-from tests.integration.test_overview import EXAMPLE, store_state
 
 DAY = 86400
 
@@ -208,7 +208,7 @@ def test_self_hosted_has_no_limits(app, client):
 
 def test_sync_usage_is_written_with_the_synced_data(app, fake_meta, monkeypatch):
     from tests.fakes.meta import DEFAULT_TOKEN
-    from tests.integration.test_sync import _connection, _sync_once
+    from tests.helpers.sync import _connection, _sync_once
 
     config = app.config["OMNIFY"]
     monkeypatch.setattr(config, "META_API_BASE", fake_meta.url)

@@ -10,15 +10,10 @@ from sqlalchemy import select
 from extensions import db
 from models import Organization, Subscription, UsageEvent
 from tests.conftest import csrf_headers, login
+from tests.helpers.integrations_page import fire, route
+from tests.helpers.tenancy import crawl_callbacks_as_org_a as _crawl_callbacks
+from tests.helpers.tenancy import crawl_routes_with_org_b_ids as _crawl_routes
 from tests.integration.billing_support import billing, customer_org, subscribe  # noqa: F401
-from tests.integration.test_integrations_page import fire, route
-from tests.integration.test_tenancy import (
-    test_every_dash_callback_as_org_a as _crawl_callbacks,
-)
-from tests.integration.test_tenancy import (
-    test_every_route_with_org_b_ids as _crawl_routes,
-)
-from tests.integration.test_tenancy import two_orgs  # noqa: F401
 
 
 def _plan(client, plan: str, headers: dict | None = None):  # noqa: ANN001, ANN202

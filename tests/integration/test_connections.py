@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from extensions import db
 from integrations.shopify import ShopifyClient
@@ -588,6 +588,26 @@ def test_app_uninstalled_disables_the_shop_and_deletes_its_token(app, client, cf
         assert "uninstalled" in conn.last_error
 
 
+def test_a_shops_webhook_touches_only_shopify_connections(app, client, cfg):
+    """Mutation survivor: the platform filter dropped, a webhook naming a shop domain also
+    matched another platform's connection with that account id (and disabled it)."""
+    a = make_org(app, "A", "a@a.example")
+    shop = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    with app.app_context():
+        other = Connection(
+            org_id=a["org_id"], platform="meta", external_account_id="acme.myshopify.com"
+        )
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    body = json.dumps({"id": 1, "domain": "acme.myshopify.com"}).encode()
+    resp = _shop_webhook(client, body, "s3cret", "app/uninstalled", "acme.myshopify.com", "u9")
+    assert resp.get_json() == {"status": "disconnected", "connections": 1}
+    with app.app_context():
+        assert db.session.get(Connection, shop).status == "disabled"
+        assert db.session.get(Connection, other_id).status == "active"
+
+
 def test_compliance_webhooks_redact_customers_and_shops(app, client, cfg, fake_shopify):
     from models.upsert import upsert_orders
 
@@ -616,6 +636,45 @@ def test_compliance_webhooks_redact_customers_and_shops(app, client, cfg, fake_s
     assert _shop_webhook(client, wipe, "s3cret", "shop/redact", shop, "c3").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_customer_redact_erases_the_raw_order_only_in_that_shop_and_drops_cached_views(
+    app, client, cfg, fake_shopify
+):
+    """Mutation survivors: ``raw`` kept, the shop filter dropped (another org's customer with
+    the same id erased), the cache version not bumped (erased data still shown)."""
+    from models.upsert import upsert_orders
+
+    a = make_org(app, "A", "a@a.example")
+    b = make_org(app, "B", "b@b.example")
+    acme = _shop(app, a["org_id"], "acme.myshopify.com", "s3cret")
+    bolt = _shop(app, b["org_id"], "bolt.myshopify.com", "b0lt")
+    orders = [o for o in fake_shopify.dataset.orders if o.customer_id][:3]
+    with app.app_context():
+        rows = [ShopifyClient(fake_shopify.url, SHOPIFY_TOKEN).fetch_order(o.id) for o in orders]
+        upsert_orders(db.session, a["org_id"], acme, rows)
+        upsert_orders(db.session, b["org_id"], bolt, rows)  # same customer ids in B's shop
+        # the column may hold the platform's payload (personal data): redact must clear it
+        db.session.execute(update(Order).values(raw={"email": "someone@example.com"}))
+        db.session.commit()
+        version = db.session.get(Organization, a["org_id"]).data_version
+    target = str(orders[0].customer_id)
+    shop = "acme.myshopify.com"
+    redact = json.dumps({"shop_domain": shop, "customer": {"id": target}}).encode()
+    assert (
+        _shop_webhook(client, redact, "s3cret", "customers/redact", shop, "r1").status_code == 200
+    )
+    with app.app_context():
+        redacted = db.session.execute(
+            select(Order).where(Order.connection_id == acme, Order.customer_external_id.is_(None))
+        ).scalars()
+        raws = [o.raw for o in redacted]
+        assert raws and all(r is None for r in raws)
+        theirs = db.session.execute(
+            select(Order.customer_external_id).where(Order.connection_id == bolt)
+        ).scalars()
+        assert target in set(theirs)  # B's customer is B's business
+        assert db.session.get(Organization, a["org_id"]).data_version > version
 
 
 def test_connect_subscribes_the_shops_webhooks_and_keeps_its_app_secret(

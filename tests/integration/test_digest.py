@@ -15,8 +15,8 @@ from models import ActionDecision, Organization
 from models.alerts import DigestLog, NotifyPref
 from models.tenancy import fresh_scope
 from tests.conftest import make_org
-from tests.integration.test_alerts import _member
-from tests.integration.test_overview import EXAMPLE, store_state
+from tests.helpers.alerts import _member
+from tests.helpers.overview import EXAMPLE, store_state
 
 
 def utc(*args: int) -> datetime:

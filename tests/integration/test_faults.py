@@ -18,6 +18,7 @@ from redis import Redis
 
 from jobs.queue import FlaskSimpleWorker
 from tests.conftest import create_test_app, csrf_headers, database_url, login, make_org
+from tests.helpers.wait import wait_until
 
 needs_redis_server = pytest.mark.skipif(
     not shutil.which("redis-server"), reason="needs the redis-server binary"
@@ -222,7 +223,8 @@ def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypat
     with FakeSMTP() as smtp:  # SMTP is back on its address
         from rq.scheduler import RQScheduler
 
-        time.sleep(1.1)  # the retry is due
+        registry = queue.scheduled_job_registry
+        wait_until(registry.get_jobs_to_schedule, 10, "the retry to be due")
         scheduler = RQScheduler([queue], connection=queue.connection)
         scheduler.acquire_locks()  # what `rq worker --with-scheduler` does every second
         scheduler.enqueue_scheduled_jobs()
@@ -238,7 +240,7 @@ def test_smtp_down_alerts_are_retried_never_lost_never_duplicated(app, monkeypat
 def test_smtp_down_brain_alert_mails_are_queued_and_sent_once_when_it_returns(
     app, monkeypatch, smtp_server
 ):
-    from tests.integration.test_alerts import _fatigue, _member, _state
+    from tests.helpers.alerts import _fatigue, _member, _state
 
     org = make_org(app, "Lumen", "cmo@lumen.example", persona="cmo")
     _member(app, org["org_id"], "vp@lumen.example", "vp_growth")

@@ -8,15 +8,8 @@ from prometheus_client import REGISTRY
 from extensions import db
 from models.flags import flag_enabled, set_flag
 from tests.conftest import make_org
-from tests.integration.test_narratives import (  # noqa: F401
-    EXAMPLE,
-    ai_config,
-    fake_anthropic,
-    fake_openai,
-    lumen,
-    run,
-    store_state,
-)
+from tests.helpers.narratives import run
+from tests.helpers.overview import EXAMPLE, store_state
 
 
 def test_org_setting_beats_global_beats_default(app):

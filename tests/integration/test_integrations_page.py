@@ -13,14 +13,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app import get_dash
 from extensions import db
 from jobs.queue import FlaskSimpleWorker
 from models import AdMetricDaily, Connection, Creative, Order, Organization, SyncJob
 from models.connections_view import connection_summaries, has_active_sync, sync_history
 from models.credentials import encrypt_credentials
-from tests.conftest import csrf_headers, login, make_org
+from tests.conftest import login, make_org
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
+from tests.helpers.integrations_page import _go, _profile, fire, route
 
 B_SECRET = "beta-secret-account"
 URL_STATE = {"id": "url", "property": "pathname", "value": "/integrations"}
@@ -57,65 +57,6 @@ def two_orgs(app):
         db.session.commit()
         a["connection_id"], b["connection_id"] = mine.id, theirs.id
     return a, b
-
-
-# ---- the Dash wire protocol -----------------------------------------------------------------
-def _spec(app, input_id: str) -> tuple[str, dict]:
-    """The callback whose first input is input_id (pattern ids given by their type)."""
-    for key, spec in get_dash(app).callback_map.items():
-        first = spec["inputs"][0]["id"]
-        if "callback" in spec and (first == input_id or f'"type":"{input_id}"' in first):
-            return key, spec
-    raise AssertionError(f"no callback with input {input_id}")
-
-
-def _outputs(key: str, wild: dict[str, list]) -> list:
-    outs = []
-    for part in key.strip(".").split("..."):
-        cid, _, prop = part.rpartition(".")
-        if cid.startswith("{"):
-            kind = json.loads(cid)["type"]
-            outs.append(
-                [{"id": {"type": kind, "index": i}, "property": prop} for i in wild.get(kind, [])]
-            )
-        else:
-            outs.append({"id": cid, "property": prop})
-    return outs if key.startswith("..") else outs[0]
-
-
-def fire(client, app, input_id: str, inputs: list, state: list = (), wild: dict | None = None):
-    """POST one callback; `inputs`/`state` are the renderer's dicts (lists for ALL)."""
-    key, _ = _spec(app, input_id)
-    changed = []
-    for item in inputs:
-        for one in item if isinstance(item, list) else [item]:
-            if one.get("value"):
-                cid = one["id"]
-                cid = (
-                    json.dumps(cid, sort_keys=True, separators=(",", ":"))
-                    if isinstance(cid, dict)
-                    else cid
-                )
-                changed.append(f"{cid}.{one['property']}")
-    payload = {
-        "output": key,
-        "outputs": _outputs(key, wild or {}),
-        "inputs": inputs,
-        "state": list(state),
-        "changedPropIds": changed[:1],
-    }
-    return client.post(
-        "/_dash-update-component",
-        data=json.dumps(payload),
-        content_type="application/json",
-        headers=csrf_headers(client),
-    )
-
-
-def route(client, app, path: str):
-    resp = fire(client, app, "url", [{"id": "url", "property": "pathname", "value": path}])
-    assert resp.status_code == 200
-    return json.dumps(resp.get_json(), ensure_ascii=False)
 
 
 def click(kind: str, clicked: int, others: tuple = (), prop: str = "n_clicks") -> list:
@@ -474,21 +415,6 @@ def test_shopify_connect_refused_for_members(app, client, cfg, fake_shopify, mon
     assert _count(app, Connection) == 0
 
 
-# ---- onboarding -----------------------------------------------------------------------------
-def _profile(client, app, currency, timezone, margin):
-    return fire(
-        client,
-        app,
-        "onb-profile-form",
-        [{"id": "onb-profile-form", "property": "n_submit", "value": 1}],
-        [
-            {"id": "onb-currency", "property": "value", "value": currency},
-            {"id": "onb-timezone", "property": "value", "value": timezone},
-            {"id": "onb-margin", "property": "value", "value": margin},
-        ],
-    )
-
-
 def _org(app, org_id: int) -> Organization:
     with app.app_context():
         org = db.session.get(Organization, org_id)
@@ -533,11 +459,6 @@ def test_onboarding_profile_refused_for_members(app, client):
     resp = _profile(client, app, "EUR", "Europe/Berlin", 60)
     assert "Only owners and admins" in resp.get_data(as_text=True)
     assert _org(app, ids["org_id"]).currency == "USD"
-
-
-def _go(client, app, target: str):
-    items = [[{"id": {"type": "onb-go", "step": target}, "property": "n_clicks", "value": 1}]]
-    return fire(client, app, "onb-go", items)
 
 
 def test_onboarding_steps_skip_and_finish(app, client, two_orgs):

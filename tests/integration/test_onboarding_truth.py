@@ -12,8 +12,8 @@ from extensions import db
 from models import Connection
 from models.imports import DataImport
 from tests.conftest import login, make_org
-from tests.integration.test_analytics import find
-from tests.integration.test_integrations_page import _go, _profile, fire, route
+from tests.helpers.analytics import find
+from tests.helpers.integrations_page import _go, _profile, fire, route
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ computing and committing (no timing guess), kills it there, then lets go."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,22 +20,13 @@ from jobs.brain import enqueue_recompute, job_id_for
 from jobs.queue import FlaskSimpleWorker
 from models import BrainState
 from tests.conftest import create_test_app, database_url
+from tests.helpers.recompute_kill import kill_session
+from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("REDIS_URL") or "postgres" not in database_url(),
     reason="needs a real Redis shared with a worker process, and PostgreSQL's table locks",
 )
-
-
-def kill_session(sid: int) -> None:
-    """SIGKILL every process of the worker's session: the work horse has its own process
-    group (rq calls setpgrp), so killpg on the worker alone would leave it running."""
-    out = subprocess.run(["ps", "-s", str(sid), "-o", "pid="], capture_output=True, text=True)
-    for pid in (int(p) for p in out.stdout.split()):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def test_sigkill_mid_recompute_leaves_no_partial_state_and_is_retried(app, tmp_path):
@@ -65,17 +55,16 @@ def test_sigkill_mid_recompute_leaves_no_partial_state_and_is_retried(app, tmp_p
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
-        waiting = 0
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not waiting:
-            waiting = blocker.execute(
+        wait_until(
+            lambda: blocker.execute(
                 text(
                     "SELECT count(*) FROM pg_locks "
                     "WHERE relation = 'brain_state'::regclass AND NOT granted"
                 )
-            ).scalar()
-            time.sleep(0.1)
-        assert waiting, "the worker never reached the brain state write"
+            ).scalar(),
+            90,
+            "the worker to reach the brain state write",
+        )
         kill_session(worker.pid)  # computed, not committed: worker and horse killed right there
         worker.wait(10)
     finally:
@@ -85,7 +74,20 @@ def test_sigkill_mid_recompute_leaves_no_partial_state_and_is_retried(app, tmp_p
         tx.rollback()
         blocker.close()
 
-    time.sleep(0.5)  # the killed backend notices its client is gone and rolls back
+    # the killed backend notices its client is gone, rolls back and lets go of brain_state
+    with create_engine(database_url()).connect() as watcher:
+        wait_until(
+            lambda: (
+                not watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE relation = 'brain_state'::regclass"
+                        " AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+            ),
+            30,
+            "the killed worker's transaction to end",
+        )
     with app.app_context():
         assert db.session.scalar(select(func.count(BrainState.id))) == 0  # nothing half-written
         db.session.remove()

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import login, make_org
-from tests.integration.test_overview import EXAMPLE, beta_state, store_state
+from tests.helpers.overview import EXAMPLE, beta_state, store_state
+from tests.helpers.report import pdf_text
 
 B_MARKERS = ("Beta Secret Brand", "Beta Secret Campaign", "beta-secret-creative")
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text: pdftotext when installed, else the raw (uncompressed) content streams."""
-    if shutil.which("pdftotext"):
-        out = subprocess.run(
-            ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-        )
-        return out.stdout.decode()
-    return data.decode("latin-1")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from extensions import db
 from jobs.connections import SyncRefused, check_can_sync
 from models import AdMetricDaily, BrainState, Connection, Order, SyncJob
 from tests.conftest import csrf_headers, login, make_org
-from tests.integration.test_integrations_page import route
+from tests.helpers.integrations_page import route
 
 
 def count(app, model, org_id: int) -> int:

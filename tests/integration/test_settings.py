@@ -14,7 +14,7 @@ from models.alerts import alert_settings, prefs_for, thresholds
 from models.credentials import decrypt_credentials
 from models.events import OrgEvent
 from tests.conftest import csrf_from, login, make_org
-from tests.integration.test_alerts import _member
+from tests.helpers.alerts import _member
 
 SLACK = "https://hooks.slack.com/services/T000/B000/abcdefghijklmnop"
 

@@ -6,13 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from jobs.queue import FlaskSimpleWorker
 from jobs.sync import start_sync
-from models import AdMetricDaily, Connection, Creative, Order, SyncJob
-from models.credentials import encrypt_credentials
+from models import AdMetricDaily, Connection, Creative, Order
 from tests.conftest import make_org
 from tests.fakes.meta import DEFAULT_TOKEN as META_TOKEN
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
+from tests.helpers.sync import _connection, _sync_once
 
 
 @pytest.fixture
@@ -21,34 +20,6 @@ def cfg(app, monkeypatch):
     monkeypatch.setattr(config, "SYNC_RETRY_INTERVALS", "0,0")
     monkeypatch.setattr(config, "INTEGRATION_RETRY_BASE", 0.01)
     return config
-
-
-def _connection(app, org_id: int, platform: str, account: str, token: str) -> int:
-    with app.app_context():
-        conn = Connection(
-            org_id=org_id,
-            platform=platform,
-            external_account_id=account,
-            credentials_encrypted=encrypt_credentials({"access_token": token}),
-        )
-        db.session.add(conn)
-        db.session.commit()
-        return conn.id
-
-
-def _run_worker(app) -> None:
-    queue = app.extensions["rq"].queue
-    worker = FlaskSimpleWorker([queue], connection=queue.connection)
-    worker.flask_app = app
-    worker.work(burst=True)
-
-
-def _sync_once(app, connection_id: int) -> SyncJob:
-    with app.app_context():
-        sync_id = start_sync(db.session.get(Connection, connection_id)).id
-    _run_worker(app)
-    with app.app_context():
-        return db.session.get(SyncJob, sync_id)
 
 
 def _metric_totals(app, org_id: int) -> tuple:

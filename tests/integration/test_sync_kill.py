@@ -19,7 +19,7 @@ from models import AdMetricDaily, Connection, SyncJob
 from models.credentials import encrypt_credentials
 from tests.conftest import create_test_app, database_url, make_org, truncate_all
 from tests.fakes.meta import DEFAULT_TOKEN
-from tests.integration.test_recompute_kill import kill_session
+from tests.helpers.recompute_kill import kill_session
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs a real Redis shared with a worker process"

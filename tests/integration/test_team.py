@@ -138,6 +138,72 @@ def test_invite_resend_and_revoke_say_truthfully_what_happened(app, client, team
     assert app.test_client().get(link).status_code == 302  # the link no longer works
 
 
+@pytest.mark.parametrize("action", ["resend", "revoke"])
+def test_a_member_cannot_resend_or_revoke_an_invite(app, client, team, action):
+    """Mutation survivor: ``abort(403)`` in ``_admin_invite`` turned into a 500 went unseen."""
+    with app.app_context():
+        invite = Invite(
+            org_id=team["org"]["org_id"],
+            email="new@acme.example",
+            role="member",
+            persona="cmo",
+            invited_by_id=team["org"]["user_id"],
+        )
+        db.session.add(invite)
+        db.session.commit()
+        invite_id = invite.id
+    login(client, "member@acme.example")
+    resp = client.post(f"/team/invites/{invite_id}/{action}", data={"csrf_token": token(client)})
+    assert resp.status_code == 403
+    with app.app_context():
+        assert db.session.get(Invite, invite_id) is not None
+
+
+def test_revoking_one_invite_leaves_the_others(app, client, team):
+    """Mutation survivor: the invite looked up without its id (the org's first pending one
+    revoked instead of the one asked for)."""
+    with app.app_context():
+        first, second = (
+            Invite(org_id=team["org"]["org_id"], email=e, invited_by_id=team["org"]["user_id"])
+            for e in ("one@acme.example", "two@acme.example")
+        )
+        db.session.add_all([first, second])
+        db.session.commit()
+        keep, revoke = first.id, second.id
+    login(client, "owner@acme.example")
+    client.post(f"/team/invites/{revoke}/revoke", data={"csrf_token": token(client)})
+    with app.app_context():
+        assert db.session.get(Invite, revoke) is None
+        assert db.session.get(Invite, keep) is not None
+
+
+def test_accepting_an_invite_to_an_org_you_are_in_keeps_your_one_membership(app, client, team):
+    """Mutation survivors in ``_join``: the existing membership not found, so a second row
+    with the invite's role (or an error) instead of the one the member has."""
+    from api.auth import _serializer
+
+    with app.app_context():
+        invite = Invite(
+            org_id=team["org"]["org_id"],
+            email="admin@acme.example",
+            role="viewer",
+            invited_by_id=team["org"]["user_id"],
+        )
+        db.session.add(invite)
+        db.session.commit()
+        invite_id = invite.id
+    with app.test_request_context():
+        link = "/invite/" + _serializer("invite").dumps(invite_id)
+    login(client, "admin@acme.example")
+    assert client.get(link).status_code in (302, 303)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Membership).where(Membership.org_id == team["org"]["org_id"])
+        ).scalars()
+        admins = [m for m in rows if m.user.email == "admin@acme.example"]
+        assert [m.role for m in admins] == ["admin"]
+
+
 def test_team_page_has_the_app_navigation_and_human_labels(app, client, team):
     login(client, "member@acme.example")
     page = client.get("/team").get_data(True)

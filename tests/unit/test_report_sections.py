@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from reports.board import _findings, build_board_report
-from tests.integration.test_overview import EXAMPLE
+from tests.helpers.overview import EXAMPLE
 
 
 def pdf_lines(pdf: bytes) -> list[str]:

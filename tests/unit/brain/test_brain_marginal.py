@@ -3,6 +3,7 @@ true marginal ROAS."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import run_brain
 
 from brain.synthetic import PlantConfig, generate_brand
@@ -21,20 +22,20 @@ def _check(brand, state):
     assert roles["to"] == max(true_m, key=true_m.get)
 
 
-def test_elasticities_and_shift_on_lumen_seeds():
-    for seed in range(4000, 4010):
-        brand = generate_brand(seed)
-        _check(brand, run_brain(brand))
+@pytest.mark.parametrize("seed", range(4000, 4010))
+def test_elasticities_and_shift_on_lumen_seeds(seed):
+    brand = generate_brand(seed)
+    _check(brand, run_brain(brand))
 
 
-def test_shift_follows_the_truth_when_it_changes():
+@pytest.mark.parametrize("seed", (4100, 4101, 4102))
+def test_shift_follows_the_truth_when_it_changes(seed):
     # make Google the best and Meta the worst at the margin
     plant = PlantConfig().but(
         decay_platform=None, elasticity={"meta": 0.2, "google_ads": 0.9, "tiktok": 0.5}
     )
-    for seed in (4100, 4101, 4102):
-        brand = generate_brand(seed, plant=plant)
-        _check(brand, run_brain(brand))
+    brand = generate_brand(seed, plant=plant)
+    _check(brand, run_brain(brand))
 
 
 def test_curve_needs_28_days():
