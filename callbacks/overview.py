@@ -254,8 +254,14 @@ def sync_period(
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Decisions on actions, polling for a newer brain state, and first-visit tips."""
+    """Decisions on actions, polling for a newer brain state, the period, first-visit tips."""
+    _register_decisions(app)
+    _register_poll(app)
+    _register_period(app)
+    _register_tips(app)
 
+
+def _register_decisions(app: dash.Dash) -> None:
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children"),
         Output("ov-toasts", "children"),
@@ -295,6 +301,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 header="Not saved",
             )
 
+
+def _register_poll(app: dash.Dash) -> None:
     @app.callback(
         Output("ov-body", "children"),
         Output("ov-state-id", "data"),
@@ -322,6 +330,8 @@ def register_callbacks(app: dash.Dash) -> None:
             logger.exception("overview: polling for a newer brain state failed")
             raise PreventUpdate from None
 
+
+def _register_period(app: dash.Dash) -> None:
     @app.callback(
         Output("overview-url", "search"),
         Output("ov-range", "value"),
@@ -376,6 +386,8 @@ def register_callbacks(app: dash.Dash) -> None:
             logger.exception("overview: rendering the period %r failed", search)
             raise PreventUpdate from None
 
+
+def _register_tips(app: dash.Dash) -> None:
     # First-visit tips: one at a time; "Got it" moves on, "Skip tips" ends them; remembered in
     # localStorage, so no server round trip and nothing stored about the user.
     app.clientside_callback(
