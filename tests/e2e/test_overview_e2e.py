@@ -12,7 +12,7 @@ from layouts.persona import CARD_TITLES
 from models import ActionDecision
 from tests.conftest import settle
 from tests.helpers.overview import EXAMPLE
-from tests.helpers.overview_e2e import USERS, click, log_in, start
+from tests.helpers.overview_e2e import USERS, click, in_first_screen, log_in, start
 from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -145,14 +145,6 @@ def test_done_by_the_director_is_what_the_cmo_sees(app, dash_duo, lumen):
         assert [r.decision for r in db.session.query(ActionDecision).all()] == ["done"]
 
 
-def _in_first_screen(dash_duo, selector: str) -> bool:
-    return dash_duo.driver.execute_script(
-        "var r = document.querySelector(arguments[0]).getBoundingClientRect();"
-        "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
-        selector,
-    )
-
-
 def test_phone_first_screen_answers_the_three_questions(app, dash_duo, lumen):
     """390x844: the headline number, the top risk in words and the top action with its dollar
     impact are on the first screen; the cards below are collapsed; tables are stacked cards."""
@@ -164,7 +156,7 @@ def test_phone_first_screen_answers_the_three_questions(app, dash_duo, lumen):
         driver.execute_script("window.scrollTo(0, 0)")
         assert driver.execute_script("return window.innerWidth") <= 400
         for selector in (f"#brief-number-{persona}", "#brief-risk", "#brief-impact"):
-            assert _in_first_screen(dash_duo, selector), (persona, selector)
+            assert in_first_screen(dash_duo, selector), (persona, selector)
         risk = dash_duo.find_element("#brief-risk").text
         assert "RED 100/100" not in risk and len(risk.split()) >= 5  # words, not a score
         assert dash_duo.find_element("#brief-impact").text.startswith("+$")
@@ -190,7 +182,7 @@ def test_desktop_brief_and_status_rule(app, dash_duo, lumen):
     dash_duo.driver.set_window_size(1280, 800 + 143)
     log_in(dash_duo, base, USERS["vp_growth"])
     for selector in ("#brief-number-vp_growth", "#brief-risk", "#brief-impact"):
-        assert _in_first_screen(dash_duo, selector), selector
+        assert in_first_screen(dash_duo, selector), selector
     rows = {
         r.find_element(By.CSS_SELECTOR, "th").text: r
         for r in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#channel-table tbody tr")

@@ -9,14 +9,14 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from models import analytics as queries
-from tests.e2e.test_overview_e2e import USERS, _in_first_screen, log_in, lumen, start  # noqa: F401
-from tests.integration.test_analytics import A_PLATFORMS, load_brand
+from tests.helpers.analytics import A_PLATFORMS, load_brand
+from tests.helpers.overview_e2e import USERS, in_first_screen, log_in, start
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def lumen_data(app, lumen):  # noqa: F811 - the fixture imported above
+def lumen_data(app, lumen):
     """The stored brain state plus $300 of ad spend a day for the date control to slice."""
     load_brand(app, lumen["org_id"], "period", A_PLATFORMS)
     queries.clear_cache()
@@ -85,8 +85,8 @@ def test_phone_date_control_keeps_the_three_answers_on_the_first_screen(app, das
     driver.execute_script("window.scrollTo(0, 0)")
     assert driver.execute_script("return window.innerWidth") <= 400
     for selector in ("#ov-range", "#ov-compare", "#brief-number-cmo", "#brief-risk"):
-        assert _in_first_screen(dash_duo, selector), selector
-    assert _in_first_screen(dash_duo, "#brief-impact")
+        assert in_first_screen(dash_duo, selector), selector
+    assert in_first_screen(dash_duo, "#brief-impact")
     for selector in ("#ov-range", "#ov-compare"):
         assert dash_duo.find_element(selector).rect["height"] >= 44, selector
     overflow = driver.execute_script(

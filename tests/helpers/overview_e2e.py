@@ -64,3 +64,12 @@ def click(dash_duo, selector: str) -> None:
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
     )
     element.click()
+
+
+def in_first_screen(dash_duo, selector: str) -> bool:
+    """The element is visible and wholly inside the first screen (no scrolling)."""
+    return dash_duo.driver.execute_script(
+        "var r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        selector,
+    )

@@ -448,7 +448,7 @@ def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
     """With ad data the tiles sum the chosen period (the analytics read model); when that
     fails the overview still renders, with the brain's own window."""
     from models import analytics as queries
-    from tests.integration.test_analytics import A_PLATFORMS, load_brand
+    from tests.helpers.analytics import A_PLATFORMS, load_brand
 
     a, _ = orgs
     load_brand(app, a["org_id"], "ovperiod", A_PLATFORMS)  # $300 of spend a day
