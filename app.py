@@ -124,6 +124,8 @@ def _create_dash(server: Flask) -> dash.Dash:
     )
     app.layout = serve_layout
     app.validation_layout = validation_layout()
+    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.layout_cache_key = lambda: str(current_user.get_id()) if _signed_in() else None
     register_callbacks(app)
     server.extensions["dash_app"] = app
 

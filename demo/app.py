@@ -278,6 +278,8 @@ def create_demo_app() -> dash.Dash:
         ],
     )
     app.layout = layout
+    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.layout_cache_key = lambda: "demo"  # one layout for every visitor
     register_routes(app)
     register_callbacks(app)
     return app

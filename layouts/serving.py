@@ -18,8 +18,11 @@ Shared by app.py and demo/app.py:
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -27,6 +30,7 @@ from urllib.parse import urlparse
 import dash
 from flask import Flask, Response, has_request_context, request, send_from_directory
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "assets" / "vendor"
 PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -54,20 +58,93 @@ def lean_scripts(scripts: str) -> str:
     return _DASH_TABLE.sub("", scripts)
 
 
+class LayoutCache:
+    """Layouts built for an index's first paint, kept for that page's own `/_dash-layout`
+    request a moment later (built once per page view). Keyed by who is asking (the app's
+    `layout_cache_key`) and the path; read once; forgotten after `TTL_S`."""
+
+    TTL_S = 30.0
+    MAX = 512
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[str, str], body: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._data) >= self.MAX:
+                self._data = {k: v for k, v in self._data.items() if now - v[0] < self.TTL_S}
+            if len(self._data) < self.MAX:
+                self._data[key] = (now, body)
+
+    def pop(self, key: tuple[str, str]) -> str | None:
+        with self._lock:
+            hit = self._data.pop(key, None)
+        if hit is None or time.monotonic() - hit[0] > self.TTL_S:
+            return None
+        return hit[1]
+
+
 class LeanDash(dash.Dash):
-    """dash.Dash with the lean script list (see the module docstring)."""
+    """dash.Dash with the lean script list and, for `first_paint_paths`, the page's first
+    paint as HTML in the index (see the module docstring and layouts/first_paint.py).
+
+    `layout_cache_key` says who is asking (a user id; a constant where the layout is the same
+    for everyone); None: the layout is built again for `/_dash-layout`."""
+
+    first_paint_paths: tuple[str, ...] = ()
+    layout_cache_key: Callable[[], str | None] = staticmethod(lambda: None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._layouts = LayoutCache()
 
     def interpolate_index(self, **kwargs: Any) -> str:
         kwargs["scripts"] = lean_scripts(kwargs.get("scripts", ""))
+        painted = self._first_paint()
+        if painted:
+            kwargs["app_entry"] = painted + kwargs.get("app_entry", "")
         return super().interpolate_index(**kwargs)
+
+    def _first_paint(self) -> str:
+        if not has_request_context() or request.path not in self.first_paint_paths:
+            return ""
+        try:
+            return self._first_paint_html()
+        except Exception:  # a picture is optional: the page still renders through Dash
+            log.exception("first paint of %s failed", request.path)
+            return ""
+
+    def _first_paint_html(self) -> str:
+        from dash._utils import to_json
+
+        from layouts.first_paint import page_html
+
+        layout = self.get_layout()
+        who = self.layout_cache_key()
+        if who is not None:
+            self._layouts.put((who, request.path), to_json(layout))
+        return f'<div id="first-paint">{page_html(layout, request.path, request.cookies)}</div>'
+
+    def serve_layout(self):  # noqa: ANN201 - a Flask response
+        if has_request_context():
+            who = self.layout_cache_key()
+            path = _referrer_page(self.first_paint_paths)
+            cached = self._layouts.pop((who, path)) if who is not None and path else None
+            if cached is not None:
+                return Response(cached, mimetype="application/json")
+        return super().serve_layout()
 
 
 def requested_path(pages: Any) -> str | None:
-    """The path of the page whose layout is being fetched (Dash fetches `/_dash-layout`, so it
-    is the referrer, same-origin only), when it is one of `pages`; None otherwise (no referrer,
-    another page): the router then renders the page as before."""
-    if not has_request_context() or not request.path.endswith("/_dash-layout"):
+    """The path of the page a layout is built for, when it is one of `pages`: the index's own
+    path, or for `/_dash-layout` (fetched by the page) the referrer, same-origin only. None
+    otherwise (no referrer, another page): the router then renders the page as before."""
+    if not has_request_context():
         return None
+    if not request.path.endswith("/_dash-layout"):
+        return request.path if request.path in pages else None
     return _referrer_page(pages)
 
 
