@@ -22,7 +22,7 @@ from dash.development.base_component import Component
 
 _VOID = {"img", "br", "hr", "input", "meta", "link", "col", "wbr", "source"}
 _NOTHING = {"Store", "Interval", "Location", "Tooltip", "Popover", "Modal", "Toast"}
-_ATTRS = {
+_ATTRS = (
     "href",
     "title",
     "role",
@@ -46,7 +46,7 @@ _ATTRS = {
     "dateTime",
     "download",
     "viewBox",
-}
+)
 _RENAME = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpan": "rowspan"}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _PATH: ContextVar[str | None] = ContextVar("first_paint_path", default=None)
