@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from flask import Flask, g, jsonify, request, send_from_directory, url_for
+from flask import Flask, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
@@ -20,13 +20,6 @@ from config import ROOT, Config
 from extensions import csrf, db, limiter, migrate
 
 ASSETS = ROOT / "assets"
-PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
-
-INDEX = """<!DOCTYPE html>
-<html lang="en">
-<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
-</html>"""
 
 
 def warn_api_versions(config: Config, logger: logging.Logger, today: object = None) -> list[str]:
@@ -109,9 +102,10 @@ def get_dash(server: Flask) -> dash.Dash:
 def _create_dash(server: Flask) -> dash.Dash:
     from api.logrocket import scripts
     from callbacks import register_callbacks, serve_layout, validation_layout
+    from layouts.serving import INDEX, LeanDash, init_serving
     from layouts.wiring import check_wiring, skeleton
 
-    app = dash.Dash(
+    app = LeanDash(
         __name__,
         server=server,
         title="Omnify Brain",
@@ -131,16 +125,13 @@ def _create_dash(server: Flask) -> dash.Dash:
     )
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = serve_layout
+    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.layout_cache_key = lambda: str(current_user.get_id()) if _signed_in() else None
     register_callbacks(app)
     check_wiring(app)  # a callback naming an id or property no layout has fails start-up
     server.extensions["dash_app"] = app
-    server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000  # assets are ?m= fingerprinted
 
-    @server.before_request
-    def _plotly_basic():  # noqa: ANN202 - lighter plotly bundle at the URL dcc.Graph fetches
-        if request.path.endswith(PLOTLY_URL_SUFFIX):
-            return send_from_directory(ASSETS / "vendor", "plotly-basic.min.js", max_age=31536000)
-        return None
+    init_serving(server)  # plotly-basic lazily, no polyfill, brotli-compressed bundles
 
     @server.before_request
     def _dash_request_shape():  # noqa: ANN202 - a malformed callback request is a 400, not a 500

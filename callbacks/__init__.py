@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, html
+from dash import Input, Output, ctx, html
+from dash.exceptions import PreventUpdate
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from extensions import db
 from layouts import shell as shell_layouts
 from layouts.persona import persona_class
+from layouts.serving import initial_route_is_in_layout, requested_path
 from layouts.wiring import register_shell_callbacks
 from models.brain_data import latest_state_ref
 from models.data import Connection, ConnectionStatus
@@ -94,13 +96,19 @@ def billing_shell(membership: object) -> dict:
 
 
 def serve_layout() -> html.Div:
-    """Per request: the shell for the logged-in user (the login guard runs before this)."""
+    """Per request: the shell for the logged-in user (the login guard runs before this), with
+    the requested page already in it: the first paint needs no router round trip."""
     if not current_user.is_authenticated:  # only reached when Dash builds its validation layout
         return html.Div(id="page")
     data = shell_data()
-    return html.Div(
-        shell_layouts.app_shell(data), id="persona-root", className=persona_class(data["persona"])
-    )
+    shell = shell_layouts.app_shell(data)
+    path = requested_path(PAGE_MODULES)
+    if path is not None:
+        by_id = {getattr(c, "id", None): c for c in shell._traverse()}
+        by_id["page"].children = PAGE_MODULES[path].page()
+        # the Location starts at this path, so the router's initial call is not a navigation
+        by_id["url"].pathname = path
+    return html.Div(shell, id="persona-root", className=persona_class(data["persona"]))
 
 
 def validation_layout() -> html.Div:
@@ -125,6 +133,8 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output("page", "children"), Input("url", "pathname"))
     def route(pathname: str | None) -> object:
+        if initial_route_is_in_layout(pathname, bool(ctx.triggered_id), pages):
+            raise PreventUpdate  # serve_layout already rendered this page
         page = pages.get(pathname if isinstance(pathname, str) and pathname else "/")
         return page() if page else shell_layouts.not_found()
 

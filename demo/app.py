@@ -34,7 +34,6 @@ from flask import (  # noqa: E402
     jsonify,
     redirect,
     request,
-    send_from_directory,
 )
 
 from brain.narrative import PERSONAS  # noqa: E402
@@ -45,6 +44,7 @@ from layouts import overview as ov_views  # noqa: E402
 from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
+from layouts.serving import INDEX, LeanDash, init_serving  # noqa: E402
 from layouts.wiring import check_wiring, register_shell_callbacks, skeleton  # noqa: E402
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
@@ -52,15 +52,9 @@ from reports.board import build_board_report, report_filename  # noqa: E402
 log = logging.getLogger(__name__)
 ASSETS = ROOT / "assets"
 ORG_NAME = "Lumen Beauty"
-PLOTLY_URL_SUFFIX = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 DECISIONS = ("planned", "done", "dismissed")  # the product's honest shared states
 DEMO_USER = "you (demo)"
 LOAD_ERROR = "The demo couldn't render this part. Reload the page."
-INDEX = """<!DOCTYPE html>
-<html lang="en">
-<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
-</html>"""
 
 
 @lru_cache(maxsize=2)
@@ -328,7 +322,7 @@ def pdf_decisions(raw: str | None, state: dict) -> dict[str, dict]:
 
 # ---- the app -----------------------------------------------------------------------------------
 def create_demo_app() -> dash.Dash:
-    app = dash.Dash(
+    app = LeanDash(
         __name__,
         title="Omnify Brain — demo",
         compress=True,
@@ -345,6 +339,8 @@ def create_demo_app() -> dash.Dash:
     )
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = layout
+    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.layout_cache_key = lambda: "demo"  # one layout for every visitor
     register_routes(app)
     register_callbacks(app)
     check_wiring(app)  # a callback naming an id or property no layout has fails start-up
@@ -361,11 +357,7 @@ def register_routes(app: dash.Dash) -> None:
     """Plain HTTP routes of the demo: the board PDF, CSV exports, the Connect button."""
     server = app.server
 
-    @server.before_request
-    def _plotly_basic():  # noqa: ANN202 - lighter plotly bundle at the URL dcc.Graph fetches
-        if request.path.endswith(PLOTLY_URL_SUFFIX):
-            return send_from_directory(ASSETS / "vendor", "plotly-basic.min.js", max_age=31536000)
-        return None
+    init_serving(server)  # plotly-basic lazily, no polyfill, brotli-compressed bundles
 
     @server.get("/reports/board.pdf")
     def board_pdf():  # noqa: ANN202

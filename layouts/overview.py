@@ -1508,6 +1508,9 @@ def tips_js() -> str:
             for (var i = 0; i < keys.length; i++) {
                 if (seen.indexOf(keys[i]) < 0) { open = keys[i]; break; }
             }
+            // mirrored in a cookie so the page's first paint (layouts/first_paint.py) agrees
+            document.cookie = 'ov_tips_seen=' + encodeURIComponent(seen.join('.')) +
+                '; path=/; max-age=31536000; samesite=lax';
             var out = [changed ? {seen: seen} : dc.no_update];
             keys.forEach(function(k) { out.push(k !== open); });  // hidden unless the open one
             return out;
