@@ -740,16 +740,75 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     right edge the level rests on fewer days, so z is scaled by the extra variance.
     """
     notes: list[str] = []
-    L = prep.window
-    n_days = L
-    cols = slice(0, L)
-    idx0 = 0
+    n_days = prep.window
+    cols = slice(0, n_days)
+    R = T.ANOMALY_RECENT_DAYS
+    H = T.ANOMALY_TRAILING_DAYS
+    hist = slice(max(0, n_days - R - H), n_days - R)
+    series, units = _anomaly_series(prep, cols, hist)
+    Y = np.vstack([x[2] for x in series])  # (S, n_days)
+    S = Y.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pos_med = np.nanmedian(np.where(Y > 0, Y, np.nan), axis=1)
+    pos_med = np.where(np.isfinite(pos_med), pos_med, 1.0)
+    eps = 1e-3 * pos_med
+    Z = np.log(Y + eps[:, None])
+    wd = (np.arange(prep.start_day, prep.start_day + n_days) + 3) % 7
+    test0 = n_days - R
+
+    EV = _event_mask(prep, series, cols, n_days)
+    _, _, r0, _ = _decompose(Z, EV, wd)
+    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+    MASK = EV | _outlier_mask(r0, EV, test0)
+    _, _, resid_raw, _ = _decompose(Z, MASK, wd)
+    Z_adj, spend_term = _spend_response(series, Z, resid_raw, MASK, test0)
+    trend, seasonal, resid, n_nb = _decompose(Z_adj, MASK, wd)
+    # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
+    var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
+
+    history = int(np.isfinite(resid[:, :test0]).sum(axis=1).max()) if S else 0
+    if history < T.ANOMALY_MIN_HISTORY:
+        notes.append(
+            f"anomalies: {history} days of history before the last {R}; "
+            f"at least {T.ANOMALY_MIN_HISTORY} needed"
+        )
+        return [], notes
+    sc = _anomaly_scores(resid, resid_raw, MASK, var_f, test0)
+    exp_log = (
+        trend[:, test0:]
+        + seasonal[:, wd[test0:]]
+        + np.nan_to_num(sc["centre"], nan=0.0)
+        + spend_term[:, test0:]
+    )
+    sc["expected"] = np.maximum(np.exp(exp_log) - eps[:, None], 0.0)
+    sc["actual"] = Y[:, test0:]
+    sc["effect"] = _dollar_effects(series, units, sc["actual"], sc["expected"], test0)
+    o_sp = prep.org["spend"][cols]
+    avg_spend = float(o_sp[hist].mean()) if hist.stop > hist.start else 0.0
+    gate = max(T.ANOMALY_MIN_USD, T.ANOMALY_MIN_SPEND_SHARE * avg_spend)
+    flaggable = np.array([x[4] for x in series])[:, None]
+    z = sc["z"]
+    sc["flag"] = (
+        flaggable & (np.abs(np.nan_to_num(z, nan=0.0)) >= T.ANOMALY_Z) & (sc["effect"] >= gate)
+    )
+    out = _anomaly_findings(prep, series, sc, test0)
+    out = _merge_notes(out)
+    return out, notes
+
+
+def _anomaly_series(
+    prep: Prepared, cols: slice, hist: slice
+) -> tuple[list[tuple[str, str, np.ndarray, str, bool]], list[dict]]:
+    """The org's and each platform's daily series (scope, name, values with days before
+    the data NaN, kind, flaggable) and their dollar units (value per unit, base)."""
+    n_days = prep.window
     o, s, pl = prep.org, prep.store, prep.plat
 
     def valid_from(first: int | None) -> np.ndarray:
         m = np.zeros(n_days, bool)
         if first is not None and first >= 0:
-            m[max(0, first - idx0) :] = True
+            m[max(0, first) :] = True
         return m
 
     series: list[tuple[str, str, np.ndarray, str, bool]] = []  # scope, name, values, kind, flag
@@ -765,9 +824,6 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         series.append((scope, name, v, kind, flag))
         units.append(unit)
 
-    R = T.ANOMALY_RECENT_DAYS
-    H = T.ANOMALY_TRAILING_DAYS
-    hist = slice(max(0, n_days - R - H), n_days - R)
     o_sp, o_clk, o_imp = o["spend"][cols], o["clicks"][cols], o["impressions"][cols]
     s_rev, s_ord, s_new = s["revenue"][cols], s["orders"][cols], s["new_customers"][cols]
     aov = float(div(s_rev[hist].sum(), s_ord[hist].sum()))
@@ -792,55 +848,53 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         add(key, "cpa", div(sp, cv), ok, "cpa", True, {"base": cv})
         add(key, "ctr", div(ck, im), ok, "ctr", True, {"base": im, "value": p_rpc})
         add(key, "clicks", ck, ok, "count", False, {"value": p_rpc})
+    return series, units
 
-    Y = np.vstack([x[2] for x in series])  # (S, n_days)
-    S = Y.shape[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        pos_med = np.nanmedian(np.where(Y > 0, Y, np.nan), axis=1)
-    pos_med = np.where(np.isfinite(pos_med), pos_med, 1.0)
-    eps = 1e-3 * pos_med
-    Z = np.log(Y + eps[:, None])
 
-    wd = (np.arange(prep.start_day, prep.start_day + n_days) + 3) % 7
-    half = T.ANOMALY_TREND_HALF
-    test0 = n_days - R
-
-    # known-event days (user events, calendar, auto-detected pauses) per series
-    scope_of = [x[0] for x in series]
-    EV = np.zeros((S, n_days), bool)
-    for k, sc in enumerate(scope_of):
+def _event_mask(prep: Prepared, series: list[tuple], cols: slice, n_days: int) -> np.ndarray:
+    """Known-event days (user events, calendar, auto-detected pauses) per series."""
+    EV = np.zeros((len(series), n_days), bool)
+    for k, sc in enumerate(x[0] for x in series):
         if sc == "org":
             EV[k] = prep.event_org[cols]
         else:
             EV[k] = prep.event_plat[prep.platforms.index(sc), cols]
+    return EV
 
-    def decompose(
-        Zs: np.ndarray, M: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        # masked days (events, outliers) never enter a neighbour's level or the weekday
-        # pattern: "neighbours never pull a day's expectation"
-        Zm = np.where(M, np.nan, Zs)
-        trend0, _ = _centred_median(Zm, half)
-        seas = _weekly_seasonal(Zm - trend0, wd)
-        Zd = Zs - seas[:, wd]
-        tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
-        return tr, seas, Zd - tr, nb
 
-    _, _, r0, _ = decompose(Z, EV)
-    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+def _decompose(
+    Zs: np.ndarray, M: np.ndarray, wd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(trend, weekday pattern, residual, neighbours per level) of log series ``Zs``."""
+    half = T.ANOMALY_TREND_HALF
+    # masked days (events, outliers) never enter a neighbour's level or the weekday
+    # pattern: "neighbours never pull a day's expectation"
+    Zm = np.where(M, np.nan, Zs)
+    trend0, _ = _centred_median(Zm, half)
+    seas = _weekly_seasonal(Zm - trend0, wd)
+    Zd = Zs - seas[:, wd]
+    tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
+    return tr, seas, Zd - tr, nb
+
+
+def _outlier_mask(r0: np.ndarray, EV: np.ndarray, test0: int) -> np.ndarray:
+    """History outliers: residuals beyond ANOMALY_MASK_Z robust sigmas."""
     hist_cols = slice(0, test0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med0 = np.nanmedian(np.where(EV, np.nan, r0)[:, hist_cols], axis=1)
         mad0 = np.nanmedian(np.abs(np.where(EV, np.nan, r0) - med0[:, None])[:, hist_cols], axis=1)
     sig0 = np.maximum(T.MAD_TO_SIGMA * np.nan_to_num(mad0, nan=0.0), T.ANOMALY_SCALE_FLOOR)
-    OUT = np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
-    MASK = EV | OUT
-    _, _, resid_raw, _ = decompose(Z, MASK)
-    # outcome series move with that day's spend (the response curve): regress each
-    # residual on its scope's spend residual over the history, then take that spend
-    # response out of the log series itself before decomposing it again
+    return np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
+
+
+def _spend_response(
+    series: list[tuple], Z: np.ndarray, resid_raw: np.ndarray, MASK: np.ndarray, test0: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome series move with that day's spend (the response curve): regress each
+    residual on its scope's spend residual over the history; the log series with that
+    spend response taken out, and the response term itself."""
+    S = len(series)
     spend_idx = {series[k][0]: k for k in range(S) if series[k][1] == "spend"}
     beta = np.zeros(S)
     Z_adj = Z.copy()
@@ -862,17 +916,16 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         ks = spend_idx.get(series[k][0])
         if ks is not None and beta[k] != 0.0:
             spend_term[k] = beta[k] * np.nan_to_num(Z[ks], nan=0.0)
-    trend, seasonal, resid, n_nb = decompose(Z_adj, MASK)
-    # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
-    var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
+    return Z_adj, spend_term
 
-    history = int(np.isfinite(resid[:, :test0]).sum(axis=1).max()) if S else 0
-    if history < T.ANOMALY_MIN_HISTORY:
-        notes.append(
-            f"anomalies: {history} days of history before the last {R}; "
-            f"at least {T.ANOMALY_MIN_HISTORY} needed"
-        )
-        return [], notes
+
+def _anomaly_scores(
+    resid: np.ndarray, resid_raw: np.ndarray, MASK: np.ndarray, var_f: np.ndarray, test0: int
+) -> dict[str, np.ndarray]:
+    """Robust and calibrated z of each recent day against the trailing days before it
+    (z_robust, z, and z_raw of the spend-unadjusted residual), and the trailing centre."""
+    H = T.ANOMALY_TRAILING_DAYS
+    S, n_days = resid.shape
     padr = np.full((S, H + n_days), np.nan)
     padr[:, H:] = np.where(MASK, np.nan, resid)  # baselines leave masked days out
     padv = np.full((S, H + n_days), np.nan)
@@ -896,17 +949,18 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     scale_raw = np.maximum(spread_raw, T.ANOMALY_SCALE_FLOOR)
     z_raw = (resid_raw[:, test0:] - centre_raw) / (scale_raw * np.sqrt(var_f[:, test0:] / base_var))
     z_raw = _calibrate(z_raw, count)
-    exp_log = (
-        trend[:, test0:]
-        + seasonal[:, wd[test0:]]
-        + np.nan_to_num(centre, nan=0.0)
-        + spend_term[:, test0:]
-    )
-    expected = np.maximum(np.exp(exp_log) - eps[:, None], 0.0)
-    actual = Y[:, test0:]
+    return {"centre": centre, "z_robust": z_robust, "z": z, "z_raw": z_raw}
 
-    # dollar effect of each (series, day)
-    effect = np.zeros_like(z)
+
+def _dollar_effects(
+    series: list[tuple],
+    units: list[dict],
+    actual: np.ndarray,
+    expected: np.ndarray,
+    test0: int,
+) -> np.ndarray:
+    """Dollar effect of each (series, recent day): |actual - expected| in dollars."""
+    effect = np.zeros_like(actual, dtype=float)
     for k, (_, _, _, kind, _) in enumerate(series):
         u = units[k]
         d = np.abs(actual[k] - expected[k])
@@ -919,86 +973,108 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         elif kind == "ctr":
             v = u["value"] if np.isfinite(u["value"]) else 0.0
             effect[k] = d * u["base"][test0:] * v
-    effect = np.nan_to_num(effect, nan=0.0)
-    avg_spend = float(o_sp[hist].mean()) if hist.stop > hist.start else 0.0
-    gate = max(T.ANOMALY_MIN_USD, T.ANOMALY_MIN_SPEND_SHARE * avg_spend)
-    flaggable = np.array([x[4] for x in series])[:, None]
-    flag = flaggable & (np.abs(np.nan_to_num(z, nan=0.0)) >= T.ANOMALY_Z) & (effect >= gate)
+    return np.nan_to_num(effect, nan=0.0)
 
-    scopes = [x[0] for x in series]
-    names = [x[1] for x in series]
+
+def _data_gaps(prep: Prepared, test0: int) -> dict[str, np.ndarray]:
+    """Per platform, the recent days with no rows although the platform was connected."""
+    n_days = prep.window
+    R = n_days - test0
     gaps = {}
     for p, key in enumerate(prep.platforms):
-        rows = prep.plat["rows"][p, cols][test0:]
+        rows = prep.plat["rows"][p, slice(0, n_days)][test0:]
         first = int(prep.plat_first[p])
-        connected = np.arange(test0, n_days) + idx0 >= first if first >= 0 else np.zeros(R, bool)
+        connected = np.arange(test0, n_days) >= first if first >= 0 else np.zeros(R, bool)
         gaps[key] = (rows == 0) & connected
+    return gaps
 
+
+def _anomaly_findings(
+    prep: Prepared, series: list[tuple], sc: dict[str, np.ndarray], test0: int
+) -> list[dict]:
+    """One finding per recent day and scope with a flagged series, day by day."""
+    S = len(series)
+    R = prep.window - test0
+    scopes = [x[0] for x in series]
+    names = [x[1] for x in series]
+    gaps = _data_gaps(prep, test0)
     out = []
-    scope_order = ["org", *prep.platforms]
-    ev_by_day = _events_by_day(prep, idx0 + test0, R)
+    ev_by_day = _events_by_day(prep, test0, R)
     for j in range(R):
-        for scope in scope_order:
-            ks = [k for k in range(S) if scopes[k] == scope and flag[k, j]]
+        for scope in ["org", *prep.platforms]:
+            ks = [k for k in range(S) if scopes[k] == scope and sc["flag"][k, j]]
             if not ks:
                 continue
-            zj = {names[k]: z_raw[k, j] for k in range(S) if scopes[k] == scope}
+            zj = {names[k]: sc["z_raw"][k, j] for k in range(S) if scopes[k] == scope}
             if scope == "org":
                 gap = any(g[j] for g in gaps.values())
             else:
                 gap = bool(gaps[scope][j])
             hints = _cause_hints(scope, zj, gap)
-            day = prep.day_iso(idx0 + test0 + j)
-            items = []
-            for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
-                items.append(
-                    {
-                        "series": names[k],
-                        "expected": _num_for(series[k][3], expected[k, j]),
-                        "actual": _num_for(series[k][3], actual[k, j]),
-                        "z": ratio(float(np.clip(z[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))),
-                        "z_robust": ratio(
-                            float(np.clip(z_robust[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))
-                        ),
-                        "direction": "up" if z[k, j] > 0 else "down",
-                        "dollar_effect": money(effect[k, j]),
-                    }
-                )
-            # severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up)
-            eff = [
-                k
-                for k in ks
-                if (names[k] in ("mer", "roas") and z[k, j] < 0)
-                or (names[k] == "cpa" and z[k, j] > 0)
-            ]
-            if eff:
-                zmax = max(abs(z[k, j]) for k in eff)
-                severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
-                lead = next(
-                    i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))]
-                )
-            else:
-                severity = "low"  # volume moved, efficiency held: a note, not an alarm
-                lead = items[0]
+            day = prep.day_iso(test0 + j)
+            items = _flagged_items(series, sc, ks, j)
+            severity, lead = _severity_and_lead(names, sc["z"], ks, j, items)
             context = [e for e in ev_by_day[j] if e["platform"] in (None, scope) or scope == "org"]
             if context:
                 severity = "low"  # a known event: context, not an alarm
                 hints = ["known_event", *[h for h in hints if h != "data_gap"]]
-            finding = {
-                "id": f"anomaly:{day}:{scope}",
-                "date": day,
-                "scope": "org" if scope == "org" else "platform",
-                "platform": None if scope == "org" else scope,
-                **lead,
-                "severity": severity,
-                "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
-                "series_flagged": items,
-                "summary": _summary(lead, items, scope, context),
-                "context": [_event_label(e) for e in context],
+            out.append(
+                {
+                    "id": f"anomaly:{day}:{scope}",
+                    "date": day,
+                    "scope": "org" if scope == "org" else "platform",
+                    "platform": None if scope == "org" else scope,
+                    **lead,
+                    "severity": severity,
+                    "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
+                    "series_flagged": items,
+                    "summary": _summary(lead, items, scope, context),
+                    "context": [_event_label(e) for e in context],
+                }
+            )
+    return out
+
+
+def _flagged_items(
+    series: list[tuple], sc: dict[str, np.ndarray], ks: list[int], j: int
+) -> list[dict]:
+    """The flagged series of one day and scope, largest |z| first."""
+    z, z_robust = sc["z"], sc["z_robust"]
+    names = [x[1] for x in series]
+    items = []
+    for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
+        items.append(
+            {
+                "series": names[k],
+                "expected": _num_for(series[k][3], sc["expected"][k, j]),
+                "actual": _num_for(series[k][3], sc["actual"][k, j]),
+                "z": ratio(float(np.clip(z[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))),
+                "z_robust": ratio(
+                    float(np.clip(z_robust[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))
+                ),
+                "direction": "up" if z[k, j] > 0 else "down",
+                "dollar_effect": money(sc["effect"][k, j]),
             }
-            out.append(finding)
-    out = _merge_notes(out)
-    return out, notes
+        )
+    return items
+
+
+def _severity_and_lead(
+    names: list[str], z: np.ndarray, ks: list[int], j: int, items: list[dict]
+) -> tuple[str, dict]:
+    """Severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up);
+    the lead item is the worst such move, else the largest."""
+    eff = [
+        k
+        for k in ks
+        if (names[k] in ("mer", "roas") and z[k, j] < 0) or (names[k] == "cpa" and z[k, j] > 0)
+    ]
+    if not eff:
+        return "low", items[0]  # volume moved, efficiency held: a note, not an alarm
+    zmax = max(abs(z[k, j]) for k in eff)
+    severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
+    lead = next(i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))])
+    return severity, lead
 
 
 def _events_by_day(prep: Prepared, first: int, n: int) -> list[list[dict]]:
