@@ -284,19 +284,64 @@ def _ad_side(
 ) -> tuple[pd.DataFrame, dict, dict, np.ndarray]:
     campaigns, creatives = _names(rng, specs)
     spec_by_key = {s.key: s for s in specs}
-    n_days = len(ad_dates)
-    n_cr = len(creatives)
     camp_idx = np.array([c[0] for c in creatives])
     camp_platform = np.array([c[0] for c in campaigns])
     cr_platform = camp_platform[camp_idx]
     platform_keys = [s.key for s in specs]
+    plat = _platform_series(rng, specs, plant, offsets, weekday)
 
-    # --- platform level: spend, and revenue from a power-law response with known alpha
-    plat_spend = {}
-    plat_rev = {}
-    plat_inc = {}
-    plat_exp = {}
-    platform_truth = {}
+    # --- creative level shares and efficiencies
+    cr_ids = np.array([c[1] for c in creatives])
+    spend, fat, fat_idx = _creative_spend(rng, plant, cr_ids, cr_platform, plat["spend"], offsets)
+    cpm, ctr0, cvr_eff, freq = _creative_rates(rng, spec_by_key, cr_platform, plant, fat, fat_idx)
+    ctr = ctr0[:, None] * (1.0 - plant.fatigue_ctr_drop * fat)
+    cvr = cvr_eff[:, None] * (1.0 - plant.fatigue_cvr_drop * fat)
+    impressions = np.round(spend / cpm[:, None] * 1000.0)
+    clicks, conversions, revenue = _platform_outcomes(
+        rng, spec_by_key, cr_platform, plat, offsets, impressions, (ctr0, ctr), (cvr_eff, cvr)
+    )
+    _plant_ad_anomalies(
+        plant, offsets, cr_platform, spend, impressions, clicks, revenue, conversions
+    )
+
+    reach = np.maximum(1.0, np.round(impressions / np.maximum(freq, 1.0)))
+    frequency = np.where(reach > 0, impressions / reach, 0.0)
+    metrics = {
+        "spend": spend,
+        "impressions": impressions,
+        "clicks": clicks,
+        "conversions": conversions,
+        "platform_revenue": revenue,
+        "reach": reach,
+        "frequency": frequency,
+    }
+    frame = _ad_frame(ad_dates, campaigns, creatives, cr_platform, platform_keys, metrics)
+    creative_meta = {}
+    if scale == "default" or fat_idx is not None:
+        for i, (ci, cid, name) in enumerate(creatives):
+            if scale == "default" or i == fat_idx:
+                creative_meta[cid] = {
+                    "platform": str(cr_platform[i]),
+                    "campaign_id": campaigns[ci][1],
+                    "name": name,
+                }
+    incremental = np.sum([plat["inc"][k] for k in platform_keys], axis=0)
+    return frame, plat["truth"], creative_meta, incremental
+
+
+def _platform_series(
+    rng: np.random.Generator,
+    specs: list[PlatformSpec],
+    plant: PlantConfig,
+    offsets: np.ndarray,
+    weekday: np.ndarray,
+) -> dict[str, dict]:
+    """Platform level: spend, and revenue from a power-law response with known alpha.
+
+    Keyed "spend", "rev" ((no-decay revenue, decay multiplier)), "inc" (incremental
+    revenue), "exp" (expected revenue) and "truth", each by platform."""
+    n_days = len(offsets)
+    out: dict[str, dict] = {"spend": {}, "rev": {}, "inc": {}, "exp": {}, "truth": {}}
     for spec in specs:
         s_noise = _tn(rng, n_days)
         r_noise = _tn(rng, n_days)
@@ -307,40 +352,56 @@ def _ad_side(
             mult = 1.0 - plant.decay_size * _ramp(offsets, plant.decay_start, plant.decay_ramp_days)
         expected = k * spend**spec.alpha * _REVENUE_WEEKDAY[weekday]
         revenue_nodecay = expected * np.exp(0.05 * r_noise)
-        plat_spend[spec.key] = spend
-        plat_rev[spec.key] = (revenue_nodecay, mult)
-        plat_inc[spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
-        plat_exp[spec.key] = expected * mult
-        # truth: the spec's decay formula on the noise-free revenue at the realised spend,
-        # and the true marginal ROAS (alpha x ROAS) over the last 7 days
-        recent = (offsets > -7) & (offsets <= 0)
-        base = (offsets <= -7) & (offsets > -21)
-        exp_rev = expected * mult
-        roas_now = float(exp_rev[recent].sum() / spend[recent].sum()) if recent.any() else None
-        decay = None
-        if recent.any() and base.any():
-            roas_base = exp_rev[base].sum() / spend[base].sum()
-            decay = float(1.0 - roas_now / roas_base)
-        platform_truth[spec.key] = {
-            "alpha": spec.alpha,
-            "daily_spend": spec.daily_spend,
-            "roas_base": spec.roas,
-            "roas_now": round(roas_now, 4) if roas_now is not None else None,
-            "marginal_roas": (
-                round(spec.alpha * roas_now * spec.incremental_share, 4)
-                if roas_now is not None
-                else None
-            ),
-            "marginal_roas_platform": (
-                round(spec.alpha * roas_now, 4) if roas_now is not None else None
-            ),
-            "incremental_share": spec.incremental_share,
-            "decay": round(decay, 4) if decay is not None else None,
-        }
+        out["spend"][spec.key] = spend
+        out["rev"][spec.key] = (revenue_nodecay, mult)
+        out["inc"][spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
+        out["exp"][spec.key] = expected * mult
+        out["truth"][spec.key] = _platform_truth(spec, expected * mult, spend, offsets)
+    return out
 
-    # --- creative level shares and efficiencies
+
+def _platform_truth(
+    spec: PlatformSpec, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray
+) -> dict:
+    """The spec's decay formula on the noise-free revenue at the realised spend, and the
+    true marginal ROAS (alpha x ROAS) over the last 7 days."""
+    recent = (offsets > -7) & (offsets <= 0)
+    base = (offsets <= -7) & (offsets > -21)
+    roas_now = float(exp_rev[recent].sum() / spend[recent].sum()) if recent.any() else None
+    decay = None
+    if recent.any() and base.any():
+        roas_base = exp_rev[base].sum() / spend[base].sum()
+        decay = float(1.0 - roas_now / roas_base)
+    return {
+        "alpha": spec.alpha,
+        "daily_spend": spec.daily_spend,
+        "roas_base": spec.roas,
+        "roas_now": round(roas_now, 4) if roas_now is not None else None,
+        "marginal_roas": (
+            round(spec.alpha * roas_now * spec.incremental_share, 4)
+            if roas_now is not None
+            else None
+        ),
+        "marginal_roas_platform": (
+            round(spec.alpha * roas_now, 4) if roas_now is not None else None
+        ),
+        "incremental_share": spec.incremental_share,
+        "decay": round(decay, 4) if decay is not None else None,
+    }
+
+
+def _creative_spend(
+    rng: np.random.Generator,
+    plant: PlantConfig,
+    cr_ids: np.ndarray,
+    cr_platform: np.ndarray,
+    plat_spend: dict[str, np.ndarray],
+    offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Each platform's daily spend split over its creatives by noisy weights; the fatigue
+    ramp (creative x day) and the planted creative's index."""
+    n_cr, n_days = len(cr_ids), len(offsets)
     weight = np.clip(np.exp(0.35 * _tn(rng, n_cr)), 0.6, 1.8)
-    cr_ids = np.array([c[1] for c in creatives])
     fat = np.zeros((n_cr, n_days))
     fat_idx = None
     if plant.fatigue_creative is not None:
@@ -352,37 +413,64 @@ def _ad_side(
     share_noise = np.exp(0.08 * _tn(rng, (n_cr, n_days)))
     raw_share = weight[:, None] * share_noise
     spend = np.empty((n_cr, n_days))
-    for key in platform_keys:
+    for key in plat_spend:
         m = cr_platform == key
         if m.any():
             sh = raw_share[m] / raw_share[m].sum(axis=0, keepdims=True)
             spend[m] = sh * plat_spend[key][None, :]
+    return spend, fat, fat_idx
 
+
+def _creative_rates(
+    rng: np.random.Generator,
+    spec_by_key: dict[str, PlatformSpec],
+    cr_platform: np.ndarray,
+    plant: PlantConfig,
+    fat: np.ndarray,
+    fat_idx: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per creative: CPM, base CTR, relative conversion efficiency, and daily frequency
+    (rising along the fatigue ramp)."""
+    n_cr, n_days = fat.shape
     cpm = np.array([spec_by_key[p].cpm for p in cr_platform]) * np.exp(0.12 * _tn(rng, n_cr))
     ctr0 = np.array([spec_by_key[p].ctr for p in cr_platform]) * np.exp(0.15 * _tn(rng, n_cr))
     cvr_eff = np.exp(0.15 * _tn(rng, n_cr))  # relative conversion efficiency
     freq0 = rng.uniform(1.3, 2.5, n_cr)
     if fat_idx is not None:
         freq0[fat_idx] = 2.5
-    ctr = ctr0[:, None] * (1.0 - plant.fatigue_ctr_drop * fat)
-    cvr = cvr_eff[:, None] * (1.0 - plant.fatigue_cvr_drop * fat)
     freq = freq0[:, None] + (plant.fatigue_freq_to - freq0[:, None]) * fat
     freq = freq * np.exp(0.03 * _tn(rng, (n_cr, n_days)))
+    return cpm, ctr0, cvr_eff, freq
 
-    impressions = np.round(spend / cpm[:, None] * 1000.0)
+
+def _platform_outcomes(
+    rng: np.random.Generator,
+    spec_by_key: dict[str, PlatformSpec],
+    cr_platform: np.ndarray,
+    plat: dict[str, dict],
+    offsets: np.ndarray,
+    impressions: np.ndarray,
+    ctrs: tuple[np.ndarray, np.ndarray],
+    cvrs: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clicks, conversions and revenue per (creative, day): platform totals with bounded
+    noise split over creatives. ``ctrs``/``cvrs``: (base, with the fatigue ramp). A tiring
+    creative's cost goes into the platform's incremental revenue and truth, in place."""
+    ctr0, ctr = ctrs
+    cvr_eff, cvr = cvrs
     mu_clicks = impressions * ctr
     mu_clicks0 = impressions * ctr0[:, None]
     clicks = np.zeros_like(mu_clicks)
     value = mu_clicks * cvr
     conversions = np.zeros_like(value)
     revenue = np.zeros_like(value)
-    for key in platform_keys:
+    for key in plat["spend"]:
         m = cr_platform == key
         if not m.any():
             continue
         # platform totals with bounded noise, split over creatives multinomially
         clicks[m] = _split(rng, mu_clicks[m])
-        rev_nd, mult = plat_rev[key]
+        rev_nd, mult = plat["rev"][key]
         # the response curve sets the day's conversions (one noise source: revenue's)
         # a tiring creative loses conversions (and the platform with it) rather than
         # pushing them onto the others: scale the day's total by expected conversions
@@ -397,10 +485,23 @@ def _ad_side(
         share = conversions[m] / np.where(tot_conv > 0, tot_conv, 1.0)
         revenue[m] = share * (rev_nd * mult * tired)[None, :]
         if not np.allclose(tired, 1.0):  # the truth includes what the tiring creative cost
-            plat_inc[key] = plat_inc[key] * tired
-            _retruth(platform_truth[key], plat_exp[key] * tired, plat_spend[key], offsets)
+            plat["inc"][key] = plat["inc"][key] * tired
+            _retruth(plat["truth"][key], plat["exp"][key] * tired, plat["spend"][key], offsets)
+    return clicks, conversions, revenue
 
-    # --- planted ad-side anomalies
+
+def _plant_ad_anomalies(
+    plant: PlantConfig,
+    offsets: np.ndarray,
+    cr_platform: np.ndarray,
+    spend: np.ndarray,
+    impressions: np.ndarray,
+    clicks: np.ndarray,
+    revenue: np.ndarray,
+    conversions: np.ndarray,
+) -> None:
+    """Planted ad-side anomalies (spend, platform revenue, CTR), in place."""
+    n_cr = len(cr_platform)
     for a in plant.anomalies:
         j = len(offsets) - 1 - a.offset
         if j < 0 or j >= len(offsets) or a.series not in {"spend", "platform_revenue", "ctr"}:
@@ -417,19 +518,33 @@ def _ad_side(
         else:
             clicks[rows, j] = np.round(clicks[rows, j] * f)
 
-    reach = np.maximum(1.0, np.round(impressions / np.maximum(freq, 1.0)))
-    frequency = np.where(reach > 0, impressions / reach, 0.0)
 
+def _ad_frame(
+    ad_dates: pd.DatetimeIndex,
+    campaigns: list,
+    creatives: list,
+    cr_platform: np.ndarray,
+    platform_keys: list[str],
+    metrics: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The ad_daily frame: one row per (creative, day), ids and names as categoricals."""
+    n_cr, n_days = len(creatives), len(ad_dates)
     n_rows = n_cr * n_days
     cr_codes = np.repeat(np.arange(n_cr), n_days)
     day_codes = np.tile(np.arange(n_days), n_cr)
+    camp_idx = np.array([c[0] for c in creatives])
+    cr_ids = np.array([c[1] for c in creatives])
     camp_names = np.array([c[2] for c in campaigns], dtype=object)
     camp_ids = np.array([c[1] for c in campaigns], dtype=object)
     cr_names = np.array([c[2] for c in creatives], dtype=object)
     plat_cat = pd.Categorical.from_codes(
         np.array([platform_keys.index(p) for p in cr_platform])[cr_codes], categories=platform_keys
     )
-    frame = pd.DataFrame(
+
+    def flat(key: str) -> np.ndarray:
+        return metrics[key].reshape(n_rows)
+
+    return pd.DataFrame(
         {
             "date": ad_dates.values[day_codes],
             "platform": plat_cat,
@@ -437,26 +552,15 @@ def _ad_side(
             "campaign_name": _cat(camp_names, camp_idx[cr_codes]),
             "creative_id": pd.Categorical.from_codes(cr_codes, categories=cr_ids),
             "creative_name": _cat(cr_names, cr_codes),
-            "spend": np.round(spend.reshape(n_rows), 2),
-            "impressions": impressions.reshape(n_rows).astype(np.int64),
-            "clicks": clicks.reshape(n_rows).astype(np.int64),
-            "conversions": conversions.reshape(n_rows).astype(np.int64),
-            "platform_revenue": np.round(revenue.reshape(n_rows), 2),
-            "reach": reach.reshape(n_rows).astype(np.int64),
-            "frequency": np.round(frequency.reshape(n_rows), 3),
+            "spend": np.round(flat("spend"), 2),
+            "impressions": flat("impressions").astype(np.int64),
+            "clicks": flat("clicks").astype(np.int64),
+            "conversions": flat("conversions").astype(np.int64),
+            "platform_revenue": np.round(flat("platform_revenue"), 2),
+            "reach": flat("reach").astype(np.int64),
+            "frequency": np.round(flat("frequency"), 3),
         }
     )
-    creative_meta = {}
-    if scale == "default" or fat_idx is not None:
-        for i, (ci, cid, name) in enumerate(creatives):
-            if scale == "default" or i == fat_idx:
-                creative_meta[cid] = {
-                    "platform": str(cr_platform[i]),
-                    "campaign_id": campaigns[ci][1],
-                    "name": name,
-                }
-    incremental = np.sum([plat_inc[k] for k in platform_keys], axis=0)
-    return frame, platform_truth, creative_meta, incremental
 
 
 def _retruth(pt: dict, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray) -> None:
