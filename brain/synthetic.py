@@ -590,13 +590,70 @@ def _order_side(
     platforms' true incremental revenue / first-order value), repeats by cohort LTV."""
     mult = 3.7 if scale == "large" else 1.0
     first_aov, repeat_aov = 75.0, 66.0
-    base_ltv = 128.0
     start = as_of - timedelta(days=ORDER_HISTORY_DAYS - 1)
     dates = pd.date_range(start=pd.Timestamp(start), end=pd.Timestamp(as_of), freq="D")
     n_days = len(dates)
     wd = dates.day_of_week.to_numpy()
-    # new customers a day (weekday applied below): an organic baseline plus the ads'
-    # incremental revenue / first-order value; before the ad history, its average
+    lam_new = _new_customer_rate(inc_by_day, dates, first_aov, scale, mult)
+    month = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1
+    ltv_by_month, ltv_truth = _cohort_ltv(dates, month, as_of, plant)
+    lam_by_month = {m: (v - first_aov) / repeat_aov for m, v in ltv_by_month.items()}
+
+    # new customers (bounded noise) and one bounded daily count of repeat orders split
+    # over three pools: within 90 days of a first order (at the cohort's rate), later
+    # repeats, and customers older than the history; each repeat is drawn from its pool
+    # weighted by repeat rate
+    lam_day = np.array([lam_by_month[int(m)] for m in month])
+    d = np.arange(n_days)
+    windows = ((lam_day, 1, 89), (np.full(n_days, 0.45), 90, 365))
+    expected = [lam_new]
+    for rate, lo, hi in windows:
+        cum = np.concatenate([[0.0], np.cumsum(lam_new * rate)])
+        a0, a1 = np.clip(d - hi, 0, n_days), np.clip(d - lo + 1, 0, n_days)
+        expected.append((cum[a1] - cum[a0]) / (hi - lo + 1))
+    expected.append(np.full(n_days, 45.0 * mult))
+    w_o = _ORDER_WEEKDAY[wd]
+    n_new = np.round(lam_new * w_o * np.exp(0.04 * _tn(rng, n_days))).astype(np.int64)
+    counts = np.zeros((4, n_days), np.int64)
+    counts[1:] = _split(rng, np.vstack(expected[1:]) * w_o[None, :]).astype(np.int64)
+
+    # new customers and their first orders
+    n_cust = int(n_new.sum())
+    cust_day = np.repeat(d, n_new)
+    cust_ids = 1_000_000 + np.arange(n_cust)
+    first_val = first_aov * np.exp(0.30 * _tn(rng, n_cust) - 0.045)
+    utm_choices, first_utm = _first_order_sources(rng, specs, n_cust)
+    rep_day, rep_cust = _repeat_orders(rng, windows, n_new, counts)
+    n_rep = rep_cust.size
+    rep_val = repeat_aov * np.exp(0.30 * _tn(rng, n_rep) - 0.045)
+
+    # customers acquired before the order history (ids below the new-customer range)
+    old_day = np.repeat(d, counts[3])
+    old_cust = rng.integers(1, int(60_000 * mult), size=old_day.size)
+    old_val = repeat_aov * np.exp(0.30 * _tn(rng, old_day.size) - 0.045)
+
+    is_first = np.zeros(cust_day.size + rep_day.size + old_day.size, bool)
+    is_first[:n_cust] = True
+    rep_utm = rng.random(n_rep + old_day.size) < 0.6
+    email, direct = len(utm_choices), len(specs)
+    cols = {
+        "day": np.concatenate([cust_day, rep_day, old_day]),
+        "cust": np.concatenate([cust_ids, cust_ids[rep_cust], old_cust]),
+        "val": np.concatenate([first_val, rep_val, old_val]),
+        "is_first": is_first,
+        "utm_code": np.concatenate([first_utm, np.where(rep_utm, email, direct)]),
+    }
+    cols = _plant_store_anomalies(rng, plant, cols, n_days, repeat_aov, mult, len(specs))
+    utm_all = np.concatenate([utm_choices, np.array(["email"], dtype=object)])
+    return _orders_frame(dates, cols, utm_all), ltv_truth
+
+
+def _new_customer_rate(
+    inc_by_day: pd.Series, dates: pd.DatetimeIndex, first_aov: float, scale: str, mult: float
+) -> np.ndarray:
+    """New customers a day (weekday applied later): an organic baseline plus the ads'
+    incremental revenue / first-order value; before the ad history, its average."""
+    n_days = len(dates)
     organic_new = 25.0 * mult
     ads_new = np.zeros(n_days)
     if len(inc_by_day):
@@ -606,10 +663,15 @@ def _order_side(
         ads_new[~has] = float(np.nanmean(inc)) / first_aov if has.any() else 0.0
     if scale == "large" and ads_new.mean() > 0:  # keep the benchmark's ~500 k orders
         ads_new *= 112.0 * mult / ads_new.mean()
-    lam_new = organic_new + ads_new
+    return organic_new + ads_new
 
-    # cohort month of each day, and the 90-day repeat rate per cohort month
-    month = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1
+
+def _cohort_ltv(
+    dates: pd.DatetimeIndex, month: np.ndarray, as_of: date, plant: PlantConfig
+) -> tuple[dict[int, float], dict | None]:
+    """The 90-day LTV per cohort month (the planted drift on the last three mature
+    cohorts and after), and the drift's truth if planted."""
+    base_ltv = 128.0
     as_of_ts = pd.Timestamp(as_of)
     first_month = month[0]
     first_complete = first_month if dates[0].day == 1 else first_month + 1
@@ -640,38 +702,29 @@ def _order_side(
                 "recent_cohorts": [_month_label(m) for m in recent],
                 "historical_cohorts": [_month_label(m) for m in hist],
             }
-    lam_by_month = {m: (v - first_aov) / repeat_aov for m, v in ltv_by_month.items()}
+    return ltv_by_month, ltv_truth
 
-    # new customers (bounded noise) and one bounded daily count of repeat orders split
-    # over three pools: within 90 days of a first order (at the cohort's rate), later
-    # repeats, and customers older than the history; each repeat is drawn from its pool
-    # weighted by repeat rate
-    lam_day = np.array([lam_by_month[int(m)] for m in month])
-    d = np.arange(n_days)
-    windows = ((lam_day, 1, 89), (np.full(n_days, 0.45), 90, 365))
-    expected = [lam_new]
-    for rate, lo, hi in windows:
-        cum = np.concatenate([[0.0], np.cumsum(lam_new * rate)])
-        a0, a1 = np.clip(d - hi, 0, n_days), np.clip(d - lo + 1, 0, n_days)
-        expected.append((cum[a1] - cum[a0]) / (hi - lo + 1))
-    expected.append(np.full(n_days, 45.0 * mult))
-    w_o = _ORDER_WEEKDAY[wd]
-    n_new = np.round(lam_new * w_o * np.exp(0.04 * _tn(rng, n_days))).astype(np.int64)
-    counts = np.zeros((4, n_days), np.int64)
-    counts[1:] = _split(rng, np.vstack(expected[1:]) * w_o[None, :]).astype(np.int64)
 
-    # new customers and their first orders
-    n_cust = int(n_new.sum())
-    cust_day = np.repeat(d, n_new)
-    cust_ids = 1_000_000 + np.arange(n_cust)
-    first_val = first_aov * np.exp(0.30 * _tn(rng, n_cust) - 0.045)
+def _first_order_sources(
+    rng: np.random.Generator, specs: list[PlatformSpec], n_cust: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The UTM source labels (platforms, direct, organic) and each first order's code."""
     keys = [s.key for s in specs]
     shares = np.array([s.utm_share for s in specs])
     utm_choices = np.array(keys + ["direct", "organic"], dtype=object)
     rest = max(0.0, 1.0 - shares.sum())
     probs = np.concatenate([shares, [rest * 0.6, rest * 0.4]])
     first_utm = rng.choice(len(utm_choices), size=n_cust, p=probs / probs.sum())
+    return utm_choices, first_utm
 
+
+def _repeat_orders(
+    rng: np.random.Generator, windows: tuple, n_new: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Day and customer index of each repeat order, drawn from its pool weighted by rate."""
+    n_days = len(n_new)
+    n_cust = int(n_new.sum())
+    d = np.arange(n_days)
     cust_start = np.concatenate([[0], np.cumsum(n_new)[:-1]])
     rep_day_l, rep_cust_l = [], []
     for i, (rate, lo, hi) in enumerate(windows):
@@ -684,27 +737,20 @@ def _order_side(
         pick = cust_start[acq] + np.floor(rng.random(r_day.size) * n_new[acq]).astype(np.int64)
         rep_day_l.append(r_day)
         rep_cust_l.append(np.minimum(pick, max(n_cust - 1, 0)))
-    rep_day = np.concatenate(rep_day_l)
-    rep_cust = np.concatenate(rep_cust_l)
-    n_rep = rep_cust.size
-    rep_val = repeat_aov * np.exp(0.30 * _tn(rng, n_rep) - 0.045)
+    return np.concatenate(rep_day_l), np.concatenate(rep_cust_l)
 
-    # customers acquired before the order history (ids below the new-customer range)
-    old_day = np.repeat(d, counts[3])
-    old_cust = rng.integers(1, int(60_000 * mult), size=old_day.size)
-    old_val = repeat_aov * np.exp(0.30 * _tn(rng, old_day.size) - 0.045)
 
-    day = np.concatenate([cust_day, rep_day, old_day])
-    cust = np.concatenate([cust_ids, cust_ids[rep_cust], old_cust])
-    val = np.concatenate([first_val, rep_val, old_val])
-    is_first = np.zeros(day.size, bool)
-    is_first[:n_cust] = True
-    rep_utm = rng.random(n_rep + old_day.size) < 0.6
-    email, direct = len(utm_choices), len(keys)
-    utm_code = np.concatenate([first_utm, np.where(rep_utm, email, direct)])
-    utm_all = np.concatenate([utm_choices, np.array(["email"], dtype=object)])
-
-    # planted store-side anomalies: orders go missing (tracking gap) or appear
+def _plant_store_anomalies(
+    rng: np.random.Generator,
+    plant: PlantConfig,
+    cols: dict[str, np.ndarray],
+    n_days: int,
+    repeat_aov: float,
+    mult: float,
+    direct: int,
+) -> dict[str, np.ndarray]:
+    """Planted store-side anomalies: orders go missing (tracking gap) or appear."""
+    day = cols["day"]
     keep = np.ones(day.size, bool)
     extra_day, extra_val = [], []
     for a in plant.anomalies:
@@ -721,40 +767,35 @@ def _order_side(
             n_extra = int(round(on.size * a.magnitude))
             extra_day.append(np.full(n_extra, j))
             extra_val.append(repeat_aov * np.exp(0.30 * _tn(rng, n_extra) - 0.045))
-    day, cust, val, is_first, utm_code = (
-        day[keep],
-        cust[keep],
-        val[keep],
-        is_first[keep],
-        utm_code[keep],
-    )
+    out = {k: v[keep] for k, v in cols.items()}
     if extra_day:
         ed = np.concatenate(extra_day)
-        day = np.concatenate([day, ed])
-        cust = np.concatenate([cust, rng.integers(1, int(60_000 * mult), size=ed.size)])
-        val = np.concatenate([val, np.concatenate(extra_val)])
-        is_first = np.concatenate([is_first, np.zeros(ed.size, bool)])
-        utm_code = np.concatenate([utm_code, np.full(ed.size, len(keys))])
+        out["day"] = np.concatenate([out["day"], ed])
+        out["cust"] = np.concatenate(
+            [out["cust"], rng.integers(1, int(60_000 * mult), size=ed.size)]
+        )
+        out["val"] = np.concatenate([out["val"], np.concatenate(extra_val)])
+        out["is_first"] = np.concatenate([out["is_first"], np.zeros(ed.size, bool)])
+        out["utm_code"] = np.concatenate([out["utm_code"], np.full(ed.size, direct)])
+    return out
 
-    order = np.lexsort((cust, day))
-    day, cust, val, is_first, utm_code = (
-        day[order],
-        cust[order],
-        val[order],
-        is_first[order],
-        utm_code[order],
-    )
-    orders = pd.DataFrame(
+
+def _orders_frame(
+    dates: pd.DatetimeIndex, cols: dict[str, np.ndarray], utm_all: np.ndarray
+) -> pd.DataFrame:
+    """The orders frame, sorted by day then customer."""
+    order = np.lexsort((cols["cust"], cols["day"]))
+    c = {k: v[order] for k, v in cols.items()}
+    return pd.DataFrame(
         {
-            "order_id": 5_000_000 + np.arange(day.size, dtype=np.int64),
-            "placed_on": dates.values[day],
-            "customer_id": cust.astype(np.int64),
-            "revenue": np.round(val, 2),
-            "is_first_order": is_first,
-            "utm_source": pd.Categorical.from_codes(utm_code, categories=utm_all),
+            "order_id": 5_000_000 + np.arange(c["day"].size, dtype=np.int64),
+            "placed_on": dates.values[c["day"]],
+            "customer_id": c["cust"].astype(np.int64),
+            "revenue": np.round(c["val"], 2),
+            "is_first_order": c["is_first"],
+            "utm_source": pd.Categorical.from_codes(c["utm_code"], categories=utm_all),
         }
     )
-    return orders, ltv_truth
 
 
 def _cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
