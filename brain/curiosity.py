@@ -8,6 +8,7 @@ from, so the number can be re-derived (and tested) from the state alone.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -144,11 +145,24 @@ def curve_gate(prep: Prepared, rc: dict) -> str | None:
     return None
 
 
-def _shift(
-    prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float, gated: list[dict]
-) -> list[dict]:
+def _trim_alternative(
+    src: str, dst: str, delta: float, trim_impact: float, md_after: float, be: float
+) -> dict:
+    """The cheaper alternative when both platforms are below breakeven: cut the source."""
+    return {
+        "title": f"Or cut {label(src)} by {_usd(delta)}/day",
+        "impact_usd_per_week": money(trim_impact),
+        "reason": (
+            f"{label(dst)}'s next dollar ({md_after:.2f} after the move) is also below "
+            f"breakeven ({be:.2f}): if the budget need not be spent, cutting {label(src)} "
+            f"by {_usd(delta)}/day instead saves about {_usd(trim_impact)} a week."
+        ),
+    }
+
+
+def _shift_pair(prep: Prepared, memory: dict) -> tuple[tuple, tuple] | None:
+    """The platforms with the lowest and highest marginal ROAS, if their gap beats the noise."""
     plats = memory["platforms"]
-    decay = {d["platform"]: d for d in oracle["roi_decay"]}
     cands = []
     for i, p in enumerate(plats):
         rc = p["response_curve"]
@@ -159,12 +173,37 @@ def _shift(
             continue
         cands.append((rc["marginal_roas_calibrated"], p["platform"], i, rc, s0))
     if len(cands) < 2:
-        return []
+        return None
     cands.sort(key=lambda c: (c[0], c[1]))
     lo, hi = cands[0], cands[-1]
     gap_se = float(np.hypot(lo[0] * marginal_rel_se(lo[3]), hi[0] * marginal_rel_se(hi[3])))
     if hi[0] - lo[0] < max(T.SHIFT_MIN_GAP, T.SHIFT_GAP_SE * gap_se):
+        return None
+    return lo, hi
+
+
+def _shift_band(
+    memory: dict, src: str, dst: str, rc_s: dict, rc_d: dict, gain: Callable, gm: float
+) -> tuple[float, float]:
+    """Honest band: the incremental factors' and elasticities' errors, one sd each way."""
+    a_s, a_d = rc_s["alpha"], rc_d["alpha"]
+    se_s, se_d = rc_s["alpha_se"] or 0.0, rc_d["alpha_se"] or 0.0
+    rf_s = _factor_rel_se(memory, src)
+    rf_d = _factor_rel_se(memory, dst)
+    clamp = lambda a: float(np.clip(a, T.ALPHA_MIN, T.ALPHA_MAX))  # noqa: E731
+    low = 7.0 * gm * gain(clamp(a_d - se_d), clamp(a_s + se_s), 1.0 - rf_d, 1.0 + rf_s)
+    high = 7.0 * gm * gain(clamp(a_d + se_d), clamp(a_s - se_s), 1.0 + rf_d, 1.0 - rf_s)
+    return low, high
+
+
+def _shift(
+    prep: Prepared, memory: dict, oracle: dict, cal: float, gm: float, gated: list[dict]
+) -> list[dict]:
+    decay = {d["platform"]: d for d in oracle["roi_decay"]}
+    pair = _shift_pair(prep, memory)
+    if pair is None:
         return []
+    lo, hi = pair
     _, src, _, rc_s, s_src = lo
     _, dst, _, rc_d, s_dst = hi
     a_s, a_d = rc_s["alpha"], rc_d["alpha"]
@@ -188,13 +227,7 @@ def _shift(
 
     d_rev = gain(a_d, a_s)
     impact = 7.0 * gm * d_rev
-    # honest band: the incremental factors' and elasticities' errors, one sd each way
-    se_s, se_d = rc_s["alpha_se"] or 0.0, rc_d["alpha_se"] or 0.0
-    rf_s = _factor_rel_se(memory, src)
-    rf_d = _factor_rel_se(memory, dst)
-    clamp = lambda a: float(np.clip(a, T.ALPHA_MIN, T.ALPHA_MAX))  # noqa: E731
-    low = 7.0 * gm * gain(clamp(a_d - se_d), clamp(a_s + se_s), 1.0 - rf_d, 1.0 + rf_s)
-    high = 7.0 * gm * gain(clamp(a_d + se_d), clamp(a_s - se_s), 1.0 + rf_d, 1.0 - rf_s)
+    low, high = _shift_band(memory, src, dst, rc_s, rc_d, gain, gm)
     if min(low, high) <= 0:
         # evidence gate: the gain is not yet distinguishable from zero (1 sd band)
         gated.append(
@@ -247,16 +280,7 @@ def _shift(
     trim = None
     if md_after < be:
         lost = r_src - float(_curve(a_s, s_src, r_src, s_src - delta))
-        trim_impact = 7.0 * (delta - gm * lost)
-        trim = {
-            "title": f"Or cut {label(src)} by {_usd(delta)}/day",
-            "impact_usd_per_week": money(trim_impact),
-            "reason": (
-                f"{label(dst)}'s next dollar ({md_after:.2f} after the move) is also below "
-                f"breakeven ({be:.2f}): if the budget need not be spent, cutting {label(src)} "
-                f"by {_usd(delta)}/day instead saves about {_usd(trim_impact)} a week."
-            ),
-        }
+        trim = _trim_alternative(src, dst, delta, 7.0 * (delta - gm * lost), md_after, be)
         rationale += " " + trim["reason"]
     micro = {
         "cmo": (

@@ -316,11 +316,29 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
     """The compact, id'd facts of a brain state (deterministic: same state, same sheet)."""
     state = state or {}
     b = _Builder()
-    memory = state.get("memory") or {}
     oracle = state.get("oracle") or {}
-    curiosity = state.get("curiosity") or {}
-    settings = state.get("settings") or {}
-    period = state.get("period") or {}
+    _add_overview(b, state)
+    findings: list[dict[str, Any]] = [
+        *_fatigue_findings(b, oracle),
+        *_decay_findings(b, oracle),
+        *_drift_findings(b, oracle),
+        *_anomaly_findings(b, oracle),
+    ]
+    findings.sort(
+        key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), -float(f["_rank"]), f["id"])
+    )
+    for f in findings:
+        f.pop("_rank", None)
+    b.sheet.findings = findings[:MAX_FINDINGS]
+
+    _add_actions(b, state.get("curiosity") or {})
+    for f in b.sheet.findings:
+        b.ident(f["id"])
+    return b.sheet
+
+
+def _period_days(period: Mapping[str, Any]) -> int | None:
+    """Days in the period: as given, or end − start + 1."""
     days = period.get("days")
     if not days and period.get("start") and period.get("end"):
         from datetime import date
@@ -331,6 +349,16 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
             ).days + 1
         except ValueError:
             days = None
+    return days
+
+
+def _add_overview(b: _Builder, state: Mapping[str, Any]) -> None:
+    """Context, period, margin, totals, platforms and risk facts."""
+    memory = state.get("memory") or {}
+    oracle = state.get("oracle") or {}
+    settings = state.get("settings") or {}
+    period = state.get("period") or {}
+    days = _period_days(period)
     b.sheet.context = {
         "currency": settings.get("currency") or "USD",
         "period": {"start": period.get("start"), "end": period.get("end")},
@@ -366,6 +394,9 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
         )
     b.sheet.context["risk_level"] = risk.get("level")
 
+
+def _fatigue_findings(b: _Builder, oracle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """High and medium creative-fatigue findings."""
     findings: list[dict[str, Any]] = []
     for f in oracle.get("fatigue") or []:
         if f.get("severity") not in ("high", "medium"):
@@ -390,6 +421,12 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
                 "_rank": f.get("prob_7d") or 0,
             }
         )
+    return findings
+
+
+def _decay_findings(b: _Builder, oracle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flagged platform ROI-decay findings."""
+    findings: list[dict[str, Any]] = []
     for d in oracle.get("roi_decay") or []:
         if not d.get("flagged"):
             continue
@@ -408,6 +445,12 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
                 "_rank": d.get("decay") or 0,
             }
         )
+    return findings
+
+
+def _drift_findings(b: _Builder, oracle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The LTV-drift finding, if flagged."""
+    findings: list[dict[str, Any]] = []
     drift = oracle.get("ltv_drift") or {}
     if drift.get("flagged"):
         fid = str(drift.get("id") or "ltv_drift")
@@ -424,6 +467,12 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
                 "_rank": drift.get("drift") or 0,
             }
         )
+    return findings
+
+
+def _anomaly_findings(b: _Builder, oracle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """High and medium anomaly findings, with their robust z-score."""
+    findings: list[dict[str, Any]] = []
     for a in oracle.get("anomalies") or []:
         if a.get("severity") not in ("high", "medium"):
             continue
@@ -471,13 +520,11 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
                 "_rank": a.get("dollar_effect") or 0,
             }
         )
-    findings.sort(
-        key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), -float(f["_rank"]), f["id"])
-    )
-    for f in findings:
-        f.pop("_rank", None)
-    b.sheet.findings = findings[:MAX_FINDINGS]
+    return findings
 
+
+def _add_actions(b: _Builder, curiosity: Mapping[str, Any]) -> None:
+    """The top ranked actions and the total opportunity."""
     actions = sorted(
         curiosity.get("actions") or [], key=lambda a: (a.get("rank") or 99, str(a.get("id")))
     )
@@ -514,9 +561,6 @@ def fact_sheet(state: Mapping[str, Any] | None) -> FactSheet:
         "Σ impact of the ranked actions",
     )
     b.add("curiosity.actions", "Ranked actions", len(actions), "count", "CURIOSITY's top actions")
-    for f in b.sheet.findings:
-        b.ident(f["id"])
-    return b.sheet
 
 
 # ---- tasks: prompts, strict JSON schemas, pydantic models ----

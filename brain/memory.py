@@ -240,19 +240,7 @@ def incremental(prep: Prepared, curves: list[dict]) -> dict:
     ok = np.ones(L, bool)
     ok[: max(prep.ad_first, prep.store_first)] = False
     ok &= ~prep.event_org
-    Xs = []
-    for p in range(P):
-        s = prep.plat["spend"][p]
-        r = prep.plat["revenue"][p]
-        a = curves[p]["alpha"] if curves[p]["status"] == "ok" else 1.0
-        pos = (s > 0) & (r > 0) & ~prep.event_plat[p]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lvl_raw = np.where(pos, r / np.where(s > 0, s, 1.0) ** a, 0.0)
-        fit = pos.copy()
-        fit[: L - win] = False
-        lvl = _level(lvl_raw, fit, T.CAL_LEVEL_RECENT_DAYS)
-        Xs.append(np.nan_to_num(lvl, nan=0.0) * np.where(s > 0, s, 0.0) ** a)
-    X = np.vstack(Xs)  # (P, L) spend-driven reported revenue
+    X = _spend_driven_revenue(prep, curves, win)  # (P, L)
     use = np.zeros(L, bool)
     use[cols] = True
     use &= ok & np.isfinite(y_all)
@@ -281,21 +269,7 @@ def incremental(prep: Prepared, curves: list[dict]) -> dict:
         )
         out.update(factor_raw=ratio(f0), factor_se=ratio(se0))
         return out
-    Z1 = np.column_stack([np.ones(n), Xu[:, active], dummies])
-    b1, cov1, w = _huber_cov(Z1, y)
-    tau = T.CAL_PRIOR_SPREAD * f0
-    factors = {}
-    j = 1
-    for p in range(P):
-        key = prep.platforms[p]
-        if not active[p]:
-            factors[key] = {"factor": ratio(f0), "se": ratio(se0)}
-            continue
-        fp, sp = float(b1[j]), float(np.sqrt(max(cov1[j, j], 0.0)))
-        j += 1
-        prec = 1.0 / max(sp, 1e-9) ** 2 + 1.0 / tau**2
-        post = (fp / max(sp, 1e-9) ** 2 + f0 / tau**2) / prec
-        factors[key] = {"factor": ratio(max(post, 0.0)), "se": ratio(np.sqrt(1.0 / prec))}
+    factors = _shrunk_factors(prep, Xu, active, dummies, y, f0, se0)
     organic = float(b0[0]) + float(dummies.mean(axis=0) @ b0[2:]) if dummies.size else float(b0[0])
     ad_rev = float(f0 * Xu.sum())
     out.update(
@@ -307,6 +281,53 @@ def incremental(prep: Prepared, curves: list[dict]) -> dict:
         ad_share=ratio(div(ad_rev, float(y.sum()))),
     )
     return out
+
+
+def _spend_driven_revenue(prep: Prepared, curves: list[dict], win: int) -> np.ndarray:
+    """Per platform and day, ``level x spend ^ alpha``: the reported revenue spend explains."""
+    L = prep.window
+    Xs = []
+    for p in range(len(prep.platforms)):
+        s = prep.plat["spend"][p]
+        r = prep.plat["revenue"][p]
+        a = curves[p]["alpha"] if curves[p]["status"] == "ok" else 1.0
+        pos = (s > 0) & (r > 0) & ~prep.event_plat[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lvl_raw = np.where(pos, r / np.where(s > 0, s, 1.0) ** a, 0.0)
+        fit = pos.copy()
+        fit[: L - win] = False
+        lvl = _level(lvl_raw, fit, T.CAL_LEVEL_RECENT_DAYS)
+        Xs.append(np.nan_to_num(lvl, nan=0.0) * np.where(s > 0, s, 0.0) ** a)
+    return np.vstack(Xs)
+
+
+def _shrunk_factors(
+    prep: Prepared,
+    Xu: np.ndarray,
+    active: np.ndarray,
+    dummies: np.ndarray,
+    y: np.ndarray,
+    f0: float,
+    se0: float,
+) -> dict:
+    """Per-platform factors, each shrunk towards the pooled ``f0`` by its standard error."""
+    n = len(y)
+    Z1 = np.column_stack([np.ones(n), Xu[:, active], dummies])
+    b1, cov1, _ = _huber_cov(Z1, y)
+    tau = T.CAL_PRIOR_SPREAD * f0
+    factors = {}
+    j = 1
+    for p in range(len(prep.platforms)):
+        key = prep.platforms[p]
+        if not active[p]:
+            factors[key] = {"factor": ratio(f0), "se": ratio(se0)}
+            continue
+        fp, sp = float(b1[j]), float(np.sqrt(max(cov1[j, j], 0.0)))
+        j += 1
+        prec = 1.0 / max(sp, 1e-9) ** 2 + 1.0 / tau**2
+        post = (fp / max(sp, 1e-9) ** 2 + f0 / tau**2) / prec
+        factors[key] = {"factor": ratio(max(post, 0.0)), "se": ratio(np.sqrt(1.0 / prec))}
+    return factors
 
 
 def _huber_irls(
@@ -407,9 +428,7 @@ def compute_memory(prep: Prepared) -> dict:
     """MEMORY: totals, platforms, top campaigns and creatives, daily series, LTV factor."""
     st = prep.settings
     w = Windows(prep)
-    cube = prep.cube
     per = w.period
-    L = prep.window
 
     spend_t = float(prep.org["spend"][per].sum())
     prev_t = float(prep.org["revenue"][per].sum())
@@ -425,23 +444,7 @@ def compute_memory(prep: Prepared) -> dict:
     curves = response_curves(prep)
     inc = incremental(prep, curves)
     calibration = float(inc["factor"]) if inc["status"] == "ok" else store_ratio
-    for p, rc in enumerate(curves):
-        fct = inc["factors"].get(prep.platforms[p]) if inc["status"] == "ok" else None
-        if rc["status"] != "ok" or fct is None:
-            continue
-        f, fse = float(fct["factor"]), float(fct["se"] or 0.0)
-        m = float(rc["marginal_roas"])
-        # relative uncertainty of f x alpha: both errors, in quadrature
-        rel = float(np.hypot(div(fse, f) if f > 0 else 1.0, (rc["alpha_se"] or 0.0) / rc["alpha"]))
-        rc.update(
-            incremental_factor=ratio(f),
-            marginal_roas_calibrated=ratio(m * f),
-            marginal_roas_band={
-                "low": ratio(m * f * max(0.0, 1.0 - rel)),
-                "high": ratio(m * f * (1.0 + rel)),
-            },
-        )
-        rc["confidence"] = ratio(float(rc["confidence"]) * max(0.0, 1.0 - rel))
+    _calibrate_curves(prep, curves, inc)
     shrink_marginals(curves)
     ltv = ltv_factor(prep)
     factor = ltv["factor"]
@@ -484,7 +487,56 @@ def compute_memory(prep: Prepared) -> dict:
         },
     }
 
-    # ---- platforms
+    platforms = _platform_rows(prep, w, curves, spend_t, prev_t, platform_roas, factor)
+    campaigns = _campaign_rows(prep, w, spend_t, platform_roas)
+    creatives = _creative_rows(prep, w, spend_t, platform_roas)
+    daily = _daily_rows(prep, per)
+
+    return {
+        "id": "memory",
+        "totals": {"id": "memory:totals", **totals},
+        "platforms": platforms,
+        "campaigns": campaigns,
+        "creatives": creatives,
+        "daily": daily,
+        "ltv": {"id": "memory:ltv", **ltv},
+        "incremental": {"id": "memory:incremental", **inc},
+    }
+
+
+def _calibrate_curves(prep: Prepared, curves: list[dict], inc: dict) -> None:
+    """Put the incremental factor (and its error) on each fitted response curve, in place."""
+    for p, rc in enumerate(curves):
+        fct = inc["factors"].get(prep.platforms[p]) if inc["status"] == "ok" else None
+        if rc["status"] != "ok" or fct is None:
+            continue
+        f, fse = float(fct["factor"]), float(fct["se"] or 0.0)
+        m = float(rc["marginal_roas"])
+        # relative uncertainty of f x alpha: both errors, in quadrature
+        rel = float(np.hypot(div(fse, f) if f > 0 else 1.0, (rc["alpha_se"] or 0.0) / rc["alpha"]))
+        rc.update(
+            incremental_factor=ratio(f),
+            marginal_roas_calibrated=ratio(m * f),
+            marginal_roas_band={
+                "low": ratio(m * f * max(0.0, 1.0 - rel)),
+                "high": ratio(m * f * (1.0 + rel)),
+            },
+        )
+        rc["confidence"] = ratio(float(rc["confidence"]) * max(0.0, 1.0 - rel))
+
+
+def _platform_rows(
+    prep: Prepared,
+    w: Windows,
+    curves: list[dict],
+    spend_t: float,
+    prev_t: float,
+    platform_roas: float,
+    factor: float | None,
+) -> list[dict]:
+    """One row per platform over the period, with its response curve."""
+    st = prep.settings
+    per = w.period
     P = len(prep.platforms)
     ps = {k: prep.plat[k][:, per].sum(axis=1) for k in prep.plat}
     pm = entity_metrics(
@@ -515,8 +567,13 @@ def compute_memory(prep: Prepared) -> dict:
                 "response_curve": {"id": f"curve:{key}", **curves[p]},
             }
         )
+    return platforms
 
-    # ---- campaigns (aggregate the creative cube by campaign)
+
+def _campaign_rows(prep: Prepared, w: Windows, spend_t: float, platform_roas: float) -> list[dict]:
+    """The top campaigns by spend: the creative cube aggregated by campaign."""
+    cube = prep.cube
+    per = w.period
     n_camp = len(prep.camp_id)
     cs = {
         k: np.bincount(prep.cr_campaign, weights=cube[k][:, per].sum(axis=1), minlength=n_camp)
@@ -555,8 +612,14 @@ def compute_memory(prep: Prepared) -> dict:
                 "status": str(c_status[i]),
             }
         )
+    return campaigns
 
-    # ---- creatives
+
+def _creative_rows(prep: Prepared, w: Windows, spend_t: float, platform_roas: float) -> list[dict]:
+    """The top creatives by spend, with their sparklines."""
+    cube = prep.cube
+    per = w.period
+    L = prep.window
     ks = {
         k: cube[k][:, per].sum(axis=1)
         for k in ("spend", "revenue", "impressions", "clicks", "conversions")
@@ -598,8 +661,11 @@ def compute_memory(prep: Prepared) -> dict:
                 },
             }
         )
+    return creatives
 
-    # ---- daily (the period) for charts
+
+def _daily_rows(prep: Prepared, per: slice) -> list[dict]:
+    """The period's days, for charts."""
     daily = []
     o_sp = prep.org["spend"]
     o_rev = prep.org["revenue"]
@@ -616,17 +682,7 @@ def compute_memory(prep: Prepared) -> dict:
                 "orders": int(s_ord[d]),
             }
         )
-
-    return {
-        "id": "memory",
-        "totals": {"id": "memory:totals", **totals},
-        "platforms": platforms,
-        "campaigns": campaigns,
-        "creatives": creatives,
-        "daily": daily,
-        "ltv": {"id": "memory:ltv", **ltv},
-        "incremental": {"id": "memory:incremental", **inc},
-    }
+    return daily
 
 
 def _metric_fields(sums: dict[str, np.ndarray], mets: dict[str, np.ndarray], i: int) -> dict:

@@ -58,6 +58,14 @@ def fatigue_recommendation(prob_7d: float) -> tuple[str, str]:
     return "monitor", "low"
 
 
+_CHANGES = {  # reported relative change <- its log change
+    "ctr_change": "lctr",
+    "cvr_change": "lcvr",
+    "cpa_change": "lcpa",
+    "roas_change": "lroas",
+}
+
+
 def compute_fatigue(
     prep: Prepared, calibration: float, store_ratio: float | None = None
 ) -> tuple[list[dict], dict]:
@@ -70,7 +78,6 @@ def compute_fatigue(
     L = prep.window
     cube = prep.cube
     n = prep.n_cr
-    be = prep.settings.breakeven_roas
     stats: dict = {
         "creatives": int(n),
         "eligible": 0,
@@ -79,39 +86,93 @@ def compute_fatigue(
     }
     if n == 0:
         return [], stats
-    W = T.FATIGUE_WINDOW_DAYS
-    win = slice(L - W, L)
-    rec = slice(L - T.RECENT_DAYS, L)
-    base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
-
-    def sums(key: str, sl: slice) -> np.ndarray:
-        return cube[key][:, sl].sum(axis=1)
-
-    s_r, s_b = sums("spend", rec), sums("spend", base)
-    i_r, i_b = sums("impressions", rec), sums("impressions", base)
-    c_r, c_b = sums("clicks", rec), sums("clicks", base)
-    v_r, v_b = sums("conversions", rec), sums("conversions", base)
-    r_r, r_b = sums("revenue", rec), sums("revenue", base)
+    win = slice(L - T.FATIGUE_WINDOW_DAYS, L)
+    c = _window_sums(cube, L)
     days = (cube["impressions"][:, win] > 0).sum(axis=1)
     eligible = (
         (days >= T.FATIGUE_MIN_DAYS)
-        & (s_r + s_b >= T.FATIGUE_MIN_SPEND)
-        & (i_r + i_b >= T.FATIGUE_MIN_IMPRESSIONS)
-        & (s_r > 0)
-        & (s_b > 0)
+        & (c["s_r"] + c["s_b"] >= T.FATIGUE_MIN_SPEND)
+        & (c["i_r"] + c["i_b"] >= T.FATIGUE_MIN_IMPRESSIONS)
+        & (c["s_r"] > 0)
+        & (c["s_b"] > 0)
     )
     stats["eligible"] = int(eligible.sum())
+    g = _log_changes(c)
+    g["slope_log7"], g["t_b"] = _ctr_impression_slope(cube, win, c["i_r"])
+    g["b_ctr"], g["t_ctr"], g["b_cvr"], g["t_cvr"] = _ctr_cvr_trends(cube, L)
+    g["freq_now"] = div(
+        cube["freq_x"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1),
+        cube["freq_w"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1),
+    )
+    a = _peer_adjusted(prep, g, eligible)
+    fired, enough, logit, p_cvr = _fatigue_evidence(c, g, a)
+    p7 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit))
+    p14 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit + T.FATIGUE_14D_SHIFT))
+    cap = np.where(_capped_to_monitor(c, a, fired, enough), T.FATIGUE_CTR_ONLY_CAP, 1.0)
+    p7 = np.minimum(p7, cap)
+    p14 = np.minimum(p14, cap)
+    stats["gated_small"] = int((eligible & ~enough).sum())
+    p7 = np.where(eligible, p7, 0.0)
+    p14 = np.where(eligible, p14, 0.0)
 
+    roas_r = div(c["r_r"], c["s_r"])
+    roas_b = div(c["r_b"], c["s_b"])
+    roas_r_cal = roas_r * calibration
+    pred_drop, dtb = _roas_path(roas_r, roas_b, roas_r_cal, prep.settings.breakeven_roas)
+
+    listed = np.flatnonzero(p7 >= T.FATIGUE_LIST_MIN)
+    stats["flagged"] = int((p7 >= T.FATIGUE_REFRESH).sum())
+    stats["by_severity"] = {
+        "high": int((p7 > T.FATIGUE_PAUSE).sum()),
+        "medium": int(((p7 > T.FATIGUE_REFRESH) & (p7 <= T.FATIGUE_PAUSE)).sum()),
+        "low": int(((p7 >= T.FATIGUE_LIST_MIN) & (p7 <= T.FATIGUE_REFRESH)).sum()),
+    }
+    order = listed[np.lexsort((prep.cr_id[listed].astype(str), -np.round(p7[listed], 4)))]
+    order = order[: T.FATIGUE_LIST_CAP]
+    g.update(p7=p7, p14=p14, pred_drop=pred_drop, dtb=dtb, p_cvr=p_cvr)
+    g.update(roas_r=roas_r, roas_b=roas_b, roas_r_cal=roas_r_cal)
+    for k, log_key in _CHANGES.items():
+        g[k] = np.expm1(g[log_key])
+    return [_fatigue_row(prep, i, c, g, fired) for i in order], stats
+
+
+def _window_sums(cube: dict, L: int) -> dict[str, np.ndarray]:
+    """Per creative: spend, impressions, clicks, conversions, revenue over the recent
+    7 days (``_r``) and the baseline days 8-21 (``_b``)."""
+    rec = slice(L - T.RECENT_DAYS, L)
+    base = slice(L - T.BASELINE_END, L - T.BASELINE_START + 1)
+    out = {}
+    for short, key in (
+        ("s", "spend"),
+        ("i", "impressions"),
+        ("c", "clicks"),
+        ("v", "conversions"),
+        ("r", "revenue"),
+    ):
+        out[f"{short}_r"] = cube[key][:, rec].sum(axis=1)
+        out[f"{short}_b"] = cube[key][:, base].sum(axis=1)
+    return out
+
+
+def _log_changes(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Recent-vs-baseline log changes of CTR, CVR, CPA and ROAS, and Poisson standard errors."""
+    s_r, s_b, i_r, i_b = c["s_r"], c["s_b"], c["i_r"], c["i_b"]
+    c_r, c_b, v_r, v_b, r_r, r_b = c["c_r"], c["c_b"], c["v_r"], c["v_b"], c["r_r"], c["r_b"]
     h = 0.5  # continuity correction keeps logs of zero counts finite
     with np.errstate(divide="ignore", invalid="ignore"):
-        lctr = np.log((c_r + h) / (i_r + h)) - np.log((c_b + h) / (i_b + h))
-        lcvr = np.log((v_r + h) / (c_r + h)) - np.log((v_b + h) / (c_b + h))
-        lcpa = np.log(s_r / (v_r + h)) - np.log(s_b / (v_b + h))
-        lroas = np.log((r_r + h) / s_r) - np.log((r_b + h) / s_b)
-        se_clk = np.sqrt(1.0 / (c_r + h) + 1.0 / (c_b + h))
-        se_cnv = np.sqrt(1.0 / (v_r + h) + 1.0 / (v_b + h))
+        return {
+            "lctr": np.log((c_r + h) / (i_r + h)) - np.log((c_b + h) / (i_b + h)),
+            "lcvr": np.log((v_r + h) / (c_r + h)) - np.log((v_b + h) / (c_b + h)),
+            "lcpa": np.log(s_r / (v_r + h)) - np.log(s_b / (v_b + h)),
+            "lroas": np.log((r_r + h) / s_r) - np.log((r_b + h) / s_b),
+            "se_clk": np.sqrt(1.0 / (c_r + h) + 1.0 / (c_b + h)),
+            "se_cnv": np.sqrt(1.0 / (v_r + h) + 1.0 / (v_b + h)),
+        }
 
-    # slope of log CTR against cumulative impressions (WLS, weights = clicks)
+
+def _ctr_impression_slope(cube: dict, win: slice, i_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slope of log CTR against cumulative impressions (WLS, weights = clicks): the log CTR
+    change over the next ~week of impressions, and its t statistic."""
     imp_d = cube["impressions"][:, win]
     clk_d = cube["clicks"][:, win]
     tot_imp = imp_d.sum(axis=1, keepdims=True)
@@ -135,7 +196,11 @@ def compute_fatigue(
         share_next = i_r / tot_imp[:, 0]
     slope_log7 = b * share_next  # log CTR change over the next ~week of impressions
     slope_log7 = np.where(nd >= 7, slope_log7, np.nan)
+    return slope_log7, t_b
 
+
+def _ctr_cvr_trends(cube: dict, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-day WLS slopes (and t) of log CTR and log CVR: (b_ctr, t_ctr, b_cvr, t_cvr)."""
     # trend over the whole window (28 days): WLS slope of log CTR and log CVR per day, so a
     # steady 14-day slide is seen while the 7-vs-14 comparison still straddles it
     TW = min(T.FATIGUE_TREND_DAYS, L)
@@ -148,64 +213,56 @@ def compute_fatigue(
     b2, t2 = _log_rate_slope(cube["clicks"][:, sw], cube["impressions"][:, sw])
     use2 = np.nan_to_num(t2, nan=0.0) < np.nan_to_num(t_ctr, nan=0.0)
     b_ctr, t_ctr = np.where(use2, b2, b_ctr), np.where(use2, t2, t_ctr)
-    trend_h = float(T.FATIGUE_TREND_HORIZON)
+    return b_ctr, t_ctr, b_cvr, t_cvr
 
+
+def _peer_adjusted(
+    prep: Prepared, g: dict[str, np.ndarray], eligible: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The changes and trends with each platform's median move removed."""
     P = len(prep.platforms)
     plat = prep.cr_platform
-    a_bctr = _peer_adjust(b_ctr * trend_h, eligible, plat, P)
-    a_bcvr = _peer_adjust(b_cvr * trend_h, eligible, plat, P)
-    a_ctr = _peer_adjust(lctr, eligible, plat, P)
-    a_cvr = _peer_adjust(lcvr, eligible, plat, P)
-    a_cpa = _peer_adjust(lcpa, eligible, plat, P)
-    a_roas = _peer_adjust(lroas, eligible, plat, P)
-    a_slope = _peer_adjust(slope_log7, eligible, plat, P)
+    trend_h = float(T.FATIGUE_TREND_HORIZON)
+    return {
+        "bctr": _peer_adjust(g["b_ctr"] * trend_h, eligible, plat, P),
+        "bcvr": _peer_adjust(g["b_cvr"] * trend_h, eligible, plat, P),
+        "ctr": _peer_adjust(g["lctr"], eligible, plat, P),
+        "cvr": _peer_adjust(g["lcvr"], eligible, plat, P),
+        "cpa": _peer_adjust(g["lcpa"], eligible, plat, P),
+        "roas": _peer_adjust(g["lroas"], eligible, plat, P),
+        "slope": _peer_adjust(g["slope_log7"], eligible, plat, P),
+    }
 
+
+def _fatigue_evidence(
+    c: dict[str, np.ndarray], g: dict[str, np.ndarray], a: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Signal strengths into a logit: (fired signals, enough conversions, logit, CVR p)."""
     mag, zr = T.FATIGUE_MAG_RAMP, T.FATIGUE_Z_RAMP
+    se_clk, se_cnv = g["se_clk"], g["se_cnv"]
+    t_ctr, t_cvr = g["t_ctr"], g["t_cvr"]
 
     def strength(adverse_log: np.ndarray, se: np.ndarray) -> np.ndarray:
         z = adverse_log / se
         return _ramp(adverse_log, *mag) * _ramp(z, *zr)
 
-    s_ctr = strength(-a_ctr, se_clk)
+    s_ctr = strength(-a["ctr"], se_clk)
     # CVR drop: an exact conditional binomial test on the counts (conversions split
     # between the windows in proportion to clicks under "no change"), not a ratio of
     # small numbers
-    n_v = v_r + v_b
-    q = div(c_r, c_r + c_b)
+    n_v = c["v_r"] + c["v_b"]
+    q = div(c["c_r"], c["c_r"] + c["c_b"])
     with np.errstate(invalid="ignore"):
-        p_cvr = binom_dist.cdf(v_r, n_v.astype(np.int64), np.nan_to_num(q, nan=0.5))
+        p_cvr = binom_dist.cdf(c["v_r"], n_v.astype(np.int64), np.nan_to_num(q, nan=0.5))
     z_cvr = norm_dist.isf(np.clip(np.nan_to_num(p_cvr, nan=1.0), 1e-300, 1.0))
-    s_cvr = _ramp(-a_cvr, *mag) * _ramp(z_cvr, *zr)
-    s_ctr_tr = _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr, nan=0.0), *zr)
-    s_cvr_tr = _ramp(-a_bcvr, *mag) * _ramp(-np.nan_to_num(t_cvr, nan=0.0), *zr)
-    s_cpa = strength(a_cpa, se_cnv)
-    s_roas = strength(-a_roas, se_cnv)
-    s_slope = _ramp(-a_slope, *mag) * _ramp(-t_b, *zr)
-    fw = cube["freq_w"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1)
-    fx = cube["freq_x"][:, L - T.FATIGUE_FREQUENCY_DAYS : L].sum(1)
-    freq_now = div(fx, fw)
-    s_freq = _ramp(freq_now, *T.FATIGUE_FREQ_RAMP)
-
-    fire_log = math.log(1.0 / (1.0 - T.FATIGUE_DROP_FIRE))
-    zf = T.FATIGUE_Z_FIRE
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fired = {
-            "ctr_drop": (-a_ctr >= fire_log) & (-a_ctr / se_clk >= zf),
-            "cvr_drop": (-a_cvr >= fire_log) & (z_cvr >= zf),
-            "cpa_rise": (a_cpa >= fire_log) & (a_cpa / se_cnv >= zf),
-            "roas_drop": (-a_roas >= fire_log) & (-a_roas / se_cnv >= zf),
-            "frequency_high": np.nan_to_num(freq_now, nan=0.0) > T.FATIGUE_FREQUENCY,
-            "ctr_slope": (np.nan_to_num(t_b, nan=0.0) <= T.FATIGUE_SLOPE_T_FIRE)
-            & (1.0 - np.exp(np.nan_to_num(a_slope, nan=0.0)) >= T.FATIGUE_SLOPE_DROP_FIRE),
-            "ctr_trend": (-np.nan_to_num(a_bctr, nan=0.0) >= fire_log)
-            & (np.nan_to_num(t_ctr, nan=0.0) <= -zf),
-            "cvr_trend": (-np.nan_to_num(a_bcvr, nan=0.0) >= fire_log)
-            & (np.nan_to_num(t_cvr, nan=0.0) <= -zf),
-        }
-    # small numbers: without enough conversions, conversion signals are not evidence
-    enough = (v_r + v_b) >= T.FATIGUE_MIN_CONVERSIONS
-    for key in ("cvr_drop", "cpa_rise", "roas_drop", "cvr_trend"):
-        fired[key] = fired[key] & enough
+    s_cvr = _ramp(-a["cvr"], *mag) * _ramp(z_cvr, *zr)
+    s_ctr_tr = _ramp(-a["bctr"], *mag) * _ramp(-np.nan_to_num(t_ctr, nan=0.0), *zr)
+    s_cvr_tr = _ramp(-a["bcvr"], *mag) * _ramp(-np.nan_to_num(t_cvr, nan=0.0), *zr)
+    s_cpa = strength(a["cpa"], se_cnv)
+    s_roas = strength(-a["roas"], se_cnv)
+    s_slope = _ramp(-a["slope"], *mag) * _ramp(-g["t_b"], *zr)
+    s_freq = _ramp(g["freq_now"], *T.FATIGUE_FREQ_RAMP)
+    fired, enough = _fired_signals(c, g, a, z_cvr)
     n_fired = sum(v.astype(float) for v in fired.values())
     conv = np.where(enough, np.maximum.reduce([s_cvr, s_cpa, s_roas, s_cvr_tr]), 0.0)
     ctr_e = np.maximum.reduce([s_ctr, s_slope, s_ctr_tr])
@@ -218,14 +275,53 @@ def compute_fatigue(
         # a decline seen both week-over-baseline and in the whole-window trend is
         # persistent, not noise: the agreement itself is evidence
         + T.FATIGUE_W_TREND
-        * np.minimum(s_ctr, _ramp(-a_bctr, *mag) * _ramp(-np.nan_to_num(t_ctr), *T.FATIGUE_TREND_T))
+        * np.minimum(
+            s_ctr, _ramp(-a["bctr"], *mag) * _ramp(-np.nan_to_num(t_ctr), *T.FATIGUE_TREND_T)
+        )
     )
-    p7 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit))
-    p14 = np.minimum(T.FATIGUE_PROB_CAP, _sigmoid(logit + T.FATIGUE_14D_SHIFT))
+    return fired, enough, logit, p_cvr
 
-    roas_r = div(r_r, s_r)
-    roas_b = div(r_b, s_b)
-    roas_r_cal = roas_r * calibration
+
+def _fired_signals(
+    c: dict[str, np.ndarray],
+    g: dict[str, np.ndarray],
+    a: dict[str, np.ndarray],
+    z_cvr: np.ndarray,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Which of the eight signals fired per creative, and whether conversions suffice."""
+    fire_log = math.log(1.0 / (1.0 - T.FATIGUE_DROP_FIRE))
+    zf = T.FATIGUE_Z_FIRE
+    se_clk, se_cnv = g["se_clk"], g["se_cnv"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fired = {
+            "ctr_drop": (-a["ctr"] >= fire_log) & (-a["ctr"] / se_clk >= zf),
+            "cvr_drop": (-a["cvr"] >= fire_log) & (z_cvr >= zf),
+            "cpa_rise": (a["cpa"] >= fire_log) & (a["cpa"] / se_cnv >= zf),
+            "roas_drop": (-a["roas"] >= fire_log) & (-a["roas"] / se_cnv >= zf),
+            "frequency_high": np.nan_to_num(g["freq_now"], nan=0.0) > T.FATIGUE_FREQUENCY,
+            "ctr_slope": (np.nan_to_num(g["t_b"], nan=0.0) <= T.FATIGUE_SLOPE_T_FIRE)
+            & (1.0 - np.exp(np.nan_to_num(a["slope"], nan=0.0)) >= T.FATIGUE_SLOPE_DROP_FIRE),
+            "ctr_trend": (-np.nan_to_num(a["bctr"], nan=0.0) >= fire_log)
+            & (np.nan_to_num(g["t_ctr"], nan=0.0) <= -zf),
+            "cvr_trend": (-np.nan_to_num(a["bcvr"], nan=0.0) >= fire_log)
+            & (np.nan_to_num(g["t_cvr"], nan=0.0) <= -zf),
+        }
+    # small numbers: without enough conversions, conversion signals are not evidence
+    enough = (c["v_r"] + c["v_b"]) >= T.FATIGUE_MIN_CONVERSIONS
+    for key in ("cvr_drop", "cpa_rise", "roas_drop", "cvr_trend"):
+        fired[key] = fired[key] & enough
+    return fired, enough
+
+
+def _capped_to_monitor(
+    c: dict[str, np.ndarray],
+    a: dict[str, np.ndarray],
+    fired: dict[str, np.ndarray],
+    enough: np.ndarray,
+) -> np.ndarray:
+    """Creatives whose probability is capped at "monitor": a CTR-only decline while
+    conversions held, or fewer conversions than the gate."""
+    fire_log = math.log(1.0 / (1.0 - T.FATIGUE_DROP_FIRE))
     conv_fired = fired["cvr_drop"] | fired["cpa_rise"] | fired["roas_drop"] | fired["cvr_trend"]
     # CTR fell but conversions held (no conversion-side signal): not fatigue.
     # (Judged on the change, not on the calibrated level: with incremental calibration
@@ -234,11 +330,14 @@ def compute_fatigue(
     # (docs/brain-spec.md: "ROAS holds"; read on the change, since on the incremental scale many
     # healthy creatives sit below breakeven)
     # "held" = conversions per impression did not fall significantly (exact binomial test)
+    n_v = c["v_r"] + c["v_b"]
     with np.errstate(invalid="ignore"):
         p_cpi = binom_dist.cdf(
-            v_r, n_v.astype(np.int64), np.nan_to_num(div(i_r, i_r + i_b), nan=0.5)
+            c["v_r"],
+            n_v.astype(np.int64),
+            np.nan_to_num(div(c["i_r"], c["i_r"] + c["i_b"]), nan=0.5),
         )
-    roas_held = (-np.nan_to_num(a_ctr + a_cvr, nan=0.0) < T.FATIGUE_ROAS_HELD * fire_log) | (
+    roas_held = (-np.nan_to_num(a["ctr"] + a["cvr"], nan=0.0) < T.FATIGUE_ROAS_HELD * fire_log) | (
         np.nan_to_num(p_cpi, nan=1.0) > T.FATIGUE_HELD_P
     )
     ctr_only = (
@@ -248,14 +347,14 @@ def compute_fatigue(
     )
     # fewer conversions than the gate: at most "monitor", never a pause or refresh call
     small = ~enough & ~fired["frequency_high"]
-    cap = np.where(ctr_only | small, T.FATIGUE_CTR_ONLY_CAP, 1.0)
-    p7 = np.minimum(p7, cap)
-    p14 = np.minimum(p14, cap)
-    stats["gated_small"] = int((eligible & ~enough).sum())
-    p7 = np.where(eligible, p7, 0.0)
-    p14 = np.where(eligible, p14, 0.0)
+    return ctr_only | small
 
-    # predicted ROAS path: the log-rate between window centres (10.5 days apart)
+
+def _roas_path(
+    roas_r: np.ndarray, roas_b: np.ndarray, roas_r_cal: np.ndarray, be: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted ROAS drop over 7 days and days to breakeven, from the log-rate between
+    window centres (10.5 days apart)."""
     gap = (T.BASELINE_START + T.BASELINE_END) / 2.0 - (1 + T.RECENT_DAYS) / 2.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rate = np.log(div(roas_r, roas_b)) / gap
@@ -269,65 +368,58 @@ def compute_fatigue(
             np.where(rate < 0, np.ceil(np.log(be / roas_r_cal) / rate), np.nan),
         )
     dtb = np.where(dtb > T.FATIGUE_HORIZON_DAYS, np.nan, dtb)
+    return pred_drop, dtb
 
-    listed = np.flatnonzero(p7 >= T.FATIGUE_LIST_MIN)
-    stats["flagged"] = int((p7 >= T.FATIGUE_REFRESH).sum())
-    stats["by_severity"] = {
-        "high": int((p7 > T.FATIGUE_PAUSE).sum()),
-        "medium": int(((p7 > T.FATIGUE_REFRESH) & (p7 <= T.FATIGUE_PAUSE)).sum()),
-        "low": int(((p7 >= T.FATIGUE_LIST_MIN) & (p7 <= T.FATIGUE_REFRESH)).sum()),
+
+def _fatigue_row(
+    prep: Prepared,
+    i: int,
+    c: dict[str, np.ndarray],
+    g: dict[str, np.ndarray],
+    fired: dict[str, np.ndarray],
+) -> dict:
+    """One listed creative's fatigue finding."""
+    key = prep.platforms[prep.cr_platform[i]]
+    prob = float(g["p7"][i])
+    rec_action, sev = fatigue_recommendation(prob)
+    camp = prep.cr_campaign[i]
+    trend_h = float(T.FATIGUE_TREND_HORIZON)
+    s_r, s_b, i_r, i_b = c["s_r"], c["s_b"], c["i_r"], c["i_b"]
+    c_r, c_b, v_r, v_b, r_r = c["c_r"], c["c_b"], c["v_r"], c["v_b"], c["r_r"]
+    return {
+        "id": f"fatigue:{key}:{prep.cr_id[i]}",
+        "creative_id": str(prep.cr_id[i]),
+        "name": str(prep.cr_name[i]),
+        "platform": key,
+        "campaign_id": str(prep.camp_id[camp]),
+        "campaign_name": str(prep.camp_name[camp]),
+        "prob_7d": ratio(prob),
+        "prob_14d": ratio(g["p14"][i]),
+        "severity": sev,
+        "recommendation": rec_action,
+        "signals": [k for k, v in fired.items() if v[i]],
+        "predicted_drop_7d": ratio(g["pred_drop"][i]),
+        "days_to_breakeven": None if np.isnan(g["dtb"][i]) else int(g["dtb"][i]),
+        "roas_recent": ratio(g["roas_r"][i]),
+        "roas_baseline": ratio(g["roas_b"][i]),
+        "roas_recent_calibrated": ratio(g["roas_r_cal"][i]),
+        "ctr_recent": ratio(div(c_r[i], i_r[i])),
+        "ctr_baseline": ratio(div(c_b[i], i_b[i])),
+        "cvr_recent": ratio(div(v_r[i], c_r[i])),
+        "cvr_baseline": ratio(div(v_b[i], c_b[i])),
+        "cpa_recent": money(div(s_r[i], v_r[i])),
+        "cpa_baseline": money(div(s_b[i], v_b[i])),
+        "frequency": ratio(g["freq_now"][i]),
+        **{k: ratio(g[k][i]) for k in _CHANGES},
+        "ctr_slope_drop_7d": ratio(-np.expm1(g["slope_log7"][i])),
+        "ctr_trend_14d": ratio(np.expm1(g["b_ctr"][i] * trend_h)),
+        "cvr_trend_14d": ratio(np.expm1(g["b_cvr"][i] * trend_h)),
+        "conversions_21d": int(v_r[i] + v_b[i]),
+        "cvr_drop_p_value": ratio(g["p_cvr"][i]),
+        "spend_recent_7d": money(s_r[i]),
+        "revenue_recent_7d": money(r_r[i]),
+        "daily_spend": money(s_r[i] / T.RECENT_DAYS),
     }
-    order = listed[np.lexsort((prep.cr_id[listed].astype(str), -np.round(p7[listed], 4)))]
-    order = order[: T.FATIGUE_LIST_CAP]
-    chg = {
-        "ctr_change": np.expm1(lctr),
-        "cvr_change": np.expm1(lcvr),
-        "cpa_change": np.expm1(lcpa),
-        "roas_change": np.expm1(lroas),
-    }
-    out = []
-    for i in order:
-        key = prep.platforms[plat[i]]
-        prob = float(p7[i])
-        rec_action, sev = fatigue_recommendation(prob)
-        camp = prep.cr_campaign[i]
-        out.append(
-            {
-                "id": f"fatigue:{key}:{prep.cr_id[i]}",
-                "creative_id": str(prep.cr_id[i]),
-                "name": str(prep.cr_name[i]),
-                "platform": key,
-                "campaign_id": str(prep.camp_id[camp]),
-                "campaign_name": str(prep.camp_name[camp]),
-                "prob_7d": ratio(prob),
-                "prob_14d": ratio(p14[i]),
-                "severity": sev,
-                "recommendation": rec_action,
-                "signals": [k for k, v in fired.items() if v[i]],
-                "predicted_drop_7d": ratio(pred_drop[i]),
-                "days_to_breakeven": None if np.isnan(dtb[i]) else int(dtb[i]),
-                "roas_recent": ratio(roas_r[i]),
-                "roas_baseline": ratio(roas_b[i]),
-                "roas_recent_calibrated": ratio(roas_r_cal[i]),
-                "ctr_recent": ratio(div(c_r[i], i_r[i])),
-                "ctr_baseline": ratio(div(c_b[i], i_b[i])),
-                "cvr_recent": ratio(div(v_r[i], c_r[i])),
-                "cvr_baseline": ratio(div(v_b[i], c_b[i])),
-                "cpa_recent": money(div(s_r[i], v_r[i])),
-                "cpa_baseline": money(div(s_b[i], v_b[i])),
-                "frequency": ratio(freq_now[i]),
-                **{k: ratio(v[i]) for k, v in chg.items()},
-                "ctr_slope_drop_7d": ratio(-np.expm1(slope_log7[i])),
-                "ctr_trend_14d": ratio(np.expm1(b_ctr[i] * trend_h)),
-                "cvr_trend_14d": ratio(np.expm1(b_cvr[i] * trend_h)),
-                "conversions_21d": int(v_r[i] + v_b[i]),
-                "cvr_drop_p_value": ratio(p_cvr[i]),
-                "spend_recent_7d": money(s_r[i]),
-                "revenue_recent_7d": money(r_r[i]),
-                "daily_spend": money(s_r[i] / T.RECENT_DAYS),
-            }
-        )
-    return out, stats
 
 
 def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -355,6 +447,50 @@ def _log_rate_slope(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 # --------------------------------------------------------------------------- ROI decay
+def _adjusted_log_roas(
+    sp: np.ndarray, rv: np.ndarray, event: np.ndarray, alpha: float, L: int
+) -> np.ndarray:
+    """Spend-adjusted daily log ROAS (``alpha`` response-curve elasticity), event and
+    paused days NaN."""
+    ok = (sp > 0) & (rv > 0) & ~event
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.where(ok, np.log(rv / np.where(sp > 0, sp, 1.0)), np.nan)
+        ls = np.where(ok, np.log(np.where(sp > 0, sp, 1.0)), np.nan)
+    ref = np.nanmedian(ls[L - T.ANOMALY_TRAILING_DAYS :]) if np.isfinite(ls).any() else 0.0
+    return lr + (1.0 - alpha) * (ls - ref)
+
+
+def _adjusted_decay(
+    adj: np.ndarray, judged: bool, rec: slice, base: slice, L: int
+) -> tuple[float, float]:
+    """Recent-vs-baseline decay of the adjusted log ROAS and its z against daily noise."""
+    a_r, a_b = adj[rec], adj[base]
+    a_r, a_b = a_r[np.isfinite(a_r)], a_b[np.isfinite(a_b)]
+    decay_adj, z = float("nan"), float("nan")
+    hist = adj[L - T.ANOMALY_TRAILING_DAYS :]
+    hist = hist[np.isfinite(hist)]
+    if judged and len(a_r) >= 3 and len(a_b) >= 5 and len(hist) >= 14:
+        d = float(np.mean(a_r) - np.mean(a_b))
+        decay_adj = 1.0 - float(np.exp(d))
+        # daily noise: MAD of day-to-day differences (robust to level shifts and trends)
+        sig = T.MAD_TO_SIGMA * float(np.median(np.abs(np.diff(hist)))) / np.sqrt(2.0)
+        sig = max(sig, T.ANOMALY_SCALE_FLOOR)
+        z = -d / (sig * np.sqrt(1.0 / len(a_r) + 1.0 / len(a_b)))
+    return decay_adj, z
+
+
+def _adjusted_trend(ya: np.ndarray) -> tuple[float | None, float | None]:
+    """Theil-Sen trend of the adjusted log ROAS: projected 14-day change and the upper
+    bound of the slope's interval (None with under 14 usable days)."""
+    trend14, trend_hi = None, None
+    oka = np.isfinite(ya)
+    if oka.sum() >= 14:
+        xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[oka]
+        b, _, trend_hi = theil_sen(ya[oka], xs, T.DECAY_TREND_CONF)
+        trend14 = float(np.expm1(b * T.FATIGUE_TREND_HORIZON))
+    return trend14, trend_hi
+
+
 def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
     """decay = 1 - ROAS(last 7 days) / ROAS(days 8-21) (docs/brain-spec.md), judged on evidence.
 
@@ -385,24 +521,8 @@ def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
         # spend-adjusted daily log ROAS, event/paused days out
         rc = curves.get(key) or {}
         alpha = float(rc["alpha"]) if rc.get("status") == "ok" else 1.0
-        ok = (sp > 0) & (rv > 0) & ~prep.event_plat[p]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lr = np.where(ok, np.log(rv / np.where(sp > 0, sp, 1.0)), np.nan)
-            ls = np.where(ok, np.log(np.where(sp > 0, sp, 1.0)), np.nan)
-        ref = np.nanmedian(ls[L - T.ANOMALY_TRAILING_DAYS :]) if np.isfinite(ls).any() else 0.0
-        adj = lr + (1.0 - alpha) * (ls - ref)
-        a_r, a_b = adj[rec], adj[base]
-        a_r, a_b = a_r[np.isfinite(a_r)], a_b[np.isfinite(a_b)]
-        decay_adj, z = float("nan"), float("nan")
-        hist = adj[L - T.ANOMALY_TRAILING_DAYS :]
-        hist = hist[np.isfinite(hist)]
-        if judged and len(a_r) >= 3 and len(a_b) >= 5 and len(hist) >= 14:
-            d = float(np.mean(a_r) - np.mean(a_b))
-            decay_adj = 1.0 - float(np.exp(d))
-            # daily noise: MAD of day-to-day differences (robust to level shifts and trends)
-            sig = T.MAD_TO_SIGMA * float(np.median(np.abs(np.diff(hist)))) / np.sqrt(2.0)
-            sig = max(sig, T.ANOMALY_SCALE_FLOOR)
-            z = -d / (sig * np.sqrt(1.0 / len(a_r) + 1.0 / len(a_b)))
+        adj = _adjusted_log_roas(sp, rv, prep.event_plat[p], alpha, L)
+        decay_adj, z = _adjusted_decay(adj, judged, rec, base, L)
         cols = slice(L - T.DECAY_SLOPE_DAYS, L)
         daily = div(rv[cols], sp[cols])
         okd = np.isfinite(daily) & ~prep.event_plat[p, cols]
@@ -411,13 +531,7 @@ def compute_roi_decay(prep: Prepared, memory: dict | None = None) -> list[dict]:
             xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[okd]
             slope = theil_sen(daily[okd], xs)[0]
         med = float(np.median(daily[okd])) if okd.any() else float("nan")
-        trend14, trend_hi = None, None
-        ya = adj[cols]
-        oka = np.isfinite(ya)
-        if oka.sum() >= 14:
-            xs = np.arange(T.DECAY_SLOPE_DAYS, dtype=float)[oka]
-            b, _, trend_hi = theil_sen(ya[oka], xs, T.DECAY_TREND_CONF)
-            trend14 = float(np.expm1(b * T.FATIGUE_TREND_HORIZON))
+        trend14, trend_hi = _adjusted_trend(adj[cols])
         by_level = bool(
             np.isfinite(decay_adj)
             and decay_adj > T.DECAY_FLAG
@@ -626,16 +740,75 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     right edge the level rests on fewer days, so z is scaled by the extra variance.
     """
     notes: list[str] = []
-    L = prep.window
-    n_days = L
-    cols = slice(0, L)
-    idx0 = 0
+    n_days = prep.window
+    cols = slice(0, n_days)
+    R = T.ANOMALY_RECENT_DAYS
+    H = T.ANOMALY_TRAILING_DAYS
+    hist = slice(max(0, n_days - R - H), n_days - R)
+    series, units = _anomaly_series(prep, cols, hist)
+    Y = np.vstack([x[2] for x in series])  # (S, n_days)
+    S = Y.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pos_med = np.nanmedian(np.where(Y > 0, Y, np.nan), axis=1)
+    pos_med = np.where(np.isfinite(pos_med), pos_med, 1.0)
+    eps = 1e-3 * pos_med
+    Z = np.log(Y + eps[:, None])
+    wd = (np.arange(prep.start_day, prep.start_day + n_days) + 3) % 7
+    test0 = n_days - R
+
+    EV = _event_mask(prep, series, cols, n_days)
+    _, _, r0, _ = _decompose(Z, EV, wd)
+    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+    MASK = EV | _outlier_mask(r0, EV, test0)
+    _, _, resid_raw, _ = _decompose(Z, MASK, wd)
+    Z_adj, spend_term = _spend_response(series, Z, resid_raw, MASK, test0)
+    trend, seasonal, resid, n_nb = _decompose(Z_adj, MASK, wd)
+    # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
+    var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
+
+    history = int(np.isfinite(resid[:, :test0]).sum(axis=1).max()) if S else 0
+    if history < T.ANOMALY_MIN_HISTORY:
+        notes.append(
+            f"anomalies: {history} days of history before the last {R}; "
+            f"at least {T.ANOMALY_MIN_HISTORY} needed"
+        )
+        return [], notes
+    sc = _anomaly_scores(resid, resid_raw, MASK, var_f, test0)
+    exp_log = (
+        trend[:, test0:]
+        + seasonal[:, wd[test0:]]
+        + np.nan_to_num(sc["centre"], nan=0.0)
+        + spend_term[:, test0:]
+    )
+    sc["expected"] = np.maximum(np.exp(exp_log) - eps[:, None], 0.0)
+    sc["actual"] = Y[:, test0:]
+    sc["effect"] = _dollar_effects(series, units, sc["actual"], sc["expected"], test0)
+    o_sp = prep.org["spend"][cols]
+    avg_spend = float(o_sp[hist].mean()) if hist.stop > hist.start else 0.0
+    gate = max(T.ANOMALY_MIN_USD, T.ANOMALY_MIN_SPEND_SHARE * avg_spend)
+    flaggable = np.array([x[4] for x in series])[:, None]
+    z = sc["z"]
+    sc["flag"] = (
+        flaggable & (np.abs(np.nan_to_num(z, nan=0.0)) >= T.ANOMALY_Z) & (sc["effect"] >= gate)
+    )
+    out = _anomaly_findings(prep, series, sc, test0)
+    out = _merge_notes(out)
+    return out, notes
+
+
+def _anomaly_series(
+    prep: Prepared, cols: slice, hist: slice
+) -> tuple[list[tuple[str, str, np.ndarray, str, bool]], list[dict]]:
+    """The org's and each platform's daily series (scope, name, values with days before
+    the data NaN, kind, flaggable) and their dollar units (value per unit, base)."""
+    n_days = prep.window
     o, s, pl = prep.org, prep.store, prep.plat
 
     def valid_from(first: int | None) -> np.ndarray:
         m = np.zeros(n_days, bool)
         if first is not None and first >= 0:
-            m[max(0, first - idx0) :] = True
+            m[max(0, first) :] = True
         return m
 
     series: list[tuple[str, str, np.ndarray, str, bool]] = []  # scope, name, values, kind, flag
@@ -651,9 +824,6 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         series.append((scope, name, v, kind, flag))
         units.append(unit)
 
-    R = T.ANOMALY_RECENT_DAYS
-    H = T.ANOMALY_TRAILING_DAYS
-    hist = slice(max(0, n_days - R - H), n_days - R)
     o_sp, o_clk, o_imp = o["spend"][cols], o["clicks"][cols], o["impressions"][cols]
     s_rev, s_ord, s_new = s["revenue"][cols], s["orders"][cols], s["new_customers"][cols]
     aov = float(div(s_rev[hist].sum(), s_ord[hist].sum()))
@@ -678,55 +848,53 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         add(key, "cpa", div(sp, cv), ok, "cpa", True, {"base": cv})
         add(key, "ctr", div(ck, im), ok, "ctr", True, {"base": im, "value": p_rpc})
         add(key, "clicks", ck, ok, "count", False, {"value": p_rpc})
+    return series, units
 
-    Y = np.vstack([x[2] for x in series])  # (S, n_days)
-    S = Y.shape[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        pos_med = np.nanmedian(np.where(Y > 0, Y, np.nan), axis=1)
-    pos_med = np.where(np.isfinite(pos_med), pos_med, 1.0)
-    eps = 1e-3 * pos_med
-    Z = np.log(Y + eps[:, None])
 
-    wd = (np.arange(prep.start_day, prep.start_day + n_days) + 3) % 7
-    half = T.ANOMALY_TREND_HALF
-    test0 = n_days - R
-
-    # known-event days (user events, calendar, auto-detected pauses) per series
-    scope_of = [x[0] for x in series]
-    EV = np.zeros((S, n_days), bool)
-    for k, sc in enumerate(scope_of):
+def _event_mask(prep: Prepared, series: list[tuple], cols: slice, n_days: int) -> np.ndarray:
+    """Known-event days (user events, calendar, auto-detected pauses) per series."""
+    EV = np.zeros((len(series), n_days), bool)
+    for k, sc in enumerate(x[0] for x in series):
         if sc == "org":
             EV[k] = prep.event_org[cols]
         else:
             EV[k] = prep.event_plat[prep.platforms.index(sc), cols]
+    return EV
 
-    def decompose(
-        Zs: np.ndarray, M: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        # masked days (events, outliers) never enter a neighbour's level or the weekday
-        # pattern: "neighbours never pull a day's expectation"
-        Zm = np.where(M, np.nan, Zs)
-        trend0, _ = _centred_median(Zm, half)
-        seas = _weekly_seasonal(Zm - trend0, wd)
-        Zd = Zs - seas[:, wd]
-        tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
-        return tr, seas, Zd - tr, nb
 
-    _, _, r0, _ = decompose(Z, EV)
-    # outlier days (a sale nobody recorded, a spike) are masked too, then decompose again
+def _decompose(
+    Zs: np.ndarray, M: np.ndarray, wd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(trend, weekday pattern, residual, neighbours per level) of log series ``Zs``."""
+    half = T.ANOMALY_TREND_HALF
+    # masked days (events, outliers) never enter a neighbour's level or the weekday
+    # pattern: "neighbours never pull a day's expectation"
+    Zm = np.where(M, np.nan, Zs)
+    trend0, _ = _centred_median(Zm, half)
+    seas = _weekly_seasonal(Zm - trend0, wd)
+    Zd = Zs - seas[:, wd]
+    tr, nb = _centred_median(np.where(M, np.nan, Zd), half)
+    return tr, seas, Zd - tr, nb
+
+
+def _outlier_mask(r0: np.ndarray, EV: np.ndarray, test0: int) -> np.ndarray:
+    """History outliers: residuals beyond ANOMALY_MASK_Z robust sigmas."""
     hist_cols = slice(0, test0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med0 = np.nanmedian(np.where(EV, np.nan, r0)[:, hist_cols], axis=1)
         mad0 = np.nanmedian(np.abs(np.where(EV, np.nan, r0) - med0[:, None])[:, hist_cols], axis=1)
     sig0 = np.maximum(T.MAD_TO_SIGMA * np.nan_to_num(mad0, nan=0.0), T.ANOMALY_SCALE_FLOOR)
-    OUT = np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
-    MASK = EV | OUT
-    _, _, resid_raw, _ = decompose(Z, MASK)
-    # outcome series move with that day's spend (the response curve): regress each
-    # residual on its scope's spend residual over the history, then take that spend
-    # response out of the log series itself before decomposing it again
+    return np.abs(np.nan_to_num(r0 - med0[:, None], nan=0.0)) > T.ANOMALY_MASK_Z * sig0[:, None]
+
+
+def _spend_response(
+    series: list[tuple], Z: np.ndarray, resid_raw: np.ndarray, MASK: np.ndarray, test0: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome series move with that day's spend (the response curve): regress each
+    residual on its scope's spend residual over the history; the log series with that
+    spend response taken out, and the response term itself."""
+    S = len(series)
     spend_idx = {series[k][0]: k for k in range(S) if series[k][1] == "spend"}
     beta = np.zeros(S)
     Z_adj = Z.copy()
@@ -748,17 +916,16 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         ks = spend_idx.get(series[k][0])
         if ks is not None and beta[k] != 0.0:
             spend_term[k] = beta[k] * np.nan_to_num(Z[ks], nan=0.0)
-    trend, seasonal, resid, n_nb = decompose(Z_adj, MASK)
-    # variance of a residual vs a median of m neighbours ~ 1 + pi / (2 m)
-    var_f = 1.0 + np.pi / (2.0 * np.maximum(n_nb, 1))
+    return Z_adj, spend_term
 
-    history = int(np.isfinite(resid[:, :test0]).sum(axis=1).max()) if S else 0
-    if history < T.ANOMALY_MIN_HISTORY:
-        notes.append(
-            f"anomalies: {history} days of history before the last {R}; "
-            f"at least {T.ANOMALY_MIN_HISTORY} needed"
-        )
-        return [], notes
+
+def _anomaly_scores(
+    resid: np.ndarray, resid_raw: np.ndarray, MASK: np.ndarray, var_f: np.ndarray, test0: int
+) -> dict[str, np.ndarray]:
+    """Robust and calibrated z of each recent day against the trailing days before it
+    (z_robust, z, and z_raw of the spend-unadjusted residual), and the trailing centre."""
+    H = T.ANOMALY_TRAILING_DAYS
+    S, n_days = resid.shape
     padr = np.full((S, H + n_days), np.nan)
     padr[:, H:] = np.where(MASK, np.nan, resid)  # baselines leave masked days out
     padv = np.full((S, H + n_days), np.nan)
@@ -782,17 +949,18 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
     scale_raw = np.maximum(spread_raw, T.ANOMALY_SCALE_FLOOR)
     z_raw = (resid_raw[:, test0:] - centre_raw) / (scale_raw * np.sqrt(var_f[:, test0:] / base_var))
     z_raw = _calibrate(z_raw, count)
-    exp_log = (
-        trend[:, test0:]
-        + seasonal[:, wd[test0:]]
-        + np.nan_to_num(centre, nan=0.0)
-        + spend_term[:, test0:]
-    )
-    expected = np.maximum(np.exp(exp_log) - eps[:, None], 0.0)
-    actual = Y[:, test0:]
+    return {"centre": centre, "z_robust": z_robust, "z": z, "z_raw": z_raw}
 
-    # dollar effect of each (series, day)
-    effect = np.zeros_like(z)
+
+def _dollar_effects(
+    series: list[tuple],
+    units: list[dict],
+    actual: np.ndarray,
+    expected: np.ndarray,
+    test0: int,
+) -> np.ndarray:
+    """Dollar effect of each (series, recent day): |actual - expected| in dollars."""
+    effect = np.zeros_like(actual, dtype=float)
     for k, (_, _, _, kind, _) in enumerate(series):
         u = units[k]
         d = np.abs(actual[k] - expected[k])
@@ -805,86 +973,108 @@ def compute_anomalies(prep: Prepared) -> tuple[list[dict], list[str]]:
         elif kind == "ctr":
             v = u["value"] if np.isfinite(u["value"]) else 0.0
             effect[k] = d * u["base"][test0:] * v
-    effect = np.nan_to_num(effect, nan=0.0)
-    avg_spend = float(o_sp[hist].mean()) if hist.stop > hist.start else 0.0
-    gate = max(T.ANOMALY_MIN_USD, T.ANOMALY_MIN_SPEND_SHARE * avg_spend)
-    flaggable = np.array([x[4] for x in series])[:, None]
-    flag = flaggable & (np.abs(np.nan_to_num(z, nan=0.0)) >= T.ANOMALY_Z) & (effect >= gate)
+    return np.nan_to_num(effect, nan=0.0)
 
-    scopes = [x[0] for x in series]
-    names = [x[1] for x in series]
+
+def _data_gaps(prep: Prepared, test0: int) -> dict[str, np.ndarray]:
+    """Per platform, the recent days with no rows although the platform was connected."""
+    n_days = prep.window
+    R = n_days - test0
     gaps = {}
     for p, key in enumerate(prep.platforms):
-        rows = prep.plat["rows"][p, cols][test0:]
+        rows = prep.plat["rows"][p, slice(0, n_days)][test0:]
         first = int(prep.plat_first[p])
-        connected = np.arange(test0, n_days) + idx0 >= first if first >= 0 else np.zeros(R, bool)
+        connected = np.arange(test0, n_days) >= first if first >= 0 else np.zeros(R, bool)
         gaps[key] = (rows == 0) & connected
+    return gaps
 
+
+def _anomaly_findings(
+    prep: Prepared, series: list[tuple], sc: dict[str, np.ndarray], test0: int
+) -> list[dict]:
+    """One finding per recent day and scope with a flagged series, day by day."""
+    S = len(series)
+    R = prep.window - test0
+    scopes = [x[0] for x in series]
+    names = [x[1] for x in series]
+    gaps = _data_gaps(prep, test0)
     out = []
-    scope_order = ["org", *prep.platforms]
-    ev_by_day = _events_by_day(prep, idx0 + test0, R)
+    ev_by_day = _events_by_day(prep, test0, R)
     for j in range(R):
-        for scope in scope_order:
-            ks = [k for k in range(S) if scopes[k] == scope and flag[k, j]]
+        for scope in ["org", *prep.platforms]:
+            ks = [k for k in range(S) if scopes[k] == scope and sc["flag"][k, j]]
             if not ks:
                 continue
-            zj = {names[k]: z_raw[k, j] for k in range(S) if scopes[k] == scope}
+            zj = {names[k]: sc["z_raw"][k, j] for k in range(S) if scopes[k] == scope}
             if scope == "org":
                 gap = any(g[j] for g in gaps.values())
             else:
                 gap = bool(gaps[scope][j])
             hints = _cause_hints(scope, zj, gap)
-            day = prep.day_iso(idx0 + test0 + j)
-            items = []
-            for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
-                items.append(
-                    {
-                        "series": names[k],
-                        "expected": _num_for(series[k][3], expected[k, j]),
-                        "actual": _num_for(series[k][3], actual[k, j]),
-                        "z": ratio(float(np.clip(z[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))),
-                        "z_robust": ratio(
-                            float(np.clip(z_robust[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))
-                        ),
-                        "direction": "up" if z[k, j] > 0 else "down",
-                        "dollar_effect": money(effect[k, j]),
-                    }
-                )
-            # severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up)
-            eff = [
-                k
-                for k in ks
-                if (names[k] in ("mer", "roas") and z[k, j] < 0)
-                or (names[k] == "cpa" and z[k, j] > 0)
-            ]
-            if eff:
-                zmax = max(abs(z[k, j]) for k in eff)
-                severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
-                lead = next(
-                    i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))]
-                )
-            else:
-                severity = "low"  # volume moved, efficiency held: a note, not an alarm
-                lead = items[0]
+            day = prep.day_iso(test0 + j)
+            items = _flagged_items(series, sc, ks, j)
+            severity, lead = _severity_and_lead(names, sc["z"], ks, j, items)
             context = [e for e in ev_by_day[j] if e["platform"] in (None, scope) or scope == "org"]
             if context:
                 severity = "low"  # a known event: context, not an alarm
                 hints = ["known_event", *[h for h in hints if h != "data_gap"]]
-            finding = {
-                "id": f"anomaly:{day}:{scope}",
-                "date": day,
-                "scope": "org" if scope == "org" else "platform",
-                "platform": None if scope == "org" else scope,
-                **lead,
-                "severity": severity,
-                "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
-                "series_flagged": items,
-                "summary": _summary(lead, items, scope, context),
-                "context": [_event_label(e) for e in context],
+            out.append(
+                {
+                    "id": f"anomaly:{day}:{scope}",
+                    "date": day,
+                    "scope": "org" if scope == "org" else "platform",
+                    "platform": None if scope == "org" else scope,
+                    **lead,
+                    "severity": severity,
+                    "cause_hints": [{"code": c, "text": _HINTS[c]} for c in hints],
+                    "series_flagged": items,
+                    "summary": _summary(lead, items, scope, context),
+                    "context": [_event_label(e) for e in context],
+                }
+            )
+    return out
+
+
+def _flagged_items(
+    series: list[tuple], sc: dict[str, np.ndarray], ks: list[int], j: int
+) -> list[dict]:
+    """The flagged series of one day and scope, largest |z| first."""
+    z, z_robust = sc["z"], sc["z_robust"]
+    names = [x[1] for x in series]
+    items = []
+    for k in sorted(ks, key=lambda k: (-abs(z[k, j]), names[k])):
+        items.append(
+            {
+                "series": names[k],
+                "expected": _num_for(series[k][3], sc["expected"][k, j]),
+                "actual": _num_for(series[k][3], sc["actual"][k, j]),
+                "z": ratio(float(np.clip(z[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))),
+                "z_robust": ratio(
+                    float(np.clip(z_robust[k, j], -T.ANOMALY_Z_CAP, T.ANOMALY_Z_CAP))
+                ),
+                "direction": "up" if z[k, j] > 0 else "down",
+                "dollar_effect": money(sc["effect"][k, j]),
             }
-            out.append(finding)
-    out = _merge_notes(out)
-    return out, notes
+        )
+    return items
+
+
+def _severity_and_lead(
+    names: list[str], z: np.ndarray, ks: list[int], j: int, items: list[dict]
+) -> tuple[str, dict]:
+    """Severity follows efficiency: an adverse move of MER / ROAS (down) or CPA (up);
+    the lead item is the worst such move, else the largest."""
+    eff = [
+        k
+        for k in ks
+        if (names[k] in ("mer", "roas") and z[k, j] < 0) or (names[k] == "cpa" and z[k, j] > 0)
+    ]
+    if not eff:
+        return "low", items[0]  # volume moved, efficiency held: a note, not an alarm
+    zmax = max(abs(z[k, j]) for k in eff)
+    severity = "high" if zmax >= T.ANOMALY_Z_HIGH else "medium"
+    lead = next(i for i in items if i["series"] == names[max(eff, key=lambda k: abs(z[k, j]))])
+    return severity, lead
 
 
 def _events_by_day(prep: Prepared, first: int, n: int) -> list[list[dict]]:

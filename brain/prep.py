@@ -440,14 +440,24 @@ def _promo_runs(prep: Prepared) -> list[tuple[int, int]]:
 
 
 def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: int) -> None:
+    """Fill the platforms, the creative and campaign labels, the (creative x day) cube and
+    its platform and org roll-ups from the ad rows of the window."""
     L = prep.window
-    notes = prep.notes
     valid = (ad_days >= start) & (ad_days <= prep.as_of_day)
     rows = np.flatnonzero(valid)
     prep.n_ad_rows = int(len(ad))
     sub = ad.iloc[rows] if len(rows) < len(ad) else ad
     d_idx = ad_days[rows] - start
+    pcode = _platform_codes(prep, sub)
+    cr = _entity_labels(prep, sub, pcode)
+    n_cr = len(prep.cr_id)
+    prep.cube = _metric_cube(sub, cr * L + d_idx, n_cr, L, prep.notes)
+    _roll_up(prep)
 
+
+def _platform_codes(prep: Prepared, sub: pd.DataFrame) -> np.ndarray:
+    """Set ``prep.platforms`` (known ones in order, then "unknown") and return each row's
+    platform index."""
     p_codes, p_labels = _codes(sub["platform"])
     norm = [_norm_platform(x) for x in p_labels]
     platforms = sorted(set(norm) - {"unknown"}, key=_platform_order)
@@ -455,12 +465,18 @@ def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: i
         platforms.append("unknown")
         n_unk = int((p_codes < 0).sum())
         if n_unk:
-            notes.append(f"ad_daily: {n_unk} rows without a platform were grouped as 'unknown'")
+            prep.notes.append(
+                f"ad_daily: {n_unk} rows without a platform were grouped as 'unknown'"
+            )
     remap = np.array([platforms.index(x) for x in norm] + [len(platforms) - 1], dtype=np.int64)
     pcode = remap[p_codes] if len(p_codes) else np.zeros(0, np.int64)
     prep.platforms = platforms
-    P = len(platforms)
+    return pcode
 
+
+def _entity_labels(prep: Prepared, sub: pd.DataFrame, pcode: np.ndarray) -> np.ndarray:
+    """Set the creatives' and campaigns' platform, ids and names on ``prep`` and return
+    each row's creative index."""
     c_codes, c_labels = _codes(sub["creative_id"])
     k_codes, k_labels = _codes(sub["campaign_id"])
     cr_key = pcode * (len(c_labels) + 1) + (c_codes + 1)
@@ -484,8 +500,14 @@ def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: i
     prep.camp_platform = pcode[cfirst]
     prep.camp_id = k_lab_ext[k_codes[cfirst]]
     prep.camp_name = _names(sub, "campaign_name", cfirst, prep.camp_id)
+    return cr
 
-    idx = cr * L + d_idx
+
+def _metric_cube(
+    sub: pd.DataFrame, idx: np.ndarray, n_cr: int, L: int, notes: list[str]
+) -> dict[str, np.ndarray]:
+    """The (creative x day) sums of each ad metric, rows and frequency weights; bad values
+    count as 0 with a note."""
     size = n_cr * L
     bad_counts = {}
     cube = {}
@@ -496,7 +518,23 @@ def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: i
         key = "revenue" if col == "platform_revenue" else col
         cube[key] = np.bincount(idx, weights=vals, minlength=size).reshape(n_cr, L)
     cube["rows"] = np.bincount(idx, minlength=size).reshape(n_cr, L).astype(float)
-    imps = cube["impressions"]
+    cube["freq_w"], cube["freq_x"] = _frequency_sums(sub, idx, n_cr, L, cube["impressions"])
+    if bad_counts:
+        total = sum(bad_counts.values())
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(bad_counts.items()))
+        notes.append(
+            f"ad_daily: {total} values were missing, negative or absurd (> {T.ABSURD_VALUE:.0e}) "
+            f"and were treated as 0 ({detail})"
+        )
+    return cube
+
+
+def _frequency_sums(
+    sub: pd.DataFrame, idx: np.ndarray, n_cr: int, L: int, imps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Impression weights and impression-weighted frequency per (creative, day), from the
+    frequency column or reach (zeros without either)."""
+    size = n_cr * L
     freq = None
     if "frequency" in sub.columns:
         freq, _ = _clean_numeric(sub["frequency"])
@@ -505,33 +543,30 @@ def _prepare_ads(prep: Prepared, ad: pd.DataFrame, ad_days: np.ndarray, start: i
         reach, _ = _clean_numeric(sub["reach"])
         imp_rows, _ = _clean_numeric(sub["impressions"])
         freq = np.where(reach > 0, imp_rows / np.where(reach > 0, reach, 1.0), np.nan)
-    if freq is not None:
-        imp_rows, _ = _clean_numeric(sub["impressions"])
-        ok = np.isfinite(freq) & (freq < 1e3)
-        w = np.where(ok, imp_rows, 0.0)
-        cube["freq_w"] = np.bincount(idx, weights=w, minlength=size).reshape(n_cr, L)
-        cube["freq_x"] = np.bincount(
-            idx, weights=np.where(ok, freq * imp_rows, 0.0), minlength=size
-        ).reshape(n_cr, L)
-    else:
-        cube["freq_w"] = np.zeros_like(imps)
-        cube["freq_x"] = np.zeros_like(imps)
-    if bad_counts:
-        total = sum(bad_counts.values())
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(bad_counts.items()))
-        notes.append(
-            f"ad_daily: {total} values were missing, negative or absurd (> {T.ABSURD_VALUE:.0e}) "
-            f"and were treated as 0 ({detail})"
-        )
-    prep.cube = cube
+    if freq is None:
+        return np.zeros_like(imps), np.zeros_like(imps)
+    imp_rows, _ = _clean_numeric(sub["impressions"])
+    ok = np.isfinite(freq) & (freq < 1e3)
+    w = np.where(ok, imp_rows, 0.0)
+    freq_w = np.bincount(idx, weights=w, minlength=size).reshape(n_cr, L)
+    freq_x = np.bincount(idx, weights=np.where(ok, freq * imp_rows, 0.0), minlength=size).reshape(
+        n_cr, L
+    )
+    return freq_w, freq_x
 
+
+def _roll_up(prep: Prepared) -> None:
+    """Platform and org sums of the cube, and the first day with rows per platform (days
+    before it are "not connected yet")."""
+    L = prep.window
+    P = len(prep.platforms)
+    n_cr = len(prep.cr_id)
+    cube = prep.cube
     onehot = np.zeros((P, n_cr))
     if n_cr:
         onehot[prep.cr_platform, np.arange(n_cr)] = 1.0
     prep.plat = {k: onehot @ v for k, v in cube.items()}
     prep.org = {k: v.sum(axis=0) for k, v in cube.items()}
-
-    # first window day with rows per platform: days before it are "not connected yet"
     has = prep.plat["rows"] > 0 if P else np.zeros((0, L), bool)
     first = np.where(has.any(axis=1), has.argmax(axis=1), -1) if P else np.zeros(0, np.int64)
     prep.plat_first = np.asarray(first, dtype=np.int64)

@@ -94,30 +94,8 @@ def generate_scenario(family: str, seed: int, as_of: date | None = None) -> Scen
     ad_on = off > -n_ad
     truth: dict = {"family": family, "seed": int(seed), "ad_days": n_ad, "events": []}
     events: list[dict] = []
-
-    # ---- weekly seasonality of demand (Monday first), and of budgets (small)
-    amp = rng.uniform(0.06, 0.16)
-    phase = rng.uniform(0, 2 * np.pi)
-    dem_wd = 1.0 + amp * np.sin(2 * np.pi * np.arange(7) / 7 + phase)
-    dem_wd /= dem_wd.mean()
-    sp_wd = 1.0 + 0.03 * np.sin(2 * np.pi * np.arange(7) / 7 + phase + 1.0)
-    sp_wd /= sp_wd.mean()
-
-    # ---- platforms: budgets, curves, over-reporting
-    plats = {}
-    base_spend = {"meta": (2500, 6000), "google_ads": (1200, 3000), "tiktok": (900, 2500)}
-    for key in PLATFORMS:
-        s0 = rng.uniform(*base_spend[key])
-        alpha = rng.uniform(0.35, 0.75)
-        inc_roas = rng.uniform(0.9, 2.4)  # average incremental ROAS at s0
-        plats[key] = {
-            "s0": s0,
-            "alpha": alpha,
-            "k": inc_roas * s0 ** (1.0 - alpha),
-            "over": rng.uniform(1.2, 2.2),
-            "budget": np.full(n, s0),
-            "mult": np.ones(n),  # efficiency multiplier (decay)
-        }
+    dem_wd, sp_wd = _weekly_patterns(rng)
+    plats = _platform_worlds(rng, n)
     inc_at_base = sum(p["k"] * p["s0"] ** p["alpha"] for p in plats.values())
     organic = inc_at_base * rng.uniform(0.3, 0.9)  # organic new-customer revenue/day
     returning = (inc_at_base + organic) * rng.uniform(0.3, 0.8)
@@ -127,74 +105,16 @@ def generate_scenario(family: str, seed: int, as_of: date | None = None) -> Scen
 
     # ---- family-specific plants
     if family == "budget":
-        for key in PLATFORMS:
-            lvl = 1.0
-            for start in sorted(rng.choice(np.arange(-80, -3), size=3, replace=False)):
-                step = rng.uniform(0.3, 0.5) * rng.choice([-1.0, 1.0])
-                lvl = float(np.clip(lvl * (1.0 + step), 0.45, 2.2))
-                plats[key]["budget"][off >= start] = plats[key]["s0"] * lvl
-        truth["budget_steps"] = True
+        _plant_budget_steps(rng, plats, off, truth)
     if family == "sale":
-        length = int(rng.integers(3, 5))
-        start = int(rng.integers(-12, -3 - length + 2))
-        on = (off >= start) & (off < start + length)
-        lift = rng.uniform(1.8, 2.0)
-        spend_mult[on] = lift
-        demand[on] = lift
-        ev = {
-            "kind": "sale",
-            "start": (as_of + timedelta(days=start)).isoformat(),
-            "end": (as_of + timedelta(days=start + length - 1)).isoformat(),
-            "platform": None,
-        }
-        truth["events"].append(ev)
-        events.append({**ev, "note": "planned sale", "source": "manual"})
-    paused = None
+        _plant_sale(rng, off, as_of, spend_mult, demand, truth, events)
     if family == "pause":
-        paused = str(rng.choice(PLATFORMS))
-        start = int(rng.integers(-12, -4))
-        on = (off >= start) & (off < start + 3)
-        present[paused] &= ~on
-        truth["events"].append(
-            {
-                "kind": "pause",
-                "start": (as_of + timedelta(days=start)).isoformat(),
-                "end": (as_of + timedelta(days=start + 2)).isoformat(),
-                "platform": paused,
-            }
-        )
+        _plant_pause(rng, off, as_of, present, truth)
     if family in ("decay", "slide"):
-        key = str(rng.choice(PLATFORMS))
-        size = rng.uniform(0.35, 0.45) if family == "decay" else rng.uniform(0.20, 0.25)
-        ramp = np.clip((off + 14) / 14.0, 0.0, 1.0)
-        plats[key]["mult"] = 1.0 - size * ramp
-        truth["decay"] = {"platform": key, "size": round(float(size), 4)}
+        _plant_decay(rng, family, plats, off, truth)
 
-    # ---- daily platform spend, incremental and reported revenue
-    for key, p in plats.items():
-        noise = np.exp(0.14 * _tn(rng, n))
-        s = p["budget"] * sp_wd[wd] * spend_mult * noise
-        s = np.where(present[key], s, 0.0)
-        k_t = p["k"] * p["mult"] * dem_wd[wd] * demand ** (1.0 - p["alpha"])
-        inc = k_t * s ** p["alpha"]
-        p["spend"], p["inc"], p["k_t"] = s, inc, k_t
-        p["reported"] = p["over"] * inc * np.exp(0.08 * _tn(rng, n))
-        last7 = off > -7
-        p["spend_7"], p["k_7"] = s[last7], k_t[last7]
-        m_true = p["alpha"] * inc[last7].sum() / max(s[last7].sum(), 1e-9)
-        p["marginal_true"] = float(m_true)
-
-    truth["platforms"] = {
-        k: {
-            "alpha": round(p["alpha"], 4),
-            "over_reporting": round(p["over"], 4),
-            "marginal_roas": round(p["marginal_true"], 4),
-            "incremental_roas": round(
-                float(p["inc"][off > -7].sum() / max(p["spend"][off > -7].sum(), 1e-9)), 4
-            ),
-        }
-        for k, p in plats.items()
-    }
+    _simulate_platforms(rng, plats, present, (sp_wd[wd], spend_mult), (dem_wd[wd], demand), off)
+    truth["platforms"] = _platform_truth(plats, off)
     truth["marginal_roas"] = {k: v["marginal_roas"] for k, v in truth["platforms"].items()}
 
     ad = _creatives(rng, family, plats, dates, off, truth)
@@ -214,6 +134,146 @@ def generate_scenario(family: str, seed: int, as_of: date | None = None) -> Scen
         "dates": dates,
     }
     return Scenario(family, int(seed), ad, orders, truth, events, world)
+
+
+def _weekly_patterns(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly seasonality of demand (Monday first), and of budgets (small)."""
+    amp = rng.uniform(0.06, 0.16)
+    phase = rng.uniform(0, 2 * np.pi)
+    dem_wd = 1.0 + amp * np.sin(2 * np.pi * np.arange(7) / 7 + phase)
+    dem_wd /= dem_wd.mean()
+    sp_wd = 1.0 + 0.03 * np.sin(2 * np.pi * np.arange(7) / 7 + phase + 1.0)
+    sp_wd /= sp_wd.mean()
+    return dem_wd, sp_wd
+
+
+def _platform_worlds(rng: np.random.Generator, n: int) -> dict[str, dict]:
+    """Per platform: base budget, response curve and over-reporting."""
+    plats = {}
+    base_spend = {"meta": (2500, 6000), "google_ads": (1200, 3000), "tiktok": (900, 2500)}
+    for key in PLATFORMS:
+        s0 = rng.uniform(*base_spend[key])
+        alpha = rng.uniform(0.35, 0.75)
+        inc_roas = rng.uniform(0.9, 2.4)  # average incremental ROAS at s0
+        plats[key] = {
+            "s0": s0,
+            "alpha": alpha,
+            "k": inc_roas * s0 ** (1.0 - alpha),
+            "over": rng.uniform(1.2, 2.2),
+            "budget": np.full(n, s0),
+            "mult": np.ones(n),  # efficiency multiplier (decay)
+        }
+    return plats
+
+
+def _plant_budget_steps(
+    rng: np.random.Generator, plats: dict, off: np.ndarray, truth: dict
+) -> None:
+    """Three budget steps of +-30-50% per platform."""
+    for key in PLATFORMS:
+        lvl = 1.0
+        for start in sorted(rng.choice(np.arange(-80, -3), size=3, replace=False)):
+            step = rng.uniform(0.3, 0.5) * rng.choice([-1.0, 1.0])
+            lvl = float(np.clip(lvl * (1.0 + step), 0.45, 2.2))
+            plats[key]["budget"][off >= start] = plats[key]["s0"] * lvl
+    truth["budget_steps"] = True
+
+
+def _plant_sale(
+    rng: np.random.Generator,
+    off: np.ndarray,
+    as_of: date,
+    spend_mult: np.ndarray,
+    demand: np.ndarray,
+    truth: dict,
+    events: list[dict],
+) -> None:
+    """A recorded 3-4 day sale lifting spend and store demand alike."""
+    length = int(rng.integers(3, 5))
+    start = int(rng.integers(-12, -3 - length + 2))
+    on = (off >= start) & (off < start + length)
+    lift = rng.uniform(1.8, 2.0)
+    spend_mult[on] = lift
+    demand[on] = lift
+    ev = {
+        "kind": "sale",
+        "start": (as_of + timedelta(days=start)).isoformat(),
+        "end": (as_of + timedelta(days=start + length - 1)).isoformat(),
+        "platform": None,
+    }
+    truth["events"].append(ev)
+    events.append({**ev, "note": "planned sale", "source": "manual"})
+
+
+def _plant_pause(
+    rng: np.random.Generator, off: np.ndarray, as_of: date, present: dict, truth: dict
+) -> None:
+    """One platform paused for 3 days (not recorded as an event)."""
+    paused = str(rng.choice(PLATFORMS))
+    start = int(rng.integers(-12, -4))
+    on = (off >= start) & (off < start + 3)
+    present[paused] &= ~on
+    truth["events"].append(
+        {
+            "kind": "pause",
+            "start": (as_of + timedelta(days=start)).isoformat(),
+            "end": (as_of + timedelta(days=start + 2)).isoformat(),
+            "platform": paused,
+        }
+    )
+
+
+def _plant_decay(
+    rng: np.random.Generator, family: str, plats: dict, off: np.ndarray, truth: dict
+) -> None:
+    """One platform's efficiency slides over the last 14 days (35-45%, or 20-25% for slide)."""
+    key = str(rng.choice(PLATFORMS))
+    size = rng.uniform(0.35, 0.45) if family == "decay" else rng.uniform(0.20, 0.25)
+    ramp = np.clip((off + 14) / 14.0, 0.0, 1.0)
+    plats[key]["mult"] = 1.0 - size * ramp
+    truth["decay"] = {"platform": key, "size": round(float(size), 4)}
+
+
+def _simulate_platforms(
+    rng: np.random.Generator,
+    plats: dict,
+    present: dict,
+    spend_by_day: tuple[np.ndarray, np.ndarray],
+    demand_by_day: tuple[np.ndarray, np.ndarray],
+    off: np.ndarray,
+) -> None:
+    """Daily platform spend, incremental and reported revenue, and the last week's true
+    marginal ROAS, in place. ``*_by_day``: (weekday pattern, plant multiplier) per day."""
+    n = len(off)
+    sp_day, spend_mult = spend_by_day
+    dem_day, demand = demand_by_day
+    for key, p in plats.items():
+        noise = np.exp(0.14 * _tn(rng, n))
+        s = p["budget"] * sp_day * spend_mult * noise
+        s = np.where(present[key], s, 0.0)
+        k_t = p["k"] * p["mult"] * dem_day * demand ** (1.0 - p["alpha"])
+        inc = k_t * s ** p["alpha"]
+        p["spend"], p["inc"], p["k_t"] = s, inc, k_t
+        p["reported"] = p["over"] * inc * np.exp(0.08 * _tn(rng, n))
+        last7 = off > -7
+        p["spend_7"], p["k_7"] = s[last7], k_t[last7]
+        m_true = p["alpha"] * inc[last7].sum() / max(s[last7].sum(), 1e-9)
+        p["marginal_true"] = float(m_true)
+
+
+def _platform_truth(plats: dict, off: np.ndarray) -> dict[str, dict]:
+    """The true elasticity, over-reporting, marginal and incremental ROAS per platform."""
+    return {
+        k: {
+            "alpha": round(p["alpha"], 4),
+            "over_reporting": round(p["over"], 4),
+            "marginal_roas": round(p["marginal_true"], 4),
+            "incremental_roas": round(
+                float(p["inc"][off > -7].sum() / max(p["spend"][off > -7].sum(), 1e-9)), 4
+            ),
+        }
+        for k, p in plats.items()
+    }
 
 
 def _creatives(
@@ -404,34 +464,54 @@ def score(sc: Scenario, state: dict) -> dict:
         key = t["decay"]["platform"]
         d = next(d for d in state["oracle"]["roi_decay"] if d["platform"] == key)
         out["trend_down"] = d.get("trend_direction") == "down"
+    out["marginal_ratio"], out["marginal_in_band"] = _marginal_vs_truth(sc, state)
+    acts = state["curiosity"]["actions"]
+    shift = next((a for a in acts if a["type"] == "shift_budget"), None)
+    if shift is not None:
+        out["shift"] = _shift_vs_truth(sc, shift)
+    out["scales"] = _scales_vs_truth(sc, acts)
+    out["curve_actions"] = sum(1 for a in acts if a["type"] in ("shift_budget", "scale"))
+    out["low_confidence_curve_actions"] = sum(
+        1 for a in acts if a["type"] in ("shift_budget", "scale") and (a["confidence"] or 0) < 0.3
+    )
+    return out
+
+
+def _marginal_vs_truth(sc: Scenario, state: dict) -> tuple[dict, dict]:
+    """Per platform: stated / true marginal ROAS, and whether the truth is in the band."""
     curves = {p["platform"]: p["response_curve"] for p in state["memory"]["platforms"]}
     m_ratio, in_band = {}, {}
-    for key, m_true in t["marginal_roas"].items():
+    for key, m_true in sc.truth["marginal_roas"].items():
         m = (curves.get(key) or {}).get("marginal_roas_calibrated")
         if m is not None and m_true > 0:
             m_ratio[key] = round(m / m_true, 4)
         band = (curves.get(key) or {}).get("marginal_roas_band")
         if band:
             in_band[key] = band["low"] <= m_true <= band["high"]
-    out["marginal_ratio"] = m_ratio
-    out["marginal_in_band"] = in_band
-    acts = state["curiosity"]["actions"]
-    shift = next((a for a in acts if a["type"] == "shift_budget"), None)
-    if shift is not None:
-        roles = {x["role"]: x["platform"] for x in shift["targets"]}
-        delta = -float(shift["amounts"]["change"])
-        true = sc.true_gain_per_week(roles["from"], roles["to"], delta)
-        stated = float(shift["impact_usd_per_week"])
-        tol = max(0.5 * abs(true), 0.10 * GROSS_MARGIN * 7.0 * delta)
-        out["shift"] = {
-            "from": roles["from"],
-            "to": roles["to"],
-            "direction_right": t["marginal_roas"][roles["to"]] > t["marginal_roas"][roles["from"]],
-            "stated": round(stated, 2),
-            "true": round(true, 2),
-            "ratio": round(stated / true, 4) if true > 0 else None,
-            "within": abs(stated - true) <= tol,
-        }
+    return m_ratio, in_band
+
+
+def _shift_vs_truth(sc: Scenario, shift: dict) -> dict:
+    """A budget shift's stated gain against the exact one."""
+    t = sc.truth
+    roles = {x["role"]: x["platform"] for x in shift["targets"]}
+    delta = -float(shift["amounts"]["change"])
+    true = sc.true_gain_per_week(roles["from"], roles["to"], delta)
+    stated = float(shift["impact_usd_per_week"])
+    tol = max(0.5 * abs(true), 0.10 * GROSS_MARGIN * 7.0 * delta)
+    return {
+        "from": roles["from"],
+        "to": roles["to"],
+        "direction_right": t["marginal_roas"][roles["to"]] > t["marginal_roas"][roles["from"]],
+        "stated": round(stated, 2),
+        "true": round(true, 2),
+        "ratio": round(stated / true, 4) if true > 0 else None,
+        "within": abs(stated - true) <= tol,
+    }
+
+
+def _scales_vs_truth(sc: Scenario, acts: list[dict]) -> list[dict]:
+    """Each platform scale action's stated gain against the exact one."""
     scales = []
     for a in acts:
         if a["type"] != "scale" or a["targets"][0]["kind"] != "platform":
@@ -447,12 +527,7 @@ def score(sc: Scenario, state: dict) -> dict:
                 "loses_money": true < 0,
             }
         )
-    out["scales"] = scales
-    out["curve_actions"] = sum(1 for a in acts if a["type"] in ("shift_budget", "scale"))
-    out["low_confidence_curve_actions"] = sum(
-        1 for a in acts if a["type"] in ("shift_budget", "scale") and (a["confidence"] or 0) < 0.3
-    )
-    return out
+    return scales
 
 
 def summarize(rows: list[dict]) -> dict:

@@ -284,19 +284,64 @@ def _ad_side(
 ) -> tuple[pd.DataFrame, dict, dict, np.ndarray]:
     campaigns, creatives = _names(rng, specs)
     spec_by_key = {s.key: s for s in specs}
-    n_days = len(ad_dates)
-    n_cr = len(creatives)
     camp_idx = np.array([c[0] for c in creatives])
     camp_platform = np.array([c[0] for c in campaigns])
     cr_platform = camp_platform[camp_idx]
     platform_keys = [s.key for s in specs]
+    plat = _platform_series(rng, specs, plant, offsets, weekday)
 
-    # --- platform level: spend, and revenue from a power-law response with known alpha
-    plat_spend = {}
-    plat_rev = {}
-    plat_inc = {}
-    plat_exp = {}
-    platform_truth = {}
+    # --- creative level shares and efficiencies
+    cr_ids = np.array([c[1] for c in creatives])
+    spend, fat, fat_idx = _creative_spend(rng, plant, cr_ids, cr_platform, plat["spend"], offsets)
+    cpm, ctr0, cvr_eff, freq = _creative_rates(rng, spec_by_key, cr_platform, plant, fat, fat_idx)
+    ctr = ctr0[:, None] * (1.0 - plant.fatigue_ctr_drop * fat)
+    cvr = cvr_eff[:, None] * (1.0 - plant.fatigue_cvr_drop * fat)
+    impressions = np.round(spend / cpm[:, None] * 1000.0)
+    clicks, conversions, revenue = _platform_outcomes(
+        rng, spec_by_key, cr_platform, plat, offsets, impressions, (ctr0, ctr), (cvr_eff, cvr)
+    )
+    _plant_ad_anomalies(
+        plant, offsets, cr_platform, spend, impressions, clicks, revenue, conversions
+    )
+
+    reach = np.maximum(1.0, np.round(impressions / np.maximum(freq, 1.0)))
+    frequency = np.where(reach > 0, impressions / reach, 0.0)
+    metrics = {
+        "spend": spend,
+        "impressions": impressions,
+        "clicks": clicks,
+        "conversions": conversions,
+        "platform_revenue": revenue,
+        "reach": reach,
+        "frequency": frequency,
+    }
+    frame = _ad_frame(ad_dates, campaigns, creatives, cr_platform, platform_keys, metrics)
+    creative_meta = {}
+    if scale == "default" or fat_idx is not None:
+        for i, (ci, cid, name) in enumerate(creatives):
+            if scale == "default" or i == fat_idx:
+                creative_meta[cid] = {
+                    "platform": str(cr_platform[i]),
+                    "campaign_id": campaigns[ci][1],
+                    "name": name,
+                }
+    incremental = np.sum([plat["inc"][k] for k in platform_keys], axis=0)
+    return frame, plat["truth"], creative_meta, incremental
+
+
+def _platform_series(
+    rng: np.random.Generator,
+    specs: list[PlatformSpec],
+    plant: PlantConfig,
+    offsets: np.ndarray,
+    weekday: np.ndarray,
+) -> dict[str, dict]:
+    """Platform level: spend, and revenue from a power-law response with known alpha.
+
+    Keyed "spend", "rev" ((no-decay revenue, decay multiplier)), "inc" (incremental
+    revenue), "exp" (expected revenue) and "truth", each by platform."""
+    n_days = len(offsets)
+    out: dict[str, dict] = {"spend": {}, "rev": {}, "inc": {}, "exp": {}, "truth": {}}
     for spec in specs:
         s_noise = _tn(rng, n_days)
         r_noise = _tn(rng, n_days)
@@ -307,40 +352,56 @@ def _ad_side(
             mult = 1.0 - plant.decay_size * _ramp(offsets, plant.decay_start, plant.decay_ramp_days)
         expected = k * spend**spec.alpha * _REVENUE_WEEKDAY[weekday]
         revenue_nodecay = expected * np.exp(0.05 * r_noise)
-        plat_spend[spec.key] = spend
-        plat_rev[spec.key] = (revenue_nodecay, mult)
-        plat_inc[spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
-        plat_exp[spec.key] = expected * mult
-        # truth: the spec's decay formula on the noise-free revenue at the realised spend,
-        # and the true marginal ROAS (alpha x ROAS) over the last 7 days
-        recent = (offsets > -7) & (offsets <= 0)
-        base = (offsets <= -7) & (offsets > -21)
-        exp_rev = expected * mult
-        roas_now = float(exp_rev[recent].sum() / spend[recent].sum()) if recent.any() else None
-        decay = None
-        if recent.any() and base.any():
-            roas_base = exp_rev[base].sum() / spend[base].sum()
-            decay = float(1.0 - roas_now / roas_base)
-        platform_truth[spec.key] = {
-            "alpha": spec.alpha,
-            "daily_spend": spec.daily_spend,
-            "roas_base": spec.roas,
-            "roas_now": round(roas_now, 4) if roas_now is not None else None,
-            "marginal_roas": (
-                round(spec.alpha * roas_now * spec.incremental_share, 4)
-                if roas_now is not None
-                else None
-            ),
-            "marginal_roas_platform": (
-                round(spec.alpha * roas_now, 4) if roas_now is not None else None
-            ),
-            "incremental_share": spec.incremental_share,
-            "decay": round(decay, 4) if decay is not None else None,
-        }
+        out["spend"][spec.key] = spend
+        out["rev"][spec.key] = (revenue_nodecay, mult)
+        out["inc"][spec.key] = spec.incremental_share * expected * mult / _REVENUE_WEEKDAY[weekday]
+        out["exp"][spec.key] = expected * mult
+        out["truth"][spec.key] = _platform_truth(spec, expected * mult, spend, offsets)
+    return out
 
-    # --- creative level shares and efficiencies
+
+def _platform_truth(
+    spec: PlatformSpec, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray
+) -> dict:
+    """The spec's decay formula on the noise-free revenue at the realised spend, and the
+    true marginal ROAS (alpha x ROAS) over the last 7 days."""
+    recent = (offsets > -7) & (offsets <= 0)
+    base = (offsets <= -7) & (offsets > -21)
+    roas_now = float(exp_rev[recent].sum() / spend[recent].sum()) if recent.any() else None
+    decay = None
+    if recent.any() and base.any():
+        roas_base = exp_rev[base].sum() / spend[base].sum()
+        decay = float(1.0 - roas_now / roas_base)
+    return {
+        "alpha": spec.alpha,
+        "daily_spend": spec.daily_spend,
+        "roas_base": spec.roas,
+        "roas_now": round(roas_now, 4) if roas_now is not None else None,
+        "marginal_roas": (
+            round(spec.alpha * roas_now * spec.incremental_share, 4)
+            if roas_now is not None
+            else None
+        ),
+        "marginal_roas_platform": (
+            round(spec.alpha * roas_now, 4) if roas_now is not None else None
+        ),
+        "incremental_share": spec.incremental_share,
+        "decay": round(decay, 4) if decay is not None else None,
+    }
+
+
+def _creative_spend(
+    rng: np.random.Generator,
+    plant: PlantConfig,
+    cr_ids: np.ndarray,
+    cr_platform: np.ndarray,
+    plat_spend: dict[str, np.ndarray],
+    offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Each platform's daily spend split over its creatives by noisy weights; the fatigue
+    ramp (creative x day) and the planted creative's index."""
+    n_cr, n_days = len(cr_ids), len(offsets)
     weight = np.clip(np.exp(0.35 * _tn(rng, n_cr)), 0.6, 1.8)
-    cr_ids = np.array([c[1] for c in creatives])
     fat = np.zeros((n_cr, n_days))
     fat_idx = None
     if plant.fatigue_creative is not None:
@@ -352,37 +413,64 @@ def _ad_side(
     share_noise = np.exp(0.08 * _tn(rng, (n_cr, n_days)))
     raw_share = weight[:, None] * share_noise
     spend = np.empty((n_cr, n_days))
-    for key in platform_keys:
+    for key in plat_spend:
         m = cr_platform == key
         if m.any():
             sh = raw_share[m] / raw_share[m].sum(axis=0, keepdims=True)
             spend[m] = sh * plat_spend[key][None, :]
+    return spend, fat, fat_idx
 
+
+def _creative_rates(
+    rng: np.random.Generator,
+    spec_by_key: dict[str, PlatformSpec],
+    cr_platform: np.ndarray,
+    plant: PlantConfig,
+    fat: np.ndarray,
+    fat_idx: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per creative: CPM, base CTR, relative conversion efficiency, and daily frequency
+    (rising along the fatigue ramp)."""
+    n_cr, n_days = fat.shape
     cpm = np.array([spec_by_key[p].cpm for p in cr_platform]) * np.exp(0.12 * _tn(rng, n_cr))
     ctr0 = np.array([spec_by_key[p].ctr for p in cr_platform]) * np.exp(0.15 * _tn(rng, n_cr))
     cvr_eff = np.exp(0.15 * _tn(rng, n_cr))  # relative conversion efficiency
     freq0 = rng.uniform(1.3, 2.5, n_cr)
     if fat_idx is not None:
         freq0[fat_idx] = 2.5
-    ctr = ctr0[:, None] * (1.0 - plant.fatigue_ctr_drop * fat)
-    cvr = cvr_eff[:, None] * (1.0 - plant.fatigue_cvr_drop * fat)
     freq = freq0[:, None] + (plant.fatigue_freq_to - freq0[:, None]) * fat
     freq = freq * np.exp(0.03 * _tn(rng, (n_cr, n_days)))
+    return cpm, ctr0, cvr_eff, freq
 
-    impressions = np.round(spend / cpm[:, None] * 1000.0)
+
+def _platform_outcomes(
+    rng: np.random.Generator,
+    spec_by_key: dict[str, PlatformSpec],
+    cr_platform: np.ndarray,
+    plat: dict[str, dict],
+    offsets: np.ndarray,
+    impressions: np.ndarray,
+    ctrs: tuple[np.ndarray, np.ndarray],
+    cvrs: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clicks, conversions and revenue per (creative, day): platform totals with bounded
+    noise split over creatives. ``ctrs``/``cvrs``: (base, with the fatigue ramp). A tiring
+    creative's cost goes into the platform's incremental revenue and truth, in place."""
+    ctr0, ctr = ctrs
+    cvr_eff, cvr = cvrs
     mu_clicks = impressions * ctr
     mu_clicks0 = impressions * ctr0[:, None]
     clicks = np.zeros_like(mu_clicks)
     value = mu_clicks * cvr
     conversions = np.zeros_like(value)
     revenue = np.zeros_like(value)
-    for key in platform_keys:
+    for key in plat["spend"]:
         m = cr_platform == key
         if not m.any():
             continue
         # platform totals with bounded noise, split over creatives multinomially
         clicks[m] = _split(rng, mu_clicks[m])
-        rev_nd, mult = plat_rev[key]
+        rev_nd, mult = plat["rev"][key]
         # the response curve sets the day's conversions (one noise source: revenue's)
         # a tiring creative loses conversions (and the platform with it) rather than
         # pushing them onto the others: scale the day's total by expected conversions
@@ -397,10 +485,23 @@ def _ad_side(
         share = conversions[m] / np.where(tot_conv > 0, tot_conv, 1.0)
         revenue[m] = share * (rev_nd * mult * tired)[None, :]
         if not np.allclose(tired, 1.0):  # the truth includes what the tiring creative cost
-            plat_inc[key] = plat_inc[key] * tired
-            _retruth(platform_truth[key], plat_exp[key] * tired, plat_spend[key], offsets)
+            plat["inc"][key] = plat["inc"][key] * tired
+            _retruth(plat["truth"][key], plat["exp"][key] * tired, plat["spend"][key], offsets)
+    return clicks, conversions, revenue
 
-    # --- planted ad-side anomalies
+
+def _plant_ad_anomalies(
+    plant: PlantConfig,
+    offsets: np.ndarray,
+    cr_platform: np.ndarray,
+    spend: np.ndarray,
+    impressions: np.ndarray,
+    clicks: np.ndarray,
+    revenue: np.ndarray,
+    conversions: np.ndarray,
+) -> None:
+    """Planted ad-side anomalies (spend, platform revenue, CTR), in place."""
+    n_cr = len(cr_platform)
     for a in plant.anomalies:
         j = len(offsets) - 1 - a.offset
         if j < 0 or j >= len(offsets) or a.series not in {"spend", "platform_revenue", "ctr"}:
@@ -417,19 +518,33 @@ def _ad_side(
         else:
             clicks[rows, j] = np.round(clicks[rows, j] * f)
 
-    reach = np.maximum(1.0, np.round(impressions / np.maximum(freq, 1.0)))
-    frequency = np.where(reach > 0, impressions / reach, 0.0)
 
+def _ad_frame(
+    ad_dates: pd.DatetimeIndex,
+    campaigns: list,
+    creatives: list,
+    cr_platform: np.ndarray,
+    platform_keys: list[str],
+    metrics: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The ad_daily frame: one row per (creative, day), ids and names as categoricals."""
+    n_cr, n_days = len(creatives), len(ad_dates)
     n_rows = n_cr * n_days
     cr_codes = np.repeat(np.arange(n_cr), n_days)
     day_codes = np.tile(np.arange(n_days), n_cr)
+    camp_idx = np.array([c[0] for c in creatives])
+    cr_ids = np.array([c[1] for c in creatives])
     camp_names = np.array([c[2] for c in campaigns], dtype=object)
     camp_ids = np.array([c[1] for c in campaigns], dtype=object)
     cr_names = np.array([c[2] for c in creatives], dtype=object)
     plat_cat = pd.Categorical.from_codes(
         np.array([platform_keys.index(p) for p in cr_platform])[cr_codes], categories=platform_keys
     )
-    frame = pd.DataFrame(
+
+    def flat(key: str) -> np.ndarray:
+        return metrics[key].reshape(n_rows)
+
+    return pd.DataFrame(
         {
             "date": ad_dates.values[day_codes],
             "platform": plat_cat,
@@ -437,26 +552,15 @@ def _ad_side(
             "campaign_name": _cat(camp_names, camp_idx[cr_codes]),
             "creative_id": pd.Categorical.from_codes(cr_codes, categories=cr_ids),
             "creative_name": _cat(cr_names, cr_codes),
-            "spend": np.round(spend.reshape(n_rows), 2),
-            "impressions": impressions.reshape(n_rows).astype(np.int64),
-            "clicks": clicks.reshape(n_rows).astype(np.int64),
-            "conversions": conversions.reshape(n_rows).astype(np.int64),
-            "platform_revenue": np.round(revenue.reshape(n_rows), 2),
-            "reach": reach.reshape(n_rows).astype(np.int64),
-            "frequency": np.round(frequency.reshape(n_rows), 3),
+            "spend": np.round(flat("spend"), 2),
+            "impressions": flat("impressions").astype(np.int64),
+            "clicks": flat("clicks").astype(np.int64),
+            "conversions": flat("conversions").astype(np.int64),
+            "platform_revenue": np.round(flat("platform_revenue"), 2),
+            "reach": flat("reach").astype(np.int64),
+            "frequency": np.round(flat("frequency"), 3),
         }
     )
-    creative_meta = {}
-    if scale == "default" or fat_idx is not None:
-        for i, (ci, cid, name) in enumerate(creatives):
-            if scale == "default" or i == fat_idx:
-                creative_meta[cid] = {
-                    "platform": str(cr_platform[i]),
-                    "campaign_id": campaigns[ci][1],
-                    "name": name,
-                }
-    incremental = np.sum([plat_inc[k] for k in platform_keys], axis=0)
-    return frame, platform_truth, creative_meta, incremental
 
 
 def _retruth(pt: dict, exp_rev: np.ndarray, spend: np.ndarray, offsets: np.ndarray) -> None:
@@ -486,13 +590,70 @@ def _order_side(
     platforms' true incremental revenue / first-order value), repeats by cohort LTV."""
     mult = 3.7 if scale == "large" else 1.0
     first_aov, repeat_aov = 75.0, 66.0
-    base_ltv = 128.0
     start = as_of - timedelta(days=ORDER_HISTORY_DAYS - 1)
     dates = pd.date_range(start=pd.Timestamp(start), end=pd.Timestamp(as_of), freq="D")
     n_days = len(dates)
     wd = dates.day_of_week.to_numpy()
-    # new customers a day (weekday applied below): an organic baseline plus the ads'
-    # incremental revenue / first-order value; before the ad history, its average
+    lam_new = _new_customer_rate(inc_by_day, dates, first_aov, scale, mult)
+    month = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1
+    ltv_by_month, ltv_truth = _cohort_ltv(dates, month, as_of, plant)
+    lam_by_month = {m: (v - first_aov) / repeat_aov for m, v in ltv_by_month.items()}
+
+    # new customers (bounded noise) and one bounded daily count of repeat orders split
+    # over three pools: within 90 days of a first order (at the cohort's rate), later
+    # repeats, and customers older than the history; each repeat is drawn from its pool
+    # weighted by repeat rate
+    lam_day = np.array([lam_by_month[int(m)] for m in month])
+    d = np.arange(n_days)
+    windows = ((lam_day, 1, 89), (np.full(n_days, 0.45), 90, 365))
+    expected = [lam_new]
+    for rate, lo, hi in windows:
+        cum = np.concatenate([[0.0], np.cumsum(lam_new * rate)])
+        a0, a1 = np.clip(d - hi, 0, n_days), np.clip(d - lo + 1, 0, n_days)
+        expected.append((cum[a1] - cum[a0]) / (hi - lo + 1))
+    expected.append(np.full(n_days, 45.0 * mult))
+    w_o = _ORDER_WEEKDAY[wd]
+    n_new = np.round(lam_new * w_o * np.exp(0.04 * _tn(rng, n_days))).astype(np.int64)
+    counts = np.zeros((4, n_days), np.int64)
+    counts[1:] = _split(rng, np.vstack(expected[1:]) * w_o[None, :]).astype(np.int64)
+
+    # new customers and their first orders
+    n_cust = int(n_new.sum())
+    cust_day = np.repeat(d, n_new)
+    cust_ids = 1_000_000 + np.arange(n_cust)
+    first_val = first_aov * np.exp(0.30 * _tn(rng, n_cust) - 0.045)
+    utm_choices, first_utm = _first_order_sources(rng, specs, n_cust)
+    rep_day, rep_cust = _repeat_orders(rng, windows, n_new, counts)
+    n_rep = rep_cust.size
+    rep_val = repeat_aov * np.exp(0.30 * _tn(rng, n_rep) - 0.045)
+
+    # customers acquired before the order history (ids below the new-customer range)
+    old_day = np.repeat(d, counts[3])
+    old_cust = rng.integers(1, int(60_000 * mult), size=old_day.size)
+    old_val = repeat_aov * np.exp(0.30 * _tn(rng, old_day.size) - 0.045)
+
+    is_first = np.zeros(cust_day.size + rep_day.size + old_day.size, bool)
+    is_first[:n_cust] = True
+    rep_utm = rng.random(n_rep + old_day.size) < 0.6
+    email, direct = len(utm_choices), len(specs)
+    cols = {
+        "day": np.concatenate([cust_day, rep_day, old_day]),
+        "cust": np.concatenate([cust_ids, cust_ids[rep_cust], old_cust]),
+        "val": np.concatenate([first_val, rep_val, old_val]),
+        "is_first": is_first,
+        "utm_code": np.concatenate([first_utm, np.where(rep_utm, email, direct)]),
+    }
+    cols = _plant_store_anomalies(rng, plant, cols, n_days, repeat_aov, mult, len(specs))
+    utm_all = np.concatenate([utm_choices, np.array(["email"], dtype=object)])
+    return _orders_frame(dates, cols, utm_all), ltv_truth
+
+
+def _new_customer_rate(
+    inc_by_day: pd.Series, dates: pd.DatetimeIndex, first_aov: float, scale: str, mult: float
+) -> np.ndarray:
+    """New customers a day (weekday applied later): an organic baseline plus the ads'
+    incremental revenue / first-order value; before the ad history, its average."""
+    n_days = len(dates)
     organic_new = 25.0 * mult
     ads_new = np.zeros(n_days)
     if len(inc_by_day):
@@ -502,10 +663,15 @@ def _order_side(
         ads_new[~has] = float(np.nanmean(inc)) / first_aov if has.any() else 0.0
     if scale == "large" and ads_new.mean() > 0:  # keep the benchmark's ~500 k orders
         ads_new *= 112.0 * mult / ads_new.mean()
-    lam_new = organic_new + ads_new
+    return organic_new + ads_new
 
-    # cohort month of each day, and the 90-day repeat rate per cohort month
-    month = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1
+
+def _cohort_ltv(
+    dates: pd.DatetimeIndex, month: np.ndarray, as_of: date, plant: PlantConfig
+) -> tuple[dict[int, float], dict | None]:
+    """The 90-day LTV per cohort month (the planted drift on the last three mature
+    cohorts and after), and the drift's truth if planted."""
+    base_ltv = 128.0
     as_of_ts = pd.Timestamp(as_of)
     first_month = month[0]
     first_complete = first_month if dates[0].day == 1 else first_month + 1
@@ -536,38 +702,29 @@ def _order_side(
                 "recent_cohorts": [_month_label(m) for m in recent],
                 "historical_cohorts": [_month_label(m) for m in hist],
             }
-    lam_by_month = {m: (v - first_aov) / repeat_aov for m, v in ltv_by_month.items()}
+    return ltv_by_month, ltv_truth
 
-    # new customers (bounded noise) and one bounded daily count of repeat orders split
-    # over three pools: within 90 days of a first order (at the cohort's rate), later
-    # repeats, and customers older than the history; each repeat is drawn from its pool
-    # weighted by repeat rate
-    lam_day = np.array([lam_by_month[int(m)] for m in month])
-    d = np.arange(n_days)
-    windows = ((lam_day, 1, 89), (np.full(n_days, 0.45), 90, 365))
-    expected = [lam_new]
-    for rate, lo, hi in windows:
-        cum = np.concatenate([[0.0], np.cumsum(lam_new * rate)])
-        a0, a1 = np.clip(d - hi, 0, n_days), np.clip(d - lo + 1, 0, n_days)
-        expected.append((cum[a1] - cum[a0]) / (hi - lo + 1))
-    expected.append(np.full(n_days, 45.0 * mult))
-    w_o = _ORDER_WEEKDAY[wd]
-    n_new = np.round(lam_new * w_o * np.exp(0.04 * _tn(rng, n_days))).astype(np.int64)
-    counts = np.zeros((4, n_days), np.int64)
-    counts[1:] = _split(rng, np.vstack(expected[1:]) * w_o[None, :]).astype(np.int64)
 
-    # new customers and their first orders
-    n_cust = int(n_new.sum())
-    cust_day = np.repeat(d, n_new)
-    cust_ids = 1_000_000 + np.arange(n_cust)
-    first_val = first_aov * np.exp(0.30 * _tn(rng, n_cust) - 0.045)
+def _first_order_sources(
+    rng: np.random.Generator, specs: list[PlatformSpec], n_cust: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The UTM source labels (platforms, direct, organic) and each first order's code."""
     keys = [s.key for s in specs]
     shares = np.array([s.utm_share for s in specs])
     utm_choices = np.array(keys + ["direct", "organic"], dtype=object)
     rest = max(0.0, 1.0 - shares.sum())
     probs = np.concatenate([shares, [rest * 0.6, rest * 0.4]])
     first_utm = rng.choice(len(utm_choices), size=n_cust, p=probs / probs.sum())
+    return utm_choices, first_utm
 
+
+def _repeat_orders(
+    rng: np.random.Generator, windows: tuple, n_new: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Day and customer index of each repeat order, drawn from its pool weighted by rate."""
+    n_days = len(n_new)
+    n_cust = int(n_new.sum())
+    d = np.arange(n_days)
     cust_start = np.concatenate([[0], np.cumsum(n_new)[:-1]])
     rep_day_l, rep_cust_l = [], []
     for i, (rate, lo, hi) in enumerate(windows):
@@ -580,27 +737,20 @@ def _order_side(
         pick = cust_start[acq] + np.floor(rng.random(r_day.size) * n_new[acq]).astype(np.int64)
         rep_day_l.append(r_day)
         rep_cust_l.append(np.minimum(pick, max(n_cust - 1, 0)))
-    rep_day = np.concatenate(rep_day_l)
-    rep_cust = np.concatenate(rep_cust_l)
-    n_rep = rep_cust.size
-    rep_val = repeat_aov * np.exp(0.30 * _tn(rng, n_rep) - 0.045)
+    return np.concatenate(rep_day_l), np.concatenate(rep_cust_l)
 
-    # customers acquired before the order history (ids below the new-customer range)
-    old_day = np.repeat(d, counts[3])
-    old_cust = rng.integers(1, int(60_000 * mult), size=old_day.size)
-    old_val = repeat_aov * np.exp(0.30 * _tn(rng, old_day.size) - 0.045)
 
-    day = np.concatenate([cust_day, rep_day, old_day])
-    cust = np.concatenate([cust_ids, cust_ids[rep_cust], old_cust])
-    val = np.concatenate([first_val, rep_val, old_val])
-    is_first = np.zeros(day.size, bool)
-    is_first[:n_cust] = True
-    rep_utm = rng.random(n_rep + old_day.size) < 0.6
-    email, direct = len(utm_choices), len(keys)
-    utm_code = np.concatenate([first_utm, np.where(rep_utm, email, direct)])
-    utm_all = np.concatenate([utm_choices, np.array(["email"], dtype=object)])
-
-    # planted store-side anomalies: orders go missing (tracking gap) or appear
+def _plant_store_anomalies(
+    rng: np.random.Generator,
+    plant: PlantConfig,
+    cols: dict[str, np.ndarray],
+    n_days: int,
+    repeat_aov: float,
+    mult: float,
+    direct: int,
+) -> dict[str, np.ndarray]:
+    """Planted store-side anomalies: orders go missing (tracking gap) or appear."""
+    day = cols["day"]
     keep = np.ones(day.size, bool)
     extra_day, extra_val = [], []
     for a in plant.anomalies:
@@ -617,40 +767,35 @@ def _order_side(
             n_extra = int(round(on.size * a.magnitude))
             extra_day.append(np.full(n_extra, j))
             extra_val.append(repeat_aov * np.exp(0.30 * _tn(rng, n_extra) - 0.045))
-    day, cust, val, is_first, utm_code = (
-        day[keep],
-        cust[keep],
-        val[keep],
-        is_first[keep],
-        utm_code[keep],
-    )
+    out = {k: v[keep] for k, v in cols.items()}
     if extra_day:
         ed = np.concatenate(extra_day)
-        day = np.concatenate([day, ed])
-        cust = np.concatenate([cust, rng.integers(1, int(60_000 * mult), size=ed.size)])
-        val = np.concatenate([val, np.concatenate(extra_val)])
-        is_first = np.concatenate([is_first, np.zeros(ed.size, bool)])
-        utm_code = np.concatenate([utm_code, np.full(ed.size, len(keys))])
+        out["day"] = np.concatenate([out["day"], ed])
+        out["cust"] = np.concatenate(
+            [out["cust"], rng.integers(1, int(60_000 * mult), size=ed.size)]
+        )
+        out["val"] = np.concatenate([out["val"], np.concatenate(extra_val)])
+        out["is_first"] = np.concatenate([out["is_first"], np.zeros(ed.size, bool)])
+        out["utm_code"] = np.concatenate([out["utm_code"], np.full(ed.size, direct)])
+    return out
 
-    order = np.lexsort((cust, day))
-    day, cust, val, is_first, utm_code = (
-        day[order],
-        cust[order],
-        val[order],
-        is_first[order],
-        utm_code[order],
-    )
-    orders = pd.DataFrame(
+
+def _orders_frame(
+    dates: pd.DatetimeIndex, cols: dict[str, np.ndarray], utm_all: np.ndarray
+) -> pd.DataFrame:
+    """The orders frame, sorted by day then customer."""
+    order = np.lexsort((cols["cust"], cols["day"]))
+    c = {k: v[order] for k, v in cols.items()}
+    return pd.DataFrame(
         {
-            "order_id": 5_000_000 + np.arange(day.size, dtype=np.int64),
-            "placed_on": dates.values[day],
-            "customer_id": cust.astype(np.int64),
-            "revenue": np.round(val, 2),
-            "is_first_order": is_first,
-            "utm_source": pd.Categorical.from_codes(utm_code, categories=utm_all),
+            "order_id": 5_000_000 + np.arange(c["day"].size, dtype=np.int64),
+            "placed_on": dates.values[c["day"]],
+            "customer_id": c["cust"].astype(np.int64),
+            "revenue": np.round(c["val"], 2),
+            "is_first_order": c["is_first"],
+            "utm_source": pd.Categorical.from_codes(c["utm_code"], categories=utm_all),
         }
     )
-    return orders, ltv_truth
 
 
 def _cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
