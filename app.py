@@ -19,8 +19,6 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from config import ROOT, Config
 from extensions import csrf, db, limiter, migrate
 
-ASSETS = ROOT / "assets"
-
 
 def warn_api_versions(config: Config, logger: logging.Logger, today: object = None) -> list[str]:
     """Log (and return) a warning per configured API version within 60 days of its sunset."""
@@ -102,26 +100,16 @@ def get_dash(server: Flask) -> dash.Dash:
 def _create_dash(server: Flask) -> dash.Dash:
     from api.logrocket import scripts
     from callbacks import register_callbacks, serve_layout, validation_layout
-    from layouts.serving import INDEX, LeanDash, init_serving
+    from layouts.serving import init_serving, lean_dash
     from layouts.wiring import check_wiring, skeleton
 
-    app = LeanDash(
+    app = lean_dash(
         __name__,
+        "Omnify Brain",
+        "Omnify Brain marketing intelligence",
         server=server,
-        title="Omnify Brain",
-        compress=True,
-        index_string=INDEX,
-        assets_folder=str(ASSETS),
-        assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
-        suppress_callback_exceptions=False,  # validation_layout below; layouts/wiring.py
-        update_title=None,
-        serve_locally=True,
         external_stylesheets=[],
         external_scripts=scripts(server.config["OMNIFY"].LOGROCKET_APP_ID),  # session replay
-        meta_tags=[
-            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
-            {"name": "description", "content": "Omnify Brain marketing intelligence"},
-        ],
     )
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = serve_layout

@@ -44,13 +44,12 @@ from layouts import overview as ov_views  # noqa: E402
 from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
-from layouts.serving import INDEX, LeanDash, init_serving  # noqa: E402
+from layouts.serving import init_serving, lean_dash  # noqa: E402
 from layouts.wiring import check_wiring, register_shell_callbacks, skeleton  # noqa: E402
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
 
 log = logging.getLogger(__name__)
-ASSETS = ROOT / "assets"
 ORG_NAME = "Lumen Beauty"
 DECISIONS = ("planned", "done", "dismissed")  # the product's honest shared states
 DEMO_USER = "you (demo)"
@@ -322,21 +321,7 @@ def pdf_decisions(raw: str | None, state: dict) -> dict[str, dict]:
 
 # ---- the app -----------------------------------------------------------------------------------
 def create_demo_app() -> dash.Dash:
-    app = LeanDash(
-        __name__,
-        title="Omnify Brain — demo",
-        compress=True,
-        index_string=INDEX,
-        assets_folder=str(ASSETS),
-        assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
-        suppress_callback_exceptions=False,  # validation_layout below; layouts/wiring.py
-        update_title=None,
-        serve_locally=True,
-        meta_tags=[
-            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
-            {"name": "description", "content": "Omnify Brain sales demo with sample data"},
-        ],
-    )
+    app = lean_dash(__name__, "Omnify Brain — demo", "Omnify Brain sales demo with sample data")
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = layout
     app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run

@@ -165,6 +165,27 @@ class LeanDash(dash.Dash):
         return super().serve_layout()
 
 
+def lean_dash(name: str, title: str, description: str, **kwargs: Any) -> LeanDash:
+    """The Dash app as the product and the demo both build it: compressed, served locally
+    (no CDN), the lean index, plotly-basic lazily, callbacks validated (layouts/wiring.py)."""
+    return LeanDash(
+        name,
+        title=title,
+        compress=True,
+        index_string=INDEX,
+        assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["vendor"],  # plotly-basic is served lazily, not as an asset
+        suppress_callback_exceptions=False,  # a validation_layout; layouts/wiring.py
+        update_title=None,
+        serve_locally=True,
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+            {"name": "description", "content": description},
+        ],
+        **kwargs,
+    )
+
+
 def requested_path(pages: Any) -> str | None:
     """The path of the page a layout is built for, when it is one of `pages`: the index's own
     path, or for `/_dash-layout` (fetched by the page) the referrer, same-origin only. None
