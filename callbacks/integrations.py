@@ -29,6 +29,7 @@ from jobs.connections import (
     oauth_setup,
 )
 from layouts import integrations as views
+from layouts.wiring import clicked_index
 from models import Connection
 from models.connections_view import (
     active_sync_id,
@@ -135,17 +136,6 @@ def _wild_indexes(position: int) -> list[Any]:
     return [o["id"].get("index") for o in outputs]
 
 
-def _clicked_index(values: Any) -> Any:
-    """The index of the pattern-matched button that was really clicked (not just rendered)."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not isinstance(values, list):
-        raise PreventUpdate
-    for item, value in zip(ctx.inputs_list[0], values, strict=False):
-        if isinstance(item, dict) and item.get("id") == trigger and value:
-            return trigger.get("index")
-    raise PreventUpdate
-
-
 def _return_to(pathname: Any) -> str | None:
     """The wizard wants OAuth to come back to it; anywhere else the default is right."""
     return "/onboarding" if pathname == "/onboarding" else None
@@ -204,7 +194,7 @@ def _register_actions(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def sync_now(clicks: Any) -> tuple:
-        connection_id = _clicked_index(clicks)
+        connection_id = clicked_index(clicks)
         org_id = current_org_id()
         try:
             message, header, icon = request_sync(org_id, connection_id)
@@ -235,7 +225,7 @@ def _register_actions(app: dash.Dash) -> None:
         ),
     )
     def disconnect(clicks: Any, pathname: Any) -> tuple:
-        connection_id = _clicked_index(clicks)
+        connection_id = clicked_index(clicks)
         org_id = current_org_id()
         conn = disconnect_connection(org_id, connection_id)
         if conn is None:

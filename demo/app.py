@@ -45,7 +45,12 @@ from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
 from layouts.serving import init_serving, lean_dash  # noqa: E402
-from layouts.wiring import check_wiring, register_shell_callbacks, skeleton  # noqa: E402
+from layouts.wiring import (  # noqa: E402
+    check_wiring,
+    clicked_index,
+    register_shell_callbacks,
+    skeleton,
+)
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
 
@@ -531,17 +536,6 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
         return (*cohorts_view(), None)
 
 
-def _clicked(values: Any) -> Any:
-    """The index of the pattern-matched button that was really clicked (not just rendered)."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not isinstance(values, list):
-        raise PreventUpdate
-    for item, value in zip(ctx.inputs_list[0], values, strict=False):
-        if isinstance(item, dict) and item.get("id") == trigger and value:
-            return trigger.get("index")
-    raise PreventUpdate
-
-
 def _connection(index: Any) -> dict[str, Any] | None:
     return next((c for c in snapshot().connections if c["id"] == index), None)
 
@@ -555,7 +549,7 @@ def register_integrations_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def sync_now(clicks: Any) -> Any:
-        conn = _connection(_clicked(clicks))
+        conn = _connection(clicked_index(clicks))
         if conn is None:
             raise PreventUpdate
         name = int_views.platform_name(conn["platform"])
@@ -572,7 +566,7 @@ def register_integrations_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def disconnect(clicks: Any) -> Any:
-        conn = _connection(_clicked(clicks))
+        conn = _connection(clicked_index(clicks))
         if conn is None:
             raise PreventUpdate
         name = int_views.platform_name(conn["platform"])

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import dash
-from dash import Input, Output, State, html
+from dash import Input, Output, State, ctx, html
 from dash._utils import split_callback_id
 from dash.development.base_component import Component
+from dash.exceptions import PreventUpdate
 
 
 class CallbackWiringError(RuntimeError):
@@ -149,3 +150,14 @@ def check_wiring(app: dash.Dash) -> None:
     problems = wiring_problems(app)
     if problems:
         raise CallbackWiringError("callbacks wired to nothing:\n  " + "\n  ".join(problems))
+
+
+def clicked_index(values: Any) -> Any:
+    """The index of the pattern-matched button that was really clicked (not just rendered)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not isinstance(values, list):
+        raise PreventUpdate
+    for item, value in zip(ctx.inputs_list[0], values, strict=False):
+        if isinstance(item, dict) and item.get("id") == trigger and value:
+            return trigger.get("index")
+    raise PreventUpdate
