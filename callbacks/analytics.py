@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException
 
@@ -127,51 +127,15 @@ def _register_controls(app: dash.Dash) -> None:
 
 def _register_views(app: dash.Dash) -> None:
     """The main charts, the creative leaderboard and the cohorts: each reads the URL."""
-
-    @app.callback(
-        *views.outputs(views.MAIN_OUTPUTS),
-        Input("analytics-url", "search"),
+    views.register_view_callbacks(
+        app,
+        main=lambda search: main_view(current_org_id(), search),
+        creatives=lambda search: creatives_view(current_org_id(), search),
+        cohorts=lambda: cohorts_view(current_org_id()),
+        log=logger,
+        load_error=LOAD_ERROR,
+        passthrough=(PreventUpdate, HTTPException),
     )
-    def render_main(search: str | None) -> tuple:
-        if search is None:
-            raise PreventUpdate
-        try:
-            return main_view(current_org_id(), search)
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("analytics: main view failed for %r", search)
-            return (*([no_update] * 8), views.error_toast(LOAD_ERROR))
-
-    @app.callback(
-        *views.outputs(views.LEADERBOARD_OUTPUTS),
-        Input("analytics-url", "search"),
-    )
-    def render_creatives(search: str | None) -> tuple:
-        if search is None:
-            raise PreventUpdate
-        try:
-            return creatives_view(current_org_id(), search), None
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("analytics: creative leaderboard failed for %r", search)
-            return no_update, views.error_toast(LOAD_ERROR, "Couldn't load the creatives")
-
-    @app.callback(
-        *views.outputs(views.COHORT_OUTPUTS),
-        Input("analytics-url", "pathname"),
-    )
-    def render_cohorts(pathname: str | None) -> tuple:
-        if pathname is None:
-            raise PreventUpdate
-        try:
-            return (*cohorts_view(current_org_id()), None)
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("analytics: cohorts failed")
-            return no_update, no_update, views.error_toast(LOAD_ERROR, "Couldn't load cohorts")
 
 
 # ---- the views (plain functions: the bench and the tests call them too) --------------------

@@ -500,40 +500,7 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
     def sync_url_and_controls(*values: Any) -> tuple:
         return an_views.sync_controls(ctx.triggered_id, *values, snapshot().as_of)
 
-    @app.callback(
-        *an_views.outputs(an_views.MAIN_OUTPUTS),
-        Input("analytics-url", "search"),
-    )
-    def render_main(search: str | None) -> tuple:
-        if search is None:
-            raise PreventUpdate
-        try:
-            return main_view(search)
-        except Exception:
-            log.exception("demo: analytics main view failed for %r", search)
-            return (*([no_update] * 8), an_views.error_toast(LOAD_ERROR))
-
-    @app.callback(
-        *an_views.outputs(an_views.LEADERBOARD_OUTPUTS),
-        Input("analytics-url", "search"),
-    )
-    def render_creatives(search: str | None) -> tuple:
-        if search is None:
-            raise PreventUpdate
-        try:
-            return creatives_view(search), None
-        except Exception:
-            log.exception("demo: creative leaderboard failed for %r", search)
-            return no_update, an_views.error_toast(LOAD_ERROR, "Couldn't load the creatives")
-
-    @app.callback(
-        *an_views.outputs(an_views.COHORT_OUTPUTS),
-        Input("analytics-url", "pathname"),
-    )
-    def render_cohorts(pathname: str | None) -> tuple:
-        if pathname is None:
-            raise PreventUpdate
-        return (*cohorts_view(), None)
+    an_views.register_view_callbacks(app, main_view, creatives_view, cohorts_view, log, LOAD_ERROR)
 
 
 def _connection(index: Any) -> dict[str, Any] | None:

@@ -7,7 +7,8 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -1381,3 +1382,53 @@ def outputs(props: Sequence[tuple[str, str]]) -> list[Output]:
 
 def inputs(props: Sequence[tuple[str, str]]) -> list[Input]:
     return [Input(cid, prop) for cid, prop in props]
+
+
+def register_view_callbacks(
+    app: Any,
+    main: Callable[[str], tuple],
+    creatives: Callable[[str], Any],
+    cohorts: Callable[[], tuple],
+    log: logging.Logger,
+    load_error: str,
+    passthrough: tuple[type[BaseException], ...] = (PreventUpdate,),
+) -> None:
+    """The main charts, the creative leaderboard and the cohorts, each read from the URL, for
+    the product (views over the database) and the demo (over the snapshot). A failure is
+    logged and shown as a toast; ``passthrough`` exceptions (no update, an HTTP error) pass."""
+
+    @app.callback(*outputs(MAIN_OUTPUTS), Input("analytics-url", "search"))
+    def render_main(search: str | None) -> tuple:
+        if search is None:
+            raise PreventUpdate
+        try:
+            return main(search)
+        except passthrough:
+            raise
+        except Exception:
+            log.exception("analytics: main view failed for %r", search)
+            return (*([no_update] * 8), error_toast(load_error))
+
+    @app.callback(*outputs(LEADERBOARD_OUTPUTS), Input("analytics-url", "search"))
+    def render_creatives(search: str | None) -> tuple:
+        if search is None:
+            raise PreventUpdate
+        try:
+            return creatives(search), None
+        except passthrough:
+            raise
+        except Exception:
+            log.exception("analytics: creative leaderboard failed for %r", search)
+            return no_update, error_toast(load_error, "Couldn't load the creatives")
+
+    @app.callback(*outputs(COHORT_OUTPUTS), Input("analytics-url", "pathname"))
+    def render_cohorts(pathname: str | None) -> tuple:
+        if pathname is None:
+            raise PreventUpdate
+        try:
+            return (*cohorts(), None)
+        except passthrough:
+            raise
+        except Exception:
+            log.exception("analytics: cohorts failed")
+            return no_update, no_update, error_toast(load_error, "Couldn't load cohorts")
