@@ -72,6 +72,7 @@ from readmodels.analytics import (  # noqa: F401 - re-exported for callbacks, ap
     Filters,
     Period,
     add_ratios,
+    as_date,
     calibration_of,
     channel_rows_from,
     cohort_curves_from,
@@ -293,16 +294,6 @@ class OrgContext:
         return [c["id"] for c in self.campaigns]
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _local_date(value: Any, tz: str) -> date | None:
     """A stored UTC timestamp as a date in the org's time zone."""
     if value is None:
@@ -313,7 +304,7 @@ def _local_date(value: Any, tz: str) -> date | None:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(_zone(tz)).date()
-    return _as_date(value)
+    return as_date(value)
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -353,8 +344,8 @@ def org_context(org_id: int) -> OrgContext:
     fingerprint = tuple(str(v) for i, v in enumerate(row) if i != 8)
     ctx = OrgContext(
         org_id=org_id,
-        latest_ad=_as_date(row[0]),
-        earliest_ad=_as_date(row[1]),
+        latest_ad=as_date(row[0]),
+        earliest_ad=as_date(row[1]),
         latest_order=_local_date(row[2], tz),
         earliest_order=_local_date(row[3], tz),
         timezone=tz,

@@ -500,7 +500,8 @@ SERIES_ALIASES = {
 }
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a date, a datetime or an ISO string (None stays None)."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -524,7 +525,7 @@ def normalize_anomalies(raw: Any) -> list[dict]:
         if not isinstance(item, dict):
             continue
         try:
-            day = _as_date(item.get("date"))
+            day = as_date(item.get("date"))
         except (TypeError, ValueError):
             continue
         if day is None:
