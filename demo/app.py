@@ -510,39 +510,36 @@ def _connection(index: Any) -> dict[str, Any] | None:
 def register_integrations_callbacks(app: dash.Dash) -> None:
     """Sync now, Disconnect and Connect Shopify explain what they do in the product."""
 
-    @app.callback(
-        Output(int_views.TOASTS, "children", allow_duplicate=True),
-        Input({"type": int_views.SYNC_BTN, "index": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def sync_now(clicks: Any) -> Any:
-        conn = _connection(clicked_index(clicks))
-        if conn is None:
-            raise PreventUpdate
-        name = int_views.platform_name(conn["platform"])
-        return int_views.toast(
-            f"In the product this starts a {name} sync now, with live progress on its card. "
+    # (button, clicked property, what the product would do, the toast's header)
+    explained = (
+        (
+            int_views.SYNC_BTN,
+            "n_clicks",
+            "In the product this starts a {name} sync now, with live progress on its card. "
             "The demo's numbers are a fixed snapshot, so nothing is fetched.",
             "Demo: sync not started",
-            "info",
-        )
-
-    @app.callback(
-        Output(int_views.TOASTS, "children", allow_duplicate=True),
-        Input({"type": int_views.DISCONNECT, "index": ALL}, "submit_n_clicks"),
-        prevent_initial_call=True,
-    )
-    def disconnect(clicks: Any) -> Any:
-        conn = _connection(clicked_index(clicks))
-        if conn is None:
-            raise PreventUpdate
-        name = int_views.platform_name(conn["platform"])
-        return int_views.toast(
-            f"In the product this deletes the stored {name} token and stops syncing; data "
+        ),
+        (
+            int_views.DISCONNECT,
+            "submit_n_clicks",
+            "In the product this deletes the stored {name} token and stops syncing; data "
             "synced earlier stays. The demo keeps its connections.",
             "Demo: still connected",
-            "info",
+        ),
+    )
+    for button, prop, words, header in explained:
+
+        @app.callback(
+            Output(int_views.TOASTS, "children", allow_duplicate=True),
+            Input({"type": button, "index": ALL}, prop),
+            prevent_initial_call=True,
         )
+        def explain(clicks: Any, words: str = words, header: str = header) -> Any:
+            conn = _connection(clicked_index(clicks))
+            if conn is None:
+                raise PreventUpdate
+            name = int_views.platform_name(conn["platform"])
+            return int_views.toast(words.format(name=name), header, "info")
 
     @app.callback(
         Output(int_views.SHOPIFY_FEEDBACK, "children"),

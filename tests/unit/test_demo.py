@@ -213,6 +213,31 @@ def test_every_callback_answers_well_formed_requests_without_a_500(demo, client)
         assert resp.status_code in (200, 204), (output, resp.status_code)
 
 
+def test_sync_and_disconnect_explain_what_the_product_would_do(demo, client):
+    conn = demo.snapshot().connections[0]
+    name = demo.int_views.platform_name(conn["platform"])
+    for button, prop, words in (
+        (demo.int_views.SYNC_BTN, "n_clicks", "starts a " + name + " sync now"),
+        (demo.int_views.DISCONNECT, "submit_n_clicks", "deletes the stored " + name + " token"),
+    ):
+        key = {"type": button, "index": conn["id"]}
+        output = next(
+            o
+            for o in demo.app.callback_map
+            if o.startswith(demo.int_views.TOASTS + ".children")
+            and button in json.dumps(demo.app.callback_map[o]["inputs"])
+        )
+        body = {
+            "output": output,
+            "outputs": {"id": demo.int_views.TOASTS, "property": output.split(".", 1)[1]},
+            "inputs": [[{"id": key, "property": prop, "value": 1}]],
+            "changedPropIds": [json.dumps(key, separators=(",", ":")) + "." + prop],
+        }
+        resp = client.post("/_dash-update-component", json=body)
+        assert resp.status_code == 200, resp.data
+        assert words in resp.get_data(as_text=True)
+
+
 # ---- downloads ---------------------------------------------------------------------------------
 def test_board_pdf_per_persona(client):
     for persona in ("cmo", "vp_growth", "director"):
