@@ -589,6 +589,12 @@ def _strict(properties: dict[str, Any]) -> dict[str, Any]:
 _IDS = {"type": "array", "items": {"type": "string"}}
 
 
+def _items(id_key: str, *text_keys: str) -> dict[str, Any]:
+    """The answer schema of a per-item task: {"items": [{id_key, text_keys..., fact_ids}]}."""
+    item = {id_key: {"type": "string"}, **{k: {"type": "string"} for k in text_keys}}
+    return _strict({"items": {"type": "array", "items": _strict({**item, "fact_ids": _IDS})}})
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -678,21 +684,7 @@ TASKS: dict[str, Task] = {
             "(almost certain / very likely / likely / possible / unlikely) and no other."
         ),
         schema_name="oracle_analysis",
-        schema=_strict(
-            {
-                "items": {
-                    "type": "array",
-                    "items": _strict(
-                        {
-                            "finding_id": {"type": "string"},
-                            "analysis": {"type": "string"},
-                            "check_first": {"type": "string"},
-                            "fact_ids": _IDS,
-                        }
-                    ),
-                }
-            }
-        ),
+        schema=_items("finding_id", "analysis", "check_first"),
         answer=OracleAnswer,
         max_output_tokens=1200,
     ),
@@ -706,21 +698,7 @@ TASKS: dict[str, Task] = {
             "them, never compute your own."
         ),
         schema_name="curiosity_recommendations",
-        schema=_strict(
-            {
-                "items": {
-                    "type": "array",
-                    "items": _strict(
-                        {
-                            "action_id": {"type": "string"},
-                            "recommendation": {"type": "string"},
-                            "insight": {"type": "string"},
-                            "fact_ids": _IDS,
-                        }
-                    ),
-                }
-            }
-        ),
+        schema=_items("action_id", "recommendation", "insight"),
         answer=CuriosityAnswer,
         max_output_tokens=1200,
     ),
