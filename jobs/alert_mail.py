@@ -59,18 +59,17 @@ def persona_line(alert: dict[str, Any], persona: str) -> str:
             )
         return f"Pause now: {who} ({pct(d.get('prob_7d'))} likely to fatigue within 7 days)."
     if kind == "roi_decay":
-        platform = d.get("platform") or "a platform"
-        if persona == "cmo":
-            return f"Money spent on {platform} is returning {pct(d.get('decay'))} less than before."
-        if persona == "vp_growth":
-            return f"{platform} ROAS down {pct(d.get('decay'))} against its baseline."
-        return f"Move budget away from {platform}: ROAS is down {pct(d.get('decay'))}."
+        platform, decay = d.get("platform") or "a platform", pct(d.get("decay"))
+        return {
+            "cmo": f"Money spent on {platform} is returning {decay} less than before.",
+            "vp_growth": f"{platform} ROAS down {decay} against its baseline.",
+        }.get(persona, f"Move budget away from {platform}: ROAS is down {decay}.")
     if kind == "ltv_drift":
-        if persona == "cmo":
-            return f"New customers are worth {pct(d.get('drift'))} less over 90 days than before."
-        if persona == "vp_growth":
-            return f"90-day LTV of recent cohorts is down {pct(d.get('drift'))}."
-        return f"Start a retention action: 90-day LTV is down {pct(d.get('drift'))}."
+        drift = pct(d.get("drift"))
+        return {
+            "cmo": f"New customers are worth {drift} less over 90 days than before.",
+            "vp_growth": f"90-day LTV of recent cohorts is down {drift}.",
+        }.get(persona, f"Start a retention action: 90-day LTV is down {drift}.")
     if kind == "risk":
         return {
             "cmo": "Risk is RED: several findings need a decision today.",
