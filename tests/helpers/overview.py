@@ -8,9 +8,11 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from extensions import db
 from models import BrainState
-from tests.conftest import csrf_headers
+from tests.conftest import csrf_headers, make_org
 
 EXAMPLE = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "brain_state_example.json").read_text()
@@ -113,3 +115,13 @@ def poll(client, known_id):
             "changedPropIds": ["ov-interval.n_intervals"],
         },
     )
+
+
+@pytest.fixture
+def orgs(app):
+    """Two orgs with a stored brain state each (B's names must never reach A)."""
+    a = make_org(app, "Alpha Brand", "cmo@alpha.example", persona="cmo")
+    b = make_org(app, "Beta Secret Brand", "cmo@beta.example", persona="vp_growth")
+    a["state_id"] = store_state(app, a["org_id"], EXAMPLE)
+    b["state_id"] = store_state(app, b["org_id"], beta_state())
+    return a, b

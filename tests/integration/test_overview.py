@@ -21,15 +21,6 @@ B_MARKERS = ("Beta Secret Brand", "Beta Secret Campaign", "beta-secret-creative"
 DECIDE = '..{"action":["ALL"],"type":"action-status"}.children...ov-toasts.children..'
 
 
-@pytest.fixture
-def orgs(app):
-    a = make_org(app, "Alpha Brand", "cmo@alpha.example", persona="cmo")
-    b = make_org(app, "Beta Secret Brand", "cmo@beta.example", persona="vp_growth")
-    a["state_id"] = store_state(app, a["org_id"], EXAMPLE)
-    b["state_id"] = store_state(app, b["org_id"], beta_state())
-    return a, b
-
-
 def _sid(component_id: dict) -> str:
     return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
 

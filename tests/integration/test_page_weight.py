@@ -13,7 +13,7 @@ from app import get_dash
 from layouts.first_paint import page_html, tips_props
 from layouts.serving import REGENERATOR_URL, lean_scripts
 from tests.conftest import csrf_headers, login
-from tests.integration.test_overview import EXAMPLE, orgs  # noqa: F401 - a fixture
+from tests.helpers.overview import EXAMPLE
 
 PAGE = "http://localhost/"
 ROUTE = {
