@@ -15,8 +15,8 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
-from werkzeug.exceptions import HTTPException
 
+from callbacks.errors import soft_fail
 from layouts import analytics as views
 from models import analytics as queries
 from models.events import (
@@ -96,6 +96,7 @@ def _register_controls(app: dash.Dash) -> None:
         *views.outputs(views.URL_AND_CONTROLS),
         *views.inputs(views.URL_AND_CONTROLS),
     )
+    @soft_fail("analytics: syncing the URL and the controls failed")
     def sync_url_and_controls(
         search: str | None,
         range_value: Any,
@@ -106,23 +107,17 @@ def _register_controls(app: dash.Dash) -> None:
         metric: Any,
         compare: Any,
     ) -> tuple:
-        try:
-            return _sync(
-                ctx.triggered_id,
-                search,
-                range_value,
-                start,
-                end,
-                platforms,
-                campaigns,
-                metric,
-                compare,
-            )
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("analytics: syncing the URL and the controls failed")
-            raise PreventUpdate from None
+        return _sync(
+            ctx.triggered_id,
+            search,
+            range_value,
+            start,
+            end,
+            platforms,
+            campaigns,
+            metric,
+            compare,
+        )
 
 
 def _register_views(app: dash.Dash) -> None:
@@ -132,9 +127,8 @@ def _register_views(app: dash.Dash) -> None:
         main=lambda search: main_view(current_org_id(), search),
         creatives=lambda search: creatives_view(current_org_id(), search),
         cohorts=lambda: cohorts_view(current_org_id()),
-        log=logger,
+        guard=soft_fail,
         load_error=LOAD_ERROR,
-        passthrough=(PreventUpdate, HTTPException),
     )
 
 

@@ -8,7 +8,6 @@ checked for owner/admin on the server, not only hidden in the page.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +16,8 @@ import dash
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import get_flashed_messages
-from werkzeug.exceptions import HTTPException
 
+from callbacks.errors import soft_fail
 from extensions import db
 from jobs.connections import (
     SyncRefused,
@@ -40,7 +39,6 @@ from models.connections_view import (
 from models.permissions import DENIED, Cap, can, requires
 from models.tenancy import current_membership, current_org_id, get_scoped
 
-log = logging.getLogger(__name__)
 NOT_FOUND = "That connection was not found. Reload the page."
 
 
@@ -89,6 +87,14 @@ def validation_children() -> html.Div:
 
 
 # ---- actions (plain functions: the callbacks are thin, the tests call these too) -------------
+@soft_fail(
+    "integrations: sync now failed",
+    fallback=lambda *_: (
+        "The sync could not be started. Try again in a minute.",
+        "Sync not started",
+        "danger",
+    ),
+)
 def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
     """Start a sync of the org's own connection -> (message, header, toast icon)."""
     from jobs.sync import start_sync
@@ -108,6 +114,10 @@ def request_sync(org_id: int, connection_id: Any) -> tuple[str, str, str]:
     return f"{name} sync started. Progress shows on its card.", "Sync started", "success"
 
 
+@soft_fail(
+    "integrations: connecting Shopify failed",
+    fallback=lambda *_: (None, "Shopify could not be connected right now. Try again in a minute."),
+)
 def connect_shop(
     org_id: int, shop: Any, token: Any, app_secret: Any = ""
 ) -> tuple[Connection | None, str]:
@@ -141,6 +151,32 @@ def _return_to(pathname: Any) -> str | None:
     return "/onboarding" if pathname == "/onboarding" else None
 
 
+@soft_fail(
+    "integrations: refreshing sync progress failed",
+    fallback=lambda _org, live_ids, slots: (
+        [no_update] * len(live_ids),
+        [no_update] * len(slots),
+        no_update,
+    ),
+)
+def _live_state(org_id: int, live_ids: list, history_slots: list) -> tuple:
+    """(live card parts, history tables, stop polling?) for the cards on the page."""
+    now = _now()
+    is_admin = can(Cap.MANAGE_CONNECTIONS)
+    # Read "anything running?" BEFORE the rows: a sync finishing between the two reads then
+    # costs one more poll, instead of stopping the polling on a stale 80 % bar.
+    active = has_active_sync(org_id)
+    wanted = [i for i in live_ids if isinstance(i, int)]
+    conns = {c["id"]: c for c in connection_summaries(org_id, wanted)}
+    active = active or any(views.is_active_sync(c["latest_sync"]) for c in conns.values())
+    live = [views.live_children(conns[i], is_admin, now) if i in conns else [] for i in live_ids]
+    history = []
+    if history_slots:
+        table = views.history_table(views.history_rows(sync_history(org_id), now))
+        history = [table for _ in history_slots]
+    return live, history, not active
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """Live progress, Sync now, Disconnect, Shopify connect."""
 
@@ -153,32 +189,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def refresh_live(_n: Any, _kick: Any) -> tuple:
-        live_ids = _wild_indexes(0)
-        history_slots = _wild_indexes(1)
-        org_id = current_org_id()
-        try:
-            now = _now()
-            is_admin = can(Cap.MANAGE_CONNECTIONS)
-            # Read "anything running?" BEFORE the rows: a sync finishing between the two reads
-            # then costs one more poll, instead of stopping the polling on a stale 80 % bar.
-            active = has_active_sync(org_id)
-            wanted = [i for i in live_ids if isinstance(i, int)]
-            conns = {c["id"]: c for c in connection_summaries(org_id, wanted)}
-            active = active or any(views.is_active_sync(c["latest_sync"]) for c in conns.values())
-            live = [
-                views.live_children(conns[i], is_admin, now) if i in conns else [] for i in live_ids
-            ]
-            history = []
-            if history_slots:
-                table = views.history_table(views.history_rows(sync_history(org_id), now))
-                history = [table for _ in history_slots]
-            return live, history, not active
-        except HTTPException:
-            raise
-        except Exception:
-            log.exception("integrations: refreshing sync progress failed")
-            db.session.rollback()
-            return [no_update] * len(live_ids), [no_update] * len(history_slots), no_update
+        return _live_state(current_org_id(), _wild_indexes(0), _wild_indexes(1))
 
     _register_actions(app)
     _register_shopify(app)
@@ -196,18 +207,7 @@ def _register_actions(app: dash.Dash) -> None:
     def sync_now(clicks: Any) -> tuple:
         connection_id = clicked_index(clicks)
         org_id = current_org_id()
-        try:
-            message, header, icon = request_sync(org_id, connection_id)
-        except HTTPException:
-            raise
-        except Exception:
-            log.exception("integrations: sync now failed")
-            db.session.rollback()
-            message, header, icon = (
-                "The sync could not be started. Try again in a minute.",
-                "Sync not started",
-                "danger",
-            )
+        message, header, icon = request_sync(org_id, connection_id)
         return time.time(), views.toast(message, header, icon)
 
     @app.callback(
@@ -262,14 +262,7 @@ def _register_shopify(app: dash.Dash) -> None:
         if not can(Cap.MANAGE_CONNECTIONS):
             error = "Only owners and admins can connect platforms."
             return _inline_error(error), no_update, no_update, no_update
-        try:
-            conn, error = connect_shop(org_id, shop, token, app_secret)
-        except HTTPException:
-            raise
-        except Exception:
-            log.exception("integrations: connecting Shopify failed")
-            db.session.rollback()
-            conn, error = None, "Shopify could not be connected right now. Try again in a minute."
+        conn, error = connect_shop(org_id, shop, token, app_secret)
         if conn is None:
             return _inline_error(error), no_update, no_update, no_update
         message = f"Connected {conn.account_name or conn.external_account_id}. The first sync runs."

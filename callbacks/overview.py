@@ -17,6 +17,7 @@ from flask import current_app
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from callbacks.errors import soft_fail
 from layouts import overview as views
 from layouts import periods
 from layouts.components import toast
@@ -276,30 +277,33 @@ def _register_decisions(app: dash.Dash) -> None:
         if not isinstance(trigger, dict) or not clicks or not isinstance(outputs, list):
             raise PreventUpdate  # a new Undo button mounting, or a malformed request
         shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
-        unchanged = [no_update] * len(outputs)
-        try:
-            org_id = current_org_id()
-            message = _apply(org_id, trigger)
-            if message is not None:
-                return unchanged, message
-            row = latest_state(org_id)
-            state = row.as_dict() if row is not None else {}
-            actions = [
-                a
-                for a in (state.get("curiosity") or {}).get("actions") or []
-                if str(a.get("id")) in shown
-            ]
-            standing = decisions_with_checks(org_id, actions)
-            cur = views.currency_of(state)
-            return [views.decision_status(a, standing.get(a), cur) for a in shown], no_update
-        except HTTPException:
-            raise
-        except Exception:
-            logger.exception("overview: recording a decision failed")
-            return unchanged, toast(
-                "Your decision could not be saved. Try again; the error has been logged.",
-                header="Not saved",
-            )
+        return _decide(trigger, shown, [no_update] * len(outputs))
+
+
+@soft_fail(
+    "overview: recording a decision failed",
+    fallback=lambda _trigger, _shown, unchanged: (
+        unchanged,
+        toast(
+            "Your decision could not be saved. Try again; the error has been logged.",
+            header="Not saved",
+        ),
+    ),
+)
+def _decide(trigger: dict, shown: list, unchanged: list) -> tuple:
+    """Record or undo, then the shown cards' statuses (or a toast saying why not)."""
+    org_id = current_org_id()
+    message = _apply(org_id, trigger)
+    if message is not None:
+        return unchanged, message
+    row = latest_state(org_id)
+    state = row.as_dict() if row is not None else {}
+    actions = [
+        a for a in (state.get("curiosity") or {}).get("actions") or [] if str(a.get("id")) in shown
+    ]
+    standing = decisions_with_checks(org_id, actions)
+    cur = views.currency_of(state)
+    return [views.decision_status(a, standing.get(a), cur) for a in shown], no_update
 
 
 def _register_poll(app: dash.Dash) -> None:
@@ -312,23 +316,18 @@ def _register_poll(app: dash.Dash) -> None:
         State("overview-url", "search"),
         prevent_initial_call=True,
     )
+    @soft_fail("overview: polling for a newer brain state failed")
     def poll(_n: int | None, known_id: Any, search: Any = None) -> tuple:
         """Re-render (no reload) only when a newer brain state than the one shown exists."""
-        try:
-            org_id = current_org_id()
-            ref = latest_state_ref(org_id)
-            if ref is None or ref[0] == known_id:
-                raise PreventUpdate
-            body, state_id = render_body(org_id, search if isinstance(search, str) else None)
-            from callbacks import shell_status
+        org_id = current_org_id()
+        ref = latest_state_ref(org_id)
+        if ref is None or ref[0] == known_id:
+            raise PreventUpdate
+        body, state_id = render_body(org_id, search if isinstance(search, str) else None)
+        from callbacks import shell_status
 
-            status = shell_status(org_id)
-            return body, state_id, freshness_text(status["as_of"], status["last_synced_at"])
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("overview: polling for a newer brain state failed")
-            raise PreventUpdate from None
+        status = shell_status(org_id)
+        return body, state_id, freshness_text(status["as_of"], status["last_synced_at"])
 
 
 def _register_period(app: dash.Dash) -> None:
@@ -345,23 +344,16 @@ def _register_period(app: dash.Dash) -> None:
         Input("ov-dates-end", "value"),
         Input("ov-compare", "value"),
     )
+    @soft_fail("overview: syncing the URL and the date control failed")
     def sync_url_and_period(
         search: Any, range_value: Any, start: Any, end: Any, compare: Any
     ) -> tuple:
         from models import analytics as queries
 
-        try:
-            org = queries.org_context(current_org_id())
-            if not org.has_data:
-                raise PreventUpdate
-            return sync_period(
-                ctx.triggered_id, search, range_value, start, end, compare, org.latest
-            )
-        except (PreventUpdate, HTTPException):
-            raise
-        except Exception:
-            logger.exception("overview: syncing the URL and the date control failed")
-            raise PreventUpdate from None
+        org = queries.org_context(current_org_id())
+        if not org.has_data:
+            raise PreventUpdate
+        return sync_period(ctx.triggered_id, search, range_value, start, end, compare, org.latest)
 
     @app.callback(
         Output("ov-body", "children", allow_duplicate=True),
@@ -371,6 +363,7 @@ def _register_period(app: dash.Dash) -> None:
         State("ov-period-shown", "data"),
         prevent_initial_call=True,
     )
+    @soft_fail("overview: rendering a period failed")
     def render_period(search: Any, shown: Any) -> tuple:
         """A new period in the URL: the tiles, brief and caption follow it (the Location
         reports the URL when it mounts: the page's first render already showed that one)."""
@@ -378,13 +371,7 @@ def _register_period(app: dash.Dash) -> None:
         wanted = chosen_filters(search).query(with_metric=False)
         if wanted == shown:
             raise PreventUpdate
-        try:
-            return (*render_body(current_org_id(), search), wanted)
-        except HTTPException:
-            raise
-        except Exception:
-            logger.exception("overview: rendering the period %r failed", search)
-            raise PreventUpdate from None
+        return (*render_body(current_org_id(), search), wanted)
 
 
 def _register_tips(app: dash.Dash) -> None:

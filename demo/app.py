@@ -50,6 +50,7 @@ from layouts.wiring import (  # noqa: E402
     clicked_index,
     register_shell_callbacks,
     skeleton,
+    soft_fail,
 )
 from readmodels import analytics as rm  # noqa: E402
 from reports.board import build_board_report, report_filename  # noqa: E402
@@ -500,7 +501,14 @@ def register_analytics_callbacks(app: dash.Dash) -> None:
     def sync_url_and_controls(*values: Any) -> tuple:
         return an_views.sync_controls(ctx.triggered_id, *values, snapshot().as_of)
 
-    an_views.register_view_callbacks(app, main_view, creatives_view, cohorts_view, log, LOAD_ERROR)
+    an_views.register_view_callbacks(
+        app,
+        main_view,
+        creatives_view,
+        cohorts_view,
+        guard=lambda message, fallback=None: soft_fail(log, message, fallback),
+        load_error=LOAD_ERROR,
+    )
 
 
 def _connection(index: Any) -> dict[str, Any] | None:

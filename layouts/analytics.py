@@ -7,7 +7,6 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -1389,46 +1388,46 @@ def register_view_callbacks(
     main: Callable[[str], tuple],
     creatives: Callable[[str], Any],
     cohorts: Callable[[], tuple],
-    log: logging.Logger,
+    guard: Callable[..., Callable[[Callable[..., Any]], Callable[..., Any]]],
     load_error: str,
-    passthrough: tuple[type[BaseException], ...] = (PreventUpdate,),
 ) -> None:
     """The main charts, the creative leaderboard and the cohorts, each read from the URL, for
-    the product (views over the database) and the demo (over the snapshot). A failure is
-    logged and shown as a toast; ``passthrough`` exceptions (no update, an HTTP error) pass."""
+    the product (views over the database) and the demo (over the snapshot). ``guard`` is the
+    app's binding of layouts.wiring.soft_fail: a failure is logged and shown as a toast."""
 
     @app.callback(*outputs(MAIN_OUTPUTS), Input("analytics-url", "search"))
+    @guard(
+        "analytics: main view failed",
+        fallback=lambda _search: (*([no_update] * 8), error_toast(load_error)),
+    )
     def render_main(search: str | None) -> tuple:
         if search is None:
             raise PreventUpdate
-        try:
-            return main(search)
-        except passthrough:
-            raise
-        except Exception:
-            log.exception("analytics: main view failed for %r", search)
-            return (*([no_update] * 8), error_toast(load_error))
+        return main(search)
 
     @app.callback(*outputs(LEADERBOARD_OUTPUTS), Input("analytics-url", "search"))
+    @guard(
+        "analytics: creative leaderboard failed",
+        fallback=lambda _search: (
+            no_update,
+            error_toast(load_error, "Couldn't load the creatives"),
+        ),
+    )
     def render_creatives(search: str | None) -> tuple:
         if search is None:
             raise PreventUpdate
-        try:
-            return creatives(search), None
-        except passthrough:
-            raise
-        except Exception:
-            log.exception("analytics: creative leaderboard failed for %r", search)
-            return no_update, error_toast(load_error, "Couldn't load the creatives")
+        return creatives(search), None
 
     @app.callback(*outputs(COHORT_OUTPUTS), Input("analytics-url", "pathname"))
+    @guard(
+        "analytics: cohorts failed",
+        fallback=lambda _path: (
+            no_update,
+            no_update,
+            error_toast(load_error, "Couldn't load cohorts"),
+        ),
+    )
     def render_cohorts(pathname: str | None) -> tuple:
         if pathname is None:
             raise PreventUpdate
-        try:
-            return (*cohorts(), None)
-        except passthrough:
-            raise
-        except Exception:
-            log.exception("analytics: cohorts failed")
-            return no_update, no_update, error_toast(load_error, "Couldn't load cohorts")
+        return (*cohorts(), None)

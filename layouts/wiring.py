@@ -11,8 +11,10 @@ and a property that component has. Only dash is imported, so the demo app uses i
 from __future__ import annotations
 
 import copy
+import functools
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dash
@@ -161,3 +163,36 @@ def clicked_index(values: Any) -> Any:
         if isinstance(item, dict) and item.get("id") == trigger and value:
             return trigger.get("index")
     raise PreventUpdate
+
+
+def soft_fail(
+    log: logging.Logger,
+    message: str,
+    fallback: Callable[..., Any] | None = None,
+    passthrough: tuple[type[BaseException], ...] = (PreventUpdate,),
+    cleanup: Callable[[], Any] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The one error wrapper for callbacks (product and demo): ``passthrough`` exceptions
+    (no update, an HTTP error) pass; anything else is logged with ``message`` and the
+    traceback, ``cleanup`` runs (the product rolls the session back), and the callback answers
+    ``fallback(*args)`` -- a toast, unchanged outputs -- or no update at all. No stack trace
+    ever reaches the browser."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except passthrough:
+                raise
+            except Exception:
+                log.exception("%s (%s)", message, fn.__name__)
+                if cleanup is not None:
+                    cleanup()
+                if fallback is None:
+                    raise PreventUpdate from None
+                return fallback(*args, **kwargs)
+
+        return guarded
+
+    return wrap
