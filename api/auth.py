@@ -38,7 +38,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from api.passwords import MAX_PASSWORD, MIN_PASSWORD, StrongPassword
 from api.security import external_url
-from extensions import db, limiter, login_manager
+from extensions import app_config, db, limiter, login_manager
 from models import AuditLog, Invite, LoginSession, LoginThrottle, Membership, Organization, User
 from models.base import utcnow
 from models.credentials import open_sealed, seal
@@ -331,7 +331,7 @@ def _safe_next(target: str | None) -> str:
 
 # ---- routes ------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["OMNIFY"].RATELIMIT_LOGIN, methods=["POST"])
+@limiter.limit(lambda: app_config().RATELIMIT_LOGIN, methods=["POST"])
 def login():  # noqa: ANN201
     form = LoginForm()
     if not form.validate_on_submit():

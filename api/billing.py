@@ -19,7 +19,7 @@ from flask import (
 )
 
 from api.security import external_url
-from extensions import db
+from extensions import app_config, db
 from integrations.errors import IntegrationError
 from models.permissions import Cap, can
 from models.security import audit
@@ -29,7 +29,7 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 
 
 def _guard() -> int:
-    if not current_app.config["OMNIFY"].billing_enabled:
+    if not app_config().billing_enabled:
         abort(404)
     if not can(Cap.MANAGE_BILLING):
         abort(403)
@@ -105,4 +105,4 @@ def done():  # noqa: ANN201
 
 def _cfg_base() -> str:
     """APP_BASE_URL: Stripe sends the customer back there, never to the request's Host."""
-    return current_app.config["OMNIFY"].base_url
+    return app_config().base_url

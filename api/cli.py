@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from api.demo_export import demo_cli
-from extensions import db
+from extensions import app_config, db
 from models import Membership, Organization
 from models.org import PERSONAS, ROLES
 from models.tenancy import org_scope
@@ -29,7 +29,7 @@ def seed_command(force: bool) -> None:
     if not force and db.session.execute(select(Organization.id).limit(1)).first():
         click.echo("database already has data; nothing seeded (use --force to add the demo)")
         return
-    production = current_app.config["OMNIFY"].production
+    production = app_config().production
     slug = "lumen"
     if db.session.execute(select(Organization.id).where(Organization.slug == slug)).first():
         slug = f"lumen-{db.session.execute(select(db.func.count(Organization.id))).scalar() + 1}"

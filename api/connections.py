@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, request, ses
 from sqlalchemy import select
 
 from api.security import external_url
-from extensions import db
+from extensions import app_config, db
 from integrations import shopify_oauth
 from integrations.errors import AccessDenied, IntegrationError
 from integrations.oauth import (
@@ -56,7 +56,7 @@ RETURN_PATHS = ("/integrations", "/onboarding")  # where OAuth may send the user
 
 
 def _cfg():  # noqa: ANN202
-    return current_app.config["OMNIFY"]
+    return app_config()
 
 
 def _problem(message: str, status: int = 400, back: str = "/integrations"):  # noqa: ANN202

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from extensions import csrf
+from extensions import app_config, csrf
 from jobs.queue import get_queue
 from jobs.schedule import daily_sync
 
@@ -14,7 +14,7 @@ bp = Blueprint("cron", __name__, url_prefix="/api/cron")
 
 
 def _authorized() -> bool:
-    secret = current_app.config["OMNIFY"].CRON_SECRET
+    secret = app_config().CRON_SECRET
     header = request.headers.get("Authorization", "")
     if not secret or not header.startswith("Bearer "):
         return False

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, jsonify
 from sqlalchemy import text
 
-from extensions import db
+from extensions import app_config, db
 
 bp = Blueprint("health", __name__)
 
@@ -45,7 +45,7 @@ def readyz():  # noqa: ANN201
     if checks["redis"] == "ok":
         body["queues"] = queue_stats(connection)
         seen = scheduler_last_seen(connection)
-        stale_h = current_app.config["OMNIFY"].SCHEDULER_STALE_HOURS
+        stale_h = app_config().SCHEDULER_STALE_HOURS
         if seen is None:
             checks["scheduler"] = "error: has never run"
         else:

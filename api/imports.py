@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, request
+from flask import Blueprint, Flask, flash, jsonify, redirect, request
 
-from extensions import db
+from extensions import app_config, db
 from integrations.file_exports import PLATFORMS
 from jobs.imports import enqueue_check, enqueue_import, import_dir
 from models.imports import ACTIVE_STATUSES, DataImport, ImportStatus, can_import
@@ -29,7 +29,7 @@ def allow_large_uploads(server: Flask) -> None:
     @server.before_request
     def _import_body_limit() -> None:
         if request.path == "/imports/upload" and request.method == "POST":
-            request.max_content_length = current_app.config["OMNIFY"].IMPORT_MAX_BYTES
+            request.max_content_length = app_config().IMPORT_MAX_BYTES
 
 
 def _back(message: str, category: str = "danger"):  # noqa: ANN202

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 from flask_login import current_user
+
+from extensions import app_config
 
 bp = Blueprint("logrocket", __name__)
 SDK_URL = "https://cdn.lr-ingest.io/LogRocket.min.js"
@@ -41,7 +43,7 @@ def scripts(app_id: str) -> list[dict[str, str]]:
 
 @bp.get(INIT_PATH)
 def init_script() -> Response:
-    app_id = current_app.config["OMNIFY"].LOGROCKET_APP_ID
+    app_id = app_config().LOGROCKET_APP_ID
     if not app_id:
         abort(404)
     identify = ""

@@ -18,7 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import select
 
-from extensions import db
+from extensions import app_config, db
 from models.data import ConnectionStatus
 from ops.metrics import exposition
 
@@ -124,7 +124,7 @@ def _authorized(token: str) -> bool:
 
 @bp.get("/metrics")
 def metrics():  # noqa: ANN201
-    token = current_app.config["OMNIFY"].METRICS_TOKEN
+    token = app_config().METRICS_TOKEN
     if not token:
         abort(404)
     if not _authorized(token):

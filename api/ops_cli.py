@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from config import ROOT
-from extensions import db
+from extensions import app_config, db
 from ops.backup import BackupError, backup, restore
 
 
 def _folder(path: str | None) -> Path:
-    configured = current_app.config["OMNIFY"].BACKUP_DIR
+    configured = app_config().BACKUP_DIR
     return Path(path or configured or ROOT / "instance" / "backups")
 
 

@@ -17,9 +17,11 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, request, url_for
+from flask import Flask, jsonify, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from extensions import app_config
 
 # Path segments after these prefixes are credentials (reset, invite, sign-up links).
 _TOKEN_PATH = re.compile(r"(/(?:reset|invite|signup/confirm)/)[^/\s?\"']+")
@@ -36,7 +38,7 @@ def redact(text: str) -> str:
 
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for e-mails and OAuth: APP_BASE_URL + the route's path."""
-    return current_app.config["OMNIFY"].base_url + url_for(endpoint, **values)
+    return app_config().base_url + url_for(endpoint, **values)
 
 
 def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from api import settings_forms as forms
-from extensions import csrf, db
+from extensions import app_config, csrf, db
 from jobs.notify import mail_configured, outbox_mails
 from layouts.onboarding import CURRENCIES, margin_percent, timezone_names
 from models import Organization
@@ -196,7 +195,7 @@ def save_notifications():  # noqa: ANN201
 @login_required
 def save_slack():  # noqa: ANN201
     _admin()
-    allow_local = current_app.config["OMNIFY"].ENV != "production"
+    allow_local = app_config().ENV != "production"
     clean, errors = forms.parse_slack(request.form, allow_local=allow_local)
     if errors:
         return _page({"slack": errors}, {}, 400)  # never echo the URL back

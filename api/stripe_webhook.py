@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from extensions import csrf, db
+from extensions import app_config, csrf, db
 from integrations.billing import HANDLED_EVENTS, SignatureInvalid, construct_event
 from integrations.errors import BadResponse, IntegrationError
 from models import ProcessedEvent
@@ -24,7 +24,7 @@ bp = Blueprint("stripe_webhook", __name__, url_prefix="/webhooks")
 @csrf.exempt  # authenticated by the Stripe-Signature header
 @unscoped("Stripe webhook: the signed event names a customer, of any org")
 def stripe_webhook():  # noqa: ANN201
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     if not cfg.billing_enabled:
         return jsonify(error="billing is not enabled on this server"), 404
     raw = request.get_data(cache=False)

@@ -14,12 +14,12 @@ shared by every shop). Topics:
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.security import parse_json
-from extensions import csrf, db
+from extensions import app_config, csrf, db
 from integrations.shopify import verify_webhook
 from jobs.queue import get_queue
 from jobs.webhooks import process_shopify_order
@@ -52,7 +52,7 @@ def _secrets(connections: list[Connection]) -> list[str]:
             secret = decrypt_credentials(conn.credentials_encrypted).get("app_secret")
             if secret:
                 out.append(secret)
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     # an OAuth app signs every shop's webhooks with its client secret
     shared = [s for s in (cfg.SHOPIFY_WEBHOOK_SECRET, cfg.SHOPIFY_CLIENT_SECRET) if s]
     return [*out, *shared]

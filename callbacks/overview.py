@@ -13,11 +13,11 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from callbacks.errors import soft_fail
+from extensions import app_config
 from layouts import overview as views
 from layouts import periods
 from layouts.components import toast
@@ -156,7 +156,7 @@ def summaries_for(org_id: int, state_id: int, state: dict) -> tuple[dict, dict]:
     for persona in PERSONAS:
         n = rows.get(persona)
         if n is None:
-            config = current_app.config["OMNIFY"]
+            config = app_config()
             keys = config.OPENAI_API_KEY or config.ANTHROPIC_API_KEY
             reason = "no_key" if not keys else "pending" if _recent(state) else "missing"
             out[persona] = {"text": template_summary(state, persona), "reason": reason}

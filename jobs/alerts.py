@@ -25,10 +25,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from extensions import db
+from extensions import app_config, db
 from jobs import alert_mail
 from jobs.notify import deliver_or_retry
 from models import BrainState, Membership, User
@@ -253,7 +252,7 @@ def slack_url(org_id: int) -> str | None:
 
 def notify(org_id: int, alert: Alert, worsened: bool = False) -> dict[str, int]:
     """Bell entries, e-mails and the Slack post for one alert; never raises on delivery."""
-    base = current_app.config["OMNIFY"].base_url
+    base = app_config().base_url
     link = base + alert.link
     data = {"kind": alert.kind, "severity": alert.severity, "title": alert.title}
     data["detail"] = alert.detail or {}

@@ -10,9 +10,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from flask import current_app
-
-from extensions import db
+from extensions import app_config, db
 from integrations.billing import (
     HANDLED_EVENTS,
     BillingClient,
@@ -37,7 +35,7 @@ KEY_BUCKET_S = 600  # the same intent within 10 minutes reuses Stripe's first an
 
 
 def client() -> BillingClient:
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     return BillingClient(cfg.STRIPE_SECRET_KEY, cfg.stripe_prices, cfg.STRIPE_API_BASE)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from extensions import db
+from extensions import app_config, db
 from integrations.errors import AccessDenied, AuthExpired, IntegrationError, Transient
 from integrations.http import RetryPolicy, make_session
 from integrations.shopify import API_VERSION as SHOPIFY_VERSION
@@ -45,7 +45,7 @@ class SyncRefused(ValueError):
 
 def oauth_configured() -> dict[str, bool]:
     """Which OAuth platforms have an app id on this server."""
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     return {platform: bool(getattr(cfg, field, "")) for platform, field in CLIENT_ID_FIELD.items()}
 
 
@@ -60,7 +60,7 @@ README_SECTIONS = {
 def oauth_setup() -> dict[str, dict]:
     """For each OAuth platform missing settings: the env vars to set (missing ones first),
     the exact redirect URL to register (from APP_BASE_URL) and the README section."""
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     out = {}
     for platform, id_field in CLIENT_ID_FIELD.items():
         names = (id_field, CLIENT_SECRET_FIELD[platform], *EXTRA_FIELDS.get(platform, ()))
@@ -134,7 +134,7 @@ def connect_shopify(org_id: int, shop: str, token: str, app_secret: str = "") ->
     if "." not in shop:
         shop += ".myshopify.com"
     check_connect_allowed(org_id, "shopify", shop)  # before calling the shop
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     # A person is waiting: one attempt, 5 s to connect (then an answer in words), no retries.
     client = ShopifyClient(
         cfg.SHOPIFY_API_BASE or shop,
@@ -197,7 +197,7 @@ def connect_shopify_oauth(org_id: int, shop: str, tokens: dict) -> Connection:
     """Store a shop's OAuth tokens after the same one-query validation as a pasted token."""
     from jobs.sync import start_sync
 
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     client = ShopifyClient(
         cfg.SHOPIFY_API_BASE or shop,
         tokens["access_token"],
@@ -243,7 +243,7 @@ def describe_ad_account(platform: str, account: str, creds: dict) -> dict:
     stored with the credentials. Raises AccessDenied when the account is out of reach."""
     from jobs.connectors import build_client_for
 
-    client = build_client_for(platform, account, creds, current_app.config["OMNIFY"])
+    client = build_client_for(platform, account, creds, app_config())
     extra: dict = {}
     if platform == "google_ads":
         login = client.find_login_customer_id(account)
@@ -299,4 +299,4 @@ def check_can_sync(connection: Connection, role: str | None = None) -> None:
 
 def _webhook_address() -> str:
     """Where Shopify delivers: APP_BASE_URL + the route (never the request's Host)."""
-    return current_app.config["OMNIFY"].base_url + url_for("webhooks.shopify")
+    return app_config().base_url + url_for("webhooks.shopify")

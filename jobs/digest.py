@@ -15,12 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from extensions import db
+from extensions import app_config, db
 from jobs.alert_mail import TEMPLATES
 from jobs.alerts import members, unsubscribe_headers
 from jobs.notify import deliver
@@ -223,7 +222,7 @@ def send_digest(org_id: int, week: date, now: datetime | None = None) -> int:
     org = db.session.get(Organization, org_id)
     if org is None:
         return 0
-    base = current_app.config["OMNIFY"].base_url
+    base = app_config().base_url
     content = digest_content(org_id, now or datetime.now(UTC))
     count = 0
     for user, _member in digest_recipients(org_id):

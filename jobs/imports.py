@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from config import ROOT
-from extensions import db
+from extensions import app_config, db
 from integrations.file_exports import PLATFORMS, ImportProblem, read_chunks, sniff
 from models.base import utcnow
 from models.data import Connection, ConnectionStatus
@@ -42,7 +41,7 @@ CHECK_SHARE = 100
 
 
 def import_dir() -> Path:
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     return Path(cfg.IMPORT_DIR) if cfg.IMPORT_DIR else ROOT / "instance" / "imports"
 
 
@@ -51,7 +50,7 @@ def job_id_for(import_id: int) -> str:
 
 
 def _chunk_rows() -> int:
-    return int(current_app.config["OMNIFY"].IMPORT_CHUNK_ROWS)
+    return int(app_config().IMPORT_CHUNK_ROWS)
 
 
 def enqueue_check(import_id: int, org_id: int) -> None:

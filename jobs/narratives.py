@@ -24,12 +24,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from brain.facts import TASKS, Checked, FactSheet, Task, check, fact_sheet, user_blocks
 from brain.narrative import PERSONAS, template_summary
-from extensions import db
+from extensions import app_config, db
 from integrations.llm import LLMError, LLMResult, LLMSettings, complete_json
 from models import BrainState, Narrative, Organization
 from models.billing import ai_narrative_due, record_usage
@@ -67,7 +66,7 @@ REASONS = {
 
 
 def _config() -> Any:
-    return current_app.config["OMNIFY"]
+    return app_config()
 
 
 def prices(config: Any) -> dict[str, tuple[float, float, float, float]]:

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from config import ROOT
-from extensions import db
+from extensions import app_config, db
 from integrations.mail import build_message, send_mail
 from models import Membership, User
 from models.permissions import Cap, roles_with
@@ -37,7 +37,7 @@ def admin_emails(org_id: int) -> list[str]:
 
 
 def outbox_dir() -> Path:
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     return Path(cfg.MAIL_OUTBOX) if cfg.MAIL_OUTBOX else ROOT / "instance" / "outbox"
 
 
@@ -45,7 +45,7 @@ ORG_HEADER = "X-Omnify-Org"  # the outbox viewer shows an org only the mails tag
 
 
 def mail_configured() -> bool:
-    return bool(current_app.config["OMNIFY"].SMTP_URL)
+    return bool(app_config().SMTP_URL)
 
 
 def deliver(
@@ -63,7 +63,7 @@ def deliver(
     goes to a log, in any mode. Mails of an org (alerts, digests: ``org_id`` given, no
     credential inside) go to the outbox in production too, for its admins to read.
     Returns what happened: "sent", "outbox" or "not_sent"."""
-    cfg = current_app.config["OMNIFY"]
+    cfg = app_config()
     headers = dict(headers or {})
     if org_id is not None:
         headers[ORG_HEADER] = str(org_id)
@@ -158,7 +158,7 @@ def queue_alert_retry(to: list[str], subject: str, text: str, **options: Any) ->
     existing = fetch_job(job_id)
     if existing is not None and existing.get_status() in ("queued", "scheduled", "started"):
         return job_id  # never twice
-    intervals = current_app.config["OMNIFY"].mail_retry_intervals
+    intervals = app_config().mail_retry_intervals
     get_queue("mail").enqueue(
         send_alert,
         to,

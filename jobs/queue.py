@@ -23,6 +23,8 @@ from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
+from extensions import app_config
+
 log = logging.getLogger(__name__)
 # Queues by kind of work, so a slow AI call never delays a sync. A worker listens to the
 # queues it is given in order (priority); `rq worker ... sync brain ai mail default` takes all.
@@ -190,7 +192,7 @@ def get_queue(kind: str = "default") -> Queue:
     """The queue for a kind of work (sync, brain, ai, mail); QUEUE_ROUTES may send kinds
     elsewhere (empty: everything on `default`)."""
     ext = current_app.extensions["rq"]
-    name = current_app.config["OMNIFY"].queue_routes.get(kind, "default")
+    name = app_config().queue_routes.get(kind, "default")
     if name == "default":
         return ext.queue
     return Queue(name, connection=ext.connection)

@@ -15,11 +15,10 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select, update
 
-from extensions import db
+from extensions import app_config, db
 from integrations.errors import (
     AccessDenied,
     AuthExpired,
@@ -90,7 +89,7 @@ def start_sync(connection: Connection, trigger: str = SyncTrigger.MANUAL) -> Syn
     )
     db.session.add(sync)
     db.session.commit()
-    intervals = current_app.config["OMNIFY"].sync_retry_intervals
+    intervals = app_config().sync_retry_intervals
     get_queue("sync").enqueue(
         run_sync,
         sync.id,
@@ -207,7 +206,7 @@ def _will_retry(sync_job_id: int, reason: str) -> bool:
 
 
 def _sync(connection: Connection, org: Organization, sync_job_id: int) -> int:
-    config = current_app.config["OMNIFY"]
+    config = app_config()
     client = build_client(connection, config)
     if connection.platform == "shopify":
         rows = _sync_orders(connection, client, sync_job_id, config.restate_days("shopify"), config)

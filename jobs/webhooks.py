@@ -6,7 +6,7 @@ from datetime import UTC
 
 from sqlalchemy import select
 
-from extensions import db
+from extensions import app_config, db
 from integrations.shopify import assign_first_orders, parse_order_webhook
 from models import Connection, Order
 from models.upsert import bump_data_version, upsert_orders
@@ -41,10 +41,9 @@ def process_shopify_order(connection_id: int, payload: dict) -> dict:
     upsert_orders(db.session, connection.org_id, connection.id, [order])
     bump_data_version(db.session, connection.org_id)
     db.session.commit()
-    from flask import current_app
 
     from jobs.brain import enqueue_recompute
 
     # A refund changes revenue: the brain must see it; a burst of orders shares one recompute.
-    enqueue_recompute(connection.org_id, current_app.config["OMNIFY"].RECOMPUTE_COALESCE_S)
+    enqueue_recompute(connection.org_id, app_config().RECOMPUTE_COALESCE_S)
     return {"order_id": order["order_id"]}

@@ -20,10 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import case, func, select
 
-from extensions import db
+from extensions import app_config, db
 from models.base import utcnow
 from models.data import Connection, ConnectionStatus
 from models.ops import Subscription, UsageEvent
@@ -68,7 +67,7 @@ class Access:
 
 
 def billing_enabled() -> bool:
-    return bool(current_app.config["OMNIFY"].billing_enabled)
+    return bool(app_config().billing_enabled)
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -8,15 +8,15 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
+from extensions import app_config
+
 
 class CredentialsError(RuntimeError):
     """Credentials cannot be encrypted or decrypted (missing or rotated-away key)."""
 
 
 def _fernet() -> MultiFernet:
-    keys = current_app.config["OMNIFY"].CREDENTIALS_KEY or current_app.config.get(
-        "DEV_CREDENTIALS_KEY", ""
-    )
+    keys = app_config().CREDENTIALS_KEY or current_app.config.get("DEV_CREDENTIALS_KEY", "")
     if not keys:
         raise CredentialsError("CREDENTIALS_KEY is not configured")
     return MultiFernet([Fernet(k.strip()) for k in keys.split(",") if k.strip()])
