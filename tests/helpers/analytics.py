@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from extensions import db
+from layouts.analytics import MAIN_OUTPUTS as MAIN_OUTPUT_IDS
 
 END = date(2025, 6, 30)
 
@@ -19,17 +20,7 @@ DAYS = 60
 A_PLATFORMS = {"meta": (100.0, 300.0), "tiktok": (50.0, 100.0)}
 
 
-MAIN_OUTPUTS = (
-    ("an-caption", "children"),
-    ("an-kpis", "children"),
-    ("an-chart", "figure"),
-    ("an-anomalies", "children"),
-    ("an-channels", "children"),
-    ("an-nomatch", "children"),
-    ("an-csv-daily", "href"),
-    ("an-csv-creatives", "href"),
-    ("an-toast-main", "children"),
-)
+MAIN_OUTPUTS = tuple(MAIN_OUTPUT_IDS)  # the callback's outputs, as the page declares them
 
 
 CALLBACKS = {
