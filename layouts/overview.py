@@ -763,8 +763,6 @@ def with_one_roas(action: Mapping[str, Any], state: Mapping[str, Any]) -> dict:
         f"{fmt_ratio(f.get('frequency'))}, {fmt.pct(f.get('prob_7d'))} fatigue in 7 days "
         f"({fmt.pct(f.get('prob_14d'))} in 14); ROAS {now} vs {before}{detail}."
     )
-    if micro.get("director"):
-        micro["director"] = re.sub(r"calibrated ROAS [0-9.]+", f"ROAS {now}", micro["director"])
     action["microcopy"] = micro
     return action
 
