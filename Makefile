@@ -24,9 +24,12 @@ run: $(VENV)/.installed
 	$(BIN)/flask seed
 	$(BIN)/python app.py
 
-## make test: the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/REDIS_URL are set)
+## make test: the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/REDIS_URL are set), in
+## TEST_WORKERS pytest-xdist processes, one test file per process at a time; each process gets its
+## own database, Redis database and E2E port (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev browser
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term
 
 ## the E2E tests need Chromium and chromedriver: installed when missing (root + apt), or stop now
 browser:

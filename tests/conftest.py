@@ -24,6 +24,42 @@ pytest_plugins = (
 )
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
+
+
+def _isolate_xdist_worker() -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its own PostgreSQL
+    database (`<name>_gwN`, created when missing), Redis database and E2E port, written back
+    to the environment so the worker processes the tests start get the same ones."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    n = int(worker[2:])
+    os.environ["E2E_PORT"] = str(int(os.environ.get("E2E_PORT", "8050")) + 100 * n)
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        base, _, index = redis_url.rpartition("/")
+        os.environ["REDIS_URL"] = f"{base}/{(int(index or 0) + n) % 16}"
+    pg_url = os.environ.get("TEST_DATABASE_URL", "")
+    if "postgres" in pg_url:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        url = make_url(pg_url)
+        name = f"{url.database}_{worker}"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(
+            hide_password=False
+        )
+
+
+_isolate_xdist_worker()
 # dash_duo's server port; set E2E_PORT so two checkouts can run their E2E tests at once
 E2E_PORT = int(os.environ.get("E2E_PORT", "8050"))
 _SQLITE_DIR = tempfile.mkdtemp(prefix="omnify-test-")
