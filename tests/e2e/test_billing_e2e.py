@@ -47,7 +47,7 @@ def test_billing_meters_checkout_then_upgrade(dash_duo, app, billing):  # noqa: 
     dash_duo.find_element("#login-submit").click()
     dash_duo.wait_for_element("#page", timeout=15)
     dash_duo.driver.get(base + "/billing")
-    dash_duo.wait_for_element("#billing-meters", timeout=15)
+    dash_duo.wait_for_contains_text("#billing-meters", "2 of 3", timeout=15)
     meters = dash_duo.find_element("#billing-meters").text
     assert "2 of 3" in meters and "4 of 10" in meters and "24 of 24" in meters
     assert "Limit reached" in meters

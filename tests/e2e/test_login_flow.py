@@ -22,8 +22,7 @@ def test_login_dashboard_logout(app, dash_duo):
     dash_duo.find_element("#password").send_keys(PASSWORD)
     dash_duo.find_element("#login-submit").click()
     dash_duo.wait_for_element("#page", timeout=15)
-    dash_duo.wait_for_element("#overview-empty", timeout=15)
-    assert "No insights yet" in dash_duo.find_element("#overview-empty").text
+    dash_duo.wait_for_contains_text("#overview-empty", "No insights yet", timeout=15)
     # Log out through the user menu.
     dash_duo.driver.find_element(By.CSS_SELECTOR, "#user-menu .dropdown-toggle").click()
     dash_duo.wait_for_element("#logout", timeout=5).click()
