@@ -1770,7 +1770,7 @@ def period_control(
 
 def overview_page(body: Any, state_id: int | None, control: Any = None) -> html.Div:
     """The frame around the body: the poller, the known state id, tips memory, toasts, and
-    the date control (when the page has one: the demo's overview keeps the brain's window)."""
+    the date control (layouts/periods.py; the product and the demo both pass one)."""
     return html.Div(
         [
             control,
