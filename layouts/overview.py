@@ -675,12 +675,16 @@ def _channel_row(
                 **{"data-label": "Status" + brain},
             ),
             html.Td(
-                [
-                    fmt.money(p.get("spend"), currency),
-                    html.Div(
-                        f"{fmt.pct(p.get('share_of_spend'))} of spend", className="ov-cell-sub"
-                    ),
-                ],
+                html.Div(  # one block: on a phone's card the share sits under the amount
+                    [
+                        fmt.money(p.get("spend"), currency),
+                        html.Div(
+                            f"{fmt.pct(p.get('share_of_spend'))} of spend",
+                            className="ov-cell-sub",
+                        ),
+                    ],
+                    className="text-end",
+                ),
                 className="text-end ov-spend-cell",
                 **{"data-label": "Spend"},
             ),

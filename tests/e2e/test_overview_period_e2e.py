@@ -96,13 +96,15 @@ def test_phone_date_control_keeps_the_three_answers_on_the_first_screen(app, das
 
 
 def _channel_cells(dash_duo, table: str, spend: str, revenue: str) -> dict[str, tuple[str, str]]:
-    """{channel: (spend, revenue)} as a table shows them (textContent: hidden columns too)."""
+    """{channel: (spend, revenue)} as a table shows them (textContent: hidden columns too;
+    the spend cell's first text is the amount, its share of spend follows)."""
     return dash_duo.driver.execute_script(
         "var out = {}, spend = arguments[1], revenue = arguments[2];"
         "document.querySelectorAll(arguments[0] + ' tbody tr').forEach(function (tr) {"
         "  var s = tr.querySelector(spend), r = tr.querySelector(revenue);"
         "  out[tr.querySelector('th').textContent.trim()] = ["
-        "    (s.firstChild.textContent || '').trim(), r.textContent.trim()];"
+        "    document.createTreeWalker(s, NodeFilter.SHOW_TEXT).nextNode().textContent.trim(),"
+        "    r.textContent.trim()];"
         "});"
         "return out;",
         table,
