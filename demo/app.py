@@ -156,11 +156,18 @@ def standing(decisions: Any) -> dict[str, dict]:
     return decisions if isinstance(decisions, dict) else {}
 
 
-def period_numbers(snap: Snapshot, filters: rm.Filters) -> dict[str, Any]:
-    """The date control's period as the overview's numbers: the product's read model
-    (readmodels.analytics) on the snapshot's series, then the product's own view function."""
+@lru_cache(maxsize=64)
+def _period_numbers(day: str, filters: rm.Filters) -> dict[str, Any]:
+    snap = _snapshot_for(day)
     ltv = ((snap.state.get("memory") or {}).get("totals") or {}).get("ltv_factor")
     return ov_views.period_numbers(snap.analytics_view(filters), ltv)
+
+
+def period_numbers(filters: rm.Filters) -> dict[str, Any]:
+    """The date control's period as the overview's numbers: the product's read model
+    (readmodels.analytics) on the snapshot's series, then the product's own view function.
+    The snapshot never changes within a day: each period is summed once (read-only)."""
+    return _period_numbers(datetime.now(UTC).date().isoformat(), filters)
 
 
 def overview_body(persona: str, decisions: Any, search: str | None) -> html.Div:
@@ -170,7 +177,7 @@ def overview_body(persona: str, decisions: Any, search: str | None) -> html.Div:
         persona=persona,
         decisions=standing(decisions),
         org_name=ORG_NAME,
-        chosen=period_numbers(snap, periods.page_filters(search)),
+        chosen=period_numbers(periods.page_filters(search)),
     )
 
 
