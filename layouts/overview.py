@@ -727,9 +727,10 @@ def memory_card(state: Mapping[str, Any], chosen: Mapping[str, Any] | None = Non
         ("New customers", f"{t['new_customers']:,}" if t.get("new_customers") else "–"),
         ("Breakeven ROAS", fmt_ratio(t.get("breakeven_roas"))),
     ]
-    rows = period_channels(memory.get("platforms") or [], chosen, t.get("ltv_factor"))
+    period = chosen if chosen and chosen.get("channels") is not None else None
+    rows = period_channels(memory.get("platforms") or [], period, t.get("ltv_factor"))
     body = [
-        channel_table(rows, cur, t.get("breakeven_roas"), chosen),
+        channel_table(rows, cur, t.get("breakeven_roas"), period),
         html.Dl(
             [
                 html.Div([html.Dt(k), html.Dd(v)], className="ov-stat")
