@@ -41,10 +41,7 @@ TIP_KEYS = views.TIP_KEYS
 
 def chosen_filters(search: str | None) -> Any:
     """The overview's period from the query string (range, custom dates, comparison only)."""
-    from readmodels.analytics import Filters, parse_filters
-
-    f, _ = parse_filters(search or "")
-    return Filters(range=f.range, start=f.start, end=f.end, compare=f.compare)
+    return periods.page_filters(search)
 
 
 def chosen_period(org_id: int, search: str | None, state: dict) -> dict | None:
@@ -213,45 +210,11 @@ def validation_children() -> html.Div:
     )
 
 
-PERIOD_IDS = periods.control_ids("ov")
-
-
 def sync_period(
     trigger: Any, search: Any, range_value: Any, start: Any, end: Any, compare: Any, latest: Any
 ) -> tuple:
-    """URL <-> the overview's date control (the analytics rule, layouts/periods.py).
-
-    Returns (search, range, start, end, compare, dates hidden) with no_update where nothing
-    changes."""
-    from readmodels import analytics as rm
-
-    search = search if isinstance(search, str) else None
-    if trigger not in PERIOD_IDS:  # load, reload, back/forward: the URL sets the control
-        if search is None:
-            raise PreventUpdate
-        f = chosen_filters(search)
-        period = rm.resolve_period(f, latest)
-        return (
-            no_update,
-            f.range,
-            period.start.isoformat(),
-            period.end.isoformat(),
-            f.compare,
-            f.range != "custom",
-        )
-    current = chosen_filters(search)
-    params = periods.chosen_period("ov", trigger, current, range_value, start, end, compare, latest)
-    f, _ = rm.parse_filters(params)
-    period = rm.resolve_period(f, latest)
-    new_search = "?" + f.query(with_metric=False)
-    return (
-        new_search if new_search != search else no_update,
-        f.range if f.range != range_value else no_update,
-        period.start.isoformat() if period.start.isoformat() != start else no_update,
-        period.end.isoformat() if period.end.isoformat() != end else no_update,
-        no_update,
-        f.range != "custom",
-    )
+    """URL <-> the overview's date control (layouts/periods.py, shared with the demo)."""
+    return periods.sync_period("ov", trigger, search, range_value, start, end, compare, latest)
 
 
 def register_callbacks(app: dash.Dash) -> None:

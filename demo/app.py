@@ -41,6 +41,7 @@ from demo.snapshot import Snapshot, load  # noqa: E402
 from layouts import analytics as an_views  # noqa: E402
 from layouts import integrations as int_views  # noqa: E402
 from layouts import overview as ov_views  # noqa: E402
+from layouts import periods  # noqa: E402
 from layouts import shell as shell_views  # noqa: E402
 from layouts.components import toast  # noqa: E402
 from layouts.persona import persona_class  # noqa: E402
@@ -115,7 +116,8 @@ def _requested_page() -> tuple[str, str]:
     url = urlparse(request.referrer or "") if request.path.endswith("/_dash-layout") else None
     if url is not None and url.netloc == request.host:
         return url.path or "/", f"?{url.query}" if url.query else ""
-    return request.path, ""
+    query = request.query_string.decode("latin-1")
+    return request.path, f"?{query}" if query else ""
 
 
 def layout() -> html.Div:
@@ -154,12 +156,36 @@ def standing(decisions: Any) -> dict[str, dict]:
     return decisions if isinstance(decisions, dict) else {}
 
 
-def overview_page(persona: str, decisions: Any) -> html.Div:
+@lru_cache(maxsize=64)
+def _period_numbers(day: str, filters: rm.Filters) -> dict[str, Any]:
+    snap = _snapshot_for(day)
+    ltv = ((snap.state.get("memory") or {}).get("totals") or {}).get("ltv_factor")
+    return ov_views.period_numbers(snap.analytics_view(filters), ltv)
+
+
+def period_numbers(filters: rm.Filters) -> dict[str, Any]:
+    """The date control's period as the overview's numbers: the product's read model
+    (readmodels.analytics) on the snapshot's series, then the product's own view function.
+    The snapshot never changes within a day: each period is summed once (read-only)."""
+    return _period_numbers(datetime.now(UTC).date().isoformat(), filters)
+
+
+def overview_body(persona: str, decisions: Any, search: str | None) -> html.Div:
     snap = snapshot()
-    body = ov_views.overview(
-        snap.state, persona=persona, decisions=standing(decisions), org_name=ORG_NAME
+    return ov_views.overview(
+        snap.state,
+        persona=persona,
+        decisions=standing(decisions),
+        org_name=ORG_NAME,
+        chosen=period_numbers(periods.page_filters(search)),
     )
-    return ov_views.overview_page(body, None)
+
+
+def overview_page(persona: str, decisions: Any, search: str | None = None) -> html.Div:
+    """The product's overview with its date control, kept in the URL (?range=7d&compare=…)."""
+    snap = snapshot()
+    control = ov_views.period_control(periods.page_filters(search), snap.earliest, snap.as_of)
+    return ov_views.overview_page(overview_body(persona, decisions, search), None, control)
 
 
 def analytics_page() -> html.Div:
@@ -202,7 +228,7 @@ def render(pathname: Any, search: Any, persona: Any, decisions: Any) -> Any:
     persona = persona if persona in PERSONAS else "cmo"
     path = pathname if isinstance(pathname, str) and pathname else "/"
     if path == "/":
-        return overview_page(persona, decisions)
+        return overview_page(persona, decisions, search if isinstance(search, str) else None)
     if path == "/analytics":
         return analytics_page()
     if path == "/integrations":
@@ -487,8 +513,55 @@ def register_callbacks(app: dash.Dash) -> None:
         )
         return None, render(pathname, search, persona, None), message
 
+    register_period_callbacks(app)
     register_analytics_callbacks(app)
     register_integrations_callbacks(app)
+
+
+def register_period_callbacks(app: dash.Dash) -> None:
+    """The overview's date control as in the product (layouts/periods.py): URL <-> control,
+    and a new period in the URL re-renders the overview's body from the snapshot."""
+
+    @app.callback(
+        Output("overview-url", "search"),
+        Output("ov-range", "value"),
+        Output("ov-dates-start", "value"),
+        Output("ov-dates-end", "value"),
+        Output("ov-compare", "value"),
+        Output("ov-dates-box", "hidden"),
+        Input("overview-url", "search"),
+        Input("ov-range", "value"),
+        Input("ov-dates-start", "value"),
+        Input("ov-dates-end", "value"),
+        Input("ov-compare", "value"),
+    )
+    @soft_fail(log, "demo: syncing the URL and the date control failed")
+    def sync_url_and_period(
+        search: Any, range_value: Any, start: Any, end: Any, compare: Any
+    ) -> tuple:
+        latest = snapshot().as_of
+        return periods.sync_period(
+            "ov", ctx.triggered_id, search, range_value, start, end, compare, latest
+        )
+
+    @app.callback(
+        Output("ov-body", "children"),
+        Output("ov-period-shown", "data"),
+        Input("overview-url", "search"),
+        State("ov-period-shown", "data"),
+        State("persona-select", "value"),
+        State("demo-decisions", "data"),
+        prevent_initial_call=True,
+    )
+    @soft_fail(log, "demo: rendering a period failed")
+    def render_period(search: Any, shown: Any, persona: Any, decisions: Any) -> tuple:
+        """A new period in the URL: tiles, brief, caption and channels follow it."""
+        search = search if isinstance(search, str) else None
+        wanted = periods.page_filters(search).query(with_metric=False)
+        if wanted == shown:
+            raise PreventUpdate  # the page's first render already showed this period
+        persona = persona if persona in PERSONAS else "cmo"
+        return overview_body(persona, decisions, search), wanted
 
 
 def register_analytics_callbacks(app: dash.Dash) -> None:

@@ -195,6 +195,7 @@ def period_numbers(view: Mapping[str, Any], ltv_factor: Any = None) -> dict[str,
             "ltv-roas": change("mer"),  # the LTV factor is the brain's constant
         },
         "daily": daily,
+        "channels": view.get("channels"),  # the analytics page's channel rows, same dates
     }
 
 
@@ -509,11 +510,13 @@ def status_rule(p: Mapping[str, Any], breakeven: float | None) -> str:
     )
 
 
-def channel_trend(trend: Mapping[str, Any], metric: str = "ROAS") -> html.Span:
+def channel_trend(
+    trend: Mapping[str, Any], metric: str = "ROAS", title: str | None = None
+) -> html.Span:
     """'▲ ROAS +4.1% wk/wk': the sign and the metric always said; the arrow follows the sign."""
     change = trend.get("change_pct")
     if missing(change):
-        return html.Span("–", className="text-body-secondary")
+        return html.Span("–", className="text-body-secondary", title=title)
     direction = trend.get("direction") or ("up" if change > 0 else "down" if change < 0 else "flat")
     icon = {"up": "▲", "down": "▼"}.get(direction, "▶")
     css = {"up": "trend-up", "down": "trend-down"}.get(direction, "trend-flat")
@@ -524,88 +527,100 @@ def channel_trend(trend: Mapping[str, Any], metric: str = "ROAS") -> html.Span:
             f"{metric} {fmt.pct_points(change)}{steady}",
         ],
         className=f"trend {css}",
-        title=f"{metric}, last 7 days vs the 7 days before; within ±5% reads as steady",
+        title=title or f"{metric}, last 7 days vs the 7 days before; within ±5% reads as steady",
     )
+
+
+def period_trend(change: Any) -> dict[str, Any]:
+    """A period row's ROAS change (a fraction, readmodels.analytics.channel_rows_from) as a
+    trend: flat within ±0.5%, as the analytics page's arrows."""
+    if missing(change):
+        return {}
+    direction = "up" if change >= periods.FLAT else "down" if change <= -periods.FLAT else "flat"
+    return {"metric": "roas", "direction": direction, "change_pct": float(change) * 100}
+
+
+def period_channels(
+    platforms: Sequence[Mapping[str, Any]],
+    chosen: Mapping[str, Any] | None,
+    ltv_factor: Any = None,
+) -> list[dict[str, Any]]:
+    """The brain's channel rows with their period figures (spend, share, platform revenue,
+    ROAS, LTV-ROAS, trend) from the chosen period: the analytics page's channel rows for the
+    same dates. Status and next-dollar ROAS stay the brain's (its response curves). A channel
+    with spend in the period that the brain has not judged yet gets a row without a status."""
+    if not chosen or chosen.get("channels") is None:
+        return [dict(p) for p in platforms]
+    rows = {r["platform"]: r for r in chosen["channels"]}
+    factor = None if missing(ltv_factor) else float(ltv_factor)
+    compared = chosen.get("compare") != "none"
+    out = []
+    for p in [*platforms, *({"platform": k} for k in rows if k not in _keys(platforms))]:
+        r = rows.get(p.get("platform"), {})
+        roas = r.get("roas")
+        out.append(
+            {
+                **p,
+                "spend": r.get("spend", 0.0),
+                "share_of_spend": r.get("share", 0.0),
+                "platform_revenue": r.get("platform_revenue", 0.0),
+                "roas": roas,
+                "ltv_roas": roas * factor if roas is not None and factor is not None else None,
+                "trend": period_trend(r.get("roas_change")) if compared else {},
+            }
+        )
+    return out
+
+
+def _keys(platforms: Sequence[Mapping[str, Any]]) -> set:
+    return {p.get("platform") for p in platforms}
+
+
+CHANNEL_RULE = (
+    "Status follows the next dollar: Winner when next-dollar ROAS is at least breakeven × 1.2, "
+    "Loser below breakeven, Neutral in between"
+)
+NEXT_DOLLAR = (
+    "incremental marginal ROAS: ad-driven store revenue ÷ the next dollar of spend (organic and "
+    "returning-customer revenue are not credited to ads)"
+)
 
 
 def channel_table(
     platforms: Sequence[Mapping[str, Any]],
     currency: str = "USD",
     breakeven: float | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Div:
-    """Per platform: status (with its rule), spend and share, ROAS, LTV-ROAS, next-dollar ROAS
-    and trend. Below 576 px each row is a card (channel and status first)."""
-    rule_text = (
-        "Status follows the next dollar: Winner when next-dollar ROAS is at least breakeven × 1.2, "
-        "Loser below breakeven, Neutral in between"
-    )
+    """Per platform: status (with its rule), spend and share, platform revenue, ROAS, LTV-ROAS,
+    next-dollar ROAS and trend. With ``chosen`` (``period_numbers``; rows from
+    ``period_channels``) the spend, revenue, ROAS and trend are the chosen period's and the
+    status and next-dollar ROAS are labelled the brain's. Below 576 px each row is a card
+    (channel and status first)."""
+    brain = " (brain)" if chosen else ""
+    trend_head = "Trend" if chosen else "Trend (7 d)"
+    trend_title = _trend_title(chosen)
     head = html.Thead(
         html.Tr(
             [
                 html.Th("Channel", scope="col"),
-                html.Th("Status", scope="col", title=rule_text),
+                html.Th("Status" + brain, scope="col", title=CHANNEL_RULE),
                 html.Th("Spend", scope="col", className="text-end"),
+                html.Th(
+                    "Revenue", scope="col", className="text-end", title="platform-reported revenue"
+                ),
                 html.Th(
                     "ROAS", scope="col", className="text-end", title="platform revenue ÷ spend"
                 ),
                 html.Th("LTV-ROAS", scope="col", className="text-end"),
                 html.Th(
-                    "Next-$ ROAS",
-                    scope="col",
-                    className="text-end",
-                    title="incremental marginal ROAS: ad-driven store revenue ÷ the next dollar "
-                    "of spend (organic and returning-customer revenue are not credited to ads)",
+                    "Next-$ ROAS" + brain, scope="col", className="text-end", title=NEXT_DOLLAR
                 ),
-                html.Th("Trend (7 d)", scope="col"),
+                html.Th(trend_head, scope="col", title=trend_title),
             ]
         )
     )
-    rows = []
-    for p in platforms:
-        curve = p.get("response_curve") or {}
-        rule = status_rule(p, breakeven)
-        rows.append(
-            html.Tr(
-                [
-                    html.Th(platform_name(p.get("platform")), scope="row"),
-                    html.Td(
-                        [
-                            status_badge(p.get("status")),
-                            html.Span(rule, className="visually-hidden"),
-                        ],
-                        title=rule,
-                        className="ov-status-cell",
-                        **{"data-label": "Status"},
-                    ),
-                    html.Td(
-                        [
-                            fmt.money(p.get("spend"), currency),
-                            html.Div(
-                                f"{fmt.pct(p.get('share_of_spend'))} of spend",
-                                className="ov-cell-sub",
-                            ),
-                        ],
-                        className="text-end",
-                        **{"data-label": "Spend"},
-                    ),
-                    html.Td(
-                        fmt.ratio(p.get("roas")), className="text-end", **{"data-label": "ROAS"}
-                    ),
-                    html.Td(
-                        fmt.ratio(p.get("ltv_roas")),
-                        className="text-end",
-                        **{"data-label": "LTV-ROAS"},
-                    ),
-                    html.Td(
-                        fmt.ratio(curve.get("marginal_roas_calibrated")),
-                        className="text-end",
-                        **{"data-label": "Next-$ ROAS"},
-                    ),
-                    html.Td(channel_trend(p.get("trend") or {}), **{"data-label": "Trend (7 d)"}),
-                ],
-                className=f"row-{p.get('status') or 'none'}",
-            )
-        )
+    rows = [_channel_row(p, currency, breakeven, brain, trend_head, trend_title) for p in platforms]
     return html.Div(
         [
             html.Table(
@@ -617,14 +632,90 @@ def channel_table(
                 className="table table-sm ov-table mb-0 stack-sm",
                 id="channel-table",
             ),
-            html.P(rule_text + ".", className="ov-footnote mt-1", id="status-rule"),
+            html.P(CHANNEL_RULE + ".", className="ov-footnote mt-1", id="status-rule"),
         ],
         className="table-responsive",
     )
 
 
-def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
-    """MEMORY: channels and totals of the brain's window (said when a date control is shown)."""
+def _trend_title(chosen: Mapping[str, Any] | None) -> str | None:
+    """The trend column's tooltip: which periods the ROAS change compares."""
+    if not chosen:
+        return None
+    if chosen.get("compare") == "none":
+        return "No comparison chosen: pick one in “Compare with” to see the ROAS change"
+    return f"ROAS, {chosen.get('caption')}; within ±0.5% reads as steady"
+
+
+def _channel_row(
+    p: Mapping[str, Any],
+    currency: str,
+    breakeven: float | None,
+    brain: str,
+    trend_head: str,
+    trend_title: str | None,
+) -> html.Tr:
+    curve = p.get("response_curve") or {}
+    judged = bool(p.get("status"))
+    rule = (
+        status_rule(p, breakeven)
+        if judged
+        else "The brain has not judged this channel yet: it had no spend in the brain's window."
+    )
+    return html.Tr(
+        [
+            html.Th(platform_name(p.get("platform")), scope="row"),
+            html.Td(
+                [
+                    status_badge(p.get("status")) if judged else html.Span("–"),
+                    html.Span(rule, className="visually-hidden"),
+                ],
+                title=rule,
+                className="ov-status-cell",
+                **{"data-label": "Status" + brain},
+            ),
+            html.Td(
+                html.Div(  # one block: on a phone's card the share sits under the amount
+                    [
+                        fmt.money(p.get("spend"), currency),
+                        html.Div(
+                            f"{fmt.pct(p.get('share_of_spend'))} of spend",
+                            className="ov-cell-sub",
+                        ),
+                    ],
+                    className="text-end",
+                ),
+                className="text-end ov-spend-cell",
+                **{"data-label": "Spend"},
+            ),
+            html.Td(
+                fmt.money(p.get("platform_revenue"), currency),
+                className="text-end ov-revenue-cell",
+                **{"data-label": "Revenue"},
+            ),
+            html.Td(fmt.ratio(p.get("roas")), className="text-end", **{"data-label": "ROAS"}),
+            html.Td(
+                fmt.ratio(p.get("ltv_roas")), className="text-end", **{"data-label": "LTV-ROAS"}
+            ),
+            html.Td(
+                fmt.ratio(curve.get("marginal_roas_calibrated")),
+                className="text-end",
+                **{"data-label": "Next-$ ROAS" + brain},
+            ),
+            html.Td(
+                channel_trend(p.get("trend") or {}, title=trend_title),
+                className="ov-trend-cell",
+                **{"data-label": trend_head},
+            ),
+        ],
+        className=f"row-{p.get('status') or 'none'}",
+        id=f"channel-row-{p.get('platform')}",
+    )
+
+
+def memory_card(state: Mapping[str, Any], chosen: Mapping[str, Any] | None = None) -> dbc.Card:
+    """MEMORY: channels (their period figures follow ``chosen``, the date control's period)
+    and the totals of the brain's window (said when a date control is shown)."""
     memory, _, _ = _sections(state)
     t = memory.get("totals") or {}
     cur = currency_of(state)
@@ -636,8 +727,10 @@ def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
         ("New customers", f"{t['new_customers']:,}" if t.get("new_customers") else "–"),
         ("Breakeven ROAS", fmt_ratio(t.get("breakeven_roas"))),
     ]
+    period = chosen if chosen and chosen.get("channels") is not None else None
+    rows = period_channels(memory.get("platforms") or [], period, t.get("ltv_factor"))
     body = [
-        channel_table(memory.get("platforms") or [], cur, t.get("breakeven_roas")),
+        channel_table(rows, cur, t.get("breakeven_roas"), period),
         html.Dl(
             [
                 html.Div([html.Dt(k), html.Dd(v)], className="ov-stat")
@@ -649,7 +742,7 @@ def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
         html.P(
             "Over-reporting = platform-reported revenue ÷ store revenue; above 1 the platforms "
             "claim more than the store sold. nc-ROAS = first-order revenue ÷ spend."
-            + (window_note(state) if controlled else ""),
+            + (window_note(state) if chosen else ""),
             className="ov-footnote",
             id="memory-window",
         ),
@@ -658,14 +751,16 @@ def memory_card(state: Mapping[str, Any], controlled: bool = False) -> dbc.Card:
 
 
 def window_note(state: Mapping[str, Any]) -> str:
-    """The brain's own window (channels, findings, actions), which the date control does not
-    change: said, so a 7-day tile above a 30-day table is never a surprise."""
+    """Which figures follow the date control and which are the brain's own window (status,
+    next-dollar ROAS, the figures under the table): said, so a 7-day spend beside a status
+    judged on the brain's 30 days is never a surprise."""
     period = state.get("period") or {}
     if not period.get("start"):
         return ""
     return (
-        f" Channels and these figures cover the brain's window, {short_date(period['start'])} – "
-        f"{short_date(period['end'])}; the tiles above follow the date control."
+        " The channels' spend, revenue, ROAS, LTV-ROAS and trend follow the date control; "
+        "their status, next-dollar ROAS and the figures above are the brain's, from its window "
+        f"{short_date(period['start'])} – {short_date(period['end'])}."
     )
 
 
@@ -1585,9 +1680,7 @@ def overview(
         "insights": html.Section(
             dbc.Row(
                 [
-                    dbc.Col(
-                        memory_card(state, chosen is not None), lg=7, className="ov-col-memory"
-                    ),
+                    dbc.Col(memory_card(state, chosen), lg=7, className="ov-col-memory"),
                     dbc.Col(
                         oracle_card(state, (ai_notes or {}).get("oracle")),
                         lg=5,
@@ -1682,7 +1775,7 @@ def period_control(
 
 def overview_page(body: Any, state_id: int | None, control: Any = None) -> html.Div:
     """The frame around the body: the poller, the known state id, tips memory, toasts, and
-    the date control (when the page has one: the demo's overview keeps the brain's window)."""
+    the date control (layouts/periods.py; the product and the demo both pass one)."""
     return html.Div(
         [
             control,

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import html, no_update
 from dash.exceptions import PreventUpdate
 
 from layouts import fmt
@@ -163,6 +163,57 @@ def chosen_period(
             start_d, end_d = period.start, period.end
         params.update(start=start_d.isoformat(), end=end_d.isoformat())
     return params
+
+
+def page_filters(search: str | None) -> rm.Filters:
+    """A page's period from its query string (range, custom dates and comparison only: the
+    overview has no platform or campaign filter)."""
+    f, _ = rm.parse_filters(search or "")
+    return rm.Filters(range=f.range, start=f.start, end=f.end, compare=f.compare)
+
+
+def sync_period(
+    prefix: str,
+    trigger: Any,
+    search: Any,
+    range_value: Any,
+    start: Any,
+    end: Any,
+    compare: Any,
+    latest: date,
+) -> tuple:
+    """URL <-> a page's date control, for the product's overview and the demo's alike.
+
+    Returns (search, range, start, end, compare, dates hidden) with no_update where nothing
+    changes: on load, reload or back/forward the URL sets the control; a changed control
+    writes the URL (``chosen_period``)."""
+    search = search if isinstance(search, str) else None
+    if trigger not in control_ids(prefix):  # load, reload, back/forward: the URL sets it
+        if search is None:
+            raise PreventUpdate
+        f = page_filters(search)
+        period = rm.resolve_period(f, latest)
+        return (
+            no_update,
+            f.range,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            f.compare,
+            f.range != "custom",
+        )
+    current = page_filters(search)
+    params = chosen_period(prefix, trigger, current, range_value, start, end, compare, latest)
+    f, _ = rm.parse_filters(params)
+    period = rm.resolve_period(f, latest)
+    new_search = "?" + f.query(with_metric=False)
+    return (
+        new_search if new_search != search else no_update,
+        f.range if f.range != range_value else no_update,
+        period.start.isoformat() if period.start.isoformat() != start else no_update,
+        period.end.isoformat() if period.end.isoformat() != end else no_update,
+        no_update,
+        f.range != "custom",
+    )
 
 
 def delta(change: float | None, better: str | None, compact: bool = False) -> html.Span:

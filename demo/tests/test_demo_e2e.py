@@ -306,3 +306,49 @@ def test_board_pdf_carries_the_decisions_taken_in_the_tab(driver, base_url):
     assert "Donebyyou(demo)" in pdf_text(data)  # table cells wrap: compare without spaces
     open_page(driver, base_url + "/analytics", "#an-leaderboard table")  # other pages: no error
     assert severe(driver) == []
+
+
+def test_overview_date_control_changes_the_tiles_and_stays_in_the_url(driver, base_url):
+    """The product's date control on the demo's overview: a preset changes the tiles, the
+    caption and the channels, goes to the URL and survives a reload; the comparison too."""
+    viewport(driver, 1280, 800)
+    open_page(driver, base_url + "/", "#ov-range")
+    assert (
+        Select(driver.find_element(By.ID, "ov-range")).first_selected_option.get_attribute("value")
+        == "30d"
+    )
+    assert "(30 days)" in driver.find_element(By.ID, "ov-caption").text
+    spend_30 = driver.find_element(By.ID, "kpi-spend").text
+    meta_30 = driver.find_element(By.CSS_SELECTOR, "#channel-row-meta .ov-spend-cell").text
+
+    Select(driver.find_element(By.ID, "ov-range")).select_by_value("7d")
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(
+        lambda d: "range=7d" in d.current_url
+    )
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(
+        lambda d: "(7 days)" in d.find_element(By.ID, "ov-caption").text
+    )
+    settle(driver)
+    spend_7 = driver.find_element(By.ID, "kpi-spend").text
+    assert spend_7 != spend_30 and spend_7.startswith("$")
+    assert driver.find_element(By.CSS_SELECTOR, "#channel-row-meta .ov-spend-cell").text != (
+        meta_30
+    )
+    assert "vs previous period" in driver.find_element(By.ID, "kpi-change-spend").text
+
+    Select(driver.find_element(By.ID, "ov-compare")).select_by_value("none")
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(
+        lambda d: "compare=none" in d.current_url
+    )
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(
+        lambda d: "no comparison" in d.find_element(By.ID, "ov-caption").text
+    )
+    url = driver.current_url
+    open_page(driver, url, "#ov-range")  # a shared link: same period, same numbers
+    assert driver.find_element(By.ID, "kpi-spend").text == spend_7
+    assert (
+        Select(driver.find_element(By.ID, "ov-range")).first_selected_option.get_attribute("value")
+        == "7d"
+    )
+    assert severe(driver) == []
+    assert requested_hosts(driver) <= LOCAL_HOSTS

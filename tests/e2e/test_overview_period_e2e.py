@@ -93,3 +93,50 @@ def test_phone_date_control_keeps_the_three_answers_on_the_first_screen(app, das
         "return document.documentElement.scrollWidth - window.innerWidth"
     )
     assert overflow <= 0
+
+
+def _channel_cells(dash_duo, table: str, spend: str, revenue: str) -> dict[str, tuple[str, str]]:
+    """{channel: (spend, revenue)} as a table shows them (textContent: hidden columns too;
+    the spend cell's first text is the amount, its share of spend follows)."""
+    return dash_duo.driver.execute_script(
+        "var out = {}, spend = arguments[1], revenue = arguments[2];"
+        "document.querySelectorAll(arguments[0] + ' tbody tr').forEach(function (tr) {"
+        "  var s = tr.querySelector(spend), r = tr.querySelector(revenue);"
+        "  out[tr.querySelector('th').textContent.trim()] = ["
+        "    document.createTreeWalker(s, NodeFilter.SHOW_TEXT).nextNode().textContent.trim(),"
+        "    r.textContent.trim()];"
+        "});"
+        "return out;",
+        table,
+        spend,
+        revenue,
+    )
+
+
+def test_channel_table_follows_the_period_as_analytics_does(app, dash_duo, lumen_data):
+    """Same period on both pages, same channel spend and revenue; the status stays the
+    brain's (TikTok's next dollar is below breakeven whatever the dates)."""
+    base = start(dash_duo, app)
+    dash_duo.driver.set_window_size(1280, 800 + 143)
+    log_in(dash_duo, base, USERS["vp_growth"])
+    dash_duo.driver.get(base + "/?range=7d&compare=previous")
+    dash_duo.wait_for_contains_text("#ov-caption", "(7 days)", timeout=15)
+    dash_duo.wait_for_contains_text("#channel-row-meta .ov-spend-cell", "$1,400", timeout=10)
+    overview = _channel_cells(dash_duo, "#channel-table", ".ov-spend-cell", ".ov-revenue-cell")
+    assert overview["Meta"] == ["$1,400", "$4,200"]  # 7 days x 2 creatives x $100 (x3)
+    assert overview["TikTok"] == ["$700", "$1,400"]
+    tiktok = dash_duo.find_element("#channel-row-tiktok")
+    assert "Loser" in tiktok.text and "ROAS ±0.0%" in tiktok.text  # flat: same ROAS every day
+    assert "STATUS (BRAIN)" in dash_duo.find_element("#channel-table thead").text.upper()
+
+    dash_duo.driver.get(base + "/analytics?range=7d&compare=previous")
+    dash_duo.wait_for_contains_text("#an-caption", "(7 days)", timeout=15)
+    dash_duo.wait_for_element("#an-channel-table tbody tr", timeout=15)
+    analytics = _channel_cells(
+        dash_duo, "#an-channel-table", "td[data-label='Spend']", "td[data-label^='Revenue']"
+    )
+    assert {k: analytics[k] for k in overview if k in analytics} == {
+        "Meta": overview["Meta"],
+        "TikTok": overview["TikTok"],
+    }
+    assert set(analytics) == {"Meta", "TikTok"}

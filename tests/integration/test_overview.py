@@ -449,7 +449,7 @@ def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
     body = text(post_route(client, headers))
     assert '"$2,100"' in body and "(7 days)" in body and "no comparison" in body
     assert "ov-period-shown" in body and "range=7d&compare=none" in body
-    assert "Channels and these figures cover the brain's window" in body  # not the 7 days
+    assert "status, next-dollar ROAS and the figures above are the brain's" in body
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the analytics read model is down")
@@ -457,7 +457,7 @@ def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
     monkeypatch.setattr(queries, "analytics_view", broken)
     body = text(post_route(client, headers))
     assert MER in body and "overview-error" not in body  # the brain's window, not an error
-    assert "Channels and these figures cover" not in body  # no chosen period: nothing to say
+    assert "follow the date control" not in body  # no chosen period: nothing to say
     queries.clear_cache()
 
 

@@ -246,6 +246,50 @@ def test_channel_status_follows_the_next_dollar_with_its_rule(state):
     assert "Loser below 1.54" in rule
 
 
+PERIOD = {
+    "caption": "Jun 24, 2025 – Jun 30, 2025 (7 days) vs Jun 17, 2025 – Jun 23, 2025 (the previous "
+    "period)",
+    "compare": "previous",
+    "channels": [
+        {"platform": "meta", "spend": 1400.0, "platform_revenue": 4200.0, "roas": 3.0,
+         "roas_change": 0.0, "share": 2 / 3},
+        {"platform": "tiktok", "spend": 700.0, "platform_revenue": 1400.0, "roas": 2.0,
+         "roas_change": -0.25, "share": 1 / 3},
+    ],
+}  # fmt: skip
+
+
+def test_channel_table_shows_the_chosen_periods_figures_and_the_brains_status(state):
+    """With a date control period the spend, revenue, ROAS, LTV-ROAS and trend are that
+    period's (the analytics rows); status and next-dollar ROAS stay the brain's, labelled."""
+    be = state["memory"]["totals"]["breakeven_roas"]
+    rows = overview.period_channels(state["memory"]["platforms"], PERIOD, 1.5)
+    table = overview.channel_table(rows, "USD", be, PERIOD)
+    tiktok = " ".join(text_of(find(table, "channel-row-tiktok")).split())
+    for shown in ("$700", "33% of spend", "$1,400", "2.00", "3.00", "ROAS −25.0%", "Loser", "0.50"):
+        assert shown in tiktok, (shown, tiktok)
+    brain_tiktok = state["memory"]["platforms"][2]
+    assert overview.fmt.money(brain_tiktok["spend"]) not in tiktok  # not the brain's 30 days
+    meta = " ".join(text_of(find(table, "channel-row-meta")).split())
+    assert "$1,400" in meta and "$4,200" in meta and "ROAS ±0.0% (steady)" in meta
+    google = " ".join(text_of(find(table, "channel-row-google_ads")).split())
+    assert "$0" in google and "Loser" in google  # no spend in the period; the brain's status
+    head = text_of(table.children[0].children[1])
+    assert "Status (brain)" in head and "Next-$ ROAS (brain)" in head
+    cell = find(find(table, "channel-row-tiktok"), "channel-row-tiktok").children[7]
+    assert cell.children.title.startswith("ROAS, Jun 24, 2025 – Jun 30, 2025 (7 days) vs")
+    # without a period: the brain's own figures, as before
+    plain = overview.channel_table(state["memory"]["platforms"], "USD", be)
+    assert overview.fmt.money(brain_tiktok["spend"]) in text_of(plain)
+    assert "(brain)" not in text_of(plain)
+
+
+def test_no_comparison_leaves_the_channel_trend_blank(state):
+    chosen = {**PERIOD, "compare": "none"}
+    rows = overview.period_channels(state["memory"]["platforms"], chosen, 1.5)
+    assert all(r["trend"] == {} for r in rows)
+
+
 def test_trend_says_its_sign_and_metric():
     up = " ".join(text_of(overview.channel_trend({"direction": "flat", "change_pct": 4.1})).split())
     assert up == "▶ ROAS +4.1% (steady)"
