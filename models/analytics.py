@@ -335,6 +335,8 @@ def org_context(org_id: int) -> OrgContext:
             select(Organization.timezone).where(Organization.id == org_id).scalar_subquery(),
             select(Organization.currency).where(Organization.id == org_id).scalar_subquery(),
             select(Organization.data_version).where(Organization.id == org_id).scalar_subquery(),
+            # which org this is: ids restart when a database is recreated (tests, restores)
+            select(Organization.created_at).where(Organization.id == org_id).scalar_subquery(),
         )
     ).one()
     tz = row[9] or "UTC"
