@@ -793,9 +793,14 @@ def daily_export(ctx: OrgContext, filters: Filters) -> tuple[Period | None, list
     """The daily series the page charts, one row per day of the period (CSV-ready values)."""
     if not ctx.has_data:
         return None, []
-    period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
-    compared = daily_series(ctx, filters, comparison(filters, period))
-    return period, daily_export_rows(daily_series(ctx, filters, period), filters, compared)
+
+    def build() -> tuple[Period, list[list[Any]]]:
+        period = resolve_period(filters, ctx.latest)  # type: ignore[arg-type]
+        compared = daily_series(ctx, filters, comparison(filters, period))
+        return period, daily_export_rows(daily_series(ctx, filters, period), filters, compared)
+
+    # the rows are read, never changed, by the caller: one build per data version and filters
+    return _VIEW_CACHE.get_or_set(("daily_export", ctx.org_id, ctx.fingerprint, filters), build)
 
 
 def creative_export(
