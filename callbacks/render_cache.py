@@ -29,6 +29,7 @@ workers each warm their own, which costs one render per worker per version and n
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -201,39 +202,15 @@ def cached_outputs(key: Any, build: Callable[[], tuple]) -> tuple:
 # ---- keys: everything an output is drawn from ----------------------------------------------
 def overview_key(org_id: int, search: str | None) -> tuple:
     """What the overview page (callbacks.overview.page) shows for this org, user and period."""
-    from sqlalchemy import func, select
-
     from callbacks import overview
     from extensions import app_config, db
     from models import analytics as queries
-    from models.brain_state import BrainState, Narrative
     from models.decisions import decision_summaries
-    from models.org import Organization
     from models.tenancy import current_membership
 
     membership = current_membership()
     org = queries.org_context(org_id)
-    latest = (
-        select(BrainState.id)
-        .where(BrainState.org_id == org_id)
-        .order_by(BrainState.computed_at.desc(), BrainState.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        select(
-            latest,
-            select(BrainState.computed_at).where(BrainState.id == latest).scalar_subquery(),
-            select(func.count(Narrative.id))
-            .where(Narrative.org_id == org_id, Narrative.brain_state_id == latest)
-            .scalar_subquery(),
-            select(func.max(Narrative.id))
-            .where(Narrative.org_id == org_id, Narrative.brain_state_id == latest)
-            .scalar_subquery(),
-            Organization.created_at,
-            Organization.name,
-        ).where(Organization.id == org_id)
-    ).one()
+    row = db.session.execute(_state_query(), {"org_id": org_id}).one()
     config = app_config()
     decisions = decision_summaries(org_id)
     return (
@@ -249,6 +226,34 @@ def overview_key(org_id: int, search: str | None) -> tuple:
         tuple(sorted(overview.ad_accounts(org_id).items())),
         bool(config.OPENAI_API_KEY or config.ANTHROPIC_API_KEY),
     )
+
+
+@functools.cache
+def _state_query() -> Any:
+    """(latest state id, its computed_at, its narratives' count and max id, the org's creation
+    time and name): built once, the org id bound per request."""
+    from sqlalchemy import Integer, bindparam, func, select
+
+    from models.brain_state import BrainState, Narrative
+    from models.org import Organization
+
+    org_id = bindparam("org_id", type_=Integer)
+    latest = (
+        select(BrainState.id)
+        .where(BrainState.org_id == org_id)
+        .order_by(BrainState.computed_at.desc(), BrainState.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    mine = (Narrative.org_id == org_id, Narrative.brain_state_id == latest)
+    return select(
+        latest,
+        select(BrainState.computed_at).where(BrainState.id == latest).scalar_subquery(),
+        select(func.count(Narrative.id)).where(*mine).scalar_subquery(),
+        select(func.max(Narrative.id)).where(*mine).scalar_subquery(),
+        Organization.created_at,
+        Organization.name,
+    ).where(Organization.id == org_id)
 
 
 _ACTIONS: OrderedDict[tuple, list[dict]] = OrderedDict()  # (org, state, computed_at) -> actions
