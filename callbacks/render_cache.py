@@ -30,6 +30,7 @@ workers each warm their own, which costs one render per worker per version and n
 from __future__ import annotations
 
 import functools
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -80,11 +81,12 @@ class Rendered:
     size: int
     expires: float | None = None  # time.time() when a relative time in it changes
     _html: dict[Any, str] = field(default_factory=dict)
+    text: str = ""
 
     @classmethod
     def of(cls, tree: Any, expires: float | None = None) -> Rendered:
         text = to_json(tree)
-        return cls(tree, orjson.Fragment(text), len(text), expires)
+        return cls(tree, orjson.Fragment(text), len(text), expires, text=text)
 
     def to_plotly_json(self) -> orjson.Fragment:
         return self.json
@@ -197,6 +199,50 @@ def cached_outputs(key: Any, build: Callable[[], tuple]) -> tuple:
         size = sum(v.size for v in out if isinstance(v, Rendered))
         store.put(key, Rendered(out, orjson.Fragment(b"null"), size, expires))
     return out
+
+
+# ---- the page shell (GET /): per user, the CSRF token and the page spliced in ---------------
+_NONCE = secrets.token_hex(8)
+PAGE_MARK = f"omnify-page-{_NONCE}"  # where the page goes (unguessable: never in user data)
+CSRF_MARK = f"omnify-csrf-{_NONCE}"  # the request's own CSRF token goes here
+
+
+@dataclass(eq=False)
+class Shell:
+    """The cached shell (serialised with the two marks) plus this request's page and CSRF
+    token: serialises and paints as the shell built with them would."""
+
+    base: Rendered
+    page: Any
+    csrf: str
+
+    def to_plotly_json(self) -> orjson.Fragment:
+        page = self.page.text if isinstance(self.page, Rendered) else to_json(self.page)
+        text = self.base.text.replace(CSRF_MARK, self.csrf)
+        return orjson.Fragment(text.replace(f'"{PAGE_MARK}"', page, 1))
+
+    def _traverse(self) -> Iterator[Any]:
+        """The shell's components (Dash checks the ids of the first layout it serves)."""
+        return self.base.tree._traverse()
+
+    def first_paint(self, render: Callable[[Any], str], variant: Any) -> str:
+        from html import escape
+
+        html = self.base.first_paint(render, variant).replace(CSRF_MARK, escape(self.csrf))
+        return html.replace(PAGE_MARK, render(self.page), 1)
+
+
+def cached_shell(key: Any, csrf: str, page: Any, build: Callable[[str, str], Any]) -> Shell | Any:
+    """The shell for `key` (who is asking and everything the shell shows, except the CSRF
+    token) with `page` in it; `build(csrf, page)` builds a shell around those two values."""
+    store = cache()
+    base = store.get(key)
+    if base is None:
+        with _watching() as (_reasons, changes):
+            tree = build(CSRF_MARK, PAGE_MARK)
+        base = Rendered.of(tree, min(changes) if changes else None)
+        store.put(key, base)
+    return Shell(base, page, csrf)
 
 
 # ---- keys: everything an output is drawn from ----------------------------------------------

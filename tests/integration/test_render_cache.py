@@ -176,3 +176,59 @@ def test_relative_times_expire_the_entry(app):
     ]
     entry = render_cache.Rendered.of("x", expires=changes[0])
     assert entry.fresh(changes[0] - 1) and not entry.fresh(changes[0])
+
+
+def _form_token(layout: str) -> str:
+    """The csrf_token of the forms in a serialised layout (all the same)."""
+    tokens: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and props.get("name") == "csrf_token":
+                tokens.add(props["value"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(json.loads(layout))
+    assert len(tokens) == 1, tokens
+    return tokens.pop()
+
+
+def test_get_slash_shell_is_cached_per_user_with_the_requests_own_csrf_token(app, client, orgs):
+    a, b = orgs
+    login(client, a["email"])
+    first = client.get("/").get_data(True)
+    again = client.get("/").get_data(True)
+    for page in (first, again):
+        assert render_cache.CSRF_MARK not in page and render_cache.PAGE_MARK not in page
+        assert "Alpha Brand" in page and "Beta Secret Brand" not in page
+    other = app.test_client()
+    login(other, b["email"])
+    page = other.get("/").get_data(True)
+    assert "Beta Secret Brand" in page and "Alpha Brand" not in page
+    # the layout the page then fetches: its forms carry this session's token (logout works)
+    layout = other.get("/_dash-layout", headers={"Referer": "http://localhost/"}).get_data(True)
+    assert "Beta Secret Brand" in layout and render_cache.CSRF_MARK not in layout
+    resp = other.post("/logout", data={"csrf_token": _form_token(layout)})
+    assert resp.status_code in (302, 303)
+    assert other.get("/api/me").status_code == 401
+    with app.app_context():  # a notification for A: the cached shell is not served again
+        from models.alerts import Notification
+
+        db.session.add(
+            Notification(
+                org_id=a["org_id"],
+                user_id=a["user_id"],
+                severity="high",
+                title="A planted notification title",
+                body="",
+            )
+        )
+        db.session.commit()
+    client.get("/")
+    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/"})
+    assert "A planted notification title" in layout.get_data(True)
