@@ -842,12 +842,20 @@ def switch_org():  # noqa: ANN201
 # ---- wiring ------------------------------------------------------------------------------
 def load_user(user_key: str) -> User | None:
     """Cookies carry "user id:login token"; a revoked or expired LoginSession is logged out."""
+    from sqlalchemy.orm import joinedload
+
+    from models.tenancy import loading_user
+
     raw_id, _, token = user_key.partition(":")
     if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 11) or not token:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or not user.active or live_session(user.id, token) is None:
-        return None
+    with loading_user():
+        # the user, their memberships and orgs in one query (every page reads the active one)
+        user = db.session.get(
+            User, int(raw_id), options=[joinedload(User.memberships).joinedload(Membership.org)]
+        )
+        if user is None or not user.active or live_session(user.id, token) is None:
+            return None
     user.login_token = token
     return user
 

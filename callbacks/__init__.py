@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,7 +22,16 @@ from models.data import Connection, ConnectionStatus
 from models.permissions import Cap, role_can
 from models.tenancy import scoped
 
-from . import analytics, billing, imports, integrations, notifications, onboarding, overview
+from . import (
+    analytics,
+    billing,
+    imports,
+    integrations,
+    notifications,
+    onboarding,
+    overview,
+    render_cache,
+)
 
 # path -> page module (each has page(), validation_children() and register_callbacks(app))
 PAGE_MODULES = {
@@ -101,11 +111,22 @@ def serve_layout() -> html.Div:
     if not current_user.is_authenticated:  # only reached when Dash builds its validation layout
         return html.Div(id="page")
     data = shell_data()
-    shell = shell_layouts.app_shell(data)
     path = requested_path(PAGE_MODULES)
+    page = PAGE_MODULES[path].page() if path is not None else None
+    # the shell is cached per user and everything it shows (callbacks/render_cache.py)
+    shown = {k: v for k, v in data.items() if k != "csrf_token"}
+    key = ("shell", current_user.get_id(), path, json.dumps(shown, sort_keys=True, default=str))
+    return render_cache.cached_shell(
+        key, data["csrf_token"], page, lambda csrf, slot: build_shell(data, csrf, path, slot)
+    )
+
+
+def build_shell(data: dict, csrf: str, path: str | None, page: object) -> html.Div:
+    """The shell with `page` in it (the router fills it when `path` is None)."""
+    shell = shell_layouts.app_shell({**data, "csrf_token": csrf})
     if path is not None:
         by_id = {getattr(c, "id", None): c for c in shell._traverse()}
-        by_id["page"].children = PAGE_MODULES[path].page()
+        by_id["page"].children = page
         # the Location starts at this path, so the router's initial call is not a navigation
         by_id["url"].pathname = path
     return html.Div(shell, id="persona-root", className=persona_class(data["persona"]))

@@ -16,6 +16,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
+from callbacks import render_cache
 from callbacks.errors import soft_fail
 from layouts import analytics as views
 from models import analytics as queries
@@ -34,9 +35,17 @@ logger = logging.getLogger(__name__)
 LOAD_ERROR = "The numbers couldn't be loaded. Try again in a moment; the error has been logged."
 
 
-def page() -> html.Div:
-    """Called by the router per request: the empty state, or the page with the org's controls."""
-    org = queries.org_context(current_org_id())
+def page() -> Any:
+    """Called by the router per request: the empty state, or the page with the org's controls
+    (from the render cache while the org's data is unchanged)."""
+    org_id = current_org_id()
+    return render_cache.cached(
+        render_cache.analytics_key("page", org_id), lambda: build_page(org_id)
+    )
+
+
+def build_page(org_id: int) -> html.Div:
+    org = queries.org_context(org_id)
     if not org.has_data:
         return views.empty_state()
     return views.analytics_page(org.campaigns, org.earliest, org.latest, org.currency)
@@ -124,12 +133,26 @@ def _register_views(app: dash.Dash) -> None:
     """The main charts, the creative leaderboard and the cohorts: each reads the URL."""
     views.register_view_callbacks(
         app,
-        main=lambda search: main_view(current_org_id(), search),
-        creatives=lambda search: creatives_view(current_org_id(), search),
+        main=cached_main_view,
+        creatives=cached_creatives_view,
         cohorts=lambda: cohorts_view(current_org_id()),
         guard=soft_fail,
         load_error=LOAD_ERROR,
     )
+
+
+def cached_main_view(search: str) -> tuple:
+    """main_view for the current user's org, built and serialised once per data version,
+    brain state and query string (callbacks/render_cache.py)."""
+    org_id = current_org_id()
+    key = render_cache.analytics_key("main", org_id, search)
+    return render_cache.cached_outputs(key, lambda: main_view(org_id, search))
+
+
+def cached_creatives_view(search: str) -> Any:
+    org_id = current_org_id()
+    key = render_cache.analytics_key("creatives", org_id, search)
+    return render_cache.cached(key, lambda: creatives_view(org_id, search))
 
 
 # ---- the views (plain functions: the bench and the tests call them too) --------------------

@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from callbacks import render_cache
 from callbacks.errors import soft_fail
 from extensions import app_config
 from layouts import overview as views
@@ -57,6 +58,7 @@ def chosen_period(org_id: int, search: str | None, state: dict) -> dict | None:
         raise
     except Exception:  # the tiles fall back to the brain's window; the page still renders
         logger.exception("overview: the period %r of org %s could not be summed", search, org_id)
+        render_cache.dont_store("period sums failed")  # the outage must not outlive itself
         return None
     totals = (state.get("memory") or {}).get("totals") or {}
     return views.period_numbers(view, totals.get("ltv_factor"))
@@ -85,11 +87,13 @@ def render_body(org_id: int, search: str | None = None) -> tuple[Any, int | str 
         )
         if any(s.get("reason") == "pending" for s in summaries.values()):
             # the worker is still writing the AI summary: the poll re-renders until it is stored
+            render_cache.dont_store("narratives pending")
             return body, f"{row.id}-pending"  # type: ignore[return-value]
     except HTTPException:
         raise
     except Exception:
         logger.exception("overview: rendering brain state %s of org %s failed", row.id, org_id)
+        render_cache.dont_store("error panel")
         body = views.error_panel()
     return body, row.id
 
@@ -183,9 +187,17 @@ def page_search() -> str | None:
     return "?" + url.query
 
 
-def page(search: str | None = None) -> html.Div:
+def page(search: str | None = None) -> Any:
+    """The overview for the current user's org and the period in `search` (default: the
+    page's own query string): from the render cache when nothing it shows has changed."""
     org_id = current_org_id()
     search = search if search is not None else page_search()
+    return render_cache.cached(
+        render_cache.overview_key(org_id, search), lambda: build_page(org_id, search)
+    )
+
+
+def build_page(org_id: int, search: str | None) -> html.Div:
     body, state_id = render_body(org_id, search)
     return views.overview_page(body, state_id, control(org_id, search))
 

@@ -6,7 +6,9 @@ No database, no request, no Plotly: the overview must stay light on phones (docs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -63,6 +65,7 @@ def ago(then: datetime | str | None, now: datetime | None = None) -> str:
         then = then.replace(tzinfo=UTC)
     now = now or datetime.now(UTC)
     seconds = max(0, int((now - then).total_seconds()))
+    _note_change(then, seconds)
     if seconds < 60:
         return "just now"
     if seconds < 3600:
@@ -71,6 +74,29 @@ def ago(then: datetime | str | None, now: datetime | None = None) -> str:
         return f"{seconds // 3600} h ago"
     days = seconds // 86400
     return "1 day ago" if days == 1 else f"{days} days ago"
+
+
+_CHANGES: ContextVar[list[float] | None] = ContextVar("relative_time_changes", default=None)
+
+
+@contextmanager
+def relative_times() -> Iterator[list[float]]:
+    """Collects, while rendering, when each `ago` text drawn would next read differently
+    (epoch seconds): a cached rendering (callbacks/render_cache.py) expires then."""
+    changes: list[float] = []
+    token = _CHANGES.set(changes)
+    try:
+        yield changes
+    finally:
+        _CHANGES.reset(token)
+
+
+def _note_change(then: datetime, seconds: int) -> None:
+    changes = _CHANGES.get()
+    if changes is None:
+        return
+    step = 60 if seconds < 3600 else 3600 if seconds < 86400 else 86400
+    changes.append(then.timestamp() + (seconds // step + 1) * step)
 
 
 # ---- small pieces -------------------------------------------------------------------------------

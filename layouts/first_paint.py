@@ -84,7 +84,8 @@ def to_html(node: Any) -> str:
     if isinstance(node, list | tuple):
         return "".join(to_html(c) for c in node)
     if not isinstance(node, Component):
-        return ""
+        first_paint = getattr(node, "first_paint", None)  # callbacks/render_cache.Rendered
+        return first_paint(to_html, _variant()) if callable(first_paint) else ""
     ns, kind = node._namespace, node._type
     if kind in _NOTHING:
         return ""
@@ -99,6 +100,12 @@ def to_html(node: Any) -> str:
     if ns == "dash_core_components":
         return _dcc(kind, node)
     return _children(node)
+
+
+def _variant() -> tuple:
+    """What the HTML of a tree depends on besides the tree: the path and the overrides."""
+    overrides = _OVERRIDES.get() or {}
+    return _PATH.get(), tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items()))
 
 
 def _children(node: Component) -> str:

@@ -128,6 +128,26 @@ class LeanDash(dash.Dash):
         # in csp_hashes(): the product's CSP allows it
         self.renderer = START_RENDERER % (hooks, SCRIPT_LIST_ID)
 
+    def _config(self) -> dict:
+        """Dash's front-end config, whose validation layout (every page's components: the
+        largest part of the index) is serialised once instead of on every page view."""
+        config = super()._config()
+        layout = config.get("validation_layout")
+        if layout is not None:
+            config["validation_layout"] = self._validation_json(layout)
+        return config
+
+    def _validation_json(self, layout: Any) -> Any:
+        import orjson
+        from dash._utils import to_json
+
+        key = (id(self.validation_layout), len(self._extra_components))
+        cached = getattr(self, "_validation_cache", None)
+        if cached is None or cached[0] != key:
+            cached = (key, orjson.Fragment(to_json(layout)))
+            self._validation_cache = cached
+        return cached[1]
+
     def interpolate_index(self, **kwargs: Any) -> str:
         kwargs["scripts"] = lean_scripts(kwargs.get("scripts", ""))
         painted = self._first_paint()

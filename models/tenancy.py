@@ -103,6 +103,18 @@ def scope() -> int | Unscoped | None:
     return _request_org()
 
 
+@contextmanager
+def loading_user() -> Iterator[None]:
+    """The user loader's own queries (users, memberships, login sessions: no tenant table).
+    Without this, its first query asked for the org in scope, which asked flask-login for the
+    user being loaded, which ran the loader a second time (two of every auth query)."""
+    token = _resolving.set(True)
+    try:
+        yield
+    finally:
+        _resolving.reset(token)
+
+
 def _request_org() -> int | None:
     """The logged-in user's active org (NO_ORG if they have none); None without a user."""
     if not has_request_context() or _resolving.get():

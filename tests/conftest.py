@@ -159,6 +159,7 @@ def truncate_all(app: Flask) -> None:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
         app.extensions["rq"].connection.flushdb()
+    app.extensions.pop("omnify_render_cache", None)  # callbacks/render_cache.py: a fresh one
     import shutil
 
     shutil.rmtree(os.path.join(_SQLITE_DIR, "outbox"), ignore_errors=True)

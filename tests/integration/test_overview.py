@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from brain.narrative import short_date
+from callbacks import render_cache
 from extensions import db
 from models import ActionDecision, Connection
 from tests.conftest import csrf_headers, login, make_org
@@ -455,9 +456,13 @@ def test_period_tiles_follow_the_url_and_fall_back_to_the_brain_window(
         raise RuntimeError("the analytics read model is down")
 
     monkeypatch.setattr(queries, "analytics_view", broken)
+    with app.app_context():  # the body above is cached: render during the outage
+        render_cache.clear()
     body = text(post_route(client, headers))
     assert MER in body and "overview-error" not in body  # the brain's window, not an error
     assert "follow the date control" not in body  # no chosen period: nothing to say
+    monkeypatch.undo()  # the read model is back: the fallback body was not cached
+    assert '"$2,100"' in text(post_route(client, headers))
     queries.clear_cache()
 
 
