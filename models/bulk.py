@@ -139,10 +139,15 @@ def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def binary_copy_payload(columns: Sequence[Column]) -> bytes:
     """A whole binary COPY stream (header, rows, trailer) for the given columns."""
+    return b"".join(binary_copy_parts(columns))
+
+
+def binary_copy_parts(columns: Sequence[Column]) -> list[Any]:
+    """The binary COPY stream as buffers to send one after the other (no copy joins them)."""
     encoded = [_encode(kind, values) for _, kind, values in columns]
     n = len(encoded[0][0]) if encoded else 0
     if n and all(lens[0] >= 0 and (lens == lens[0]).all() for lens, _ in encoded):
-        return HEADER + _fixed_rows(encoded, n) + b"\xff\xff"
+        return [HEADER, _fixed_rows(encoded, n), b"\xff\xff"]
     sizes = [4 + np.maximum(lens, 0) for lens, _ in encoded]
     row_size = 2 + np.sum(sizes, axis=0) if n else np.zeros(0, np.int64)
     starts = len(HEADER) + np.concatenate(([0], np.cumsum(row_size)[:-1])) if n else row_size
@@ -166,10 +171,10 @@ def binary_copy_payload(columns: Sequence[Column]) -> bytes:
                 src0 = np.concatenate(([0], np.cumsum(ln)[:-1]))
                 buf[np.repeat(dst0 - src0, ln) + np.arange(data.size)] = data
             field = field + size
-    return buf.tobytes()
+    return [memoryview(buf)]
 
 
-def _fixed_rows(encoded: list, n: int) -> bytes:
+def _fixed_rows(encoded: list, n: int) -> memoryview:
     """No NULLs and every column one width (no text of mixed lengths): every row has one
     layout, so one record array holds them all."""
     fields: list[tuple] = [("_n", ">i2")]
@@ -180,18 +185,19 @@ def _fixed_rows(encoded: list, n: int) -> bytes:
     for i, (lens, data) in enumerate(encoded):
         rec[f"l{i}"] = lens[0]
         rec[f"v{i}"] = data.reshape(n, int(lens[0]))
-    return rec.tobytes()
+    return memoryview(rec.view(np.uint8))
 
 
 def copy_into(session: Session, name: str, columns: Sequence[Column]) -> None:
     """COPY the columns straight into table ``name`` (the caller's transaction); kinds as in
     ``_encode`` (``numeric(p,s)``, ``float8null`` for the table's own types)."""
-    payload = binary_copy_payload(columns)  # raises (NotExact) before anything is sent
+    parts = binary_copy_parts(columns)  # raises (NotExact) before anything is sent
     raw = session.connection().connection.driver_connection
     quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
     with raw.cursor() as cur:
         with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-            copy.write(payload)
+            for part in parts:
+                copy.write(part)
 
 
 def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> str:
@@ -203,7 +209,8 @@ def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> s
         cur.execute(f'CREATE TEMP TABLE "{name}" ({defs}) ON COMMIT DROP')
         quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
         with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-            copy.write(binary_copy_payload(columns))
+            for part in binary_copy_parts(columns):
+                copy.write(part)
     return name
 
 
