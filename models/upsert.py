@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.bulk import NotExact, copy_into, copy_to_staging, execute_raw
+from models.bulk import NotExact, copy_into, copy_to_staging, execute_raw, numeric_units
 from models.data import AdMetricDaily, Campaign, Creative, Order
 from models.org import Organization
 
@@ -227,9 +227,31 @@ def _copy_direct(
             texts = [str(v) for v in _as_array(ordered) if v is not None and v == v]
             if max(map(len, texts), default=0) > sa_type.length:
                 raise NotExact(f"{name}: text longer than {sa_type.length}")
+        if kind.startswith("numeric("):
+            numeric_units(ordered, sa_type.scale, sa_type.precision)  # raises before any write
         staged.append((name, kind, ordered))
+    staged += _reserved_ids(session, table, columns, len(order))
     copy_into(session, table.name, staged)
     return len(order)
+
+
+def _reserved_ids(session: Session, table: Table, columns: dict, n: int) -> list:
+    """The ids the rows would take one by one from the table's sequence, taken in one step
+    (the table is locked: no one else inserts meanwhile) and sent with the rows: no
+    ``nextval()`` per row. None when the table has no such sequence or ids are given."""
+    if "id" in columns or "id" not in table.c or not n:
+        return []
+    seq = session.execute(
+        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table.name}"'}
+    ).scalar()
+    if seq is None:
+        return []
+    first = session.execute(text("SELECT nextval(CAST(:s AS regclass))"), {"s": seq}).scalar()
+    if n > 1:  # the sequence ends where n nextval() calls would have left it
+        session.execute(
+            text("SELECT setval(CAST(:s AS regclass), :v)"), {"s": seq, "v": first + n - 1}
+        )
+    return [("id", copy_kind(table.c["id"].type), np.arange(first, first + n, dtype=np.int64))]
 
 
 def _last_per_key_sorted(columns: dict[str, Sequence[Any]], keys: Sequence[str]) -> np.ndarray:

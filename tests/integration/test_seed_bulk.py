@@ -88,6 +88,14 @@ def test_bulk_load_into_empty_tables_equals_the_merge(app):
         db.session.commit()
         after = _schema()
         bulk, merged = _facts(first), _facts(second)
+        ids = {
+            (table, org): db.session.execute(
+                text(f"SELECT min(id), max(id), count(*) FROM {table} WHERE org_id = :o"),  # noqa: S608
+                {"o": org},
+            ).one()
+            for table in TABLES
+            for org in (first, second)
+        }
     # the same indexes and keys, under the same names, rebuilt (new oids) by the first load only
     assert {k: v[0] for k, v in rebuilt.items()} == {k: v[0] for k, v in before.items()}
     assert all(rebuilt[k][1] != before[k][1] for k in before)
@@ -96,6 +104,9 @@ def test_bulk_load_into_empty_tables_equals_the_merge(app):
     assert bulk[0][0][0] == len(ad) - 1 and bulk[1][0][0] == len(orders) - 1
     assert bulk[2] == merged[2]  # same rows in the same id order
     assert bulk[3] == merged[3]
+    for table in TABLES:  # the ids one nextval() per row gives: contiguous, and the sequence
+        a, b = ids[(table, first)], ids[(table, second)]  # continues right after them
+        assert a[1] - a[0] + 1 == a[2] and b[1] - b[0] + 1 == b[2] and b[0] == a[1] + 1
 
 
 def test_bulk_load_refused_keys_roll_back_whole(app):
