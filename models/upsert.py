@@ -174,7 +174,7 @@ def bulk_load_empty(
     if not session.execute(text(is_empty)).scalar():  # rows arrived meanwhile
         return None
     constraints, indexes = _keys_and_indexes(session, name)
-    for con, _ in constraints:
+    for con, _ in reversed(constraints):  # foreign keys first: one may use our own key
         execute_raw(session, f'ALTER TABLE "{name}" DROP CONSTRAINT "{con}"')
     for index, _ in indexes:
         execute_raw(session, f'DROP INDEX "{index}"')
@@ -193,9 +193,9 @@ def bulk_load_empty(
 
 def _copy_direct(
     session: Session, table: Table, columns: dict[str, Sequence[Any]], keys: Sequence[str]
-) -> None:
+) -> int:
     """COPY straight into the (index-free) table, rows in key order: the rows, values and ids
-    (the sequence, row by row) of ``INSERT ... SELECT CAST(...) ... ORDER BY keys``. Raises
+    of ``INSERT ... SELECT CAST(...) ... ORDER BY keys`` (see ``_reserved_ids``). Raises
     :class:`NotExact`, having written nothing, where that cannot be promised: money that is
     not whole cents as a float, text longer than its column (the cast would cut it), or text
     keys under a collation that does not sort as Python does."""
@@ -301,22 +301,21 @@ def _take(values: Any, order: np.ndarray) -> Any:
 
 
 def _keys_and_indexes(session: Session, name: str) -> tuple[list, list]:
-    """The table's primary, unique and foreign keys as (name, definition), primary first and
-    foreign last (a primary key another table references stays: it cannot be dropped), and
-    its other indexes as (name, CREATE INDEX statement)."""
+    """The table's primary, unique and foreign keys as (name, definition) in the order to
+    create them (primary, unique, foreign), less a primary or unique key that another table's
+    foreign key references (it cannot be dropped: it stays), and its other indexes as (name,
+    CREATE INDEX statement)."""
     rows = session.execute(
         text(
-            "SELECT conname, contype, pg_get_constraintdef(oid), "
-            "EXISTS (SELECT 1 FROM pg_constraint r WHERE r.confrelid = c.conrelid "
-            "AND r.contype = 'f' AND r.conrelid <> c.conrelid) "
-            "FROM pg_constraint c WHERE conrelid = CAST(:t AS regclass) "
-            "AND contype IN ('p', 'u', 'f') ORDER BY contype = 'f', contype <> 'p', conname"
+            "SELECT conname, pg_get_constraintdef(oid), contype IN ('p', 'u') AND EXISTS "
+            "(SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid "
+            "AND r.conrelid <> c.conrelid) FROM pg_constraint c "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype IN ('p', 'u', 'f') "
+            "ORDER BY contype = 'f', contype <> 'p', conname"
         ),
         {"t": name},
     ).all()
-    constraints = [
-        (con, definition) for con, kind, definition, used in rows if not (kind == "p" and used)
-    ]
+    constraints = [(con, definition) for con, definition, referenced in rows if not referenced]
     indexes = session.execute(
         text(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "

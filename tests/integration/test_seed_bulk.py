@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
-from models import AdMetricDaily
+from models import AdMetricDaily, Connection, Creative
 from models.seed import load_frames
 from models.upsert import bulk_load_empty
 from tests.conftest import make_org
@@ -133,3 +133,49 @@ def test_bulk_load_refused_keys_roll_back_whole(app):
         db.session.rollback()
         assert _schema() == before
         assert db.session.execute(text("SELECT count(*) FROM ad_metric_daily")).scalar() == 0
+
+
+def test_bulk_load_keeps_a_key_another_table_references(app):
+    """creative.id is what ad_metric_daily's foreign key points at: it stays while the rest
+    (its unique key, its own foreign keys) is dropped and rebuilt, and the rows are the merge's."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL only")
+    org = make_org(app, "Keys", "keys@example.com")["org_id"]
+    with app.app_context():
+        conn = Connection(org_id=org, platform="meta", external_account_id="act_9")
+        db.session.add(conn)
+        db.session.flush()
+        n = 2500
+        columns = {
+            "org_id": [org] * n,
+            "connection_id": [conn.id] * n,
+            "platform": ["meta"] * n,
+            "external_id": [f"ad-{i:05d}" for i in range(n)][::-1],  # given out of key order
+            "name": [f"Creative {i}" for i in range(n)],
+            "status": ["active"] * n,
+        }
+        oids = db.session.execute(
+            text(
+                "SELECT conname, oid FROM pg_constraint WHERE conrelid = 'creative'::regclass "
+                "ORDER BY conname"
+            )
+        ).all()
+        written = bulk_load_empty(
+            db.session, Creative.__table__, columns, ("connection_id", "external_id")
+        )
+        db.session.commit()
+        after = db.session.execute(
+            text(
+                "SELECT conname, oid FROM pg_constraint WHERE conrelid = 'creative'::regclass "
+                "ORDER BY conname"
+            )
+        ).all()
+        rows = db.session.execute(
+            text("SELECT external_id, name FROM creative WHERE org_id = :o ORDER BY id"),
+            {"o": org},
+        ).all()
+    assert written == n and len(rows) == n
+    assert rows[0] == ("ad-00000", f"Creative {n - 1}")  # key order, as ORDER BY gives
+    kept = {name for name, oid in oids if dict(after)[name] == oid}
+    assert [name for name, _ in after] == [name for name, _ in oids]
+    assert kept == {"pk_creative"}  # referenced: kept; the others rebuilt
