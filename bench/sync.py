@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select  # noqa: E402
 
 from extensions import db  # noqa: E402
 from integrations.http import parse_json  # noqa: E402
+from integrations.meta import decode_insights_page  # noqa: E402
 from jobs.connectors import fetch_ad_rows  # noqa: E402
 from models import AdMetricDaily, Connection, Creative  # noqa: E402
 from models.credentials import encrypt_credentials  # noqa: E402
@@ -86,15 +87,19 @@ def bare_copy_merge(org_id: int, rows: list[dict]) -> tuple[float, float]:
     return seconds[0], seconds[1]
 
 
-def parse_seconds(client: object, pages: list) -> float:
-    """Best of three: decode every recorded insights page and build its rows."""
-    best = float("inf")
+def parse_seconds(client: object, pages: list) -> tuple[float, float]:
+    """Best of three: decode every recorded insights page and build its rows, the way
+    ``fetch_insights`` does (typed decode; the general path for a page it declines).
+    Wall seconds and this process's CPU seconds (a shared machine's load is not in those)."""
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(3):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         for resp in pages:
-            client.page_rows(parse_json(resp, platform="meta"))
+            if decode_insights_page(resp.content) is None:
+                client.page_rows(parse_json(resp, platform="meta"))
         best = min(best, time.perf_counter() - t)
-    return best
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best, best_cpu
 
 
 @unscoped("benchmark: sets up and measures one org outside any request")
@@ -131,7 +136,7 @@ def main() -> None:
         t0 = time.perf_counter()
         rows = list(fetch_ad_rows(client, conn, dataset.start, dataset.end))
         fetch_s = time.perf_counter() - t0
-        parse_s = parse_seconds(client, pages)
+        parse_s, parse_cpu_s = parse_seconds(client, pages)
 
         runs = []
         for _ in range(2):  # first load, then the idempotent re-sync of the same rows
@@ -156,6 +161,7 @@ def main() -> None:
         # this is ours alone: decoding the recorded pages and turning them into rows
         "parse_s": round(parse_s, 2),
         "parse_rows_per_s": round(len(rows) / parse_s),
+        "parse_cpu_rows_per_s": round(len(rows) / parse_cpu_s),
         "target_parse_rows_per_s": 100000,
         "upsert_s": round(runs[0][1], 2),
         "upsert_rows_per_s": round(runs[0][0] / runs[0][1]),
@@ -176,6 +182,7 @@ def main() -> None:
             }
         )
     truncate_all(app)
+    result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(result))
 
 

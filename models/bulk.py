@@ -33,15 +33,83 @@ FIXED["timestamptz"] = ">i8"
 Column = tuple[str, str, Any]  # (name, PostgreSQL type, values)
 
 
+class NotExact(ValueError):
+    """A value the direct encoding cannot give exactly as the SQL cast would (the caller
+    then goes through a staging table and the cast)."""
+
+
+def numeric_units(values: Any, scale: int, precision: int) -> tuple[np.ndarray, np.ndarray]:
+    """Floats as integer units of ``10**-scale`` (cents for scale 2) and a NULL mask (NaN and
+    None), exactly as PostgreSQL's ``CAST(float8 AS numeric(precision, scale))`` gives them:
+    each value must be the double nearest to its units (``units / 10**scale == value``), so
+    its 15 significant digits (what the cast prints) are those units. Raises
+    :class:`NotExact` otherwise, or when a value overflows the precision."""
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    null = np.isnan(arr)
+    x = np.where(null, 0.0, arr)
+    factor = 10.0**scale
+    units = np.rint(x * factor)
+    limit = min(10.0**precision, 10.0**15)
+    if not (np.abs(units) < limit).all() or not (units / factor == x).all():
+        raise NotExact(f"values not exact in numeric({precision}, {scale})")
+    return units.astype(np.int64), null
+
+
+def _encode_numeric(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``numeric(p,s)``'s binary form: int16 ndigits, weight, sign, dscale, then base-10000
+    digits; a fixed layout with leading zero digits (the server strips them)."""
+    precision, scale = (int(v) for v in kind[len("numeric(") : -1].split(","))
+    units, null = numeric_units(values, scale, precision)
+    frac_groups = -(-scale // 4)
+    int_groups = max(1, -(-(precision - scale) // 4))
+    ndigits = int_groups + frac_groups
+    mag = np.abs(units[~null])
+    fraction = (mag % 10**scale) * 10 ** (4 * frac_groups - scale)
+    whole = mag // 10**scale
+    rec = np.zeros(len(mag), np.dtype([("h", ">i2", (4,)), ("g", ">i2", (ndigits,))]))
+    rec["h"][:, 0] = ndigits
+    rec["h"][:, 1] = int_groups - 1  # weight of the first digit
+    rec["h"][:, 2] = np.where(units[~null] < 0, 0x4000, 0)
+    rec["h"][:, 3] = scale
+    for i in range(int_groups):
+        rec["g"][:, int_groups - 1 - i] = (whole // 10 ** (4 * i)) % 10000
+    for i in range(frac_groups):
+        rec["g"][:, ndigits - 1 - i] = (fraction // 10 ** (4 * i)) % 10000
+    width = rec.dtype.itemsize
+    lens = np.where(null, -1, width).astype(np.int64)
+    return lens, rec.view(np.uint8).reshape(-1)
+
+
+def _encode_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Text as UTF-8; None and NaN are NULL. Plain-ASCII strings (ids, names: nearly all) are
+    encoded in one piece, their byte lengths being their lengths."""
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    null = np.fromiter((v is None or v != v for v in items), bool, len(items))  # None/NaN
+    lens = np.full(len(items), -1, np.int64)
+    present = [v for v, n in zip(items, null, strict=True) if not n] if null.any() else items
+    if all(type(v) is str for v in present):
+        joined = "".join(present)
+        if joined.isascii():
+            lens[~null] = np.fromiter(map(len, present), np.int64, len(present))
+            return lens, np.frombuffer(joined.encode("ascii"), np.uint8)
+    enc = [str(v).encode() for v in present]
+    lens[~null] = np.fromiter(map(len, enc), np.int64, len(enc))
+    return lens, np.frombuffer(b"".join(enc), np.uint8)
+
+
 def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
     """(per-row data length or -1 for NULL, the non-NULL values' bytes as uint8)."""
+    if kind.startswith("numeric("):
+        return _encode_numeric(kind, values)
+    if kind == "float8null":  # a real float8 column: NaN and None are NULL
+        arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+            np.float64, na_value=np.nan
+        )
+        null = np.isnan(arr)
+        lens = np.where(null, -1, 8).astype(np.int64)
+        return lens, np.ascontiguousarray(arr[~null].astype(">f8")).view(np.uint8)
     if kind == "text":
-        items = values.tolist() if hasattr(values, "tolist") else list(values)
-        null = np.fromiter((v is None or v != v for v in items), bool, len(items))  # None/NaN
-        enc = [str(v).encode() for v, n in zip(items, null, strict=True) if not n]
-        lens = np.full(len(items), -1, np.int64)
-        lens[~null] = np.fromiter(map(len, enc), np.int64, len(enc))
-        return lens, np.frombuffer(b"".join(enc), np.uint8)
+        return _encode_text(values)
     if kind == "date":
         stamps = pd.to_datetime(pd.Series(values), errors="coerce")
         null = stamps.isna().to_numpy()
@@ -71,12 +139,15 @@ def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def binary_copy_payload(columns: Sequence[Column]) -> bytes:
     """A whole binary COPY stream (header, rows, trailer) for the given columns."""
+    return b"".join(binary_copy_parts(columns))
+
+
+def binary_copy_parts(columns: Sequence[Column]) -> list[Any]:
+    """The binary COPY stream as buffers to send one after the other (no copy joins them)."""
     encoded = [_encode(kind, values) for _, kind, values in columns]
     n = len(encoded[0][0]) if encoded else 0
-    if all(kind in FIXED for _, kind, _ in columns) and all(
-        (lens >= 0).all() for lens, _ in encoded
-    ):
-        return HEADER + _fixed_rows(columns, encoded, n) + b"\xff\xff"
+    if n and all(lens[0] >= 0 and (lens == lens[0]).all() for lens, _ in encoded):
+        return [HEADER, _fixed_rows(encoded, n), b"\xff\xff"]
     sizes = [4 + np.maximum(lens, 0) for lens, _ in encoded]
     row_size = 2 + np.sum(sizes, axis=0) if n else np.zeros(0, np.int64)
     starts = len(HEADER) + np.concatenate(([0], np.cumsum(row_size)[:-1])) if n else row_size
@@ -100,20 +171,33 @@ def binary_copy_payload(columns: Sequence[Column]) -> bytes:
                 src0 = np.concatenate(([0], np.cumsum(ln)[:-1]))
                 buf[np.repeat(dst0 - src0, ln) + np.arange(data.size)] = data
             field = field + size
-    return buf.tobytes()
+    return [memoryview(buf)]
 
 
-def _fixed_rows(columns: Sequence[Column], encoded: list, n: int) -> bytes:
-    """No NULLs and no text: every row has one layout, so one record array holds them all."""
-    fields: list[tuple[str, str]] = [("_n", ">i2")]
-    for i, (_, kind, _) in enumerate(columns):
-        fields += [(f"l{i}", ">i4"), (f"v{i}", FIXED[kind])]
+def _fixed_rows(encoded: list, n: int) -> memoryview:
+    """No NULLs and every column one width (no text of mixed lengths): every row has one
+    layout, so one record array holds them all."""
+    fields: list[tuple] = [("_n", ">i2")]
+    for i, (lens, _) in enumerate(encoded):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", np.uint8, (int(lens[0]),))]
     rec = np.zeros(n, np.dtype(fields))
-    rec["_n"] = len(columns)
-    for i, ((_, kind, _), (_, data)) in enumerate(zip(columns, encoded, strict=True)):
-        rec[f"l{i}"] = np.dtype(FIXED[kind]).itemsize
-        rec[f"v{i}"] = data.view(FIXED[kind])
-    return rec.tobytes()
+    rec["_n"] = len(encoded)
+    for i, (lens, data) in enumerate(encoded):
+        rec[f"l{i}"] = lens[0]
+        rec[f"v{i}"] = data.reshape(n, int(lens[0]))
+    return memoryview(rec.view(np.uint8))
+
+
+def copy_into(session: Session, name: str, columns: Sequence[Column]) -> None:
+    """COPY the columns straight into table ``name`` (the caller's transaction); kinds as in
+    ``_encode`` (``numeric(p,s)``, ``float8null`` for the table's own types)."""
+    parts = binary_copy_parts(columns)  # raises (NotExact) before anything is sent
+    raw = session.connection().connection.driver_connection
+    quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
+    with raw.cursor() as cur:
+        with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+            for part in parts:
+                copy.write(part)
 
 
 def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> str:
@@ -125,7 +209,8 @@ def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> s
         cur.execute(f'CREATE TEMP TABLE "{name}" ({defs}) ON COMMIT DROP')
         quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
         with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-            copy.write(binary_copy_payload(columns))
+            for part in binary_copy_parts(columns):
+                copy.write(part)
     return name
 
 

@@ -122,7 +122,9 @@ class AdMetricDaily(TenantScoped, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    # No foreign key on org_id: the row belongs to its org through creative_id (which cascades
+    # from the org), and a second per-row check doubled the FK cost of a load (migration 0013).
+    org_id: Mapped[int] = mapped_column(Integer)
     creative_id: Mapped[int] = mapped_column(ForeignKey("creative.id", ondelete="CASCADE"))
     date: Mapped[date] = mapped_column(Date)
     spend: Mapped[Decimal] = mapped_column(MONEY, default=0)
@@ -143,7 +145,7 @@ class Order(TenantScoped, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(Integer)  # via connection_id, as for AdMetricDaily
     connection_id: Mapped[int] = mapped_column(ForeignKey("connection.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(120))
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,7 @@ from models.data import AdMetricDaily, Campaign, Connection, ConnectionStatus, C
 from models.ops import SyncJob, SyncStatus, SyncTrigger
 from models.org import Membership, Organization, User
 from models.tenancy import org_scope
-from models.upsert import bump_data_version, upsert_columns
+from models.upsert import bulk_load_empty, bump_data_version, upsert_columns
 
 SAMPLE_LABEL = "Sample data"
 
@@ -190,8 +190,10 @@ def _insert_returning(model: type, records: list[dict]) -> dict[str, int]:
 
 
 def _write(model: type, columns: dict, keys: tuple[str, ...]) -> None:
-    """PostgreSQL: binary COPY + one merge; SQLite: batched inserts."""
-    upsert_columns(db.session, model.__table__, columns, keys=keys, update=())
+    """PostgreSQL: into an empty table, binary COPY with the indexes rebuilt after; else
+    binary COPY + one merge; SQLite: batched inserts. The same rows every way."""
+    if bulk_load_empty(db.session, model.__table__, columns, keys) is None:
+        upsert_columns(db.session, model.__table__, columns, keys=keys, update=())
 
 
 # ---- sample data for a new organization ------------------------------------------------------

@@ -23,12 +23,13 @@ from sqlalchemy import (
     Table,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.bulk import copy_to_staging, execute_raw
+from models.bulk import NotExact, copy_into, copy_to_staging, execute_raw, numeric_units
 from models.data import AdMetricDaily, Campaign, Creative, Order
 from models.org import Organization
 
@@ -131,14 +132,199 @@ def upsert_columns(
         values = [python_values(v) for v in columns.values()]
         rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
         return upsert(session, table, rows, keys, update, newer)
-    # One row per key, the last one winning (as upsert() does): ON CONFLICT cannot touch the
-    # same row twice in one statement.
+    return _copy_merge(session, table, _last_per_key(columns, keys), keys, update, newer)
+
+
+def _last_per_key(columns: dict[str, Sequence[Any]], keys: Sequence[str]) -> dict:
+    """One row per key, the last one winning (as upsert() does): ON CONFLICT cannot touch the
+    same row twice in one statement."""
     keyframe = pd.DataFrame({k: columns[k] for k in keys})
     dup = keyframe.duplicated(keep="last").to_numpy()
     if dup.any():
         keep = ~dup
         columns = {c: np.asarray(v, dtype=object)[keep] for c, v in columns.items()}
-    return _copy_merge(session, table, columns, keys, update, newer)
+    return columns
+
+
+BULK_THRESHOLD = 2000  # rows: a smaller load into an empty table takes the ordinary merge
+
+
+def bulk_load_empty(
+    session: Session, table: Table, columns: dict[str, Sequence[Any]], keys: Sequence[str]
+) -> int | None:
+    """PostgreSQL only: insert many rows into a table that holds none yet, with its indexes
+    and key constraints dropped during the insert and rebuilt after it (one sort per index
+    instead of a B-tree descent and a foreign-key lookup per row). Returns the rows written,
+    or ``None`` (nothing done) when the table has rows, the load is small, or the database is
+    not PostgreSQL: the caller then upserts as usual.
+
+    Gives exactly the rows of ``upsert_columns(..., update=())``: the same de-duplication, the
+    same ``INSERT ... SELECT ... ORDER BY`` keys (so the same ids), and rebuilding a unique or
+    foreign key checks every row as inserting did (a violation raises, and the caller's
+    transaction rolls back whole, indexes included). The table is locked (ACCESS EXCLUSIVE)
+    until the caller commits: it was empty, so no reader loses rows it could have seen."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    if session.get_bind().dialect.name != "postgresql" or n < BULK_THRESHOLD:
+        return None
+    name = table.name
+    is_empty = f'SELECT NOT EXISTS (SELECT 1 FROM "{name}")'  # noqa: S608 - our table name
+    if not session.execute(text(is_empty)).scalar():
+        return None
+    execute_raw(session, f'LOCK TABLE "{name}" IN ACCESS EXCLUSIVE MODE')
+    if not session.execute(text(is_empty)).scalar():  # rows arrived meanwhile
+        return None
+    constraints, indexes = _keys_and_indexes(session, name)
+    for con, _ in reversed(constraints):  # foreign keys first: one may use our own key
+        execute_raw(session, f'ALTER TABLE "{name}" DROP CONSTRAINT "{con}"')
+    for index, _ in indexes:
+        execute_raw(session, f'DROP INDEX "{index}"')
+    try:
+        written = _copy_direct(session, table, columns, keys)
+    except NotExact:  # through a staging table and the SQL casts instead
+        columns = _last_per_key(columns, keys)
+        written = _copy_merge(session, table, columns, keys, [], conflict=False)
+    execute_raw(session, "SET LOCAL maintenance_work_mem = '256MB'")  # index sorts in memory
+    for con, definition in constraints:
+        execute_raw(session, f'ALTER TABLE "{name}" ADD CONSTRAINT "{con}" {definition}')
+    for _, definition in indexes:
+        execute_raw(session, definition)
+    return written
+
+
+def _copy_direct(
+    session: Session, table: Table, columns: dict[str, Sequence[Any]], keys: Sequence[str]
+) -> int:
+    """COPY straight into the (index-free) table, rows in key order: the rows, values and ids
+    of ``INSERT ... SELECT CAST(...) ... ORDER BY keys`` (see ``_reserved_ids``). Raises
+    :class:`NotExact`, having written nothing, where that cannot be promised: money that is
+    not whole cents as a float, text longer than its column (the cast would cut it), or text
+    keys under a collation that does not sort as Python does."""
+    text_keys = [k for k in keys if isinstance(table.c[k].type, String)]
+    if text_keys:
+        collation = session.execute(
+            text("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        ).scalar()
+        custom = session.execute(
+            text(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
+                "AND attname = ANY(:k) AND attcollation <> 100"  # 100: the database default
+            ),
+            {"t": table.name, "k": text_keys},
+        ).scalar()
+        if custom or collation not in ("C", "POSIX", "C.UTF-8", "C.utf8"):
+            raise NotExact(f"text keys sorted by collation {collation!r}")
+    order = _last_per_key_sorted(columns, keys)
+    staged = []
+    for name, values in columns.items():
+        sa_type = table.c[name].type
+        kind = copy_kind(sa_type)
+        if isinstance(sa_type, Numeric) and not isinstance(sa_type, Float):
+            kind = f"numeric({sa_type.precision},{sa_type.scale})"
+        elif kind == "float8":
+            kind = "float8null"
+        ordered = _take(values, order)
+        if kind == "text" and getattr(sa_type, "length", None):
+            texts = [str(v) for v in _as_array(ordered) if v is not None and v == v]
+            if max(map(len, texts), default=0) > sa_type.length:
+                raise NotExact(f"{name}: text longer than {sa_type.length}")
+        if kind.startswith("numeric("):
+            numeric_units(ordered, sa_type.scale, sa_type.precision)  # raises before any write
+        staged.append((name, kind, ordered))
+    staged += _reserved_ids(session, table, columns, len(order))
+    copy_into(session, table.name, staged)
+    return len(order)
+
+
+def _reserved_ids(session: Session, table: Table, columns: dict, n: int) -> list:
+    """The ids the rows would take one by one from the table's sequence, taken in one step
+    (the table is locked: no one else inserts meanwhile) and sent with the rows: no
+    ``nextval()`` per row. None when the table has no such sequence or ids are given."""
+    if "id" in columns or "id" not in table.c or not n:
+        return []
+    seq = session.execute(
+        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table.name}"'}
+    ).scalar()
+    if seq is None:
+        return []
+    first = session.execute(text("SELECT nextval(CAST(:s AS regclass))"), {"s": seq}).scalar()
+    if n > 1:  # the sequence ends where n nextval() calls would have left it
+        session.execute(
+            text("SELECT setval(CAST(:s AS regclass), :v)"), {"s": seq, "v": first + n - 1}
+        )
+    return [("id", copy_kind(table.c["id"].type), np.arange(first, first + n, dtype=np.int64))]
+
+
+def _last_per_key_sorted(columns: dict[str, Sequence[Any]], keys: Sequence[str]) -> np.ndarray:
+    """Row positions in key order, one per key, the last given winning: what
+    ``_last_per_key`` then ``ORDER BY`` keys select (a stable sort keeps a key's rows in their
+    given order, so the last of each run is the last given)."""
+    arrays = [_as_array(columns[k]) for k in keys]
+    n = len(arrays[0])
+    if _in_order(arrays):
+        order = np.arange(n)
+    elif all(a.dtype != object for a in arrays):
+        order = np.lexsort(arrays[::-1])  # stable, the first key major
+    else:
+        frame = pd.DataFrame(dict(enumerate(arrays)))
+        order = frame.sort_values(list(frame.columns), kind="stable").index.to_numpy()
+    if n < 2:
+        return order
+    same_as_next = np.ones(n - 1, bool)
+    for a in arrays:
+        col = a[order]
+        same_as_next &= col[1:] == col[:-1]
+    return order[np.append(~same_as_next, True)]
+
+
+def _in_order(arrays: list[np.ndarray]) -> bool:
+    """Whether the rows are already sorted by these keys (ties allowed)."""
+    if len(arrays[0]) < 2:
+        return True
+    ahead = np.zeros(len(arrays[0]) - 1, bool)  # an earlier key already orders the pair
+    tied = np.ones(len(arrays[0]) - 1, bool)
+    for a in arrays:
+        ahead |= tied & (a[:-1] < a[1:])
+        tied &= a[:-1] == a[1:]
+    return bool((ahead | tied).all())
+
+
+def _as_array(values: Any) -> Any:
+    if isinstance(values, pd.Series | np.ndarray):
+        return values.to_numpy() if isinstance(values, pd.Series) else values
+    return np.asarray(values, dtype=object)
+
+
+def _take(values: Any, order: np.ndarray) -> Any:
+    if isinstance(values, pd.Series):
+        return values.iloc[order].reset_index(drop=True)
+    return _as_array(values)[order]
+
+
+def _keys_and_indexes(session: Session, name: str) -> tuple[list, list]:
+    """The table's primary, unique and foreign keys as (name, definition) in the order to
+    create them (primary, unique, foreign), less a primary or unique key that another table's
+    foreign key references (it cannot be dropped: it stays), and its other indexes as (name,
+    CREATE INDEX statement)."""
+    rows = session.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid), contype IN ('p', 'u') AND EXISTS "
+            "(SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid "
+            "AND r.conrelid <> c.conrelid) FROM pg_constraint c "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype IN ('p', 'u', 'f') "
+            "ORDER BY contype = 'f', contype <> 'p', conname"
+        ),
+        {"t": name},
+    ).all()
+    constraints = [(con, definition) for con, definition, referenced in rows if not referenced]
+    indexes = session.execute(
+        text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = CAST(:t AS regclass) AND NOT EXISTS (SELECT 1 FROM pg_constraint "
+            "c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) ORDER BY 1"
+        ),
+        {"t": name},
+    ).all()
+    return constraints, [tuple(r) for r in indexes]
 
 
 def python_values(values: Any) -> list:
@@ -156,10 +342,12 @@ def _copy_merge(
     keys: Sequence[str],
     update: list[str],
     newer: str | None = None,
+    conflict: bool = True,
 ) -> int:
     """Binary COPY into a staging table, then ONE INSERT ... SELECT ... ON CONFLICT (the
     caller's transaction). Only rows whose values changed are rewritten: a re-sync of
-    unchanged data is cheap."""
+    unchanged data is cheap. ``conflict=False``: a plain INSERT ... SELECT (a table without
+    its unique index, see ``bulk_load_empty``)."""
     names = list(columns)
     staged = [(name, copy_kind(table.c[name].type), columns[name]) for name in names]
     stage = copy_to_staging(session, f"tmp_upsert_{table.name}", staged)
@@ -179,10 +367,11 @@ def _copy_merge(
                 f"OR {incoming} >= {stored})"
             )
         action = f"DO UPDATE SET {sets} WHERE {changed}"
+    on_conflict = f" ON CONFLICT ({key_list}) {action}" if conflict else ""
     execute_raw(
         session,
         f'INSERT INTO "{table.name}" ({quoted}) SELECT {exprs} FROM "{stage}" '  # noqa: S608
-        f"ORDER BY {key_list} ON CONFLICT ({key_list}) {action}",
+        f"ORDER BY {key_list}{on_conflict}",
     )
     return len(staged[0][2])
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AdMetricDaily, Campaign, Connection, Creative
-from models.bulk import copy_to_staging
+from models.bulk import NotExact, copy_into, copy_to_staging, numeric_units
 from models.upsert import COPY_THRESHOLD, upsert_columns
 from tests.conftest import make_org
 
@@ -115,3 +115,43 @@ def test_upsert_columns_last_row_wins_nulls_and_money(app, n: int) -> None:
     assert first.spend == Decimal("10.25") and first.platform_revenue == Decimal("1234.50")
     assert got[date(2020, 1, 2)].reach == 7 and got[date(2020, 1, 3)].reach is None
     assert first.frequency is None
+
+
+MONEY_VALUES = [0.0, -0.0, 0.01, -0.01, 0.1, 0.29, 1.0, 10.25, -1234.56, 99.99, 100000000000.07]
+MONEY_VALUES += [9999999999.99, -999999999999.99, 123456789012.34, 0.07, float("nan"), None]
+
+
+def test_numeric_binary_copy_equals_the_sql_cast(app) -> None:
+    """Money sent as numeric(14,2) binary gives what CAST(float8 AS numeric(14,2)) gives."""
+    if not _pg(app):
+        pytest.skip("binary COPY is PostgreSQL's")
+    rng = np.random.default_rng(3)
+    values = MONEY_VALUES + list(np.round(rng.uniform(-1e6, 1e9, 2000), 2))
+    with app.app_context():
+        raw = db.session.connection().connection.driver_connection
+        raw.execute("CREATE TEMP TABLE money_direct (i int4, m numeric(14,2))")
+        copy_into(
+            db.session,
+            "money_direct",
+            [("i", "int4", np.arange(len(values))), ("m", "numeric(14,2)", values)],
+        )
+        stage = copy_to_staging(
+            db.session,
+            "tmp_money",
+            [("i", "int4", np.arange(len(values))), ("m", "float8", values)],
+        )
+        cast = "CAST(NULLIF(s.m, 'NaN') AS numeric(14,2))"
+        rows = raw.execute(
+            f"SELECT d.m, {cast}, d.m::text, {cast}::text "  # noqa: S608
+            f'FROM money_direct d JOIN "{stage}" s USING (i) ORDER BY i'
+        ).fetchall()
+        db.session.rollback()
+    assert len(rows) == len(values)
+    assert all(r[0] == r[1] and r[2] == r[3] for r in rows), [r for r in rows if r[2] != r[3]]
+    assert rows[len(MONEY_VALUES) - 2][0] is None and rows[len(MONEY_VALUES) - 1][0] is None
+
+
+@pytest.mark.parametrize("value", [0.125, 1 / 3, 1e15, 12.345])
+def test_numeric_encoding_refuses_what_it_cannot_give_exactly(value) -> None:
+    with pytest.raises(NotExact):
+        numeric_units([1.0, value], scale=2, precision=14)

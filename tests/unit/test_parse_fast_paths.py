@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
 
 from integrations.errors import BadResponse
 from integrations.http import loads
-from integrations.meta import MetaAdsClient
+from integrations.meta import MetaAdsClient, decode_insights_page
 from integrations.parsing import opt_float, opt_int
 
 PLAIN = {
@@ -73,6 +74,126 @@ VARIANTS = [
     {"campaign_name": None},
     {"ad_name": 7},
 ]
+
+
+# Shapes the typed decoder must get right itself, or hand to the general path.
+PAGE_VARIANTS = [
+    *VARIANTS,
+    {"actions": []},
+    {"action_values": []},
+    {"actions": [], "action_values": []},
+    {"actions": [{"action_type": "link_click", "value": "4"}]},
+    {"actions": [{"action_type": "purchase", "value": "2"}, {"action_type": "purchase"}]},
+    {"actions": [{"action_type": "purchase", "value": 2}]},
+    {
+        "actions": [
+            {"action_type": "purchase", "value": "1"},
+            {"action_type": "purchase", "value": "2"},
+        ]
+    },
+    {"actions": [{"action_type": "purchase", "value": "2", "1d_click": "1"}]},
+    {"actions": [{"action_type": "video_view", "value": "n/a"}]},
+    {"action_values": [{"action_type": "purchase", "value": "nan"}]},
+    {"action_values": None},
+    {  # the value of the type counted, not the first of the family
+        "actions": [{"action_type": "omni_purchase", "value": "3"}],
+        "action_values": [
+            {"action_type": "purchase", "value": "1"},
+            {"action_type": "omni_purchase", "value": "99"},
+        ],
+    },
+    {"spend": "0"},
+    {"spend": "-0.00"},
+    {"spend": "1e3"},
+    {"spend": 12},
+    {"impressions": "1e3"},
+    {"impressions": "1.0"},
+    {"impressions": 12.0},
+    {"impressions": 12.5},
+    {"impressions": "99999999999999999999"},
+    {"reach": "null"},
+    {"frequency": "null"},
+    {"frequency": "1e400"},
+    {"date_start": "2026-02-30"},
+    {"campaign_name": ""},
+    {"ad_name": None},
+    {"extra_field": {"nested": [1, 2]}},
+]
+MISSING = ["actions", "action_values", "reach", "frequency", "campaign_name", "ad_name"]
+
+
+def _general(body: bytes):
+    """The general path: decode to dicts, then one row per item (or its error)."""
+    client = MetaAdsClient("http://127.0.0.1:9", "token-not-used")
+    try:
+        payload = loads(body)
+        return ("rows", client.page_rows(payload), payload.get("paging"))
+    except BadResponse as exc:
+        return ("error", str(exc))
+
+
+def _page(item, **extra) -> bytes:
+    second = {**PLAIN, "ad_id": "2385002", "actions": [], "action_values": []}
+    return json.dumps({"data": [item, second], "paging": {"cursors": {}}, **extra}).encode()
+
+
+def _assert_same(body: bytes) -> bool:
+    """The typed decoder's rows equal the general path's (with the same types), or it
+    declines; returns whether it answered."""
+    fast = decode_insights_page(body)
+    if fast is None:
+        return False
+    general = _general(body)
+    assert general[0] == "rows", "the fast path accepted a page the general path refuses"
+    assert fast[0] == general[1] and fast[1] == general[2]
+    for a, b in zip(fast[0], general[1], strict=True):
+        assert [type(v) for v in a.values()] == [type(v) for v in b.values()]
+        assert list(a) == list(b)
+    return True
+
+
+@pytest.mark.parametrize("change", PAGE_VARIANTS, ids=[json.dumps(v)[:40] for v in PAGE_VARIANTS])
+def test_typed_page_decoder_gives_the_general_rows(change):
+    _assert_same(_page({**PLAIN, **change}))
+
+
+@pytest.mark.parametrize("field", MISSING)
+def test_typed_page_decoder_with_a_field_missing(field):
+    item = {k: v for k, v in PLAIN.items() if k != field}
+    assert _assert_same(_page(item))  # optional fields: the fast path answers
+
+
+def test_typed_page_decoder_answers_plain_pages_and_declines_the_rest():
+    assert _assert_same(_page(PLAIN))
+    assert _assert_same(_page({**PLAIN, "actions": [], "action_values": []}))
+    for body in (
+        _page(PLAIN, error={"code": 1, "message": "x"}),  # the general path raises
+        _page({**PLAIN, "spend": "1,234.50"}),
+        json.dumps({"paging": {}}).encode(),
+        b'{"data": [',
+        b"[]",
+    ):
+        assert decode_insights_page(body) is None
+
+
+def test_typed_page_decoder_numbers_match_python_parsing():
+    """Random money, counts and ratios in the numeral forms platforms send."""
+    rng = random.Random(12)
+    items = []
+    for i in range(3000):
+        x = rng.uniform(-1e6, 1e9) * rng.choice((1, 1e-6, 1e-3))
+        spend = rng.choice((f"{x:.2f}", repr(x), f"{x:.6f}", f"{x:e}", str(int(x))))
+        item = {
+            **PLAIN,
+            "ad_id": str(i),
+            "spend": spend,
+            "impressions": str(rng.randrange(10**12)),
+            "frequency": f"{rng.random() * 9:.{rng.randrange(1, 17)}f}",
+            "actions": [{"action_type": "purchase", "value": repr(rng.random() * 1e4)}],
+            "action_values": [{"action_type": "purchase", "value": f"{x / 7:.2f}"}],
+        }
+        items.append(item)
+    assert _assert_same(json.dumps({"data": items}).encode())
 
 
 def _outcome(fn, item):
