@@ -222,13 +222,6 @@ def validation_children() -> html.Div:
     )
 
 
-def sync_period(
-    trigger: Any, search: Any, range_value: Any, start: Any, end: Any, compare: Any, latest: Any
-) -> tuple:
-    """URL <-> the overview's date control (layouts/periods.py, shared with the demo)."""
-    return periods.sync_period("ov", trigger, search, range_value, start, end, compare, latest)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     """Decisions on actions, polling for a newer brain state, the period, first-visit tips."""
     _register_decisions(app)
@@ -305,30 +298,24 @@ def _register_poll(app: dash.Dash) -> None:
         return body, state_id, freshness_text(status["as_of"], status["last_synced_at"])
 
 
-def _register_period(app: dash.Dash) -> None:
-    @app.callback(
-        Output("overview-url", "search"),
-        Output("ov-range", "value"),
-        Output("ov-dates-start", "value"),
-        Output("ov-dates-end", "value"),
-        Output("ov-compare", "value"),
-        Output("ov-dates-box", "hidden"),
-        Input("overview-url", "search"),
-        Input("ov-range", "value"),
-        Input("ov-dates-start", "value"),
-        Input("ov-dates-end", "value"),
-        Input("ov-compare", "value"),
-    )
-    @soft_fail("overview: syncing the URL and the date control failed")
-    def sync_url_and_period(
-        search: Any, range_value: Any, start: Any, end: Any, compare: Any
-    ) -> tuple:
-        from models import analytics as queries
+def _latest_day() -> Any:
+    """The org's latest data day (no data: the hidden control has nothing to sync)."""
+    from models import analytics as queries
 
-        org = queries.org_context(current_org_id())
-        if not org.has_data:
-            raise PreventUpdate
-        return sync_period(ctx.triggered_id, search, range_value, start, end, compare, org.latest)
+    org = queries.org_context(current_org_id())
+    if not org.has_data:
+        raise PreventUpdate
+    return org.latest
+
+
+def _register_period(app: dash.Dash) -> None:
+    periods.register_url_sync(
+        app,
+        "ov",
+        "overview-url",
+        _latest_day,
+        soft_fail("overview: syncing the URL and the date control failed"),
+    )
 
     @app.callback(
         Output("ov-body", "children", allow_duplicate=True),

@@ -522,27 +522,13 @@ def register_period_callbacks(app: dash.Dash) -> None:
     """The overview's date control as in the product (layouts/periods.py): URL <-> control,
     and a new period in the URL re-renders the overview's body from the snapshot."""
 
-    @app.callback(
-        Output("overview-url", "search"),
-        Output("ov-range", "value"),
-        Output("ov-dates-start", "value"),
-        Output("ov-dates-end", "value"),
-        Output("ov-compare", "value"),
-        Output("ov-dates-box", "hidden"),
-        Input("overview-url", "search"),
-        Input("ov-range", "value"),
-        Input("ov-dates-start", "value"),
-        Input("ov-dates-end", "value"),
-        Input("ov-compare", "value"),
+    periods.register_url_sync(
+        app,
+        "ov",
+        "overview-url",
+        lambda: snapshot().as_of,
+        soft_fail(log, "demo: syncing the URL and the date control failed"),
     )
-    @soft_fail(log, "demo: syncing the URL and the date control failed")
-    def sync_url_and_period(
-        search: Any, range_value: Any, start: Any, end: Any, compare: Any
-    ) -> tuple:
-        latest = snapshot().as_of
-        return periods.sync_period(
-            "ov", ctx.triggered_id, search, range_value, start, end, compare, latest
-        )
 
     @app.callback(
         Output("ov-body", "children"),

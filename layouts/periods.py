@@ -8,11 +8,12 @@ this too: only Dash and the pure read model here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html, no_update
+from dash import Input, Output, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from layouts import fmt
@@ -242,3 +243,37 @@ def delta(change: float | None, better: str | None, compact: bool = False) -> ht
         ],
         className=f"kpi-delta delta-{tone}",
     )
+
+
+def register_url_sync(
+    app: Any,
+    prefix: str,
+    url_id: str,
+    latest: Callable[[], date],
+    guard: Callable[[Callable[..., Any]], Callable[..., Any]],
+) -> None:
+    """The callback keeping a page's URL and its date control in step (``sync_period``), for
+    the product and the demo alike. ``latest()`` is the page's latest data day (it raises
+    PreventUpdate when there is none); ``guard`` is the app's callback error wrapper."""
+    range_id, start_id, end_id, compare_id = control_ids(prefix)
+
+    @app.callback(
+        Output(url_id, "search"),
+        Output(range_id, "value"),
+        Output(start_id, "value"),
+        Output(end_id, "value"),
+        Output(compare_id, "value"),
+        Output(f"{prefix}-dates-box", "hidden"),
+        Input(url_id, "search"),
+        Input(range_id, "value"),
+        Input(start_id, "value"),
+        Input(end_id, "value"),
+        Input(compare_id, "value"),
+    )
+    @guard
+    def sync_url_and_period(
+        search: Any, range_value: Any, start: Any, end: Any, compare: Any
+    ) -> tuple:
+        return sync_period(
+            prefix, ctx.triggered_id, search, range_value, start, end, compare, latest()
+        )
