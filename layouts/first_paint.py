@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from dash.development.base_component import Component
@@ -51,6 +51,10 @@ _RENAME = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpa
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _PATH: ContextVar[str | None] = ContextVar("first_paint_path", default=None)
 _OVERRIDES: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("first_props", default=None)
+_KEEP_IDS: ContextVar[bool] = ContextVar("first_paint_keep_ids", default=False)
+_UNITLESS = {"opacity", "zIndex", "flex", "flexGrow", "flexShrink", "fontWeight", "lineHeight"}
+_OPEN_TAG = re.compile(r"<([a-z][a-z0-9]*)([^>]*)>", re.S)
+_ATTR = re.compile(r'\s([^\s="]+)(?:="([^"]*)")?')
 TIPS_COOKIE = "ov_tips_seen"  # the overview's tips callback mirrors its localStorage here
 
 
@@ -88,6 +92,8 @@ def to_html(node: Any) -> str:
     ns, kind = node._namespace, node._type
     if kind in _NOTHING:
         return ""
+    if ns == "omnify_islands":
+        return _island_html(node)
     ident = getattr(node, "id", None)
     override = (_OVERRIDES.get() or {}).get(ident) if isinstance(ident, str) else None
     if override:
@@ -101,6 +107,43 @@ def to_html(node: Any) -> str:
     return _children(node)
 
 
+def _island_html(node: Component) -> str:
+    """An Island (layouts/islands.py) as it is drawn, without its ids in the first paint."""
+    from layouts.islands import without_ids
+
+    attrs = {k: (True if v == "" else v) for k, v in (node.attrs or {}).items()}
+    inner = node.html or ""
+    if not _KEEP_IDS.get():
+        attrs.pop("id", None)
+        inner = without_ids(inner)
+    return _element(node.tag or "div", attrs, inner)
+
+
+def element_parts(node: Component) -> tuple[str, dict[str, Any], str] | None:
+    """(tag, HTML attributes, inner HTML) of one component's markup, its ids kept (for
+    layouts/islands.py); None when it renders to no single element."""
+    token = _KEEP_IDS.set(True)
+    try:
+        markup = to_html(node)
+    finally:
+        _KEEP_IDS.reset(token)
+    m = _OPEN_TAG.match(markup)
+    if m is None:
+        return None
+    tag = m.group(1)
+    if tag in _VOID:
+        inner = ""
+        if m.end() != len(markup):
+            return None
+    else:
+        close = f"</{tag}>"
+        if not markup.endswith(close):
+            return None
+        inner = markup[m.end() : -len(close)]
+    attrs = {k: unescape(v) for k, v in _ATTR.findall(m.group(2))}
+    return tag, attrs, inner
+
+
 def _children(node: Component) -> str:
     return to_html(getattr(node, "children", None))
 
@@ -112,7 +155,14 @@ def _prop(node: Component, name: str, default: Any = None) -> Any:
 def _style(style: Any) -> str:
     if not isinstance(style, dict):
         return ""
-    return ";".join(f"{_CAMEL.sub('-', k).lower()}:{v}" for k, v in style.items())
+    return ";".join(f"{_CAMEL.sub('-', k).lower()}:{_css_value(k, v)}" for k, v in style.items())
+
+
+def _css_value(key: str, value: Any) -> str:
+    """React's rule: a bare number is pixels, except for unitless properties."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and key not in _UNITLESS:
+        return f"{value}px" if value else "0"
+    return str(value)
 
 
 def _attrs(node: Component, extra_class: str = "") -> dict[str, Any]:
@@ -126,6 +176,9 @@ def _attrs(node: Component, extra_class: str = "") -> dict[str, Any]:
         )
         if c
     )
+    ident = getattr(node, "id", None)
+    if _KEEP_IDS.get() and isinstance(ident, str):
+        out["id"] = ident
     if classes:
         out["class"] = classes
     style = _style(_prop(node, "style"))

@@ -135,6 +135,20 @@ class LeanDash(dash.Dash):
             kwargs["app_entry"] = painted + kwargs.get("app_entry", "")
         return super().interpolate_index(**kwargs)
 
+    def get_layout(self):  # noqa: ANN201 - a Dash layout
+        """The layout; for a first-paint page, its static parts as islands (layouts/islands.py)."""
+        layout = super().get_layout()
+        if not has_request_context():
+            return layout
+        path = request.path if request.path in self.first_paint_paths else None
+        if path is None and request.path.endswith("/_dash-layout"):
+            path = _referrer_page(self.first_paint_paths)
+        if path is None:
+            return layout
+        from layouts.islands import compact, live_ids
+
+        return compact(layout, live_ids(self))
+
     def _first_paint(self) -> str:
         if not has_request_context() or request.path not in self.first_paint_paths:
             return ""
