@@ -234,9 +234,12 @@ def _dbc(kind: str, node: Component) -> str:  # noqa: C901, PLR0911, PLR0912 - o
             inner,
         )
     if kind == "Badge":
-        color = p("color") or "secondary"
+        color = p("color") or "secondary"  # react-bootstrap's classes: text-*, bg-*
         cls = _cls(
-            "badge", f"bg-{color}" if not p("text_color") else "", p("pill") and "rounded-pill"
+            "badge",
+            p("pill") and "rounded-pill",
+            p("text_color") and f"text-{p('text_color')}",
+            f"bg-{color}",
         )
         return _element("span", _attrs(node, cls), inner)
     if kind == "Button":

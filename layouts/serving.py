@@ -119,6 +119,7 @@ class LeanDash(dash.Dash):
     for everyone); None: the layout is built again for `/_dash-layout`."""
 
     first_paint_paths: tuple[str, ...] = ()
+    island_paths: tuple[str, ...] = ()  # their layout's static parts as islands (and first paints')
     layout_cache_key: Callable[[], str | None] = staticmethod(lambda: None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,9 +141,10 @@ class LeanDash(dash.Dash):
         layout = super().get_layout()
         if not has_request_context():
             return layout
-        path = request.path if request.path in self.first_paint_paths else None
+        pages = (*self.first_paint_paths, *self.island_paths)
+        path = request.path if request.path in pages else None
         if path is None and request.path.endswith("/_dash-layout"):
-            path = _referrer_page(self.first_paint_paths)
+            path = _referrer_page(pages)
         if path is None:
             return layout
         from layouts.islands import compact, live_ids

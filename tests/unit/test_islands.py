@@ -3,6 +3,8 @@ with the same markup; what a callback names stays a Dash component."""
 
 from __future__ import annotations
 
+from html import escape
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -70,3 +72,45 @@ def test_the_first_paint_of_an_island_has_no_ids():
     out = compact(_tree(), frozenset())
     picture = first_paint.page_html(out, "/")
     assert "Pause C12" in picture and 'id="' not in picture
+
+
+def test_analytics_views_reach_the_browser_as_islands():
+    """The demo's creative leaderboard callback (shared with the product): the table's head
+    and body are islands with every creative in them, not a component per cell."""
+    import demo.app as d
+
+    client = d.app.server.test_client()
+    body = {
+        "output": "..an-leaderboard.children...an-toast-creatives.children..",
+        "outputs": [
+            {"id": "an-leaderboard", "property": "children"},
+            {"id": "an-toast-creatives", "property": "children"},
+        ],
+        "inputs": [{"id": "analytics-url", "property": "search", "value": "?range=30d"}],
+        "changedPropIds": ["analytics-url.search"],
+        "state": [],
+    }
+    resp = client.post("/_dash-update-component", json=body)
+    assert resp.status_code == 200
+    table = resp.get_json()["response"]["an-leaderboard"]["children"]
+    assert count(table) <= 4  # the wrapper, the dbc.Table, its head and its body
+    markup = "".join(_island_html(table))
+    names = [r["name"] for r in d.snapshot().leaderboard(*_filters_and_period(d))]
+    assert names and all(escape(n) in markup for n in names[:20])
+
+
+def _island_html(node):  # noqa: ANN001, ANN202
+    if isinstance(node, list):
+        for c in node:
+            yield from _island_html(c)
+    elif isinstance(node, dict) and node.get("namespace") == "omnify_islands":
+        yield node["props"]["html"]
+    elif isinstance(node, dict):
+        yield from _island_html(list(node.get("props", {}).values()))
+
+
+def _filters_and_period(d):  # noqa: ANN001, ANN202
+    from readmodels import analytics as rm
+
+    f, _ = rm.parse_filters("?range=30d")
+    return f, rm.resolve_period(f, d.snapshot().as_of)
