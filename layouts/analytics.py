@@ -1098,6 +1098,16 @@ def metric_switch(value: str = "spend") -> html.Fieldset:
     )
 
 
+def default_caption(latest: date | None) -> str:
+    """The caption of the default period (the main callback writes the URL's): it is in the
+    page's first paint, the largest text of the phone's first screen."""
+    if latest is None:
+        return ""
+    f = rm.Filters()
+    period = rm.resolve_period(f, latest)
+    return period_caption(period, rm.comparison(f, period), f.compare)
+
+
 def analytics_page(
     campaigns: Sequence[Mapping[str, Any]] = (),
     min_date: date | None = None,
@@ -1129,7 +1139,11 @@ def analytics_page(
             html.Div(
                 [
                     html.H1("Analytics", className="h3 mb-0"),
-                    html.P("", id="an-caption", className="text-body-secondary small mb-0"),
+                    html.P(
+                        default_caption(max_date),
+                        id="an-caption",
+                        className="text-body-secondary small mb-0",
+                    ),
                 ]
             ),
             downloads,

@@ -305,14 +305,113 @@ def _dbc(kind: str, node: Component) -> str:  # noqa: C901, PLR0911, PLR0912 - o
         return _element("input", {**_attrs(node, "form-control"), "value": p("value") or ""})
     if kind == "Label":
         return _element("label", _attrs(node, "form-label"), inner)
+    if kind in ("Checklist", "RadioItems"):
+        return _choices(node, "checkbox" if kind == "Checklist" else "radio")
+    if kind == "Table":
+        cls = _cls(
+            "table",
+            p("size") and f"table-{p('size')}",
+            p("striped") and "table-striped",
+            p("hover") and "table-hover",
+            p("bordered") and "table-bordered",
+        )
+        table = _element("table", _attrs(node, cls), inner)
+        return _element("div", {"class": "table-responsive"}, table) if p("responsive") else table
     return inner
 
 
-def _dcc(kind: str, node: Component) -> str:
-    if kind in ("Loading", "Markdown"):
+def _choices(node: Component, kind: str) -> str:
+    """dbc's Checklist / RadioItems markup (labels without `for`: the picture has no ids)."""
+    p = lambda name, default=None: _prop(node, name, default)  # noqa: E731
+    value = p("value")
+    chosen = set(value) if isinstance(value, list) else {value}
+    items = []
+    for o in p("options") or []:
+        if not isinstance(o, dict):
+            continue
+        on = o.get("value") in chosen
+        box = _element(
+            "input",
+            {
+                "class": _cls("form-check-input", p("input_class_name")),
+                "type": kind,
+                "value": o.get("value"),
+                **({"checked": True} if on else {}),
+            },
+        )
+        label = _element(
+            "label",
+            {
+                "class": _cls(
+                    "form-check-label", p("label_class_name"), on and p("label_checked_class_name")
+                )
+            },
+            to_html(o.get("label")),
+        )
+        items.append(
+            _element(
+                "div",
+                {"class": _cls("form-check", p("inline") and "form-check-inline")},
+                box + label,
+            )  # fmt: skip
+        )
+    return _element("div", _attrs(node), "".join(items))
+
+
+_CHEVRON = (
+    '<svg width="15" height="15" viewBox="0 0 15 15" fill="none" xmlns="http://www.w3.org/2000/svg"'
+    ' class="dash-dropdown-trigger-icon"><path d="M4.18179 6.18181C4.35753 6.00608 4.64245 6.00608'
+    " 4.81819 6.18181L7.49999 8.86362L10.1818 6.18181C10.3575 6.00608 10.6424 6.00608 10.8182"
+    " 6.18181C10.9939 6.35755 10.9939 6.64247 10.8182 6.81821L7.81819 9.81821C7.73379 9.9026"
+    " 7.61934 9.95001 7.49999 9.95001C7.38064 9.95001 7.26618 9.9026 7.18179 9.81821L4.18179"
+    " 6.81821C4.00605"
+    ' 6.64247 4.00605 6.35755 4.18179 6.18181Z" fill="currentColor" fill-rule="evenodd"'
+    ' clip-rule="evenodd"></path></svg>'
+)
+
+
+def _dcc(kind: str, node: Component) -> str:  # noqa: PLR0911 - one branch per component
+    if kind == "Loading":
+        style = _style(_prop(node, "parent_style"))
+        if style:  # the box it reserves (a chart's height)
+            return _element("div", {"style": f"position:relative;{style}"}, _children(node))
         return _children(node)
+    if kind == "Markdown":
+        return _children(node)
+    if kind == "Graph":  # the box only: Plotly draws when the app runs
+        return _element("div", _attrs(node, "dash-graph"))
+    if kind == "Dropdown":
+        return _dropdown(node)
     if kind == "Link":
         return _element("a", _attrs(node), _children(node))
     if kind == "Input" and _prop(node, "type") == "hidden":
         return ""
     return ""
+
+
+def _dropdown(node: Component) -> str:
+    """Dash 4's closed Dropdown: its button with the chosen labels or the placeholder."""
+    value = _prop(node, "value")
+    chosen = value if isinstance(value, list) else ([] if value is None else [value])
+    labels = [
+        to_html(o.get("label"))
+        for o in _prop(node, "options") or []
+        if isinstance(o, dict) and o.get("value") in chosen
+    ]
+    if labels:
+        items = "".join(
+            _element("span", {"class": "dash-dropdown-value-item"}, _element("span", {}, label))
+            for label in labels
+        )
+        shown = _element("span", {"class": "dash-dropdown-value"}, items)
+    else:
+        shown = _element(
+            "span",
+            {"class": "dash-dropdown-value dash-dropdown-placeholder"},
+            escape(str(_prop(node, "placeholder") or "Select...")),
+        )
+    trigger = _element(
+        "span", {"class": "dash-dropdown-grid-container dash-dropdown-trigger"}, shown + _CHEVRON
+    )
+    cls = f"dash-dropdown {_prop(node, 'className') or ''}"
+    return _element("button", {"type": "button", "class": cls}, trigger)
