@@ -113,7 +113,7 @@ def _create_dash(server: Flask) -> dash.Dash:
     )
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = serve_layout
-    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.first_paint_paths = ("/", "/analytics")  # they paint before their JavaScript has run
     app.layout_cache_key = lambda: str(current_user.get_id()) if _signed_in() else None
     register_callbacks(app)
     check_wiring(app)  # a callback naming an id or property no layout has fails start-up

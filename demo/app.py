@@ -356,7 +356,7 @@ def create_demo_app() -> dash.Dash:
     app = lean_dash(__name__, "Omnify Brain — demo", "Omnify Brain sales demo with sample data")
     app.validation_layout = skeleton(validation_layout())  # first: else Dash calls layout
     app.layout = layout
-    app.first_paint_paths = ("/",)  # the overview paints before its JavaScript has run
+    app.first_paint_paths = ("/", "/analytics")  # they paint before their JavaScript has run
     app.layout_cache_key = lambda: "demo"  # one layout for every visitor
     register_routes(app)
     register_callbacks(app)

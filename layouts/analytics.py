@@ -1098,6 +1098,16 @@ def metric_switch(value: str = "spend") -> html.Fieldset:
     )
 
 
+def default_caption(latest: date | None) -> str:
+    """The caption of the default period (the main callback writes the URL's): it is in the
+    page's first paint, the largest text of the phone's first screen."""
+    if latest is None:
+        return ""
+    f = rm.Filters()
+    period = rm.resolve_period(f, latest)
+    return period_caption(period, rm.comparison(f, period), f.compare)
+
+
 def analytics_page(
     campaigns: Sequence[Mapping[str, Any]] = (),
     min_date: date | None = None,
@@ -1129,7 +1139,11 @@ def analytics_page(
             html.Div(
                 [
                     html.H1("Analytics", className="h3 mb-0"),
-                    html.P("", id="an-caption", className="text-body-secondary small mb-0"),
+                    html.P(
+                        default_caption(max_date),
+                        id="an-caption",
+                        className="text-body-secondary small mb-0",
+                    ),
                 ]
             ),
             downloads,
@@ -1393,7 +1407,13 @@ def register_view_callbacks(
 ) -> None:
     """The main charts, the creative leaderboard and the cohorts, each read from the URL, for
     the product (views over the database) and the demo (over the snapshot). ``guard`` is the
-    app's binding of layouts.wiring.soft_fail: a failure is logged and shown as a toast."""
+    app's binding of layouts.wiring.soft_fail: a failure is logged and shown as a toast.
+    What they return goes to the browser with its static parts as islands (layouts/islands.py:
+    a 20-row table is one component, not hundreds)."""
+    from layouts.islands import compact, live_ids
+
+    def light(out: Any) -> Any:
+        return compact(out, live_ids(app))
 
     @app.callback(*outputs(MAIN_OUTPUTS), Input("analytics-url", "search"))
     @guard(
@@ -1403,7 +1423,7 @@ def register_view_callbacks(
     def render_main(search: str | None) -> tuple:
         if search is None:
             raise PreventUpdate
-        return main(search)
+        return light(main(search))
 
     @app.callback(*outputs(LEADERBOARD_OUTPUTS), Input("analytics-url", "search"))
     @guard(
@@ -1416,7 +1436,7 @@ def register_view_callbacks(
     def render_creatives(search: str | None) -> tuple:
         if search is None:
             raise PreventUpdate
-        return creatives(search), None
+        return light(creatives(search)), None
 
     @app.callback(*outputs(COHORT_OUTPUTS), Input("analytics-url", "pathname"))
     @guard(
@@ -1430,4 +1450,4 @@ def register_view_callbacks(
     def render_cohorts(pathname: str | None) -> tuple:
         if pathname is None:
             raise PreventUpdate
-        return (*cohorts(), None)
+        return light([*cohorts(), None])

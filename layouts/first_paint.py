@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from dash.development.base_component import Component
@@ -51,6 +51,10 @@ _RENAME = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpa
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _PATH: ContextVar[str | None] = ContextVar("first_paint_path", default=None)
 _OVERRIDES: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("first_props", default=None)
+_KEEP_IDS: ContextVar[bool] = ContextVar("first_paint_keep_ids", default=False)
+_UNITLESS = {"opacity", "zIndex", "flex", "flexGrow", "flexShrink", "fontWeight", "lineHeight"}
+_OPEN_TAG = re.compile(r"<([a-z][a-z0-9]*)([^>]*)>", re.S)
+_ATTR = re.compile(r'\s([^\s="]+)(?:="([^"]*)")?')
 TIPS_COOKIE = "ov_tips_seen"  # the overview's tips callback mirrors its localStorage here
 
 
@@ -89,6 +93,8 @@ def to_html(node: Any) -> str:
     ns, kind = node._namespace, node._type
     if kind in _NOTHING:
         return ""
+    if ns == "omnify_islands":
+        return _island_html(node)
     ident = getattr(node, "id", None)
     override = (_OVERRIDES.get() or {}).get(ident) if isinstance(ident, str) else None
     if override:
@@ -103,9 +109,51 @@ def to_html(node: Any) -> str:
 
 
 def _variant() -> tuple:
-    """What the HTML of a tree depends on besides the tree: the path and the overrides."""
+    """What the HTML of a tree depends on besides the tree: the path, the overrides and
+    whether ids are kept (islands keep them, the first paint drops them)."""
     overrides = _OVERRIDES.get() or {}
-    return _PATH.get(), tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items()))
+    return (
+        _PATH.get(),
+        tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items())),
+        _KEEP_IDS.get(),
+    )
+
+
+def _island_html(node: Component) -> str:
+    """An Island (layouts/islands.py) as it is drawn, without its ids in the first paint."""
+    from layouts.islands import without_ids
+
+    attrs = {k: (True if v == "" else v) for k, v in (node.attrs or {}).items()}
+    inner = node.html or ""
+    if not _KEEP_IDS.get():
+        attrs.pop("id", None)
+        inner = without_ids(inner)
+    return _element(node.tag or "div", attrs, inner)
+
+
+def element_parts(node: Component) -> tuple[str, dict[str, Any], str] | None:
+    """(tag, HTML attributes, inner HTML) of one component's markup, its ids kept (for
+    layouts/islands.py); None when it renders to no single element."""
+    token = _KEEP_IDS.set(True)
+    try:
+        markup = to_html(node)
+    finally:
+        _KEEP_IDS.reset(token)
+    m = _OPEN_TAG.match(markup)
+    if m is None:
+        return None
+    tag = m.group(1)
+    if tag in _VOID:
+        inner = ""
+        if m.end() != len(markup):
+            return None
+    else:
+        close = f"</{tag}>"
+        if not markup.endswith(close):
+            return None
+        inner = markup[m.end() : -len(close)]
+    attrs = {k: unescape(v) for k, v in _ATTR.findall(m.group(2))}
+    return tag, attrs, inner
 
 
 def _children(node: Component) -> str:
@@ -119,7 +167,14 @@ def _prop(node: Component, name: str, default: Any = None) -> Any:
 def _style(style: Any) -> str:
     if not isinstance(style, dict):
         return ""
-    return ";".join(f"{_CAMEL.sub('-', k).lower()}:{v}" for k, v in style.items())
+    return ";".join(f"{_CAMEL.sub('-', k).lower()}:{_css_value(k, v)}" for k, v in style.items())
+
+
+def _css_value(key: str, value: Any) -> str:
+    """React's rule: a bare number is pixels, except for unitless properties."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and key not in _UNITLESS:
+        return f"{value}px" if value else "0"
+    return str(value)
 
 
 def _attrs(node: Component, extra_class: str = "") -> dict[str, Any]:
@@ -133,6 +188,9 @@ def _attrs(node: Component, extra_class: str = "") -> dict[str, Any]:
         )
         if c
     )
+    ident = getattr(node, "id", None)
+    if _KEEP_IDS.get() and isinstance(ident, str):
+        out["id"] = ident
     if classes:
         out["class"] = classes
     style = _style(_prop(node, "style"))
@@ -188,9 +246,12 @@ def _dbc(kind: str, node: Component) -> str:  # noqa: C901, PLR0911, PLR0912 - o
             inner,
         )
     if kind == "Badge":
-        color = p("color") or "secondary"
+        color = p("color") or "secondary"  # react-bootstrap's classes: text-*, bg-*
         cls = _cls(
-            "badge", f"bg-{color}" if not p("text_color") else "", p("pill") and "rounded-pill"
+            "badge",
+            p("pill") and "rounded-pill",
+            p("text_color") and f"text-{p('text_color')}",
+            f"bg-{color}",
         )
         return _element("span", _attrs(node, cls), inner)
     if kind == "Button":
@@ -256,14 +317,113 @@ def _dbc(kind: str, node: Component) -> str:  # noqa: C901, PLR0911, PLR0912 - o
         return _element("input", {**_attrs(node, "form-control"), "value": p("value") or ""})
     if kind == "Label":
         return _element("label", _attrs(node, "form-label"), inner)
+    if kind in ("Checklist", "RadioItems"):
+        return _choices(node, "checkbox" if kind == "Checklist" else "radio")
+    if kind == "Table":
+        cls = _cls(
+            "table",
+            p("size") and f"table-{p('size')}",
+            p("striped") and "table-striped",
+            p("hover") and "table-hover",
+            p("bordered") and "table-bordered",
+        )
+        table = _element("table", _attrs(node, cls), inner)
+        return _element("div", {"class": "table-responsive"}, table) if p("responsive") else table
     return inner
 
 
-def _dcc(kind: str, node: Component) -> str:
-    if kind in ("Loading", "Markdown"):
+def _choices(node: Component, kind: str) -> str:
+    """dbc's Checklist / RadioItems markup (labels without `for`: the picture has no ids)."""
+    p = lambda name, default=None: _prop(node, name, default)  # noqa: E731
+    value = p("value")
+    chosen = set(value) if isinstance(value, list) else {value}
+    items = []
+    for o in p("options") or []:
+        if not isinstance(o, dict):
+            continue
+        on = o.get("value") in chosen
+        box = _element(
+            "input",
+            {
+                "class": _cls("form-check-input", p("input_class_name")),
+                "type": kind,
+                "value": o.get("value"),
+                **({"checked": True} if on else {}),
+            },
+        )
+        label = _element(
+            "label",
+            {
+                "class": _cls(
+                    "form-check-label", p("label_class_name"), on and p("label_checked_class_name")
+                )
+            },
+            to_html(o.get("label")),
+        )
+        items.append(
+            _element(
+                "div",
+                {"class": _cls("form-check", p("inline") and "form-check-inline")},
+                box + label,
+            )  # fmt: skip
+        )
+    return _element("div", _attrs(node), "".join(items))
+
+
+_CHEVRON = (
+    '<svg width="15" height="15" viewBox="0 0 15 15" fill="none" xmlns="http://www.w3.org/2000/svg"'
+    ' class="dash-dropdown-trigger-icon"><path d="M4.18179 6.18181C4.35753 6.00608 4.64245 6.00608'
+    " 4.81819 6.18181L7.49999 8.86362L10.1818 6.18181C10.3575 6.00608 10.6424 6.00608 10.8182"
+    " 6.18181C10.9939 6.35755 10.9939 6.64247 10.8182 6.81821L7.81819 9.81821C7.73379 9.9026"
+    " 7.61934 9.95001 7.49999 9.95001C7.38064 9.95001 7.26618 9.9026 7.18179 9.81821L4.18179"
+    " 6.81821C4.00605"
+    ' 6.64247 4.00605 6.35755 4.18179 6.18181Z" fill="currentColor" fill-rule="evenodd"'
+    ' clip-rule="evenodd"></path></svg>'
+)
+
+
+def _dcc(kind: str, node: Component) -> str:  # noqa: PLR0911 - one branch per component
+    if kind == "Loading":
+        style = _style(_prop(node, "parent_style"))
+        if style:  # the box it reserves (a chart's height)
+            return _element("div", {"style": f"position:relative;{style}"}, _children(node))
         return _children(node)
+    if kind == "Markdown":
+        return _children(node)
+    if kind == "Graph":  # the box only: Plotly draws when the app runs
+        return _element("div", _attrs(node, "dash-graph"))
+    if kind == "Dropdown":
+        return _dropdown(node)
     if kind == "Link":
         return _element("a", _attrs(node), _children(node))
     if kind == "Input" and _prop(node, "type") == "hidden":
         return ""
     return ""
+
+
+def _dropdown(node: Component) -> str:
+    """Dash 4's closed Dropdown: its button with the chosen labels or the placeholder."""
+    value = _prop(node, "value")
+    chosen = value if isinstance(value, list) else ([] if value is None else [value])
+    labels = [
+        to_html(o.get("label"))
+        for o in _prop(node, "options") or []
+        if isinstance(o, dict) and o.get("value") in chosen
+    ]
+    if labels:
+        items = "".join(
+            _element("span", {"class": "dash-dropdown-value-item"}, _element("span", {}, label))
+            for label in labels
+        )
+        shown = _element("span", {"class": "dash-dropdown-value"}, items)
+    else:
+        shown = _element(
+            "span",
+            {"class": "dash-dropdown-value dash-dropdown-placeholder"},
+            escape(str(_prop(node, "placeholder") or "Select...")),
+        )
+    trigger = _element(
+        "span", {"class": "dash-dropdown-grid-container dash-dropdown-trigger"}, shown + _CHEVRON
+    )
+    cls = f"dash-dropdown {_prop(node, 'className') or ''}"
+    return _element("button", {"type": "button", "class": cls}, trigger)

@@ -119,6 +119,7 @@ class LeanDash(dash.Dash):
     for everyone); None: the layout is built again for `/_dash-layout`."""
 
     first_paint_paths: tuple[str, ...] = ()
+    island_paths: tuple[str, ...] = ()  # their layout's static parts as islands (and first paints')
     layout_cache_key: Callable[[], str | None] = staticmethod(lambda: None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -154,6 +155,21 @@ class LeanDash(dash.Dash):
         if painted:
             kwargs["app_entry"] = painted + kwargs.get("app_entry", "")
         return super().interpolate_index(**kwargs)
+
+    def get_layout(self):  # noqa: ANN201 - a Dash layout
+        """The layout; for a first-paint page, its static parts as islands (layouts/islands.py)."""
+        layout = super().get_layout()
+        if not has_request_context():
+            return layout
+        pages = (*self.first_paint_paths, *self.island_paths)
+        path = request.path if request.path in pages else None
+        if path is None and request.path.endswith("/_dash-layout"):
+            path = _referrer_page(pages)
+        if path is None:
+            return layout
+        from layouts.islands import compact, live_ids
+
+        return compact(layout, live_ids(self))
 
     def _first_paint(self) -> str:
         if not has_request_context() or request.path not in self.first_paint_paths:

@@ -122,3 +122,65 @@ def find(tree: object, component_id: str) -> dict | None:
             if hit is not None:
                 return hit
     return None
+
+
+def expand_islands(tree: object) -> object:
+    """A serialized Dash tree with each static island (layouts/islands.py) turned back into the
+    html.* components its markup describes, as the browser's DOM has them: tests read ids,
+    classes and text the same way whether a part was sent as components or as HTML."""
+    if isinstance(tree, list):
+        return [expand_islands(t) for t in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if tree.get("namespace") == "omnify_islands":
+        props = tree["props"]
+        return _element(props.get("tag") or "div", props.get("attrs") or {}, props.get("html"))
+    return {k: expand_islands(v) for k, v in tree.items()}
+
+
+_VOID = {"img", "br", "hr", "input", "meta", "link", "col", "wbr", "source"}
+
+
+def _element(tag: str, attrs: dict, markup: str | None) -> dict:
+    from html.parser import HTMLParser
+
+    root = _node(tag, attrs)
+
+    class Builder(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.stack = [root]
+
+        def handle_starttag(self, t: str, a: list) -> None:
+            node = _node(t, {k: ("" if v is None else v) for k, v in a})
+            self.stack[-1]["props"]["children"].append(node)
+            if t not in _VOID:
+                self.stack.append(node)
+
+        def handle_endtag(self, t: str) -> None:
+            if len(self.stack) > 1 and t not in _VOID:
+                self.stack.pop()
+
+        def handle_data(self, data: str) -> None:
+            self.stack[-1]["props"]["children"].append(data)
+
+    Builder().feed(markup or "")
+    return _tidy(root)
+
+
+def _tidy(node: object) -> object:
+    """Children as Dash serializes them: one string alone, None when empty."""
+    if not isinstance(node, dict):
+        return node
+    kids = [_tidy(c) for c in node["props"]["children"]]
+    node["props"]["children"] = (
+        None if not kids else kids[0] if len(kids) == 1 and isinstance(kids[0], str) else kids
+    )
+    return node
+
+
+def _node(tag: str, attrs: dict) -> dict:
+    props: dict = {"children": []}
+    for k, v in attrs.items():
+        props[{"class": "className"}.get(k, k)] = v
+    return {"type": tag.capitalize(), "namespace": "dash_html_components", "props": props}

@@ -22,6 +22,7 @@ from tests.helpers.analytics import (
     DAYS,
     END,
     callback_payload,
+    expand_islands,
     find,
     load_brand,
 )
@@ -69,7 +70,7 @@ def fire(client, name: str, value: str) -> dict:
         headers=csrf_headers(client),
     )
     assert resp.status_code == 200, resp.get_data(True)[:400]
-    return resp.get_json()["response"]
+    return expand_islands(resp.get_json()["response"])
 
 
 def sync(client, values: dict, changed: str) -> dict | None:

@@ -6,6 +6,7 @@ No timings here (shared machine): bench/lighthouse.py measures; these pin the me
 from __future__ import annotations
 
 import json
+from html import escape
 
 import brotli
 
@@ -88,9 +89,23 @@ def test_overview_index_carries_its_first_paint_and_the_layout_is_built_once(app
     assert mer in again and "ov-body" in again  # read once: built again, the same page
 
 
-def test_analytics_index_has_no_first_paint(app, client, orgs):  # noqa: F811
+def test_analytics_index_carries_its_first_paint_with_the_period_caption(app, client, orgs):  # noqa: F811
+    from layouts.analytics import default_caption
+    from models import analytics as queries
+    from tests.helpers.analytics import load_brand
+
+    queries.clear_cache()
+    load_brand(app, orgs[0]["org_id"], "alpha", {"meta": (100.0, 300.0)})
     login(client, orgs[0]["email"])
-    assert 'id="first-paint"' not in client.get("/analytics").get_data(True)
+    html = client.get("/analytics").get_data(True)
+    assert '<div id="first-paint">' in html
+    picture = html.split('<div id="first-paint">', 1)[1].split('<div id="react-entry-point"', 1)[0]
+    with app.app_context():
+        caption = default_caption(queries.org_context(orgs[0]["org_id"]).latest)
+    assert caption and escape(caption) in picture  # the phone's largest text, before any script
+    assert 'class="dash-dropdown an-campaign"' in picture and "All campaigns" in picture
+    assert 'id="' not in picture
+    queries.clear_cache()
 
 
 def test_the_router_skips_only_the_initial_call_for_the_page_in_the_layout(app, client, orgs):  # noqa: F811
@@ -165,3 +180,35 @@ def test_first_paint_markup():
     assert "<div>tip</div>" in out  # the first tip open (a first visit)
     assert "display:none;font-size:2px" in out
     assert 'id="' not in out and "data" not in out.replace("data:image", "")
+
+
+def test_first_paint_draws_choices_dropdowns_and_reserved_boxes():
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
+
+    tree = html.Div(
+        [
+            dbc.Checklist(
+                id="c",
+                options=[{"label": "Meta", "value": "meta"}, {"label": "TikTok", "value": "tt"}],
+                value=["meta"],
+                inline=True,
+                input_class_name="btn-check",
+                label_class_name="btn",
+                label_checked_class_name="active",
+            ),
+            dcc.Dropdown(id="d", options=[{"label": "Sale", "value": "sale"}], value="sale"),
+            dcc.Dropdown(id="e", options=[], multi=True, placeholder="All", className="x"),
+            dcc.Loading(dcc.Graph(id="g", style={"height": "100%"}), parent_style={"height": 260}),
+        ]
+    )
+    out = page_html(tree, "/analytics")
+    assert (
+        '<div class="form-check form-check-inline"><input class="form-check-input btn-check" '
+        'type="checkbox" value="meta" checked><label class="form-check-label btn active">Meta'
+    ) in out
+    assert '<label class="form-check-label btn">TikTok</label>' in out
+    assert '<span class="dash-dropdown-value-item"><span>Sale</span></span>' in out
+    assert '<button type="button" class="dash-dropdown x">' in out
+    assert '"dash-dropdown-value dash-dropdown-placeholder">All</span>' in out
+    assert '<div style="position:relative;height:260px"><div class="dash-graph"' in out
