@@ -85,6 +85,7 @@ class Rendered:
 
     @classmethod
     def of(cls, tree: Any, expires: float | None = None) -> Rendered:
+        tree = _islands(tree)
         text = to_json(tree)
         return cls(tree, orjson.Fragment(text), len(text), expires, text=text)
 
@@ -99,6 +100,16 @@ class Rendered:
 
     def fresh(self, now: float) -> bool:
         return self.expires is None or now < self.expires
+
+
+def _islands(tree: Any) -> Any:
+    """The tree with its static parts as islands (layouts/islands.py), as the page's layout and
+    the analytics callbacks send them: done here, before serialising, because a cached entry
+    is opaque JSON to the compaction that runs after it."""
+    from layouts.islands import compact, live_ids
+
+    dash_app = current_app.extensions.get("dash_app") if has_app_context() else None
+    return tree if dash_app is None else compact(tree, live_ids(dash_app))
 
 
 class RenderCache:

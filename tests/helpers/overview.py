@@ -90,9 +90,12 @@ def route(client, pathname: str = "/"):
 
 
 def text(resp) -> str:
-    """The response as readable text (Dash escapes '/' and non-ASCII in its JSON)."""
+    """The response as readable text (Dash escapes '/' and non-ASCII in its JSON), static
+    islands expanded back into the components the browser's DOM has."""
+    from tests.helpers.analytics import expand_islands
+
     if resp.is_json and resp.get_data():
-        return json.dumps(resp.get_json(), ensure_ascii=False)
+        return json.dumps(expand_islands(resp.get_json()), ensure_ascii=False)
     return text(resp)
 
 

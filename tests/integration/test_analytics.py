@@ -136,7 +136,7 @@ def test_empty_org_gets_the_connect_prompt(app, client):
         headers=csrf_headers(client),
     )
     assert resp.status_code == 200
-    page = resp.get_json()["response"]["page"]["children"]
+    page = expand_islands(resp.get_json()["response"]["page"]["children"])
     empty = find(page, "analytics-empty")
     assert empty is not None and find(page, "an-chart") is None
     assert "No data yet — connect a platform" in text(empty)
