@@ -52,7 +52,16 @@ class Island(Component):
         self._valid_wildcard_attributes: list[str] = []
         self.available_properties = ["id", "tag", "attrs", "html"]
         self.available_wildcard_properties: list[str] = []
-        super().__init__(tag=tag, attrs=attrs or {}, html=html, **kwargs)
+        # No keyword arguments to Component.__init__: for every one it builds an error message
+        # with __import__(namespace), a failing import of "omnify_islands" per prop (sys.path
+        # scanned, the module's import lock taken: a request thread hung on it in a test run).
+        super().__init__()
+        unknown = set(kwargs) - {"id"}
+        if unknown:
+            raise TypeError(f"Island got unexpected arguments: {sorted(unknown)}")
+        self.tag, self.attrs, self.html = tag, attrs or {}, html
+        if "id" in kwargs:
+            self.id = kwargs["id"]
 
 
 def without_ids(markup: str) -> str:
