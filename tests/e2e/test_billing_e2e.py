@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from app import get_dash
 from extensions import db
 from models import Connection, UsageEvent
-from tests.conftest import E2E_PORT, PASSWORD
+from tests.helpers.e2e import start_logged_in
 from tests.integration.billing_support import billing, customer_org  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -38,14 +37,7 @@ def test_billing_meters_checkout_then_upgrade(dash_duo, app, billing):  # noqa: 
             + [UsageEvent(org_id=org["org_id"], kind="recompute") for _ in range(24)]
         )
         db.session.commit()
-    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.get(base + "/login")
-    dash_duo.wait_for_element("#login-form", timeout=10)
-    dash_duo.find_element("#email").send_keys(EMAIL)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#page", timeout=15)
+    base = start_logged_in(app, dash_duo, EMAIL)
     dash_duo.driver.get(base + "/billing")
     dash_duo.wait_for_contains_text("#billing-meters", "2 of 3", timeout=15)
     meters = dash_duo.find_element("#billing-meters").text

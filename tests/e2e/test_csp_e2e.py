@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app import get_dash
-from tests.conftest import E2E_PORT, PASSWORD, make_org
+from tests.conftest import E2E_PORT, make_org
 from tests.helpers.analytics import A_PLATFORMS, load_brand
+from tests.helpers.e2e import submit_login
 from tests.helpers.overview import EXAMPLE, store_state
 
 pytestmark = pytest.mark.e2e
@@ -45,9 +46,7 @@ def test_pages_render_under_the_csp(app, dash_duo):
     driver.execute_script(
         "localStorage.setItem('ov-tips', JSON.stringify({seen: ['mer','risk','actions']}))"
     )
-    dash_duo.find_element("#email").send_keys(org["email"])
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
+    submit_login(dash_duo, org["email"])
     for path, ready in PAGES.items():
         driver.get(base + path)
         dash_duo.wait_for_element(ready, timeout=20)

@@ -14,13 +14,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from app import get_dash
 from extensions import db
 from jobs.queue import ThreadWorker
 from models import BrainState, Connection
 from models.credentials import encrypt_credentials
-from tests.conftest import E2E_PORT, PASSWORD, make_org, settle
+from tests.conftest import make_org, settle
 from tests.fakes.shopify import DEFAULT_TOKEN as SHOPIFY_TOKEN
+from tests.helpers.e2e import start_logged_in
 
 pytestmark = pytest.mark.e2e
 EMAIL = "owner@glow-e2e.example"
@@ -53,15 +53,7 @@ def run(w: ThreadWorker) -> None:
 
 
 def log_in(dash_duo, app) -> str:
-    dash_duo.start_server(get_dash(app), navigate=False, port=E2E_PORT)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.get(base + "/login")
-    dash_duo.wait_for_element("#login-form", timeout=10)
-    dash_duo.find_element("#email").send_keys(EMAIL)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#page", timeout=15)
-    return base
+    return start_logged_in(app, dash_duo, EMAIL)
 
 
 def click(dash_duo, element) -> None:

@@ -8,7 +8,8 @@ from selenium.webdriver.common.by import By
 from extensions import db
 from jobs.brain import after_recompute
 from models import BrainState
-from tests.conftest import PASSWORD, make_org, settle
+from tests.conftest import make_org, settle
+from tests.helpers.e2e import submit_login
 from tests.helpers.overview import EXAMPLE, store_state
 from tests.helpers.overview_e2e import USERS, click, start
 
@@ -27,9 +28,7 @@ def log_in(dash_duo, base: str, email: str) -> None:
     driver.delete_all_cookies()
     driver.get(base + "/login")
     dash_duo.wait_for_element("#login-form", timeout=10)
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
+    submit_login(dash_duo, email)
     dash_duo.wait_for_element("#persona-root", timeout=20)
 
 

@@ -9,6 +9,7 @@ from app import get_dash
 from extensions import db
 from models import Membership, User
 from tests.conftest import E2E_PORT, PASSWORD, make_org
+from tests.helpers.e2e import submit_login
 from tests.helpers.overview import EXAMPLE, store_state
 
 USERS = {
@@ -51,9 +52,7 @@ def log_in(dash_duo, base: str, email: str, skip_tips: bool = True) -> None:
         )
     else:
         driver.execute_script("localStorage.clear()")
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
+    submit_login(dash_duo, email)
     dash_duo.wait_for_element("#kpi-mer", timeout=20)
 
 
