@@ -155,3 +155,76 @@ def test_numeric_binary_copy_equals_the_sql_cast(app) -> None:
 def test_numeric_encoding_refuses_what_it_cannot_give_exactly(value) -> None:
     with pytest.raises(NotExact):
         numeric_units([1.0, value], scale=2, precision=14)
+
+
+@pytest.mark.parametrize("odd", [None, 0.125])  # whole cents (sent exact) / one that is not
+def test_copy_merge_money_equals_the_row_path(app, odd: float | None) -> None:
+    """The COPY merge stages money as exact numeric when every value is whole cents, else as
+    float8 cast by the server: either way each stored value is the one the row path (bound
+    Python floats) stores."""
+    if not _pg(app):
+        pytest.skip("the COPY merge is PostgreSQL's")
+    ids = make_org(app, "Acme", "a@acme.example")
+    n = COPY_THRESHOLD + 10
+    money = [v for v in MONEY_VALUES if v is not None and v == v]  # the columns are NOT NULL
+    spend = (money * (n // len(money) + 1))[:n]
+    if odd is not None:
+        spend[5] = odd
+    with app.app_context():
+        conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="act_1")
+        db.session.add(conn)
+        db.session.flush()
+        camp = Campaign(
+            org_id=ids["org_id"], connection_id=conn.id, platform="meta", external_id="c1"
+        )
+        db.session.add(camp)
+        db.session.flush()
+        creatives = []
+        for ext in ("copy", "rows"):
+            cre = Creative(
+                org_id=ids["org_id"],
+                connection_id=conn.id,
+                campaign_id=camp.id,
+                platform="meta",
+                external_id=ext,
+            )
+            db.session.add(cre)
+            db.session.flush()
+            creatives.append(cre.id)
+        days = pd.date_range("2000-01-01", periods=n).to_numpy("datetime64[D]")
+        for cid, rows in ((creatives[0], slice(0, n)), (creatives[1], None)):
+            chunks = [slice(0, n)] if rows else [slice(i, i + 50) for i in range(0, n, 50)]
+            for part in chunks:  # 50 rows at a time: under COPY_THRESHOLD, the row path
+                m = len(days[part])
+                upsert_columns(
+                    db.session,
+                    AdMetricDaily.__table__,
+                    {
+                        "org_id": [ids["org_id"]] * m,
+                        "creative_id": [cid] * m,
+                        "date": days[part],
+                        "spend": spend[part],
+                        "impressions": [0] * m,
+                        "clicks": [0] * m,
+                        "conversions": [0.0] * m,
+                        "platform_revenue": spend[::-1][part],
+                    },
+                    keys=("creative_id", "date"),
+                    update=("spend", "platform_revenue"),
+                )
+        db.session.commit()
+        got = {
+            cid: [
+                (r.spend, r.platform_revenue)
+                for r in db.session.execute(
+                    select(AdMetricDaily)
+                    .where(AdMetricDaily.creative_id == cid)
+                    .order_by(AdMetricDaily.date)
+                ).scalars()
+            ]
+            for cid in creatives
+        }
+    assert len(got[creatives[0]]) == n
+    assert got[creatives[0]] == got[creatives[1]]
+    assert got[creatives[0]][2][0] == Decimal("0.01")
+    assert got[creatives[0]][5][0] == (Decimal("0.13") if odd else Decimal("0.29"))
