@@ -520,11 +520,12 @@ def channel_trend(
     direction = trend.get("direction") or ("up" if change > 0 else "down" if change < 0 else "flat")
     icon = {"up": "▲", "down": "▼"}.get(direction, "▶")
     css = {"up": "trend-up", "down": "trend-down"}.get(direction, "trend-flat")
-    steady = " (steady)" if direction == "flat" else ""
     return html.Span(
         [
             html.Span(icon + " ", **{"aria-hidden": "true"}),
-            f"{metric} {fmt.pct_points(change)}{steady}",
+            f"{metric} {fmt.pct_points(change)}",
+            # in the desktop table the grey ▶ says it (one line at 992-1440 px); said on cards
+            html.Span(" (steady)", className="trend-note") if direction == "flat" else None,
         ],
         className=f"trend {css}",
         title=title or f"{metric}, last 7 days vs the 7 days before; within ±5% reads as steady",
