@@ -133,10 +133,11 @@ def header(
     if chosen:  # on a phone the tiles say what they compare with: the dates stay short
         head, sep, compared = str(chosen["caption"]).partition(" vs ")
         caption = [f"Overview · {head}", html.Span(sep + compared, className="ov-caption-vs")]
+    same_period = f"&{chosen['query']}" if chosen and chosen.get("query") else ""
     links = [
         html.A(
             [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
-            href=f"/reports/board.pdf?persona={p}",
+            href=f"/reports/board.pdf?persona={p}{same_period}",  # the period shown here
             className=f"btn btn-sm ov-report-btn only-{p}",
             id=f"report-link-{p}",
             **{"download": ""},
