@@ -449,7 +449,7 @@ def brain_window_words(state: Mapping[str, Any]) -> str:
     period = state.get("period") or {}
     days = period_days(state)
     if not period.get("end"):
-        return "the brain's window"
+        return "its own window"
     span = span_words(period.get("start"), period.get("end"))
     if not days:
         return f"its window ({span})"
