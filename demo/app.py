@@ -297,7 +297,8 @@ def apply_decision(trigger: Any, decisions: Any) -> tuple[dict[str, dict], Any]:
 MAX_DECISIONS_PARAM = 4000  # characters of the query parameter (a few dozen actions)
 
 # The report links carry the tab's decisions (they live in sessionStorage, never on the server):
-# {action id: [decision, ISO time]} as JSON in `decisions=`, rebuilt whenever they change.
+# {action id: [decision, ISO time]} as JSON in `decisions=`, rebuilt whenever they change, and
+# the overview's period from the page's URL (rebuilt when a new period re-renders the body).
 REPORT_LINKS_JS = """function(decisions, _page) {
     var compact = {};
     if (decisions && typeof decisions === 'object') {
@@ -308,7 +309,13 @@ REPORT_LINKS_JS = """function(decisions, _page) {
     }
     var q = Object.keys(compact).length
         ? '&decisions=' + encodeURIComponent(JSON.stringify(compact)) : '';
-    return __PERSONAS__.map(function(p) { return '/reports/board.pdf?persona=' + p + q; });
+    // and the overview's period, as in its URL (the report's header and channels follow it)
+    var here = new URLSearchParams(window.location.search), period = new URLSearchParams();
+    ['range', 'start', 'end', 'compare'].forEach(function(k) {
+        if (here.get(k)) { period.set(k, here.get(k)); }
+    });
+    var p2 = period.toString() ? '&' + period.toString() : '';
+    return __PERSONAS__.map(function(p) { return '/reports/board.pdf?persona=' + p + p2 + q; });
 }"""
 
 
@@ -386,7 +393,9 @@ def register_routes(app: dash.Dash) -> None:
             decided = pdf_decisions(request.args.get("decisions"), state)
         except ValueError as exc:
             return jsonify(error=str(exc)), 400
-        pdf = build_board_report(state, ORG_NAME, persona, decisions=decided)
+        # the overview's period from the link (the product's lenient parse: bad -> default)
+        chosen = period_numbers(periods.page_filters(request.query_string.decode()))
+        pdf = build_board_report(state, ORG_NAME, persona, decisions=decided, chosen=chosen)
         resp = Response(pdf, mimetype="application/pdf")
         name = report_filename("lumen-demo", state.get("as_of"))
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'

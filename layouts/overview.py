@@ -133,10 +133,11 @@ def header(
     if chosen:  # on a phone the tiles say what they compare with: the dates stay short
         head, sep, compared = str(chosen["caption"]).partition(" vs ")
         caption = [f"Overview · {head}", html.Span(sep + compared, className="ov-caption-vs")]
+    same_period = f"&{chosen['query']}" if chosen and chosen.get("query") else ""
     links = [
         html.A(
             [html.Span("⤓", **{"aria-hidden": "true"}), " Board report (PDF)"],
-            href=f"/reports/board.pdf?persona={p}",
+            href=f"/reports/board.pdf?persona={p}{same_period}",  # the period shown here
             className=f"btn btn-sm ov-report-btn only-{p}",
             id=f"report-link-{p}",
             **{"download": ""},
@@ -173,11 +174,19 @@ def period_numbers(view: Mapping[str, Any], ltv_factor: Any = None) -> dict[str,
     mer, roas = value("mer"), value("roas")
     series = view["series"]
     daily = [
-        {"spend": None if missing(sp) else float(sp), "mer": None if missing(m) else float(m)}
-        for sp, m in zip(series["spend"], series["mer"], strict=True)
+        {
+            "date": day.date().isoformat() if hasattr(day, "date") else str(day)[:10],
+            "spend": None if missing(sp) else float(sp),
+            "mer": None if missing(m) else float(m),
+        }
+        for day, sp, m in zip(series.index, series["spend"], series["mer"], strict=True)
     ]
     return {
         "caption": periods.period_caption(period, view["previous_period"], filters.compare),
+        "label": dict(periods.RANGE_OPTIONS).get(filters.range, "Custom range"),
+        "query": filters.query(with_metric=False),  # the board PDF link carries the same
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
         "days": period.days,
         "compare": filters.compare,
         "totals": {
@@ -428,12 +437,56 @@ def _summary_label(item: Mapping[str, Any]) -> html.Span:
     )
 
 
+def span_words(start: Any, end: Any) -> str:
+    """'31 Oct – 29 Nov' (one day: '29 Nov')."""
+    if not start or start == end:
+        return fmt.day(end)
+    return f"{fmt.day(start)} – {fmt.day(end)}"
+
+
+def brain_window_words(state: Mapping[str, Any]) -> str:
+    """The brain's own window in words: 'the 30 days to 29 Nov (31 Oct – 29 Nov)'."""
+    period = state.get("period") or {}
+    days = period_days(state)
+    if not period.get("end"):
+        return "its own window"
+    span = span_words(period.get("start"), period.get("end"))
+    if not days:
+        return f"its window ({span})"
+    return f"the {days} day{'s' * (days != 1)} to {fmt.day(period['end'])} ({span})"
+
+
+def differs_from_brain(state: Mapping[str, Any], chosen: Mapping[str, Any] | None) -> bool:
+    """True when the date control's period is not the brain's window (the figures differ)."""
+    if not chosen or not chosen.get("end"):
+        return False
+    period = state.get("period") or {}
+    return (chosen.get("start"), chosen.get("end")) != (period.get("start"), period.get("end"))
+
+
+def summary_window(state: Mapping[str, Any], chosen: Mapping[str, Any] | None) -> str | None:
+    """What the summary speaks of when the date control shows another period: the stored
+    summaries (template and AI) are the brain's read of its own window, said so."""
+    if not differs_from_brain(state, chosen):
+        return None
+    days = chosen.get("days") if chosen else None
+    shown = span_words((chosen or {}).get("start"), (chosen or {}).get("end"))
+    return (
+        f"The brain's read of {brain_window_words(state)}. The tiles above show the period "
+        f"you chose: {shown}" + (f" ({days} day{'s' * (days != 1)})." if days else ".")
+    )
+
+
 def summary_section(
-    narratives: Mapping[str, Any], state: Mapping[str, Any] | None = None
+    narratives: Mapping[str, Any],
+    state: Mapping[str, Any] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> html.Section:
     """The executive summary per persona: the AI text (numbers hoverable) or the template,
     labelled with why. ``narratives[p]`` is a template string or a dict (text, ai, model,
-    created_at, reason, fact_ids)."""
+    created_at, reason, fact_ids). With ``chosen`` (the date control's period) that is not
+    the brain's window, a line says which window the summary speaks of."""
+    window = summary_window(state, chosen) if state is not None else None
     blocks = []
     for p in PERSONAS:
         item = narratives.get(p, "")
@@ -450,6 +503,9 @@ def summary_section(
                         [html.H2("Executive summary", className="h6 mb-0"), _summary_label(item)],
                         className="d-flex flex-wrap align-items-center gap-2 mb-2",
                     ),
+                    html.P(window, className="ov-summary-window", id=f"summary-window-{p}")
+                    if window
+                    else None,
                     html.P(body, className="ov-summary-text"),
                 ],
                 className=f"only-{p}",
@@ -520,11 +576,12 @@ def channel_trend(
     direction = trend.get("direction") or ("up" if change > 0 else "down" if change < 0 else "flat")
     icon = {"up": "▲", "down": "▼"}.get(direction, "▶")
     css = {"up": "trend-up", "down": "trend-down"}.get(direction, "trend-flat")
-    steady = " (steady)" if direction == "flat" else ""
     return html.Span(
         [
             html.Span(icon + " ", **{"aria-hidden": "true"}),
-            f"{metric} {fmt.pct_points(change)}{steady}",
+            f"{metric} {fmt.pct_points(change)}",
+            # in the desktop table the grey ▶ says it (one line at 992-1440 px); said on cards
+            html.Span(" (steady)", className="trend-note") if direction == "flat" else None,
         ],
         className=f"trend {css}",
         title=title or f"{metric}, last 7 days vs the 7 days before; within ±5% reads as steady",
@@ -1672,7 +1729,7 @@ def overview(
         narratives = {p: template_summary(state, p) for p in PERSONAS}
     sections = {
         "kpis": kpi_strip(state, persona, chosen),
-        "summary": summary_section(narratives, state),
+        "summary": summary_section(narratives, state, chosen),
         "actions": html.Section(
             curiosity_card(state, decisions, (ai_notes or {}).get("curiosity"), accounts),
             className="ov-sec ov-sec-actions",

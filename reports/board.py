@@ -44,7 +44,16 @@ from brain.narrative import (
     template_summary,
 )
 from layouts import fmt
-from layouts.overview import creative_roas_words, period_days, series_value, with_one_roas
+from layouts.overview import (
+    brain_window_words,
+    creative_roas_words,
+    differs_from_brain,
+    period_channels,
+    period_days,
+    series_value,
+    with_one_roas,
+)
+from layouts.periods import FLAT
 from layouts.persona import CARD_TITLES
 from readmodels.analytics import calibration_of
 
@@ -137,7 +146,10 @@ def spend_revenue_chart(
     chart.categoryAxis.categoryNames = [
         short_date(d.get("date")) if i % every == 0 else "" for i, d in enumerate(daily)
     ]
-    _axes(chart, value_max, step, lambda v: fmt.money(v / 1000, currency) + "k")
+    if step >= 1000 and step % 1000 == 0:  # $10k, $20k
+        _axes(chart, value_max, step, lambda v: fmt.money(v / 1000, currency) + "k")
+    else:  # a short period of a small shop: $250, $500 (never "$0k")
+        _axes(chart, value_max, step, lambda v: fmt.money(v, currency))
     chart.categoryAxis.labels.fillColor = MUTED
     chart.valueAxis.visibleGrid = 1
     drawing.add(chart)
@@ -357,7 +369,9 @@ def _table(data: list[list[Any]], widths: list[float], header: bool = True) -> T
     return table
 
 
-def _section_title(module: str, persona: str, s: dict) -> list:
+def _section_title(module: str, persona: str, s: dict, brain: str | None = None) -> list:
+    """The module's kicker and title; ``brain`` ('The brain's read of the 30 days to ...') when
+    the header shows another period than the one this section was computed on."""
     return [
         Spacer(1, 3 * mm),
         Paragraph(
@@ -365,6 +379,7 @@ def _section_title(module: str, persona: str, s: dict) -> list:
             f"{_t(CARD_TITLES[persona][module])}",
             s["h2"],
         ),
+        *([Paragraph(_t(brain + "."), s["muted"])] if brain else []),
     ]
 
 
@@ -375,11 +390,16 @@ def build_board_report(
     decisions: Mapping[str, Mapping[str, Any]] | None = None,
     compress: bool = True,
     summary: Mapping[str, Any] | None = None,
+    chosen: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The board report as PDF bytes, from one stored brain state (nothing recomputed).
 
     ``summary`` is the stored executive summary of the persona (jobs/narratives.py):
     ``{"text", "ai", "model"}``; without an AI one the template summary is printed, labelled.
+    ``chosen`` is the overview's date control period (layouts.overview.period_numbers, from
+    the analytics read model): the header's KPIs, the spend chart and the channel figures
+    follow it with its comparison, and the brain's own sections (summary, risk, findings,
+    actions, channel status) say they are the brain's window. Without it: the brain's window.
     One builder per section; the persona decides their order (``REPORT_ORDER``)."""
     persona = persona if persona in PERSONAS else "cmo"
     s = _styles()
@@ -398,17 +418,19 @@ def build_board_report(
         invariant=0 if compress else 1,
         pageCompression=1 if compress else 0,
     )
+    chosen = chosen if chosen and chosen.get("totals") else None
+    brain = _brain_note(state, chosen)
     parts = {
-        "summary": _summary_section(state, persona, summary, s),
-        "memory": _memory_section(state.get("memory") or {}, persona, s, cur),
+        "summary": _summary_section(state, persona, summary, s, brain),
+        "memory": _memory_section(state, persona, s, cur, chosen),
         "oracle": _oracle_section(
-            state.get("oracle") or {}, persona, s, cur, calibration_of(state)
+            state.get("oracle") or {}, persona, s, cur, calibration_of(state), brain
         ),
         "curiosity": _curiosity_section(
-            state.get("curiosity") or {}, persona, decisions or {}, s, cur, state
+            state.get("curiosity") or {}, persona, decisions or {}, s, cur, state, brain
         ),
     }
-    story = _header(state, org_name, s, cur) + [
+    story = _header(state, org_name, s, cur, chosen) + [
         block for name in REPORT_ORDER[persona] for block in parts[name]
     ]
     generated = state.get("computed_at") or ""
@@ -430,27 +452,69 @@ def build_board_report(
     return buf.getvalue()
 
 
-def _header(state: Mapping[str, Any], org_name: str, s: dict, cur: str) -> list[Any]:
-    """Title, period line and the headline metrics (first whatever the persona)."""
-    t = (state.get("memory") or {}).get("totals") or {}
+def _brain_note(state: Mapping[str, Any], chosen: Mapping[str, Any] | None) -> str | None:
+    """'The brain's read of the 30 days to 24 Nov (26 Oct - 24 Nov)' when the chosen period
+    is not the brain's window (its sections then speak of another period than the header)."""
+    if not differs_from_brain(state, chosen):
+        return None
+    return f"The brain's read of {brain_window_words(state)}"
+
+
+COMPARE_SHORT = {"previous": "previous period", "year": "a year earlier", "weekday": "52 wk ago"}
+
+
+def change_words(change: float | None, compare: str = "previous") -> str:
+    """'up +4.1% vs previous period' (flat only within ±0.5%, as on the screen)."""
+    if compare == "none":
+        return ""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return "no previous data"
+    word = "flat" if abs(change) < FLAT else "up" if change > 0 else "down"
+    return f"{word} {fmt.pct(change, 1, signed=True)} vs {COMPARE_SHORT.get(compare, compare)}"
+
+
+def _header(
+    state: Mapping[str, Any],
+    org_name: str,
+    s: dict,
+    cur: str,
+    chosen: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """Title, period line and the headline metrics (first whatever the persona): the chosen
+    period's with its comparison when there is one, else the brain's window."""
+    t = dict((state.get("memory") or {}).get("totals") or {})
     risk = (state.get("oracle") or {}).get("risk") or {}
     period = state.get("period") or {}
     level = str(risk.get("level") or "-")
     risk_color = RISK_COLORS.get(level, "#1f232b")
+    change: Mapping[str, Any] = {}
+    compare = "none"
+    if chosen:
+        t.update(chosen["totals"])
+        change, compare = chosen.get("change") or {}, chosen.get("compare") or "previous"
     cells = [
-        ("Ad spend", _money(t.get("spend"), 0, cur)),
-        ("Store revenue", _money(t.get("store_revenue"), 0, cur)),
-        ("MER (revenue ÷ spend)", _ratio(t.get("mer"))),
-        ("Platform ROAS", _ratio(t.get("platform_roas"))),
-        ("LTV-ROAS", _ratio(t.get("ltv_roas"))),
-        ("Risk", f"<font color='{risk_color}'>{_t(level)}</font> {risk.get('score', '-')}/100"),
+        ("Ad spend", _money(t.get("spend"), 0, cur), "spend"),
+        ("Store revenue", _money(t.get("store_revenue"), 0, cur), None),
+        ("MER (revenue ÷ spend)", _ratio(t.get("mer")), "mer"),
+        ("Platform ROAS", _ratio(t.get("platform_roas")), "platform-roas"),
+        ("LTV-ROAS", _ratio(t.get("ltv_roas")), "ltv-roas"),
     ]
+    values = []
+    for _, v, key in cells:
+        words = change_words(change.get(key), compare) if key else ""
+        small = f"<br/><font size='7' color='#5c6370'>{_t(words)}</font>" if words else ""
+        values.append(f"<b>{_t(v)}</b>{small}")
+    risk_head = "Risk (brain)" if chosen else "Risk"
+    heads = [k for k, _, _ in cells] + [risk_head]
+    values.append(
+        f"<b><font color='{risk_color}'>{_t(level)}</font> {risk.get('score', '-')}/100</b>"
+    )
     kpi = Table(
         [
-            [Paragraph(_t(k), s["muted"]) for k, _ in cells],
-            [Paragraph(f"<b>{v if k == 'Risk' else _t(v)}</b>", s["body"]) for k, v in cells],
+            [Paragraph(_t(k), s["muted"]) for k in heads],
+            [Paragraph(v, s["body"]) for v in values],
         ],
-        colWidths=[CONTENT_W / len(cells)] * len(cells),
+        colWidths=[CONTENT_W / len(heads)] * len(heads),
     )
     kpi.setStyle(
         TableStyle(
@@ -462,26 +526,53 @@ def _header(state: Mapping[str, Any], org_name: str, s: dict, cur: str) -> list[
             ]
         )
     )
-    return [
+    through = f"data through {fmt.day(state.get('as_of'), True)} · Omnify Brain"
+    if chosen:
+        line = (
+            f"{chosen.get('label') or 'Period'}: {chosen.get('caption')} · the brain's insights "
+            f"as of {fmt.day(state.get('as_of'), True)} · Omnify Brain"
+        )
+    else:
+        line = (
+            f"{_window_phrase(state)}, {fmt.day(period.get('start'))} to "
+            f"{fmt.day(period.get('end'), True)} · {through}"
+        )
+    story = [
         Paragraph(_t(f"{org_name} - board report"), s["title"]),
-        Paragraph(
-            _t(
-                f"Last {period_days(state) or '-'} days, {fmt.day(period.get('start'))} to "
-                f"{fmt.day(period.get('end'), True)} · data through "
-                f"{fmt.day(state.get('as_of'), True)} · Omnify Brain"
-            ),
-            s["subtitle"],
-        ),
+        Paragraph(_t(line), s["subtitle"]),
         Spacer(1, 5 * mm),
         kpi,
-        Spacer(1, 4 * mm),
     ]
+    brain = _brain_note(state, chosen)
+    if brain:
+        story.append(
+            Paragraph(
+                _t(
+                    "Spend, revenue, MER, ROAS, the spend chart and the channel figures are for "
+                    "the period above. Risk, findings, actions, creative fatigue, channel status "
+                    f"and the executive summary are {brain[0].lower()}{brain[1:]}."
+                ),
+                s["muted"],
+            )
+        )
+    return story + [Spacer(1, 4 * mm)]
+
+
+def _window_phrase(state: Mapping[str, Any]) -> str:
+    """'Last 30 days' ('The brain's window' when its length is unknown: never 'Last  days')."""
+    days = period_days(state)
+    return f"Last {days} day{'s' * (days != 1)}" if days else "The brain's window"
 
 
 def _summary_section(
-    state: Mapping[str, Any], persona: str, summary: Mapping[str, Any] | None, s: dict
+    state: Mapping[str, Any],
+    persona: str,
+    summary: Mapping[str, Any] | None,
+    s: dict,
+    brain: str | None = None,
 ) -> list[Any]:
-    """The persona's executive summary: the stored AI one, else the labelled template."""
+    """The persona's executive summary: the stored AI one, else the labelled template; with
+    ``brain`` (another period in the header) it says which window it speaks of."""
     if summary and summary.get("ai") and summary.get("text"):
         kicker = f"EXECUTIVE SUMMARY · AI SUMMARY ({summary.get('model') or 'model'})"
         summary_text = str(summary["text"])
@@ -492,36 +583,73 @@ def _summary_section(
         )
     return [
         Paragraph(_t(kicker), s["kicker"]),
+        *([Paragraph(_t(brain + "."), s["muted"])] if brain else []),
         Spacer(1, 1.5 * mm),
         Paragraph(_t(summary_text), s["body"]),
         Spacer(1, 3 * mm),
     ]
 
 
-def _memory_section(memory: Mapping[str, Any], persona: str, s: dict, cur: str) -> list[Any]:
-    """MEMORY: the spend/revenue and channel charts, the channel table and the totals."""
+def period_daily(chosen: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The chosen period's days as the spend chart's points (store revenue = spend x MER)."""
+    return [
+        {
+            "date": d.get("date"),
+            "spend": d.get("spend") or 0.0,
+            "store_revenue": (d.get("spend") or 0.0) * (d.get("mer") or 0.0),
+        }
+        for d in chosen.get("daily") or []
+    ]
+
+
+def _memory_section(
+    state: Mapping[str, Any],
+    persona: str,
+    s: dict,
+    cur: str,
+    chosen: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """MEMORY: the spend/revenue and channel charts, the channel table and the totals. With
+    ``chosen`` the charts and the channels' spend, share, ROAS, LTV-ROAS and trend are that
+    period's (the overview's rows, ``period_channels``); status and next-dollar ROAS stay the
+    brain's, labelled so."""
+    memory = state.get("memory") or {}
     t = memory.get("totals") or {}
+    period = chosen if chosen and chosen.get("channels") is not None else None
+    platforms = period_channels(memory.get("platforms") or [], period, t.get("ltv_factor"))
 
     def money(v: float | None, decimals: int = 0) -> str:
         return _money(v, decimals, cur)
 
     story = _section_title("memory", persona, s)
-    chart = spend_revenue_chart(memory.get("daily") or [], cur)
+    daily = period_daily(chosen) if chosen else memory.get("daily") or []
+    chart = spend_revenue_chart(daily, cur)
     if chart is not None:
         story.append(chart)
-    bars = channel_roas_chart(memory.get("platforms") or [], t.get("breakeven_roas"))
+    bars = channel_roas_chart(platforms, t.get("breakeven_roas"))
     if bars is not None:
         story.append(bars)
+    brain = " (brain)" if period else ""
+    trend_head = "ROAS change" if period else "Trend (7 d)"
     rows = [
-        ["Channel", "Status", "Spend", "Share", "ROAS", "LTV-ROAS", "Next-$ ROAS", "Trend (7 d)"]
+        [
+            "Channel",
+            "Status" + brain,
+            "Spend",
+            "Share",
+            "ROAS",
+            "LTV-ROAS",
+            "Next-$ ROAS" + brain,
+            trend_head,
+        ]
     ]
-    for p in memory.get("platforms") or []:
+    for p in platforms:
         trend = p.get("trend") or {}
         change = trend.get("change_pct")
         rows.append(
             [
                 platform_name(p.get("platform")),
-                str(p.get("status") or "-").capitalize(),
+                str(p.get("status") or "-").capitalize(),  # "-": not judged by the brain yet
                 money(p.get("spend")),
                 _pct(p.get("share_of_spend")),
                 _ratio(p.get("roas")),
@@ -534,41 +662,58 @@ def _memory_section(memory: Mapping[str, Any], persona: str, s: dict, cur: str) 
             ]
         )
     widths = [0.13, 0.11, 0.13, 0.08, 0.08, 0.11, 0.13, 0.23]
+    rule = (
+        "Status follows the next dollar: Winner when next-dollar ROAS is at least "
+        f"breakeven × 1.2 ({_ratio((t.get('breakeven_roas') or 0) * 1.2)}), Loser below "
+        f"breakeven ({_ratio(t.get('breakeven_roas'))}), Neutral in between."
+    )
+    totals = (
+        f"Over-reporting {_ratio(t.get('over_reporting'))}× (platform-reported revenue ÷ "
+        f"store revenue) · nc-ROAS {_ratio(t.get('nc_roas'))} · CAC "
+        f"{money(t.get('cac'), 2)} · breakeven ROAS {_ratio(t.get('breakeven_roas'))}"
+    )
+    if period:
+        compared = (
+            "no comparison chosen"
+            if period.get("compare") == "none"
+            else "ROAS change against the comparison period (within ±0.5% reads as steady)"
+        )
+        notes = [
+            f"Spend, share, ROAS, LTV-ROAS and the charts: {period.get('caption')}; {compared}. "
+            f"Status and next-dollar ROAS are the brain's, from {brain_window_words(state)}. "
+            + rule,
+            f"From the brain's window, {brain_window_words(state)}: MER {_ratio(t.get('mer'))}"
+            f" · {totals}",
+        ]
+    else:
+        notes = [
+            rule + " Trend: ROAS in the last 7 days vs the 7 before (within ±5% reads as "
+            f"steady). MER {_ratio(t.get('mer'))} over the period; last 7 days vs the 7 "
+            f"before: {fmt.pct_points((t.get('mer_trend') or {}).get('change_pct'))}.",
+            totals,
+        ]
     story += [
         _table(rows, [w * CONTENT_W for w in widths]),
         Spacer(1, 2 * mm),
-        Paragraph(
-            _t(
-                "Status follows the next dollar: Winner when next-dollar ROAS is at least "
-                f"breakeven × 1.2 ({_ratio((t.get('breakeven_roas') or 0) * 1.2)}), Loser below "
-                f"breakeven ({_ratio(t.get('breakeven_roas'))}), Neutral in between. Trend: "
-                "ROAS in the last 7 days vs the 7 before (within ±5% reads as steady). MER "
-                f"{_ratio(t.get('mer'))} over the period; last 7 days vs the 7 before: "
-                f"{fmt.pct_points((t.get('mer_trend') or {}).get('change_pct'))}."
-            ),
-            s["muted"],
-        ),
-        Paragraph(
-            _t(
-                f"Over-reporting {_ratio(t.get('over_reporting'))}× (platform-reported revenue ÷ "
-                f"store revenue) · nc-ROAS {_ratio(t.get('nc_roas'))} · CAC "
-                f"{money(t.get('cac'), 2)} · breakeven ROAS {_ratio(t.get('breakeven_roas'))}"
-            ),
-            s["muted"],
-        ),
+        *(Paragraph(_t(note), s["muted"]) for note in notes),
     ]
 
     return story
 
 
 def _oracle_section(
-    oracle: Mapping[str, Any], persona: str, s: dict, cur: str, calibration: float | None
+    oracle: Mapping[str, Any],
+    persona: str,
+    s: dict,
+    cur: str,
+    calibration: float | None,
+    brain: str | None = None,
 ) -> list[Any]:
     """ORACLE: the risk line and chart and the findings table, kept on one page."""
     risk = oracle.get("risk") or {}
     level = str(risk.get("level") or "-")
     findings = _findings(oracle, cur, calibration, persona)
-    block = _section_title("oracle", persona, s) + [
+    block = _section_title("oracle", persona, s, brain) + [
         Paragraph(
             _t(
                 f"Risk {level} ({risk.get('score', '-')}/100): {risk.get('high', 0)} high, "
@@ -598,6 +743,7 @@ def _curiosity_section(
     s: dict,
     cur: str,
     state: Mapping[str, Any],
+    brain: str | None = None,
 ) -> list[Any]:
     """CURIOSITY: the week's opportunity, the impact chart and the ranked actions (a
     creative's one ROAS in their words)."""
@@ -609,7 +755,7 @@ def _curiosity_section(
         (with_one_roas(a, state) for a in curiosity.get("actions") or []),
         key=lambda a: a.get("rank") or 99,
     )
-    story = _section_title("curiosity", persona, s)
+    story = _section_title("curiosity", persona, s, brain)
     story.append(
         Paragraph(
             _t(

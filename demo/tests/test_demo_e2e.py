@@ -335,6 +335,13 @@ def test_overview_date_control_changes_the_tiles_and_stays_in_the_url(driver, ba
         meta_30
     )
     assert "vs previous period" in driver.find_element(By.ID, "kpi-change-spend").text
+    WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(  # the report follows it
+        lambda d: "range=7d" in d.find_element(By.ID, "report-link-cmo").get_attribute("href")
+    )
+    href = driver.find_element(By.ID, "report-link-cmo").get_attribute("href")
+    with urllib.request.urlopen(href, timeout=30) as resp:
+        report = pdf_text(resp.read())
+    assert "Last7days:" in report and "Lastdays" not in report  # table cells: no spaces
 
     Select(driver.find_element(By.ID, "ov-compare")).select_by_value("none")
     WebDriverWait(driver, 20, ignored_exceptions=RERENDERS).until(

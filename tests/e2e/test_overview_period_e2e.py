@@ -140,3 +140,50 @@ def test_channel_table_follows_the_period_as_analytics_does(app, dash_duo, lumen
         "TikTok": overview["TikTok"],
     }
     assert set(analytics) == {"Meta", "TikTok"}
+
+
+def test_summary_report_and_trend_follow_the_chosen_period_at_1280(app, dash_duo, lumen_data):
+    """At 1280 px with another period than the brain's: the summary says whose window it
+    reads, the board report link carries the period and its PDF prints that period's header
+    and spend, and each channel's trend stays on one line."""
+    import io
+
+    import requests
+    from pypdf import PdfReader
+
+    base = start(dash_duo, app)
+    driver = dash_duo.driver
+    driver.set_window_size(1280, 800 + 143)
+    log_in(dash_duo, base, USERS["vp_growth"])
+    driver.get(base + "/?range=7d&compare=previous")
+    dash_duo.wait_for_contains_text("#ov-caption", "(7 days)", timeout=15)
+    window = dash_duo.find_element("#summary-window-vp_growth")
+    assert window.is_displayed()
+    assert "The brain's read of the 30 days to 24 Nov (26 Oct – 24 Nov)" in window.text
+    assert "you chose: 24 Jun – 30 Jun (7 days)" in window.text
+
+    lines = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#channel-table td.ov-trend-cell .trend'))"
+        ".map(function (t) { var tops = new Set();"  # the line boxes the visible text sits on
+        "  Array.from(t.getClientRects()).forEach(function (r) {"
+        "    if (r.width > 2) { tops.add(Math.round(r.top)); } });"
+        "  return [t.textContent, tops.size]; });"
+    )
+    assert lines and all(n == 1 for _, n in lines), lines  # one line each: no wrap
+    assert any("(steady)" in words for words, _ in lines)  # the word is still there, read out
+
+    Select(dash_duo.find_element("#ov-range")).select_by_value("14d")
+    _wait_url(dash_duo, "range=14d")
+    dash_duo.wait_for_contains_text("#ov-caption", "(14 days)", timeout=10)
+    link = dash_duo.find_element("#report-link-vp_growth")
+    href = link.get_attribute("href")
+    assert "range=14d" in href and link.is_displayed()
+    cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
+    resp = requests.get(href, cookies=cookies, timeout=30)
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF")
+    pages = PdfReader(io.BytesIO(resp.content)).pages
+    text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    assert "Last 14 days: Jun 17, 2025 – Jun 30, 2025 (14 days) vs" in text
+    assert "$4,200" in text  # 14 days x $300, as the spend tile
+    assert "$4,200" in dash_duo.find_element("#kpi-spend").text  # the page's figure, the same
+    assert dash_duo.get_logs() == []

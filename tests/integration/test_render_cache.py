@@ -232,3 +232,72 @@ def test_get_slash_shell_is_cached_per_user_with_the_requests_own_csrf_token(app
     client.get("/")
     layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/"})
     assert "A planted notification title" in layout.get_data(True)
+
+
+def test_the_summarys_window_label_follows_the_period_and_new_data(app, client):
+    """The executive summary says it is the brain's window when the date control shows another
+    period: the label depends on the chosen period (the query string) and on the latest data day
+    (the org's data fingerprint), both in the overview's key."""
+    import copy
+    from datetime import date
+
+    from models import analytics as queries
+    from tests.helpers.analytics import A_PLATFORMS, load_brand
+
+    a = make_org(app, "Alpha Brand", "cmo@alpha.example", persona="cmo")
+    aligned = copy.deepcopy(EXAMPLE)  # the brain's window = the data's last 30 days
+    aligned["period"] = {"start": "2025-06-01", "end": "2025-06-30", "days": 30}
+    aligned["as_of"] = "2025-06-30"
+    store_state(app, a["org_id"], aligned)
+    load_brand(app, a["org_id"], "window", A_PLATFORMS)  # to 30 Jun 2025
+    queries.clear_cache()
+    login(client, a["email"])
+    label = "The brain's read of the 30 days to 30 Jun (1 Jun – 30 Jun)"
+    assert label not in text(route_at(client, "?range=30d"))  # the brain's own window
+    seven = text(route_at(client, "?range=7d"))
+    assert label in seven and "you chose: 24 Jun – 30 Jun (7 days)" in seven
+    assert label not in text(route_at(client, "?range=30d"))  # served from the cache, still right
+
+    with app.app_context():  # a sync brings 1 Jul (one creative's day) and bumps the version
+        from sqlalchemy import update
+
+        from models import Organization
+        from models.data import AdMetricDaily
+
+        last = db.session.execute(
+            db.select(AdMetricDaily).where(AdMetricDaily.org_id == a["org_id"]).limit(1)
+        ).scalar_one()
+        db.session.add(
+            AdMetricDaily(
+                org_id=a["org_id"], creative_id=last.creative_id, date=date(2025, 7, 1), spend=9
+            )
+        )
+        db.session.execute(
+            update(Organization)
+            .where(Organization.id == a["org_id"])
+            .values(data_version=Organization.data_version + 1)
+        )
+        db.session.commit()
+    moved = text(route_at(client, "?range=30d"))  # now 2 Jun – 1 Jul: not the brain's window
+    assert label in moved and "you chose: 2 Jun – 1 Jul (30 days)" in moved
+    queries.clear_cache()
+
+
+def route_at(client, search: str):
+    """The router's render of '/' for a page whose address carries ``search`` (the overview
+    reads its period from the page's address, the referrer of Dash's callback request)."""
+    from tests.conftest import csrf_headers
+
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(
+            {
+                "output": "page.children",
+                "outputs": {"id": "page", "property": "children"},
+                "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
+                "changedPropIds": ["url.pathname"],
+            }
+        ),
+        content_type="application/json",
+        headers={**csrf_headers(client), "Referer": f"http://localhost/{search}"},
+    )

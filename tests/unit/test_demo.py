@@ -280,6 +280,29 @@ def test_board_pdf_prints_the_decisions_of_the_tab_and_refuses_forged_ones(demo,
         assert "decision" in resp.get_json()["error"] or "action" in resp.get_json()["error"]
 
 
+def test_board_pdf_follows_the_overviews_period(demo, client):
+    """The demo's report link carries the overview's period: the header, its spend and the
+    brain's label are the ones the overview shows for it; bad parameters give the default."""
+    from pypdf import PdfReader
+
+    from layouts import fmt, periods
+
+    def pdf(query: str) -> str:
+        resp = client.get(f"/reports/board.pdf?persona=vp_growth&{query}")
+        assert resp.status_code == 200, query
+        return " ".join(
+            " ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages).split()
+        )
+
+    chosen = demo.period_numbers(periods.page_filters("?range=7d&compare=year"))
+    text = pdf("range=7d&compare=year")
+    assert f"Last 7 days: {chosen['caption']}" in text
+    assert fmt.money(chosen["totals"]["spend"]) in text  # the overview tile's figure
+    assert "The brain's read of the 30 days to" in text and "Status (brain)" in text
+    default = demo.period_numbers(periods.page_filters(""))
+    assert f"Last 30 days: {default['caption']}" in pdf("range=forever&compare=%ff&start=x")
+
+
 def test_one_roas_per_creative_on_overview_analytics_actions_pdf_and_csv(demo, client):
     """The fatigued creative's ROAS is one figure everywhere (calibrated, as the brain judges
     it); the platform-reported figure appears only labelled, and only for the VP."""
