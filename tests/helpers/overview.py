@@ -68,16 +68,18 @@ def beta_state() -> dict:
     return s
 
 
-def post(client, payload: dict):
+def post(client, payload: dict, headers: dict | None = None):
     return client.post(
         "/_dash-update-component",
         data=json.dumps(payload),
         content_type="application/json",
-        headers=csrf_headers(client),
+        headers={**csrf_headers(client), **(headers or {})},
     )
 
 
-def route(client, pathname: str = "/"):
+def route(client, pathname: str = "/", search: str | None = None):
+    """The router's render of ``pathname``; ``search`` ("?range=7d"): the page's address
+    carries it (pages read their period from the Referer of Dash's callback request)."""
     return post(
         client,
         {
@@ -86,6 +88,7 @@ def route(client, pathname: str = "/"):
             "inputs": [{"id": "url", "property": "pathname", "value": pathname}],
             "changedPropIds": ["url.pathname"],
         },
+        {"Referer": f"http://localhost{pathname}{search}"} if search is not None else None,
     )
 
 

@@ -253,10 +253,10 @@ def test_the_summarys_window_label_follows_the_period_and_new_data(app, client):
     queries.clear_cache()
     login(client, a["email"])
     label = "The brain's read of the 30 days to 30 Jun (1 Jun – 30 Jun)"
-    assert label not in text(route_at(client, "?range=30d"))  # the brain's own window
-    seven = text(route_at(client, "?range=7d"))
+    assert label not in text(route(client, "/", "?range=30d"))  # the brain's own window
+    seven = text(route(client, "/", "?range=7d"))
     assert label in seven and "you chose: 24 Jun – 30 Jun (7 days)" in seven
-    assert label not in text(route_at(client, "?range=30d"))  # served from the cache, still right
+    assert label not in text(route(client, "/", "?range=30d"))  # served from the cache, still right
 
     with app.app_context():  # a sync brings 1 Jul (one creative's day) and bumps the version
         from sqlalchemy import update
@@ -278,26 +278,6 @@ def test_the_summarys_window_label_follows_the_period_and_new_data(app, client):
             .values(data_version=Organization.data_version + 1)
         )
         db.session.commit()
-    moved = text(route_at(client, "?range=30d"))  # now 2 Jun – 1 Jul: not the brain's window
+    moved = text(route(client, "/", "?range=30d"))  # now 2 Jun – 1 Jul: not the brain's window
     assert label in moved and "you chose: 2 Jun – 1 Jul (30 days)" in moved
     queries.clear_cache()
-
-
-def route_at(client, search: str):
-    """The router's render of '/' for a page whose address carries ``search`` (the overview
-    reads its period from the page's address, the referrer of Dash's callback request)."""
-    from tests.conftest import csrf_headers
-
-    return client.post(
-        "/_dash-update-component",
-        data=json.dumps(
-            {
-                "output": "page.children",
-                "outputs": {"id": "page", "property": "children"},
-                "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
-                "changedPropIds": ["url.pathname"],
-            }
-        ),
-        content_type="application/json",
-        headers={**csrf_headers(client), "Referer": f"http://localhost/{search}"},
-    )

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.conftest import login, make_org
-from tests.helpers.overview import EXAMPLE, beta_state, store_state
+from tests.helpers.overview import EXAMPLE, beta_state, route, store_state
 from tests.helpers.report import pdf_text
 
 B_MARKERS = ("Beta Secret Brand", "Beta Secret Campaign", "beta-secret-creative")
@@ -178,25 +178,10 @@ def test_the_period_is_summed_for_the_users_own_org_only(app, client, with_data)
 
 
 def test_the_overviews_report_link_carries_its_period(app, client, with_data):
-    import json
-
-    from tests.conftest import csrf_headers
 
     a, _ = with_data
     login(client, a["email"])
-    resp = client.post(
-        "/_dash-update-component",
-        data=json.dumps(
-            {
-                "output": "page.children",
-                "outputs": {"id": "page", "property": "children"},
-                "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
-                "changedPropIds": ["url.pathname"],
-            }
-        ),
-        content_type="application/json",
-        headers={**csrf_headers(client), "Referer": "http://localhost/?range=7d&compare=year"},
-    )
+    resp = route(client, "/", "?range=7d&compare=year")
     from tests.helpers.overview import text
 
     body = text(resp)
