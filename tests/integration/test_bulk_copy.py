@@ -62,32 +62,39 @@ def test_binary_copy_round_trips_every_type_and_null(app) -> None:
     )
 
 
+def _creatives(org_id: int, *external_ids: str) -> list[int]:
+    """One connection and campaign with these creatives (in the caller's app context)."""
+    conn = Connection(org_id=org_id, platform="meta", external_account_id="act_1")
+    db.session.add(conn)
+    db.session.flush()
+    camp = Campaign(org_id=org_id, connection_id=conn.id, platform="meta", external_id="c1")
+    db.session.add(camp)
+    db.session.flush()
+    creatives = [
+        Creative(
+            org_id=org_id,
+            connection_id=conn.id,
+            campaign_id=camp.id,
+            platform="meta",
+            external_id=ext,
+        )
+        for ext in external_ids
+    ]
+    db.session.add_all(creatives)
+    db.session.flush()
+    return [c.id for c in creatives]
+
+
 @pytest.mark.parametrize("n", [10, COPY_THRESHOLD + 10])  # the row path and the COPY path
 def test_upsert_columns_last_row_wins_nulls_and_money(app, n: int) -> None:
     ids = make_org(app, "Acme", "a@acme.example")
     with app.app_context():
-        conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="act_1")
-        db.session.add(conn)
-        db.session.flush()
-        camp = Campaign(
-            org_id=ids["org_id"], connection_id=conn.id, platform="meta", external_id="c1"
-        )
-        db.session.add(camp)
-        db.session.flush()
-        cre = Creative(
-            org_id=ids["org_id"],
-            connection_id=conn.id,
-            campaign_id=camp.id,
-            platform="meta",
-            external_id="k1",
-        )
-        db.session.add(cre)
-        db.session.flush()
+        (cre_id,) = _creatives(ids["org_id"], "k1")
         days = pd.date_range("2020-01-01", periods=n).to_numpy("datetime64[D]")
         days[-1] = days[0]  # a repeated key: the later row wins
         columns = {
             "org_id": np.full(n, ids["org_id"]),
-            "creative_id": np.full(n, cre.id),
+            "creative_id": np.full(n, cre_id),
             "date": days,
             "spend": np.full(n, 10.25),
             "impressions": np.arange(n),
@@ -171,26 +178,7 @@ def test_copy_merge_money_equals_the_row_path(app, odd: float | None) -> None:
     if odd is not None:
         spend[5] = odd
     with app.app_context():
-        conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="act_1")
-        db.session.add(conn)
-        db.session.flush()
-        camp = Campaign(
-            org_id=ids["org_id"], connection_id=conn.id, platform="meta", external_id="c1"
-        )
-        db.session.add(camp)
-        db.session.flush()
-        creatives = []
-        for ext in ("copy", "rows"):
-            cre = Creative(
-                org_id=ids["org_id"],
-                connection_id=conn.id,
-                campaign_id=camp.id,
-                platform="meta",
-                external_id=ext,
-            )
-            db.session.add(cre)
-            db.session.flush()
-            creatives.append(cre.id)
+        creatives = _creatives(ids["org_id"], "copy", "rows")
         days = pd.date_range("2000-01-01", periods=n).to_numpy("datetime64[D]")
         for cid, rows in ((creatives[0], slice(0, n)), (creatives[1], None)):
             chunks = [slice(0, n)] if rows else [slice(i, i + 50) for i in range(0, n, 50)]
