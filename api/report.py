@@ -104,7 +104,7 @@ def board_pdf():  # noqa: ANN201
     db.session.commit()
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
-        f'attachment; filename="{report_filename(org.slug, state.get("as_of"))}"'
+        f'attachment; filename="{report_filename(org.slug, state.get("as_of"), chosen)}"'
     )
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Generated-At"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -397,7 +397,7 @@ def register_routes(app: dash.Dash) -> None:
         chosen = period_numbers(periods.page_filters(request.query_string.decode()))
         pdf = build_board_report(state, ORG_NAME, persona, decisions=decided, chosen=chosen)
         resp = Response(pdf, mimetype="application/pdf")
-        name = report_filename("lumen-demo", state.get("as_of"))
+        name = report_filename("lumen-demo", state.get("as_of"), chosen)
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         resp.headers["Cache-Control"] = "no-store"
         return resp

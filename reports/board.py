@@ -879,6 +879,13 @@ def _findings(
     return out
 
 
-def report_filename(slug: str, as_of: str | None) -> str:
+def report_filename(slug: str, as_of: str | None, chosen: Mapping[str, Any] | None = None) -> str:
+    """'omnify-board-report-acme-2026-11-29.pdf'; with a chosen period, its dates and its
+    comparison instead: '...-acme-2026-11-23-to-2026-11-29-vs-year.pdf'."""
     safe = re.sub(r"[^a-z0-9-]+", "-", (slug or "org").lower()).strip("-") or "org"
+    if chosen and chosen.get("start") and chosen.get("end"):
+        span = f"{chosen['start']}-to-{chosen['end']}"
+        compare = str(chosen.get("compare") or "none")
+        span += "" if compare == "none" else f"-vs-{re.sub(r'[^a-z0-9]+', '-', compare.lower())}"
+        return f"omnify-board-report-{safe}-{span}.pdf"
     return f"omnify-board-report-{safe}-{as_of or 'latest'}.pdf"

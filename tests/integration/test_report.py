@@ -144,9 +144,12 @@ def test_board_pdf_follows_the_overviews_period_and_comparison(app, client, with
     assert "Status (brain)" in text and "ROAS change" in text
     assert text.count(BRAIN) >= 3  # header note, summary, ORACLE and CURIOSITY say so
     assert "Risk (brain)" in text
+    assert "2025-06-24-to-2025-06-30-vs-previous.pdf" in resp.headers["Content-Disposition"]
 
-    none = _text(client.get("/reports/board.pdf?persona=vp_growth&range=7d&compare=none").data)
+    resp = client.get("/reports/board.pdf?persona=vp_growth&range=7d&compare=none")
+    none = _text(resp.data)
     assert "(7 days) · no comparison" in none and "vs previous period" not in none
+    assert "2025-06-24-to-2025-06-30.pdf" in resp.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize(
