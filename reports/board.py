@@ -433,7 +433,9 @@ def build_board_report(
     story = _header(state, org_name, s, cur, chosen) + [
         block for name in REPORT_ORDER[persona] for block in parts[name]
     ]
-    generated = state.get("computed_at") or ""
+    generated = str(state.get("computed_at") or "")[:16].replace("T", " ")
+    computed = f"brain state computed {generated} UTC" if generated else "brain state"
+    computed += f" of data through {state['as_of']}" if state.get("as_of") else ""
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -442,8 +444,7 @@ def build_board_report(
         canvas.drawString(
             MARGIN,
             9 * mm,
-            f"Omnify Brain · {org_name} · brain state computed {generated[:16].replace('T', ' ')}"
-            " UTC · numbers identical for every persona",
+            f"Omnify Brain · {org_name} · {computed} · numbers identical for every persona",
         )
         canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"Page {document.page}")
         canvas.restoreState()

@@ -115,3 +115,15 @@ def test_a_chart_per_section_drawn_server_side(lines):
     assert "Chance each flagged creative is fatigued within 7 days (%)" in text  # ORACLE
     assert "Gross profit per week of each ranked action (USD)" in text  # CURIOSITY
     assert "Platform ROAS" in text  # MEMORY (the channel chart's legend)
+
+
+def test_footer_names_when_the_state_was_computed_or_only_its_data_day():
+    with_time = pdf_lines(
+        build_board_report({**EXAMPLE, "computed_at": "2026-11-30T06:05:00"}, "X")
+    )
+    assert any("brain state computed 2026-11-30 06:05 UTC" in line for line in with_time)
+    state = {k: v for k, v in EXAMPLE.items() if k != "computed_at"}  # the demo's snapshots
+    without = pdf_lines(build_board_report(state, "X"))
+    footer = next(line for line in without if line.startswith("Omnify Brain · X"))
+    assert f"brain state of data through {EXAMPLE['as_of']}" in footer
+    assert "computed" not in footer and "  " not in footer
