@@ -1,6 +1,6 @@
 """The sales demo: Lumen Beauty's workspace from snapshot files. No database, login or network.
 
-    pip install -r demo/requirements.txt && python demo/app.py      # http://127.0.0.1:8060
+    sh demo/install.sh && .venv-demo/bin/python demo/app.py      # http://127.0.0.1:8060
     gunicorn --bind 0.0.0.0:$PORT "demo.app:server"                 # deployed (Procfile: demo)
 
 Every page a prospect should see (Overview, Analytics, Integrations, the board PDF) is built by
