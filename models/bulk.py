@@ -38,13 +38,25 @@ class NotExact(ValueError):
     then goes through a staging table and the cast)."""
 
 
+def as_float64(values: Any) -> np.ndarray:
+    """Numbers (a list, array or Series) as one float64 array, None and what is not a number
+    as NaN. A list of numbers converts at C speed; anything else through pandas' coercion."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iufb":
+        return values.astype(np.float64, copy=False)
+    try:
+        return np.asarray(values, dtype=np.float64)  # None -> NaN, Decimal and "1.5" -> floats
+    except (TypeError, ValueError):
+        series = pd.to_numeric(pd.Series(values), errors="coerce")
+        return series.to_numpy(np.float64, na_value=np.nan)
+
+
 def numeric_units(values: Any, scale: int, precision: int) -> tuple[np.ndarray, np.ndarray]:
     """Floats as integer units of ``10**-scale`` (cents for scale 2) and a NULL mask (NaN and
     None), exactly as PostgreSQL's ``CAST(float8 AS numeric(precision, scale))`` gives them:
     each value must be the double nearest to its units (``units / 10**scale == value``), so
     its 15 significant digits (what the cast prints) are those units. Raises
     :class:`NotExact` otherwise, or when a value overflows the precision."""
-    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    arr = as_float64(values)
     null = np.isnan(arr)
     x = np.where(null, 0.0, arr)
     factor = 10.0**scale
@@ -102,9 +114,7 @@ def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
     if kind.startswith("numeric("):
         return _encode_numeric(kind, values)
     if kind == "float8null":  # a real float8 column: NaN and None are NULL
-        arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
-            np.float64, na_value=np.nan
-        )
+        arr = as_float64(values)
         null = np.isnan(arr)
         lens = np.where(null, -1, 8).astype(np.int64)
         return lens, np.ascontiguousarray(arr[~null].astype(">f8")).view(np.uint8)
@@ -123,14 +133,12 @@ def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
         null = series.isna().to_numpy()
         arr = series.where(~null, False).astype(bool).to_numpy()
     elif kind == "float8":  # NaN is a value here (see the module's docstring)
-        arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
-            np.float64, na_value=np.nan
-        )
+        arr = as_float64(values)
         null = np.zeros(len(arr), bool)
     else:
-        series = pd.to_numeric(pd.Series(values), errors="coerce")
-        null = series.isna().to_numpy()
-        arr = series.to_numpy(dtype=np.float64, na_value=0.0)
+        arr = as_float64(values)
+        null = np.isnan(arr)
+        arr = np.where(null, 0.0, arr)
     width = np.dtype(FIXED[kind]).itemsize
     lens = np.where(null, -1, width).astype(np.int64)
     data = np.ascontiguousarray(arr[~null].astype(FIXED[kind])).view(np.uint8)

@@ -29,7 +29,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.bulk import NotExact, copy_into, copy_to_staging, execute_raw, numeric_units
+from models.bulk import (
+    NotExact,
+    as_float64,
+    copy_into,
+    copy_to_staging,
+    execute_raw,
+    numeric_units,
+)
 from models.data import AdMetricDaily, Campaign, Creative, Order
 from models.org import Organization
 
@@ -377,17 +384,23 @@ def _copy_merge(
 
 
 def _staging_kind(table: Table, name: str, values: Sequence[Any]) -> str:
-    """Money travels as exact ``numeric(p,s)`` when every value is whole units of its scale
-    (the server then casts nothing: a float8 -> numeric cast costs ~1 us a value), else as
-    float8 for the merge's cast, which rounds as a bound Python float does."""
+    """How a column travels into the staging table. A stream whose columns are all fixed-width
+    and never NULL is one numpy record array (``models.bulk._fixed_rows``, several times faster
+    than the general layout), so a NULL travels as NaN wherever a float8 carries the value
+    exactly: money that is whole cents without NULLs as exact ``numeric(p,s)`` (the server then
+    casts nothing; float8 -> numeric costs ~1 us a value), other money, and integers with a
+    NULL, as float8 cast in the merge (NaN -> NULL; exact for integers below 2**53, which the
+    integer encoding assumes anyway)."""
     sa_type = table.c[name].type
     kind = copy_kind(sa_type)
     if isinstance(sa_type, Numeric) and not isinstance(sa_type, Float):
         try:
-            numeric_units(values, sa_type.scale, sa_type.precision)
+            _, null = numeric_units(values, sa_type.scale, sa_type.precision)
         except NotExact:
             return kind
-        return f"numeric({sa_type.precision},{sa_type.scale})"
+        return kind if null.any() else f"numeric({sa_type.precision},{sa_type.scale})"
+    if kind in ("int4", "int8") and np.isnan(as_float64(values)).any():
+        return "float8"
     return kind
 
 

@@ -216,3 +216,23 @@ def test_copy_merge_money_equals_the_row_path(app, odd: float | None) -> None:
     assert got[creatives[0]] == got[creatives[1]]
     assert got[creatives[0]][2][0] == Decimal("0.01")
     assert got[creatives[0]][5][0] == (Decimal("0.13") if odd else Decimal("0.29"))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, 2, None, 2**40, -7],
+        [1.5, float("nan"), None, Decimal("2.25"), "3.5"],
+        ["abc", "", None, "12", 4],  # not numbers: NaN, as pandas' coercion gives
+        np.array([1, 2, 3], np.int32),
+        pd.Series([1, None, 3], dtype="Int64"),
+        [True, False, None],
+    ],
+)
+def test_as_float64_is_pandas_coercion(values) -> None:
+    from models.bulk import as_float64
+
+    expected = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+        np.float64, na_value=np.nan
+    )
+    np.testing.assert_array_equal(as_float64(values), expected)
