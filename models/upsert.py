@@ -356,7 +356,7 @@ def _copy_merge(
     unchanged data is cheap. ``conflict=False``: a plain INSERT ... SELECT (a table without
     its unique index, see ``bulk_load_empty``)."""
     names = list(columns)
-    staged = [(name, _staging_kind(table, name, columns[name]), columns[name]) for name in names]
+    staged = [(name, *_staged(table, name, columns[name])) for name in names]
     stage = copy_to_staging(session, f"tmp_upsert_{table.name}", staged)
     quoted = ", ".join(f'"{c}"' for c in names)
     exprs = ", ".join(merge_expr(table, name, kind) for name, kind, _ in staged)
@@ -383,25 +383,30 @@ def _copy_merge(
     return len(staged[0][2])
 
 
-def _staging_kind(table: Table, name: str, values: Sequence[Any]) -> str:
-    """How a column travels into the staging table. A stream whose columns are all fixed-width
-    and never NULL is one numpy record array (``models.bulk._fixed_rows``, several times faster
-    than the general layout), so a NULL travels as NaN wherever a float8 carries the value
-    exactly: money that is whole cents without NULLs as exact ``numeric(p,s)`` (the server then
-    casts nothing; float8 -> numeric costs ~1 us a value), other money, and integers with a
-    NULL, as float8 cast in the merge (NaN -> NULL; exact for integers below 2**53, which the
-    integer encoding assumes anyway)."""
+def _staged(table: Table, name: str, values: Sequence[Any]) -> tuple[str, Any]:
+    """How a column travels into the staging table: its COPY kind and its values (numbers
+    converted once, here). A stream whose columns are all fixed-width and never NULL is one
+    numpy record array (``models.bulk._fixed_rows``, several times faster than the general
+    layout), so a NULL travels as NaN wherever a float8 carries the value exactly: money that
+    is whole cents without NULLs as exact ``numeric(p,s)`` (the server then casts nothing;
+    float8 -> numeric costs ~1 us a value), other money, and integers with a NULL, as float8
+    cast in the merge (NaN -> NULL; exact for integers below 2**53, which the integer encoding
+    assumes anyway)."""
     sa_type = table.c[name].type
     kind = copy_kind(sa_type)
+    if kind not in ("int4", "int8", "float8"):
+        return kind, values
+    numbers = as_float64(values)
     if isinstance(sa_type, Numeric) and not isinstance(sa_type, Float):
         try:
-            _, null = numeric_units(values, sa_type.scale, sa_type.precision)
+            _, null = numeric_units(numbers, sa_type.scale, sa_type.precision)
         except NotExact:
-            return kind
-        return kind if null.any() else f"numeric({sa_type.precision},{sa_type.scale})"
-    if kind in ("int4", "int8") and np.isnan(as_float64(values)).any():
-        return "float8"
-    return kind
+            return kind, numbers
+        exact = f"numeric({sa_type.precision},{sa_type.scale})"
+        return (kind, numbers) if null.any() else (exact, numbers)
+    if kind != "float8" and np.isnan(numbers).any():
+        return "float8", numbers
+    return kind, numbers
 
 
 def copy_kind(sa_type: Any) -> str:
