@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 PG_EPOCH = date(2000, 1, 1)
 PG_EPOCH_DAYS = (PG_EPOCH - date(1970, 1, 1)).days
+PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 PG_EPOCH_US = PG_EPOCH_DAYS * 86_400 * 1_000_000
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8", "bool": "?", "date": ">i4"}
@@ -120,7 +121,11 @@ def _encode(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
         return lens, np.ascontiguousarray(arr[~null].astype(">f8")).view(np.uint8)
     if kind == "text":
         return _encode_text(values)
-    if kind == "date":
+    if kind == "date" and isinstance(values, list) and all(type(v) is date for v in values):
+        # plain dates (what the connectors give): day numbers by their ordinals, 10x pandas
+        arr = np.fromiter(map(date.toordinal, values), np.int64, len(values)) - PG_EPOCH_ORDINAL
+        null = np.zeros(len(arr), bool)
+    elif kind == "date":
         stamps = pd.to_datetime(pd.Series(values), errors="coerce")
         null = stamps.isna().to_numpy()
         arr = stamps.to_numpy("datetime64[D]").astype(np.int64) - PG_EPOCH_DAYS

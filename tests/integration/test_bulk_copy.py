@@ -236,3 +236,18 @@ def test_as_float64_is_pandas_coercion(values) -> None:
         np.float64, na_value=np.nan
     )
     np.testing.assert_array_equal(as_float64(values), expected)
+
+
+def test_plain_dates_round_trip(app) -> None:
+    """A list of plain dates (the connectors' rows) takes the ordinal encoding: the same days
+    back, before and after PostgreSQL's 2000-01-01 epoch."""
+    if not _pg(app):
+        pytest.skip("binary COPY is PostgreSQL's")
+    days = [date(1900, 3, 1), date(1999, 12, 31), date(2000, 1, 1), date(2024, 2, 29)]
+    days += [date(2026, 11, 30), date(2100, 1, 1)]
+    with app.app_context():
+        stage = copy_to_staging(db.session, "tmp_days", [("d", "date", days)])
+        raw = db.session.connection().connection.driver_connection
+        got = [r[0] for r in raw.execute(f'SELECT d FROM "{stage}"').fetchall()]  # noqa: S608
+        db.session.rollback()
+    assert got == days
