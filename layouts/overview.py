@@ -1746,9 +1746,9 @@ def period_control(
 ) -> html.Div:
     """The overview's date control (the analytics one, layouts/periods.py): presets and the
     comparison first, native date inputs only for a custom range; kept in the URL."""
-    from readmodels.analytics import Filters
+    from readmodels import analytics as rm
 
-    filters = filters or Filters()
+    filters = filters or rm.Filters()
     return html.Div(
         [
             dcc.Location(id="overview-url", refresh=False),
@@ -1759,7 +1759,13 @@ def period_control(
                 className="ov-period-pick",
             ),
             html.Div(
-                periods.date_inputs("ov", min_date, max_date),
+                periods.date_inputs(
+                    "ov",
+                    min_date,
+                    max_date,
+                    # the URL's period, as the URL sync sets it: it has nothing to do at load
+                    rm.resolve_period(filters, max_date) if max_date else None,
+                ),
                 id="ov-dates-box",
                 className="ov-period-dates",
                 hidden=filters.range != "custom",
