@@ -195,7 +195,9 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
     status = _text(demo.ov_views.decision_status(action, decisions[action]))
     assert "you (demo)" in status and "Undo" in status
     rendered = _text(demo.render("/", "", "cmo", decisions))
-    assert "you (demo)" in rendered
+    assert "Planned" in rendered  # the card's state; its footer is rendered when it opens:
+    assert "you (demo)" in _text(demo.action_footer(action, decisions))
+    assert "you (demo)" not in _text(demo.action_footer(action, None))
     undo = {"type": "action-undo", "action": action, "decision_id": decisions[action]["id"]}
     after, message = demo.apply_decision(undo, decisions)
     assert message is None and action not in after

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from dash import html
 
 from layouts import components, overview
 from layouts.persona import CARD_TITLES, PERSONAS
@@ -148,19 +149,34 @@ def test_action_buttons_are_the_same_honest_states_for_every_persona(lumen_state
     page = overview.overview(lumen_state, "cmo")
     actions = lumen_state["curiosity"]["actions"]
     first = find(page, f"action-{actions[0]['id']}")
+    footer = html.Div(overview.action_footer(actions[0]))  # what opening the card renders
     ids = [
-        c.id for c, _ in walk(first) if c is not None and isinstance(getattr(c, "id", None), dict)
+        c.id for c, _ in walk(footer) if c is not None and isinstance(getattr(c, "id", None), dict)
     ]
     decisions = {i["decision"] for i in ids if i.get("type") == "action-btn"}
     assert decisions == {"planned", "done", "dismissed"}
     assert all(i["action"] == actions[0]["id"] for i in ids if i.get("type") == "action-btn")
     for persona in PERSONAS:
-        visible = text_of(first, persona)
+        visible = text_of(first, persona) + " " + text_of(footer, persona)
         assert "Plan it" in visible and "Mark done" in visible and "Dismiss" in visible
         for dishonest in ("Approve", "Execute", "Accept"):
             assert dishonest not in visible, (persona, dishonest)
         micro = overview.pretty(actions[0]["microcopy"][persona])
         assert micro in visible
+
+
+def test_a_collapsed_card_has_no_decision_footer_until_it_is_opened(lumen_state):
+    """The buttons and status are rendered when the card is first opened (five fewer
+    components per card at load); the card says where they go and reports its opening."""
+    action = lumen_state["curiosity"]["actions"][0]
+    aid = str(action["id"])
+    card = overview.action_item(action, {"id": 1, "decision": "planned", "user": "Ann"})
+    ids = [c.id for c, _ in walk(card) if isinstance(getattr(c, "id", None), dict)]
+    assert {i["type"] for i in ids} == {overview.ACTION_CARD, overview.ACTION_FOOTER}
+    assert {overview.ACTION_CARD: aid} == {i["type"]: i["action"] for i in ids[:1]}
+    opened = overview.action_item(action, {"id": 1, "decision": "planned"}, footer=True)
+    kinds = {c.id["type"] for c, _ in walk(opened) if isinstance(getattr(c, "id", None), dict)}
+    assert {"action-btn", "action-status", "action-undo"} <= kinds
 
 
 def test_pause_action_links_to_the_exact_ad_in_its_ads_manager(lumen_state):
