@@ -389,3 +389,27 @@ def test_top_risk_in_words_with_money(state):
     assert "May–Jul 2026" in words[3]
     brief = text_of(overview.brief(state))
     assert words[0] in brief and "+$" in brief
+
+
+@pytest.mark.parametrize(
+    "search",
+    ["", "?range=7d&compare=previous_year", "?range=custom&start=2026-11-01&end=2026-11-10"],
+)
+def test_the_date_control_shows_the_urls_period_so_the_sync_does_nothing_at_load(search):
+    """The control is rendered with the URL's range, dates and comparison (as the URL sync
+    would set them): at load the sync answers 204 instead of re-rendering the control. Back
+    or forward to another period still moves the control."""
+    from datetime import date
+
+    from dash.exceptions import PreventUpdate
+
+    from layouts import periods
+
+    latest = date(2026, 11, 29)
+    control = overview.period_control(periods.page_filters(search), date(2026, 6, 1), latest)
+    value = {c.id: getattr(c, "value", None) for c, _ in walk(control) if getattr(c, "id", None)}
+    shown = [value[f"ov-{k}"] for k in ("range", "dates-start", "dates-end", "compare")]
+    with pytest.raises(PreventUpdate):
+        periods.sync_period("ov", None, search, *shown, latest)
+    moved = periods.sync_period("ov", None, "?range=90d", *shown, latest)
+    assert moved[1] == "90d" and moved[2] == "2026-09-01" and moved[3] == "2026-11-29"
