@@ -108,16 +108,17 @@ def shell_data(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def _requested_page() -> tuple[str, str]:
-    """(path, search) of the page being opened: Dash fetches the layout from /_dash-layout,
-    so the page's own address is the referrer."""
+def _requested_page() -> tuple[str, str, bool]:
+    """(path, search, known) of the page being opened: Dash fetches the layout from
+    /_dash-layout, so the page's own address is the referrer; `known` is False when it is not
+    (no referrer: the router renders the page once the Location reports the address)."""
     if not has_request_context():
-        return "/", ""
+        return "/", "", False
     url = urlparse(request.referrer or "") if request.path.endswith("/_dash-layout") else None
     if url is not None and url.netloc == request.host:
-        return url.path or "/", f"?{url.query}" if url.query else ""
+        return url.path or "/", f"?{url.query}" if url.query else "", True
     query = request.query_string.decode("latin-1")
-    return request.path, f"?{query}" if query else ""
+    return request.path, f"?{query}" if query else "", url is None
 
 
 def layout() -> html.Div:
@@ -134,10 +135,12 @@ def layout() -> html.Div:
         n_clicks=0,
     )
     shell = shell_views.app_shell(shell_data(snap), extra=[reset])
-    path, search = _requested_page()
+    path, search, known = _requested_page()
     for component in shell._traverse():
         if getattr(component, "id", None) == "page":
             component.children = render(path, search, "cmo", None)
+        elif getattr(component, "id", None) == "url" and known:
+            component.pathname = path  # already there: the router has nothing to do at load
     return html.Div(
         [
             ribbon(),
@@ -454,6 +457,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("persona-select", "value"),
         State("demo-decisions", "data"),
         State("demo-page", "data"),
+        prevent_initial_call=True,  # the layout holds the page and its Location starts there
     )
     def route(pathname: Any, search: Any, persona: Any, decisions: Any, shown: Any) -> tuple:
         if pathname == shown:

@@ -207,6 +207,21 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
     assert "isn't a decision" in _text(refused)
 
 
+def test_the_router_is_not_called_at_load(demo, client):
+    """The layout holds the requested page and its Location starts at that path, so the router
+    has no initial call; without a referrer the Location reports the path, which routes."""
+    from tests.helpers.analytics import find
+
+    deps = client.get("/_dash-dependencies").get_json()
+    route = next(d for d in deps if d["output"].startswith("..page.children"))
+    assert route["prevent_initial_call"]
+    ref = {"Referer": "http://localhost/analytics"}
+    held = client.get("/_dash-layout", headers=ref).get_json()
+    assert find(held, "url")["props"]["pathname"] == "/analytics"
+    assert find(held, "demo-page")["props"]["data"] == "/analytics"
+    assert "pathname" not in find(client.get("/_dash-layout").get_json(), "url")["props"]
+
+
 def test_every_callback_answers_well_formed_requests_without_a_500(demo, client):
     for output, body in callback_payloads(
         demo.app, {"org_id": 0, "connection_id": 1, "creative_id": 1}
