@@ -152,7 +152,9 @@ def validation_layout() -> html.Div:
 def register_callbacks(app: dash.Dash) -> None:
     pages = _pages()
 
-    @app.callback(Output("page", "children"), Input("url", "pathname"))
+    # No initial call: a layout holding its page starts the Location at that path (nothing to
+    # route); one without (no referrer) gets the path from the Location when it mounts.
+    @app.callback(Output("page", "children"), Input("url", "pathname"), prevent_initial_call=True)
     def route(pathname: str | None) -> object:
         if initial_route_is_in_layout(pathname, bool(ctx.triggered_id), pages):
             raise PreventUpdate  # serve_layout already rendered this page

@@ -203,6 +203,10 @@ def events_view(
     """Add / delete a known event (this org only), then list the org's events."""
     msg: Any = None
     fired = any(t.get("value") for t in (triggered or []) if isinstance(t, dict))
+    if isinstance(trigger, dict) and not fired:
+        # the list's own buttons mounting (after it was rendered): nothing to do, and
+        # rendering the same list again would cost the phone a re-render at load
+        raise PreventUpdate
     is_write = trigger == "an-ev-add" or isinstance(trigger, dict)
     if is_write and fired:
         if not can(Cap.ACT):

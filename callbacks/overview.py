@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -216,7 +216,7 @@ def control(org_id: int, search: str | None) -> Any:
 def validation_children() -> html.Div:
     """The page plus one action card with a decision: the pattern-matching ids the
     callbacks below listen to exist only once the brain state is loaded."""
-    sample = views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"})
+    sample = views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"}, footer=True)
     return html.Div(
         [views.overview_page(html.Div(views.tips()), None, views.period_control()), sample]
     )
@@ -224,10 +224,44 @@ def validation_children() -> html.Div:
 
 def register_callbacks(app: dash.Dash) -> None:
     """Decisions on actions, polling for a newer brain state, the period, first-visit tips."""
+    _register_footers(app)
     _register_decisions(app)
     _register_poll(app)
     _register_period(app)
     _register_tips(app)
+
+
+def _register_footers(app: dash.Dash) -> None:
+    @app.callback(
+        Output({"type": views.ACTION_FOOTER, "action": MATCH}, "children"),
+        Input({"type": views.ACTION_CARD, "action": MATCH}, "open"),
+        prevent_initial_call=True,
+    )
+    @soft_fail("overview: rendering an action's decision buttons failed")
+    def open_card(is_open: Any) -> Any:
+        """A card opened for the first time: its buttons and the standing decision."""
+        trigger = ctx.triggered_id
+        if not is_open or not isinstance(trigger, dict):
+            raise PreventUpdate
+        return action_footer(current_org_id(), str(trigger.get("action")))
+
+
+def action_footer(org_id: int, action_id: str) -> Any:
+    """The decision footer of one action of the org's latest state (an action no longer in it:
+    a note, and nothing to press)."""
+    row = latest_state(org_id)
+    state = row.as_dict() if row is not None else {}
+    actions = (state.get("curiosity") or {}).get("actions") or []
+    action = next((a for a in actions if str(a.get("id")) == action_id), None)
+    if action is None:
+        return html.P(
+            "This action is no longer in the latest insights: reload the page for the newest.",
+            className="ov-decision",
+        )
+    standing = decisions_with_checks(org_id, [action])
+    return views.action_footer(
+        views.with_one_roas(action, state), standing.get(action_id), views.currency_of(state)
+    )
 
 
 def _register_decisions(app: dash.Dash) -> None:

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 
 import dash  # noqa: E402
 import dash_bootstrap_components as dbc  # noqa: E402
-from dash import ALL, Input, Output, State, ctx, html, no_update  # noqa: E402
+from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update  # noqa: E402
 from dash.exceptions import PreventUpdate  # noqa: E402
 from flask import (  # noqa: E402
     Response,
@@ -108,16 +108,17 @@ def shell_data(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def _requested_page() -> tuple[str, str]:
-    """(path, search) of the page being opened: Dash fetches the layout from /_dash-layout,
-    so the page's own address is the referrer."""
+def _requested_page() -> tuple[str, str, bool]:
+    """(path, search, known) of the page being opened: Dash fetches the layout from
+    /_dash-layout, so the page's own address is the referrer; `known` is False when it is not
+    (no referrer: the router renders the page once the Location reports the address)."""
     if not has_request_context():
-        return "/", ""
+        return "/", "", False
     url = urlparse(request.referrer or "") if request.path.endswith("/_dash-layout") else None
     if url is not None and url.netloc == request.host:
-        return url.path or "/", f"?{url.query}" if url.query else ""
+        return url.path or "/", f"?{url.query}" if url.query else "", True
     query = request.query_string.decode("latin-1")
-    return request.path, f"?{query}" if query else ""
+    return request.path, f"?{query}" if query else "", url is None
 
 
 def layout() -> html.Div:
@@ -134,10 +135,12 @@ def layout() -> html.Div:
         n_clicks=0,
     )
     shell = shell_views.app_shell(shell_data(snap), extra=[reset])
-    path, search = _requested_page()
+    path, search, known = _requested_page()
     for component in shell._traverse():
         if getattr(component, "id", None) == "page":
             component.children = render(path, search, "cmo", None)
+        elif getattr(component, "id", None) == "url" and known:
+            component.pathname = path  # already there: the router has nothing to do at load
     return html.Div(
         [
             ribbon(),
@@ -319,6 +322,20 @@ REPORT_LINKS_JS = """function(decisions, _page) {
 }"""
 
 
+def action_footer(action_id: str, decisions: Any) -> Any:
+    """An opened card's decision buttons and the tab's decision on it, as in the product."""
+    state = snapshot().state
+    actions = (state.get("curiosity") or {}).get("actions") or []
+    action = next((a for a in actions if str(a.get("id")) == action_id), None)
+    if action is None:
+        raise PreventUpdate  # not one of the snapshot's actions
+    return ov_views.action_footer(
+        ov_views.with_one_roas(action, state),
+        standing(decisions).get(action_id),
+        ov_views.currency_of(state),
+    )
+
+
 def pdf_decisions(raw: str | None, state: dict) -> dict[str, dict]:
     """The tab's decisions from the PDF link, as decision summaries for reports/board.py.
 
@@ -373,7 +390,9 @@ def create_demo_app() -> dash.Dash:
 
 def validation_layout() -> html.Div:
     """Every page's components, and an action card with a decision (its Undo button)."""
-    decided = ov_views.action_item({"id": "validation"}, {"id": 0, "decision": "planned"})
+    decided = ov_views.action_item(
+        {"id": "validation"}, {"id": 0, "decision": "planned"}, footer=True
+    )
     return html.Div([layout(), analytics_page(), integrations_page(None), decided])
 
 
@@ -447,6 +466,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("persona-select", "value"),
         State("demo-decisions", "data"),
         State("demo-page", "data"),
+        prevent_initial_call=True,  # the layout holds the page and its Location starts there
     )
     def route(pathname: Any, search: Any, persona: Any, decisions: Any, shown: Any) -> tuple:
         if pathname == shown:
@@ -482,6 +502,19 @@ def register_callbacks(app: dash.Dash) -> None:
         *[Input(f"tip-next-{k}", "n_clicks") for k in ov_views.TIP_KEYS],
         *[Input(f"tip-skip-{k}", "n_clicks") for k in ov_views.TIP_KEYS],
     )
+
+    @app.callback(
+        Output({"type": ov_views.ACTION_FOOTER, "action": MATCH}, "children"),
+        Input({"type": ov_views.ACTION_CARD, "action": MATCH}, "open"),
+        State("demo-decisions", "data"),
+        prevent_initial_call=True,
+    )
+    def open_card(is_open: Any, decisions: Any) -> Any:
+        """A card opened for the first time: its buttons and the tab's decision on it."""
+        trigger = ctx.triggered_id
+        if not is_open or not isinstance(trigger, dict):
+            raise PreventUpdate
+        return action_footer(str(trigger.get("action")), decisions)
 
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children"),

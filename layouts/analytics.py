@@ -1191,18 +1191,15 @@ def analytics_page(
                 className="small text-body-secondary mb-2",
             ),
             html.Div(
+                # the chart is drawn when the box scrolls into view (COHORT_SEEN_JS): below the
+                # fold on a phone, Plotly's work is not part of the page's load
                 _loading(
-                    dcc.Graph(
-                        id="an-cohort-chart",
-                        figure=empty_figure(),
-                        config=GRAPH_CONFIG,
-                        style={"height": "100%"},
-                        responsive=True,
-                    ),
+                    html.Div(id="an-cohort-plot", style={"height": "100%"}),
                     parent_style={"height": "100%"},
                 ),
                 className="an-cohort-box",
             ),
+            dcc.Store(id="an-cohort-seen", data=False),
             html.Div(id="an-cohort-table"),
         ],
     )
@@ -1383,10 +1380,39 @@ MAIN_OUTPUTS = [
 ]
 LEADERBOARD_OUTPUTS = [("an-leaderboard", "children"), ("an-toast-creatives", "children")]
 COHORT_OUTPUTS = [
-    ("an-cohort-chart", "figure"),
     ("an-cohort-table", "children"),
     ("an-toast-cohorts", "children"),
 ]
+COHORT_CHART_OUTPUT = ("an-cohort-plot", "children")
+# Once the cohort box is within 200 px of the viewport, `an-cohort-seen` turns True (and the
+# chart callback draws it). Runs when the box mounts; no IntersectionObserver: at once.
+COHORT_SEEN_JS = """function (id) {
+    var dc = window.dash_clientside;
+    function seen() { dc.set_props("an-cohort-seen", {data: true}); }
+    function watch(tries) {
+        var el = document.getElementById(id);
+        if (!el) { if (tries < 50) { setTimeout(function () { watch(tries + 1); }, 100); } return; }
+        if (!("IntersectionObserver" in window)) { seen(); return; }
+        var io = new IntersectionObserver(function (entries) {
+            var near = entries.some(function (e) { return e.isIntersecting; });
+            if (near) { io.disconnect(); seen(); }
+        }, {rootMargin: "200px 0px"});
+        io.observe(el.closest(".an-cohort-box") || el);
+    }
+    watch(0);
+    return dc.no_update;
+}"""
+
+
+def cohort_graph(figure: Mapping[str, Any]) -> dcc.Graph:
+    """The cohort chart, drawn into its box once the box is in view."""
+    return dcc.Graph(
+        id="an-cohort-chart",
+        figure=figure,
+        config=GRAPH_CONFIG,
+        style={"height": "100%"},
+        responsive=True,
+    )
 
 
 def outputs(props: Sequence[tuple[str, str]]) -> list[Output]:
@@ -1441,13 +1467,27 @@ def register_view_callbacks(
     @app.callback(*outputs(COHORT_OUTPUTS), Input("analytics-url", "pathname"))
     @guard(
         "analytics: cohorts failed",
-        fallback=lambda _path: (
-            no_update,
-            no_update,
-            error_toast(load_error, "Couldn't load cohorts"),
-        ),
+        fallback=lambda _path: (no_update, error_toast(load_error, "Couldn't load cohorts")),
     )
     def render_cohorts(pathname: str | None) -> tuple:
         if pathname is None:
             raise PreventUpdate
-        return light([*cohorts(), None])
+        _figure, table = cohorts()
+        return light([table, None])
+
+    app.clientside_callback(
+        COHORT_SEEN_JS, Output("an-cohort-seen", "data"), Input(COHORT_CHART_OUTPUT[0], "id")
+    )
+
+    @app.callback(
+        Output(*COHORT_CHART_OUTPUT), Input("an-cohort-seen", "data"), prevent_initial_call=True
+    )
+    @guard(
+        "analytics: the cohort chart failed",
+        fallback=lambda _seen: cohort_graph(empty_figure("Couldn't load the cohort chart")),
+    )
+    def draw_cohorts(seen: Any) -> Any:
+        if not seen:
+            raise PreventUpdate
+        figure, _table = cohorts()
+        return cohort_graph(figure)

@@ -1294,19 +1294,20 @@ def impact_text(action: Mapping[str, Any], currency: str = "USD") -> str:
     )
 
 
-def action_item(
-    action: Mapping[str, Any],
-    decision: Mapping[str, Any] | None = None,
-    currency: str = "USD",
-    ai_note: Any = None,
-    accounts: Mapping[str, str] | None = None,
-) -> html.Li:
-    """One action as a card collapsed to its title and impact; a tap opens the details, the
-    ads-manager link and the Planned / Done / Dismissed buttons (the same for every persona)."""
+ACTION_CARD = "action-card"  # an action card's <details>; its `open` turns True on first open
+ACTION_FOOTER = "action-footer"  # where the card's decision footer goes once opened
+
+
+def action_title(action: Mapping[str, Any]) -> str:
+    return pretty(action.get("title") or ACTION_TYPES.get(action.get("type", ""), "Action"))
+
+
+def action_footer(
+    action: Mapping[str, Any], decision: Mapping[str, Any] | None = None, currency: str = "USD"
+) -> list:
+    """An opened card's Planned / Done / Dismissed buttons (the same for every persona) and
+    the shared status (who and when, the data's check, Undo)."""
     aid = str(action.get("id"))
-    band = action.get("impact_band") or {}
-    micro = action.get("microcopy") or {}
-    title = pretty(action.get("title") or ACTION_TYPES.get(action.get("type", ""), "Action"))
     described = {"aria-describedby": f"action-title-{aid}"}  # "Mark done" says which action
     buttons = html.Div(
         [
@@ -1321,8 +1322,36 @@ def action_item(
         ],
         className="ov-action-buttons",
         role="group",
-        **{"aria-label": f"Decide: {title}"},
+        **{"aria-label": f"Decide: {action_title(action)}"},
     )
+    status = html.Div(
+        decision_status(aid, decision, currency),
+        id={"type": "action-status", "action": aid},
+        className="ov-decision",
+        **{"aria-live": "polite"},
+    )
+    return [buttons, status]
+
+
+def action_item(
+    action: Mapping[str, Any],
+    decision: Mapping[str, Any] | None = None,
+    currency: str = "USD",
+    ai_note: Any = None,
+    accounts: Mapping[str, str] | None = None,
+    footer: bool = False,
+) -> html.Li:
+    """One action as a card collapsed to its title and impact; a tap opens the details, the
+    ads-manager link and the Planned / Done / Dismissed buttons (the same for every persona).
+
+    The decision footer (`action_footer`: the buttons and the shared status) is rendered when
+    the card is first opened (`ACTION_CARD`'s `open`, set by assets/action-cards.js; the
+    pages' callbacks fill `ACTION_FOOTER`), not at load: the browser mounts five fewer
+    components per card. `footer=True` renders it at once (validation layouts, tests)."""
+    aid = str(action.get("id"))
+    band = action.get("impact_band") or {}
+    micro = action.get("microcopy") or {}
+    title = action_title(action)
     links = [
         html.A(
             [words, html.Span(" ↗", **{"aria-hidden": "true"})],
@@ -1401,18 +1430,13 @@ def action_item(
                 ),
                 html.Div(links, className="ov-deeplinks") if links else None,
                 html.Div(
-                    [
-                        buttons,
-                        html.Div(
-                            decision_status(aid, decision, currency),
-                            id={"type": "action-status", "action": aid},
-                            className="ov-decision",
-                            **{"aria-live": "polite"},
-                        ),
-                    ],
+                    action_footer(action, decision, currency) if footer else None,
+                    id={"type": ACTION_FOOTER, "action": aid},
                     className="ov-action-footer",
                 ),
             ],
+            id={"type": ACTION_CARD, "action": aid},
+            disable_n_clicks=True,  # its clicks mean nothing to Dash: no store update per click
             className="ov-action-details",
         ),
         className=f"ov-action urg-{action.get('urgency') or 'none'}",
@@ -1803,9 +1827,9 @@ def period_control(
 ) -> html.Div:
     """The overview's date control (the analytics one, layouts/periods.py): presets and the
     comparison first, native date inputs only for a custom range; kept in the URL."""
-    from readmodels.analytics import Filters
+    from readmodels import analytics as rm
 
-    filters = filters or Filters()
+    filters = filters or rm.Filters()
     return html.Div(
         [
             dcc.Location(id="overview-url", refresh=False),
@@ -1816,7 +1840,13 @@ def period_control(
                 className="ov-period-pick",
             ),
             html.Div(
-                periods.date_inputs("ov", min_date, max_date),
+                periods.date_inputs(
+                    "ov",
+                    min_date,
+                    max_date,
+                    # the URL's period, as the URL sync sets it: it has nothing to do at load
+                    rm.resolve_period(filters, max_date) if max_date else None,
+                ),
                 id="ov-dates-box",
                 className="ov-period-dates",
                 hidden=filters.range != "custom",

@@ -94,9 +94,17 @@ def compare_select(prefix: str, value: str = rm.DEFAULT_COMPARE, mt: bool = True
 
 
 def date_inputs(
-    prefix: str, min_date: date | None = None, max_date: date | None = None
+    prefix: str,
+    min_date: date | None = None,
+    max_date: date | None = None,
+    shown: Any = None,
 ) -> html.Fieldset:
-    """Native date inputs (the phone's own picker), applied on blur or Enter."""
+    """Native date inputs (the phone's own picker), applied on blur or Enter; `shown`: the
+    resolved period they show at load (its `start`, `end`), as the URL sync would set them."""
+    values = {
+        "start": shown.start.isoformat() if shown is not None else None,
+        "end": shown.end.isoformat() if shown is not None else None,
+    }
 
     def one(which: str, words: str) -> list:
         cid = f"{prefix}-dates-{which}"
@@ -108,6 +116,7 @@ def date_inputs(
                 debounce=True,  # applied on blur or Enter
                 min=min_date.isoformat() if min_date else None,
                 max=max_date.isoformat() if max_date else None,
+                value=values[which],
                 class_name="an-date",
             ),
         ]
@@ -186,22 +195,20 @@ def sync_period(
     """URL <-> a page's date control, for the product's overview and the demo's alike.
 
     Returns (search, range, start, end, compare, dates hidden) with no_update where nothing
-    changes: on load, reload or back/forward the URL sets the control; a changed control
-    writes the URL (``chosen_period``)."""
+    changes: on load, reload or back/forward the URL sets the control (nothing when it already
+    shows it); a changed control writes the URL (``chosen_period``)."""
     search = search if isinstance(search, str) else None
     if trigger not in control_ids(prefix):  # load, reload, back/forward: the URL sets it
         if search is None:
             raise PreventUpdate
         f = page_filters(search)
         period = rm.resolve_period(f, latest)
-        return (
-            no_update,
-            f.range,
-            period.start.isoformat(),
-            period.end.isoformat(),
-            f.compare,
-            f.range != "custom",
-        )
+        wanted = (f.range, period.start.isoformat(), period.end.isoformat(), f.compare)
+        if wanted == (range_value, start, end, compare):
+            # the control already shows the URL (the page was rendered from it): updating it
+            # anyway costs the phone a re-render of the control at load
+            raise PreventUpdate
+        return (no_update, *wanted, f.range != "custom")
     current = page_filters(search)
     params = chosen_period(prefix, trigger, current, range_value, start, end, compare, latest)
     f, _ = rm.parse_filters(params)

@@ -230,7 +230,10 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
         lambda d: "Done by you (demo)" in status_text(d)
     )
     open_page(driver, base_url + "/", "#action-list")  # reload: kept in sessionStorage
-    assert "Done by you (demo)" in status_text(driver)
+    click(driver, f"#action-{aid} summary.ov-action-summary")  # its footer renders on opening
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
+        lambda d: "Done by you (demo)" in status_text(d)
+    )
     if not driver.find_element(By.ID, "demo-reset").is_displayed():
         click(driver, "#navbar-toggler")  # phones: the reset button is in the menu
         WebDriverWait(
@@ -244,6 +247,10 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
             )
         )
     click(driver, "#demo-reset")
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(  # the page renders again
+        lambda d: not d.find_elements(By.CSS_SELECTOR, status)
+    )
+    click(driver, f"#action-{aid} summary.ov-action-summary")
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "Open: nobody" in status_text(d)
     )

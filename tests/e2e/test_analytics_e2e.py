@@ -91,6 +91,13 @@ def test_phone_width_has_no_horizontal_overflow(app, dash_duo):
     dash_duo.wait_for_contains_text("#kpi-spend", "$9,000", timeout=15)
     dash_duo.wait_for_element("#an-leaderboard table", timeout=15)
     dash_duo.wait_for_element("#an-cohort-table table", timeout=15)
+    # the cohort chart, below the fold on a phone, is drawn once its box scrolls into view
+    assert not driver.find_elements(By.CSS_SELECTOR, "#an-cohort-plot .js-plotly-plot")
+    driver.execute_script(
+        "document.querySelector('.an-cohort-box').scrollIntoView({block: 'center'})"
+    )
+    dash_duo.wait_for_element("#an-cohort-chart .js-plotly-plot .scatterlayer .trace", timeout=15)
+    driver.execute_script("window.scrollTo(0, 0)")
     assert driver.execute_script("return window.innerWidth") == 390
     scroll_w, inner = driver.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth]"

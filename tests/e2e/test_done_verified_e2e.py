@@ -60,6 +60,8 @@ def _reload_until(dash_duo, card: str, words: str) -> str:
 
     def shows() -> bool:
         dash_duo.driver.refresh()
+        dash_duo.wait_for_element(f"{card} summary.ov-action-summary", timeout=20)
+        click(dash_duo, f"{card} summary.ov-action-summary")  # the status renders on opening
         dash_duo.wait_for_element(f"{card} .ov-decision", timeout=20)
         return words in _status(dash_duo, card)
 
@@ -101,5 +103,7 @@ def test_a_done_pause_is_verified_only_once_the_data_shows_zero_spend(app, dash_
     assert "Still spending" not in status
     # every persona sees the same verdict
     log_in(dash_duo, base, USERS["cmo"])
+    click(dash_duo, f"{card} summary.ov-action-summary")  # the status renders on opening
+    dash_duo.wait_for_contains_text(f"{card} .ov-decision", "✓ Verified", timeout=10)
     assert "✓ Verified" in _status(dash_duo, card)
     assert dash_duo.get_logs() == []

@@ -131,16 +131,19 @@ def test_done_by_the_director_is_what_the_cmo_sees(app, dash_duo, lumen):
     assert "ads.tiktok.com/i18n/perf/creative" in link.get_attribute("href")
     assert f"keyword={pause['targets'][0]['creative_id']}" in link.get_attribute("href")
     assert "Execute" not in dash_duo.find_element(card).text
+    dash_duo.wait_for_element(f"{card} .ov-action-buttons .btn", timeout=10)  # rendered on open
     buttons = dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{card} .ov-action-buttons .btn")
     assert [b.text for b in buttons] == ["Plan it", "Mark done", "Dismiss"]
     click(dash_duo, f"{card} .ov-action-buttons .btn-primary")
     dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Done by Director", timeout=10)
     for persona in ("cmo", "vp_growth"):
         log_in(dash_duo, base, USERS[persona])
+        assert _text_of(dash_duo, f"{card} .ov-state-chip") == "Done"  # on the collapsed card
+        click(dash_duo, f"{card} summary.ov-action-summary")  # opened: who and when
+        dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Done by Director", timeout=10)
         status = _text_of(dash_duo, f"{card} .ov-decision")
         assert status.startswith("Done by Director · "), (persona, status)
         assert "UTC" in status and "Approved" not in status and "Executed" not in status
-        assert _text_of(dash_duo, f"{card} .ov-state-chip") == "Done"
     with app.app_context():
         assert [r.decision for r in db.session.query(ActionDecision).all()] == ["done"]
 
@@ -174,7 +177,8 @@ def test_phone_first_screen_answers_the_three_questions(app, dash_duo, lumen):
     # A tap opens a card.
     first = EXAMPLE["curiosity"]["actions"][0]["id"]
     click(dash_duo, f"#action-{first} summary.ov-action-summary")
-    assert dash_duo.find_element(f"#action-{first} .ov-action-buttons").is_displayed()
+    buttons = dash_duo.wait_for_element(f"#action-{first} .ov-action-buttons", timeout=10)
+    assert buttons.is_displayed()
 
 
 def test_desktop_brief_and_status_rule(app, dash_duo, lumen):

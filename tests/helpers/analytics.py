@@ -30,13 +30,11 @@ CALLBACKS = {
         ("analytics-url", "search"),
     ),
     "cohorts": (
-        (
-            ("an-cohort-chart", "figure"),
-            ("an-cohort-table", "children"),
-            ("an-toast-cohorts", "children"),
-        ),
+        (("an-cohort-table", "children"), ("an-toast-cohorts", "children")),
         ("analytics-url", "pathname"),
     ),
+    # drawn once its box scrolls into view (the page's IntersectionObserver sets the Store)
+    "cohort-chart": ((("an-cohort-plot", "children"),), ("an-cohort-seen", "data")),
 }
 
 
@@ -94,12 +92,18 @@ def load_brand(app, org_id: int, tag: str, platforms: dict) -> None:
 
 
 # ---- Dash helpers --------------------------------------------------------------------------
-def callback_payload(name: str, value: str) -> dict:
+def callback_payload(name: str, value: object) -> dict:
     """The body Dash's renderer posts for one of the page's views."""
     outputs, (input_id, prop) = CALLBACKS[name]
+    if len(outputs) == 1:  # a single output: not a list
+        (i, p), *_ = outputs
+        output, described = f"{i}.{p}", {"id": i, "property": p}
+    else:
+        output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+        described = [{"id": i, "property": p} for i, p in outputs]
     return {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "output": output,
+        "outputs": described,
         "inputs": [{"id": input_id, "property": prop, "value": value}],
         "changedPropIds": [f"{input_id}.{prop}"],
         "state": [],

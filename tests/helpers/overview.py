@@ -92,6 +92,21 @@ def route(client, pathname: str = "/", search: str | None = None):
     )
 
 
+def open_card(client, action_id: str):
+    """What the browser asks when an action card is first opened: its decision footer."""
+    card = {"action": action_id, "type": "action-card"}
+    footer = {"action": action_id, "type": "action-footer"}
+    return post(
+        client,
+        {
+            "output": '{"action":["MATCH"],"type":"action-footer"}.children',
+            "outputs": {"id": footer, "property": "children"},
+            "inputs": [{"id": card, "property": "open", "value": True}],
+            "changedPropIds": [json.dumps(card, separators=(",", ":")) + ".open"],
+        },
+    )
+
+
 def text(resp) -> str:
     """The response as readable text (Dash escapes '/' and non-ASCII in its JSON), static
     islands expanded back into the components the browser's DOM has."""

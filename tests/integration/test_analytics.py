@@ -62,7 +62,7 @@ def orgs(app):
     queries.clear_cache()
 
 
-def fire(client, name: str, value: str) -> dict:
+def fire(client, name: str, value: object) -> dict:
     resp = client.post(
         "/_dash-update-component",
         data=json.dumps(callback_payload(name, value)),
@@ -270,11 +270,14 @@ def test_cohorts_view(client, orgs):
     a, _ = orgs
     login(client, a["email"])
     resp = fire(client, "cohorts", "/analytics")
-    traces = resp["an-cohort-chart"]["figure"]["data"]
+    assert "Cohort" in text(resp["an-cohort-table"]["children"])
+    assert "an-cohort-plot" not in resp  # the chart waits until its box is in view
+    chart = fire(client, "cohort-chart", True)["an-cohort-plot"]["children"]
+    assert chart["props"]["id"] == "an-cohort-chart"
+    traces = chart["props"]["figure"]["data"]
     assert traces, "expected cohort curves"
     # day-30 revenue per customer: each new customer's $80 first order only
     assert traces[0]["y"][0] == pytest.approx(80.0)
-    assert "Cohort" in text(resp["an-cohort-table"]["children"])
 
 
 def test_invalid_url_filters_fall_back_with_a_notice(client, orgs):

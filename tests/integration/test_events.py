@@ -113,7 +113,9 @@ EV_STATES = (
 )
 
 
-def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=None, hides=()):  # noqa: ANN001, ANN201
+def fire_events(
+    client, changed: str, dels=(), sales=(), add_clicks=None, state=None, hides=(), status=200
+):  # noqa: ANN001, ANN201, E501
     import json as _json
 
     state = state or {}
@@ -145,8 +147,20 @@ def fire_events(client, changed: str, dels=(), sales=(), add_clicks=None, state=
         content_type="application/json",
         headers=csrf_headers(client),
     )
-    assert resp.status_code == 200, resp.get_data(True)[:400]
+    assert resp.status_code == status, resp.get_data(True)[:400]
     return resp.get_data(True)
+
+
+def test_the_lists_buttons_mounting_change_nothing_and_render_nothing_again(app, client):
+    """Rendering the list mounts its pattern-matching buttons, which fires the callback again
+    with no click: it answers 204 (no second render of the same list at load), records
+    nothing."""
+    make_org(app, "Alpha Brand", "owner@alpha.example")
+    login(client, "owner@alpha.example")
+    changed = '{"date":"2026-11-19","type":"an-ev-sale"}.n_clicks'
+    fire_events(client, changed, sales=[("2026-11-19", None)], status=204)
+    with app.app_context():
+        assert db.session.query(OrgEvent).count() == 0
 
 
 def test_this_was_our_sale_records_an_event_for_my_org_only(app, client):

@@ -14,7 +14,16 @@ from callbacks import render_cache
 from extensions import db
 from models import ActionDecision, Connection
 from tests.conftest import csrf_headers, login, make_org
-from tests.helpers.overview import EXAMPLE, beta_state, poll, post, route, store_state, text
+from tests.helpers.overview import (
+    EXAMPLE,
+    beta_state,
+    open_card,
+    poll,
+    post,
+    route,
+    store_state,
+    text,
+)
 
 MER = f'"{EXAMPLE["memory"]["totals"]["mer"]:.2f}"'  # as the KPI tile renders it
 THROUGH = "Data through " + short_date(EXAMPLE["as_of"])
@@ -357,7 +366,7 @@ def test_done_pause_is_checked_against_the_data_for_every_persona(app, client, o
                           spend=37.5)
         )  # fmt: skip
         db.session.commit()
-    page = text(route(client))
+    page = text(route(client)) + text(open_card(client, pause["id"]))
     assert "Still spending: $38 on this ad since it was marked done" in page
     assert (
         "aadvid=7000000000000000001" in page
@@ -371,7 +380,26 @@ def test_done_pause_is_checked_against_the_data_for_every_persona(app, client, o
             .values(spend=0)
         )
         db.session.commit()
-    assert "Confirmed by the data: no spend on this ad since" in text(route(client))
+    footer = text(open_card(client, pause["id"]))
+    assert "Confirmed by the data: no spend on this ad since" in footer
+
+
+def test_an_opened_card_gets_its_buttons_and_the_standing_decision(app, client, orgs):
+    """Collapsed cards carry no decision buttons; opening one renders them with the shared
+    decision as it stands now. Another org's action id renders nothing of that org."""
+    a, _ = orgs
+    shown = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]
+    aid = shown[0]
+    login(client, a["email"])
+    page = text(route(client))
+    assert "action-btn" not in page and "action-footer" in page
+    footer = text(open_card(client, aid))
+    assert "Plan it" in footer and "Mark done" in footer and "Open: nobody" in footer
+    decide(client, {"type": "action-btn", "action": aid, "decision": "planned"}, shown)
+    assert "Planned" in text(open_card(client, aid))
+    other = text(open_card(client, beta_state()["curiosity"]["actions"][0]["id"]))
+    assert "Beta Secret" not in other and "Plan it" not in other
+    assert "no longer in the latest insights" in other
 
 
 def test_legacy_accepted_rows_read_as_planned(app, orgs):
@@ -429,7 +457,7 @@ def test_done_shift_budget_is_verified_only_when_the_spend_moved(
         check = done_checks(a["org_id"], [shift], standing)[shift["id"]]
     assert check["status"] == ("verified" if word.startswith("✓") else "not_seen")
     assert [p["platform"] for p in check["parts"]] == ["tiktok", "meta"]
-    page = text(route(client))
+    page = text(open_card(client, shift["id"]))  # the card's footer, rendered when opened
     assert word in page
     assert "TikTok spend $1,900/day before" in page
 

@@ -128,6 +128,21 @@ def test_the_router_skips_only_the_initial_call_for_the_page_in_the_layout(app, 
     assert route([], "http://elsewhere.example/").status_code == 200
 
 
+def test_the_router_is_not_called_at_load_when_the_layout_holds_the_page(app, client, orgs):  # noqa: F811
+    """No initial call: the layout holding its page starts the Location at that path (it
+    reports nothing when it mounts); without a referrer it has no path and reports it, which
+    routes."""
+    from tests.helpers.analytics import find
+
+    login(client, orgs[0]["email"])
+    deps = client.get("/_dash-dependencies").get_json()
+    assert next(d for d in deps if d["output"] == "page.children")["prevent_initial_call"]
+    held = client.get("/_dash-layout", headers={"Referer": PAGE}).get_json()
+    assert find(held, "url")["props"]["pathname"] == "/"
+    bare = client.get("/_dash-layout").get_json()
+    assert "pathname" not in find(bare, "url")["props"]
+
+
 def test_layout_without_referrer_is_the_shell_alone(app, client, orgs):  # noqa: F811
     login(client, orgs[0]["email"])
     layout = json.dumps(client.get("/_dash-layout").get_json())

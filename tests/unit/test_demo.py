@@ -195,7 +195,9 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
     status = _text(demo.ov_views.decision_status(action, decisions[action]))
     assert "you (demo)" in status and "Undo" in status
     rendered = _text(demo.render("/", "", "cmo", decisions))
-    assert "you (demo)" in rendered
+    assert "Planned" in rendered  # the card's state; its footer is rendered when it opens:
+    assert "you (demo)" in _text(demo.action_footer(action, decisions))
+    assert "you (demo)" not in _text(demo.action_footer(action, None))
     undo = {"type": "action-undo", "action": action, "decision_id": decisions[action]["id"]}
     after, message = demo.apply_decision(undo, decisions)
     assert message is None and action not in after
@@ -203,6 +205,21 @@ def test_decisions_are_kept_in_the_tab_and_undone(demo):
         {"type": "action-btn", "action": "act_unknown", "decision": "planned"}, None
     )
     assert "isn't a decision" in _text(refused)
+
+
+def test_the_router_is_not_called_at_load(demo, client):
+    """The layout holds the requested page and its Location starts at that path, so the router
+    has no initial call; without a referrer the Location reports the path, which routes."""
+    from tests.helpers.analytics import find
+
+    deps = client.get("/_dash-dependencies").get_json()
+    route = next(d for d in deps if d["output"].startswith("..page.children"))
+    assert route["prevent_initial_call"]
+    ref = {"Referer": "http://localhost/analytics"}
+    held = client.get("/_dash-layout", headers=ref).get_json()
+    assert find(held, "url")["props"]["pathname"] == "/analytics"
+    assert find(held, "demo-page")["props"]["data"] == "/analytics"
+    assert "pathname" not in find(client.get("/_dash-layout").get_json(), "url")["props"]
 
 
 def test_every_callback_answers_well_formed_requests_without_a_500(demo, client):

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from dash import html
 
 from layouts import components, overview
 from layouts.persona import CARD_TITLES, PERSONAS
@@ -148,19 +149,34 @@ def test_action_buttons_are_the_same_honest_states_for_every_persona(lumen_state
     page = overview.overview(lumen_state, "cmo")
     actions = lumen_state["curiosity"]["actions"]
     first = find(page, f"action-{actions[0]['id']}")
+    footer = html.Div(overview.action_footer(actions[0]))  # what opening the card renders
     ids = [
-        c.id for c, _ in walk(first) if c is not None and isinstance(getattr(c, "id", None), dict)
+        c.id for c, _ in walk(footer) if c is not None and isinstance(getattr(c, "id", None), dict)
     ]
     decisions = {i["decision"] for i in ids if i.get("type") == "action-btn"}
     assert decisions == {"planned", "done", "dismissed"}
     assert all(i["action"] == actions[0]["id"] for i in ids if i.get("type") == "action-btn")
     for persona in PERSONAS:
-        visible = text_of(first, persona)
+        visible = text_of(first, persona) + " " + text_of(footer, persona)
         assert "Plan it" in visible and "Mark done" in visible and "Dismiss" in visible
         for dishonest in ("Approve", "Execute", "Accept"):
             assert dishonest not in visible, (persona, dishonest)
         micro = overview.pretty(actions[0]["microcopy"][persona])
         assert micro in visible
+
+
+def test_a_collapsed_card_has_no_decision_footer_until_it_is_opened(lumen_state):
+    """The buttons and status are rendered when the card is first opened (five fewer
+    components per card at load); the card says where they go and reports its opening."""
+    action = lumen_state["curiosity"]["actions"][0]
+    aid = str(action["id"])
+    card = overview.action_item(action, {"id": 1, "decision": "planned", "user": "Ann"})
+    ids = [c.id for c, _ in walk(card) if isinstance(getattr(c, "id", None), dict)]
+    assert {i["type"] for i in ids} == {overview.ACTION_CARD, overview.ACTION_FOOTER}
+    assert {overview.ACTION_CARD: aid} == {i["type"]: i["action"] for i in ids[:1]}
+    opened = overview.action_item(action, {"id": 1, "decision": "planned"}, footer=True)
+    kinds = {c.id["type"] for c, _ in walk(opened) if isinstance(getattr(c, "id", None), dict)}
+    assert {"action-btn", "action-status", "action-undo"} <= kinds
 
 
 def test_pause_action_links_to_the_exact_ad_in_its_ads_manager(lumen_state):
@@ -373,3 +389,27 @@ def test_top_risk_in_words_with_money(state):
     assert "May–Jul 2026" in words[3]
     brief = text_of(overview.brief(state))
     assert words[0] in brief and "+$" in brief
+
+
+@pytest.mark.parametrize(
+    "search",
+    ["", "?range=7d&compare=previous_year", "?range=custom&start=2026-11-01&end=2026-11-10"],
+)
+def test_the_date_control_shows_the_urls_period_so_the_sync_does_nothing_at_load(search):
+    """The control is rendered with the URL's range, dates and comparison (as the URL sync
+    would set them): at load the sync answers 204 instead of re-rendering the control. Back
+    or forward to another period still moves the control."""
+    from datetime import date
+
+    from dash.exceptions import PreventUpdate
+
+    from layouts import periods
+
+    latest = date(2026, 11, 29)
+    control = overview.period_control(periods.page_filters(search), date(2026, 6, 1), latest)
+    value = {c.id: getattr(c, "value", None) for c, _ in walk(control) if getattr(c, "id", None)}
+    shown = [value[f"ov-{k}"] for k in ("range", "dates-start", "dates-end", "compare")]
+    with pytest.raises(PreventUpdate):
+        periods.sync_period("ov", None, search, *shown, latest)
+    moved = periods.sync_period("ov", None, "?range=90d", *shown, latest)
+    assert moved[1] == "90d" and moved[2] == "2026-09-01" and moved[3] == "2026-11-29"
