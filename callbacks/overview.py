@@ -251,8 +251,7 @@ def action_footer(org_id: int, action_id: str) -> Any:
     a note, and nothing to press)."""
     row = latest_state(org_id)
     state = row.as_dict() if row is not None else {}
-    actions = (state.get("curiosity") or {}).get("actions") or []
-    action = next((a for a in actions if str(a.get("id")) == action_id), None)
+    action = views.action_in(state, action_id)
     if action is None:
         return html.P(
             "This action is no longer in the latest insights: reload the page for the newest.",

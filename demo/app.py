@@ -325,8 +325,7 @@ REPORT_LINKS_JS = """function(decisions, _page) {
 def action_footer(action_id: str, decisions: Any) -> Any:
     """An opened card's decision buttons and the tab's decision on it, as in the product."""
     state = snapshot().state
-    actions = (state.get("curiosity") or {}).get("actions") or []
-    action = next((a for a in actions if str(a.get("id")) == action_id), None)
+    action = ov_views.action_in(state, action_id)
     if action is None:
         raise PreventUpdate  # not one of the snapshot's actions
     return ov_views.action_footer(

@@ -877,6 +877,12 @@ def fatigue_for_action(state: Mapping[str, Any], action: Mapping[str, Any]) -> d
     return None
 
 
+def action_in(state: Mapping[str, Any], action_id: str) -> dict[str, Any] | None:
+    """The state's CURIOSITY action with this id (None: not among its actions)."""
+    actions = (state.get("curiosity") or {}).get("actions") or []
+    return next((a for a in actions if str(a.get("id")) == action_id), None)
+
+
 def with_one_roas(action: Mapping[str, Any], state: Mapping[str, Any]) -> dict:
     """A pause/refresh action in the page's words: the creative's one ROAS (the page's
     calibration, as on the leaderboard), signals in plain words and the org's currency; the

@@ -430,7 +430,7 @@ def build_board_report(
             state.get("curiosity") or {}, persona, decisions or {}, s, cur, state, brain
         ),
     }
-    story = _header(state, org_name, s, cur, chosen) + [
+    story = _header(state, org_name, s, cur, chosen, brain) + [
         block for name in REPORT_ORDER[persona] for block in parts[name]
     ]
     generated = str(state.get("computed_at") or "")[:16].replace("T", " ")
@@ -480,9 +480,11 @@ def _header(
     s: dict,
     cur: str,
     chosen: Mapping[str, Any] | None = None,
+    brain: str | None = None,
 ) -> list[Any]:
     """Title, period line and the headline metrics (first whatever the persona): the chosen
-    period's with its comparison when there is one, else the brain's window."""
+    period's with its comparison when there is one, else the brain's window; ``brain``: the
+    note naming the brain's window when it differs (``_brain_note``)."""
     t = dict((state.get("memory") or {}).get("totals") or {})
     risk = (state.get("oracle") or {}).get("risk") or {}
     period = state.get("period") or {}
@@ -544,7 +546,6 @@ def _header(
         Spacer(1, 5 * mm),
         kpi,
     ]
-    brain = _brain_note(state, chosen)
     if brain:
         story.append(
             Paragraph(
