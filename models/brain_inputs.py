@@ -8,7 +8,9 @@ numpy as categoricals; a customer arrives as a 128-bit key (two independent 64-b
 ``hashtextextended`` seeds). Only the ad rows of the brain's analysis window
 (``brain.prep.analysis_days`` ending at as_of) are read; orders are read whole (LTV cohorts
 need every first order), with only the columns the brain uses. One REPEATABLE READ snapshot
-for everything.
+for everything: the orders are read on a second connection, in a thread, that imports the first
+one's exported snapshot, so the two reads overlap (two server processes, the GIL released while
+waiting) and still see one moment.
 
 Other databases (SQLite): the plain SQLAlchemy loaders, with the same window.
 
@@ -23,13 +25,14 @@ every sync and webhook) plus per-table row counts and high-water marks.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from psycopg import sql
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from brain.prep import AD_COLUMNS, BrainSettings, analysis_days
 from extensions import db
@@ -183,27 +186,55 @@ def _as_date(value: object) -> date:
 def _load_pg(
     org_id: int, tz: str, as_of: date | None, days: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    raw = db.engine.raw_connection()
+    """Ad rows on this connection, orders on a second one in a thread, both reading the
+    same snapshot: the two reads (and the server's work for each) overlap."""
+    engine = db.engine  # the thread has no app context: it gets the engine itself
+    raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
         # One snapshot: a webhook committing mid-read cannot split the inputs.
         pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        anchor = _anchor_pg(pg, org_id, tz, as_of)
-        start = PG_EPOCH
-        if anchor is None:  # no ad rows and no orders
-            ad_rec = _copy_columns(pg, AD_COPY, AD_FIELDS, org_id, start)
-        else:
-            start = anchor - timedelta(days=days - 1)
-            ad_rec = _copy_columns(pg, AD_COPY, AD_FIELDS, org_id, start)
-            if not len(ad_rec["date"]):  # rows only before the window still count as "has ad data"
-                ad_rec = _copy_columns(pg, AD_LATEST_BEFORE, AD_FIELDS, org_id, start)
-        creatives = pg.execute(CREATIVES, (org_id,)).fetchall() if len(ad_rec["date"]) else []
+        snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        with ThreadPoolExecutor(1) as pool:
+            orders = pool.submit(_load_orders_pg, engine, snapshot, org_id, tz)
+            anchor = _anchor_pg(pg, org_id, tz, as_of)
+            start = PG_EPOCH
+            if anchor is None:  # no ad rows and no orders
+                ad_rec = _copy_columns(pg, AD_COPY, AD_FIELDS, org_id, start)
+            else:
+                start = anchor - timedelta(days=days - 1)
+                ad_rec = _copy_columns(pg, AD_COPY, AD_FIELDS, org_id, start)
+                if not len(ad_rec["date"]):  # rows only before the window count as ad data
+                    ad_rec = _copy_columns(pg, AD_LATEST_BEFORE, AD_FIELDS, org_id, start)
+            creatives = pg.execute(CREATIVES, (org_id,)).fetchall() if len(ad_rec["date"]) else []
+            window = (start, anchor) if anchor is not None else (PG_EPOCH, PG_EPOCH)
+            ad_frame = _ad_frame(ad_rec, creatives, window)
+            order_frame = orders.result()  # the snapshot is imported before this returns
+        pg.rollback()
+    finally:
+        raw.close()
+    return ad_frame, order_frame
+
+
+def _load_orders_pg(engine: Engine, snapshot: str, org_id: int, tz: str) -> pd.DataFrame:
+    """The orders frame, read on a connection of its own in the exported ``snapshot``."""
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        join_snapshot(pg, snapshot)
         od_rec = _copy_columns(pg, ORDER_COPY, ORDER_FIELDS, org_id, None)
         pg.rollback()
     finally:
         raw.close()
-    window = (start, anchor) if anchor is not None else (PG_EPOCH, PG_EPOCH)
-    return _ad_frame(ad_rec, creatives, window), _order_frame(od_rec, tz)
+    return _order_frame(od_rec, tz)
+
+
+def join_snapshot(pg: object, snapshot: str) -> None:
+    """Start a read-only transaction on ``pg`` that sees exactly what the transaction which
+    exported ``snapshot`` (``pg_export_snapshot()``, still open) sees."""
+    pg.rollback()  # SET TRANSACTION SNAPSHOT must come first in its transaction
+    pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    pg.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
 
 
 def _anchor_pg(pg: object, org_id: int, tz: str, as_of: date | None) -> date | None:

@@ -20,7 +20,7 @@ from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models import AdMetricDaily, Order, Organization
 from models.brain_data import load_ad_daily, load_orders, org_settings
-from models.brain_inputs import load_brain_inputs
+from models.brain_inputs import _load_orders_pg, load_brain_inputs
 from models.seed import load_frames
 from tests.conftest import create_test_app, make_org, reset_schema, truncate_all
 
@@ -108,3 +108,38 @@ def test_org_without_data_same_state(any_db: Flask) -> None:
     with any_db.app_context():
         plain, fast, plain_ad, fast_ad = _states(ids["org_id"])
     assert fast == plain and len(plain_ad) == len(fast_ad) == 0
+
+
+def test_orders_read_on_a_second_connection_see_the_first_ones_snapshot(app: Flask) -> None:
+    """The orders are read in a thread on their own connection: it must see the moment the ad
+    rows were read at, not an order committed in between."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0] != "postgresql":
+        pytest.skip("snapshot export is PostgreSQL's")
+    org_id = _seed(app, "Snapshot", generate_brand(RANDOM_SEED, days=20), "UTC")
+    with app.app_context():
+        engine = db.engine
+        first = db.session.scalars(select(Order).where(Order.org_id == org_id).limit(1)).one()
+        before = len(load_orders(org_id, "UTC"))
+        db.session.rollback()
+        raw = engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            late = Order(
+                org_id=org_id,
+                connection_id=first.connection_id,
+                external_id="committed-after-the-snapshot",
+                placed_at=first.placed_at,
+                customer_external_id="late-customer",
+                revenue=first.revenue,
+                is_first_order=True,
+            )
+            db.session.add(late)
+            db.session.commit()  # another transaction, after the export
+            frame = _load_orders_pg(engine, snapshot, org_id, "UTC")
+            pg.rollback()
+        finally:
+            raw.close()
+        assert len(frame) == before  # the snapshot's orders, without the late one
+        assert len(load_orders(org_id, "UTC")) == before + 1  # which is committed
