@@ -15,18 +15,22 @@ Python float does).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.orm import Session
 
 PG_EPOCH = date(2000, 1, 1)
 PG_EPOCH_DAYS = (PG_EPOCH - date(1970, 1, 1)).days
 PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 PG_EPOCH_US = PG_EPOCH_DAYS * 86_400 * 1_000_000
+# Rows per buffer handed to the connection: big enough that numpy's per-call cost is nothing,
+# small enough that the server is storing one while the next is built.
+CHUNK_ROWS = 65_536
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8", "bool": "?", "date": ">i4"}
 FIXED["timestamptz"] = ">i8"
@@ -155,36 +159,55 @@ def binary_copy_payload(columns: Sequence[Column]) -> bytes:
     return b"".join(binary_copy_parts(columns))
 
 
-def binary_copy_parts(columns: Sequence[Column]) -> list[Any]:
-    """The binary COPY stream as buffers to send one after the other (no copy joins them)."""
+def binary_copy_parts(columns: Sequence[Column]) -> Iterator[Any]:
+    """The binary COPY stream as buffers to send one after the other (no copy joins them).
+
+    Every column is encoded here, at once, so whatever refuses a value (``NotExact``) raises
+    before the first buffer exists; the rows are then assembled ``CHUNK_ROWS`` at a time as
+    the buffers are taken, so the server can store one chunk while the next is built."""
     encoded = [_encode(kind, values) for _, kind, values in columns]
+    return _chunks(encoded)
+
+
+def _chunks(encoded: list[tuple[np.ndarray, np.ndarray]]) -> Iterator[Any]:
     n = len(encoded[0][0]) if encoded else 0
-    if n and all(lens[0] >= 0 and (lens == lens[0]).all() for lens, _ in encoded):
-        return [HEADER, _fixed_rows(encoded, n), b"\xff\xff"]
+    yield HEADER
+    # where each row's bytes start in its column's data (NULLs have none)
+    starts = [np.concatenate(([0], np.cumsum(np.maximum(lens, 0)))) for lens, _ in encoded]
+    for a in range(0, n, CHUNK_ROWS):
+        b = min(n, a + CHUNK_ROWS)
+        part = [
+            (lens[a:b], data[at[a] : at[b]])
+            for (lens, data), at in zip(encoded, starts, strict=True)
+        ]
+        yield _rows(part, b - a)
+    yield b"\xff\xff"  # trailer: int16 -1
+
+
+def _rows(encoded: list[tuple[np.ndarray, np.ndarray]], n: int) -> memoryview:
+    """``n`` rows of the COPY stream (no header or trailer)."""
+    if all(lens[0] >= 0 and (lens == lens[0]).all() for lens, _ in encoded):
+        return _fixed_rows(encoded, n)
     sizes = [4 + np.maximum(lens, 0) for lens, _ in encoded]
-    row_size = 2 + np.sum(sizes, axis=0) if n else np.zeros(0, np.int64)
-    starts = len(HEADER) + np.concatenate(([0], np.cumsum(row_size)[:-1])) if n else row_size
-    total = len(HEADER) + int(row_size.sum()) + 2
-    buf = np.zeros(total, np.uint8)
-    buf[: len(HEADER)] = np.frombuffer(HEADER, np.uint8)
-    buf[-2:] = 0xFF  # trailer: int16 -1
-    if n:
-        nfields = np.frombuffer(np.array([len(columns)], ">i2").tobytes(), np.uint8)
-        buf[starts] = nfields[0]
-        buf[starts + 1] = nfields[1]
-        field = starts + 2
-        for (lens, data), size in zip(encoded, sizes, strict=True):
-            lb = lens.astype(">i4").view(np.uint8).reshape(-1, 4)
-            for k in range(4):
-                buf[field + k] = lb[:, k]
-            present = lens >= 0
-            if data.size:
-                dst0 = field[present] + 4
-                ln = lens[present]
-                src0 = np.concatenate(([0], np.cumsum(ln)[:-1]))
-                buf[np.repeat(dst0 - src0, ln) + np.arange(data.size)] = data
-            field = field + size
-    return [memoryview(buf)]
+    row_size = 2 + np.sum(sizes, axis=0)
+    starts = np.concatenate(([0], np.cumsum(row_size)[:-1]))
+    buf = np.zeros(int(row_size.sum()), np.uint8)
+    nfields = np.frombuffer(np.array([len(encoded)], ">i2").tobytes(), np.uint8)
+    buf[starts] = nfields[0]
+    buf[starts + 1] = nfields[1]
+    field = starts + 2
+    for (lens, data), size in zip(encoded, sizes, strict=True):
+        lb = lens.astype(">i4").view(np.uint8).reshape(-1, 4)
+        for k in range(4):
+            buf[field + k] = lb[:, k]
+        present = lens >= 0
+        if data.size:
+            dst0 = field[present] + 4
+            ln = lens[present]
+            src0 = np.concatenate(([0], np.cumsum(ln)[:-1]))
+            buf[np.repeat(dst0 - src0, ln) + np.arange(data.size)] = data
+        field = field + size
+    return memoryview(buf)
 
 
 def _fixed_rows(encoded: list, n: int) -> memoryview:
@@ -208,7 +231,8 @@ def copy_into(session: Session, name: str, columns: Sequence[Column]) -> None:
     raw = session.connection().connection.driver_connection
     quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
     with raw.cursor() as cur:
-        with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+        statement = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
+        with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
             for part in parts:
                 copy.write(part)
 
@@ -221,7 +245,8 @@ def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> s
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
         cur.execute(f'CREATE TEMP TABLE "{name}" ({defs}) ON COMMIT DROP')
         quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
-        with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+        statement = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
+        with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
             for part in binary_copy_parts(columns):
                 copy.write(part)
     return name

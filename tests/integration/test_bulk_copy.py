@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AdMetricDaily, Campaign, Connection, Creative
-from models.bulk import NotExact, copy_into, copy_to_staging, numeric_units
+from models.bulk import CHUNK_ROWS, NotExact, copy_into, copy_to_staging, numeric_units
 from models.upsert import COPY_THRESHOLD, upsert_columns
 from tests.conftest import make_org
 
@@ -59,6 +59,38 @@ def test_binary_copy_round_trips_every_type_and_null(app) -> None:
         date(1999, 12, 31),
         datetime(1990, 5, 5, 1, 2, 3, 7, tzinfo=UTC),  # naive = UTC
         False,
+    )
+
+
+def test_binary_copy_across_chunks_keeps_every_row(app) -> None:
+    """More rows than one chunk, with NULLs and text of mixed lengths (the general layout) and
+    without (the fixed one): every row arrives whole, in order, across the chunk seams."""
+    if not _pg(app):
+        pytest.skip("binary COPY is PostgreSQL's")
+    n = CHUNK_ROWS * 2 + 17
+    ids = np.arange(n, dtype=np.int64)
+    names = [None if i % 7 == 0 else "x" * (i % 13) + str(i) for i in range(n)]
+    counts = [None if i % 5 == 0 else i % 1000 for i in range(n)]
+    with app.app_context():
+        raw = db.session.connection().connection.driver_connection
+        mixed = copy_to_staging(
+            db.session,
+            "tmp_chunks",
+            [("i", "int8", ids), ("t", "text", names), ("c", "int4", counts)],
+        )
+        got = raw.execute(f'SELECT i, t, c FROM "{mixed}" ORDER BY i').fetchall()  # noqa: S608
+        fixed = copy_to_staging(
+            db.session, "tmp_fixed", [("i", "int8", ids), ("v", "int4", ids % 1000)]
+        )
+        got_fixed = raw.execute(f'SELECT i, v FROM "{fixed}" ORDER BY i').fetchall()  # noqa: S608
+        db.session.rollback()
+    assert len(got) == n and len(got_fixed) == n
+    assert [r[0] for r in got] == list(range(n))
+    assert [r[1] for r in got] == names
+    assert [r[2] for r in got] == counts
+    assert got_fixed[-1] == (n - 1, (n - 1) % 1000) and got_fixed[CHUNK_ROWS] == (
+        CHUNK_ROWS,
+        CHUNK_ROWS % 1000,
     )
 
 
