@@ -97,14 +97,31 @@ def _encode_numeric(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
     return lens, rec.view(np.uint8).reshape(-1)
 
 
+def text_values(values: Any) -> tuple[list, np.ndarray, bool]:
+    """(the non-NULL values, the NULL mask, whether they are all ``str``), at C speed: None,
+    NaN and NaT are NULL."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    arr = arr.astype(object, copy=False)
+    null = pd.isna(arr)
+    present = arr[~null] if null.any() else arr
+    all_str = not len(present) or pd.api.types.infer_dtype(present, skipna=False) == "string"
+    return present.tolist(), null, all_str
+
+
+def longest_text(values: Any) -> int:
+    """The most characters of any non-NULL value (as text)."""
+    present, _, all_str = text_values(values)
+    return max(map(len, present if all_str else map(str, present)), default=0)
+
+
 def _encode_text(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Text as UTF-8; None and NaN are NULL. Plain-ASCII strings (ids, names: nearly all) are
     encoded in one piece, their byte lengths being their lengths."""
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    null = np.fromiter((v is None or v != v for v in items), bool, len(items))  # None/NaN
-    lens = np.full(len(items), -1, np.int64)
-    present = [v for v, n in zip(items, null, strict=True) if not n] if null.any() else items
-    if all(type(v) is str for v in present):
+    present, null, all_str = text_values(values)
+    lens = np.full(len(null), -1, np.int64)
+    if all_str:
         joined = "".join(present)
         if joined.isascii():
             lens[~null] = np.fromiter(map(len, present), np.int64, len(present))

@@ -35,6 +35,7 @@ from models.bulk import (
     copy_into,
     copy_to_staging,
     execute_raw,
+    longest_text,
     numeric_units,
 )
 from models.data import AdMetricDaily, Campaign, Creative, Order
@@ -231,8 +232,7 @@ def _copy_direct(
             kind = "float8null"
         ordered = _take(values, order)
         if kind == "text" and getattr(sa_type, "length", None):
-            texts = [str(v) for v in _as_array(ordered) if v is not None and v == v]
-            if max(map(len, texts), default=0) > sa_type.length:
+            if longest_text(ordered) > sa_type.length:
                 raise NotExact(f"{name}: text longer than {sa_type.length}")
         if kind.startswith("numeric("):
             numeric_units(ordered, sa_type.scale, sa_type.precision)  # raises before any write
