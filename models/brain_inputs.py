@@ -193,8 +193,7 @@ def _load_pg(
     try:
         pg = raw.driver_connection
         # One snapshot: a webhook committing mid-read cannot split the inputs.
-        pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        snapshot = export_snapshot(pg)
         with ThreadPoolExecutor(1) as pool:
             orders = pool.submit(_load_orders_pg, engine, snapshot, org_id, tz)
             anchor = _anchor_pg(pg, org_id, tz, as_of)
@@ -227,6 +226,13 @@ def _load_orders_pg(engine: Engine, snapshot: str, org_id: int, tz: str) -> pd.D
     finally:
         raw.close()
     return _order_frame(od_rec, tz)
+
+
+def export_snapshot(pg: object) -> str:
+    """Start a read-only REPEATABLE READ transaction on ``pg``; returns its snapshot's id for
+    ``join_snapshot`` (valid while this transaction stays open)."""
+    pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    return pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
 
 
 def join_snapshot(pg: object, snapshot: str) -> None:

@@ -102,8 +102,10 @@ def text_values(values: Any) -> tuple[list, np.ndarray, bool]:
     NaN and NaT are NULL."""
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object)
-    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-    arr = arr.astype(object, copy=False)
+    if isinstance(values, np.ndarray):
+        arr = values.astype(object, copy=False)
+    else:  # a list of str straight to objects (no fixed-width unicode array on the way)
+        arr = np.asarray(values, dtype=object)
     null = pd.isna(arr)
     present = arr[~null] if null.any() else arr
     all_str = not len(present) or pd.api.types.infer_dtype(present, skipna=False) == "string"
@@ -246,12 +248,18 @@ def copy_into(session: Session, name: str, columns: Sequence[Column]) -> None:
     ``_encode`` (``numeric(p,s)``, ``float8null`` for the table's own types)."""
     parts = binary_copy_parts(columns)  # raises (NotExact) before anything is sent
     raw = session.connection().connection.driver_connection
-    quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
     with raw.cursor() as cur:
-        statement = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
-        with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-            for part in parts:
-                copy.write(part)
+        _copy_in(cur, name, columns, parts)
+
+
+def _copy_in(cur: Any, name: str, columns: Sequence[Column], parts: Iterator[Any]) -> None:
+    """Send ``parts`` as table ``name``'s binary COPY; psycopg's queued writer sends each
+    buffer from a thread while the next one is built."""
+    quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
+    statement = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
+    with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+        for part in parts:
+            copy.write(part)
 
 
 def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> str:
@@ -261,11 +269,7 @@ def copy_to_staging(session: Session, name: str, columns: Sequence[Column]) -> s
     with raw.cursor() as cur:
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
         cur.execute(f'CREATE TEMP TABLE "{name}" ({defs}) ON COMMIT DROP')
-        quoted = ", ".join(f'"{c}"' for c, _, _ in columns)
-        statement = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT BINARY)'
-        with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-            for part in binary_copy_parts(columns):
-                copy.write(part)
+        _copy_in(cur, name, columns, binary_copy_parts(columns))
     return name
 
 

@@ -20,7 +20,7 @@ from brain.synthetic import LUMEN_SEED, generate_brand
 from extensions import db
 from models import AdMetricDaily, Order, Organization
 from models.brain_data import load_ad_daily, load_orders, org_settings
-from models.brain_inputs import _load_orders_pg, load_brain_inputs
+from models.brain_inputs import _load_orders_pg, export_snapshot, load_brain_inputs
 from models.seed import load_frames
 from tests.conftest import create_test_app, make_org, reset_schema, truncate_all
 
@@ -124,8 +124,7 @@ def test_orders_read_on_a_second_connection_see_the_first_ones_snapshot(app: Fla
         raw = engine.raw_connection()
         try:
             pg = raw.driver_connection
-            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            snapshot = export_snapshot(pg)
             late = Order(
                 org_id=org_id,
                 connection_id=first.connection_id,
