@@ -7,6 +7,7 @@ channels, creatives and cohorts, each in a box that keeps its size while it load
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from layouts import fmt
@@ -1155,18 +1156,23 @@ def analytics_page(
         [
             html.Div(id="an-nomatch"),
             html.Div(
+                # the view callback sends the figure to a Store; the Graph is created once the
+                # box is near the viewport (TREND_DRAW_JS): below the fold on a phone, Plotly
+                # is neither fetched nor run while the page loads
                 _loading(
-                    dcc.Graph(
-                        id="an-chart",
-                        figure=empty_figure(),
-                        config=GRAPH_CONFIG,
-                        style={"height": "100%"},
-                        responsive=True,
-                    ),
+                    [
+                        dcc.Store(id="an-chart-figure"),
+                        html.Div(
+                            html.P("Loading the chart…", className="text-body-secondary small"),
+                            id="an-chart-slot",
+                            style={"height": "100%"},
+                        ),
+                    ],
                     parent_style={"height": "100%"},
                 ),
                 className="an-chart-box",
             ),
+            dcc.Store(id="an-trend-seen", data=False),
             html.P(
                 f"Shaded: the last {PROVISIONAL_DAYS} days of data are provisional — the ad "
                 "platforms still restate conversions and spend for recent days, so they may change "
@@ -1191,7 +1197,7 @@ def analytics_page(
                 className="small text-body-secondary mb-2",
             ),
             html.Div(
-                # the chart is drawn when the box scrolls into view (COHORT_SEEN_JS): below the
+                # the chart is drawn when the box scrolls into view (SEEN_JS): below the
                 # fold on a phone, Plotly's work is not part of the page's load
                 _loading(
                     html.Div(id="an-cohort-plot", style={"height": "100%"}),
@@ -1370,7 +1376,7 @@ URL_AND_CONTROLS = [("analytics-url", "search"), *CONTROL_PROPS]
 MAIN_OUTPUTS = [
     ("an-caption", "children"),
     ("an-kpis", "children"),
-    ("an-chart", "figure"),
+    ("an-chart-figure", "data"),
     ("an-anomalies", "children"),
     ("an-channels", "children"),
     ("an-nomatch", "children"),
@@ -1384,11 +1390,13 @@ COHORT_OUTPUTS = [
     ("an-toast-cohorts", "children"),
 ]
 COHORT_CHART_OUTPUT = ("an-cohort-plot", "children")
-# Once the cohort box is within 200 px of the viewport, `an-cohort-seen` turns True (and the
-# chart callback draws it). Runs when the box mounts; no IntersectionObserver: at once.
-COHORT_SEEN_JS = """function (id) {
+TREND_SLOT = "an-chart-slot"
+# Once a chart's box is within 200 px of the viewport, its "seen" Store turns True (and the
+# chart is drawn). Runs when the box mounts; no IntersectionObserver: at once. Each call
+# watches one box: the store's id and the box's class are bound in by `seen_js`.
+_SEEN_JS = """function (id) {
     var dc = window.dash_clientside;
-    function seen() { dc.set_props("an-cohort-seen", {data: true}); }
+    function seen() { dc.set_props(STORE, {data: true}); }
     function watch(tries) {
         var el = document.getElementById(id);
         if (!el) { if (tries < 50) { setTimeout(function () { watch(tries + 1); }, 100); } return; }
@@ -1397,11 +1405,31 @@ COHORT_SEEN_JS = """function (id) {
             var near = entries.some(function (e) { return e.isIntersecting; });
             if (near) { io.disconnect(); seen(); }
         }, {rootMargin: "200px 0px"});
-        io.observe(el.closest(".an-cohort-box") || el);
+        io.observe(el.closest(BOX) || el);
     }
     watch(0);
     return dc.no_update;
 }"""
+
+
+def seen_js(store_id: str, box_selector: str) -> str:
+    """The clientside function that sets `store_id` True once `box_selector` is near view."""
+    return _SEEN_JS.replace("STORE", json.dumps(store_id)).replace("BOX", json.dumps(box_selector))
+
+
+# The trend chart: the figure the view callback stored, in a Graph made once the box was seen;
+# later figures go to that Graph (a new Graph in the slot would be a new plot, drawn from scratch).
+TREND_DRAW_JS = """function (figure, seen, drawn) {
+    var dc = window.dash_clientside;
+    if (!seen || !figure) { return dc.no_update; }
+    if (drawn && drawn.props && drawn.props.id === "an-chart") {
+        dc.set_props("an-chart", {figure: figure});
+        return dc.no_update;
+    }
+    return {namespace: "dash_core_components", type: "Graph",
+            props: {id: "an-chart", figure: figure, config: CONFIG,
+                    style: {height: "100%"}, responsive: true}};
+}""".replace("CONFIG", json.dumps(GRAPH_CONFIG))
 
 
 def cohort_graph(figure: Mapping[str, Any]) -> dcc.Graph:
@@ -1476,7 +1504,21 @@ def register_view_callbacks(
         return light([table, None])
 
     app.clientside_callback(
-        COHORT_SEEN_JS, Output("an-cohort-seen", "data"), Input(COHORT_CHART_OUTPUT[0], "id")
+        seen_js("an-cohort-seen", ".an-cohort-box"),
+        Output("an-cohort-seen", "data"),
+        Input(COHORT_CHART_OUTPUT[0], "id"),
+    )
+    app.clientside_callback(
+        seen_js("an-trend-seen", ".an-chart-box"),
+        Output("an-trend-seen", "data"),
+        Input(TREND_SLOT, "id"),
+    )
+    app.clientside_callback(
+        TREND_DRAW_JS,
+        Output(TREND_SLOT, "children"),
+        Input("an-chart-figure", "data"),
+        Input("an-trend-seen", "data"),
+        State(TREND_SLOT, "children"),
     )
 
     @app.callback(

@@ -35,6 +35,15 @@ def _chart_points(dash_duo) -> int:
     )
 
 
+def _chart_total(dash_duo) -> float:
+    """The sum of the chart's last trace (this period's series)."""
+    return dash_duo.driver.execute_script(
+        "var g = document.querySelector('#an-chart .js-plotly-plot');"
+        "if (!g || !g.data) { return -1; }"
+        "return g.data[g.data.length - 1].y.reduce(function (a, b) { return a + b; }, 0);"
+    )
+
+
 def test_preset_and_platform_go_to_the_url_and_survive_reload(app, dash_duo):
     org = make_org(app, "E2E Beauty", "analyst@e2e-beauty.example", persona="vp_growth")
     load_brand(app, org["org_id"], "e2e", A_PLATFORMS)  # $300 of spend a day
@@ -50,10 +59,17 @@ def test_preset_and_platform_go_to_the_url_and_survive_reload(app, dash_duo):
     while _chart_points(dash_duo) != 7 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _chart_points(dash_duo) == 7
+    # the chart in view from the start is redrawn in place, not replaced by a new plot
+    dash_duo.driver.execute_script("document.querySelector('#an-chart .js-plotly-plot').id = 'p1'")
 
     dash_duo.find_element("label[for$='an-platform_input_tiktok']").click()  # TikTok off
     url = _wait_url(dash_duo, "platform=meta")
     dash_duo.wait_for_contains_text("#kpi-spend", "$1,400", timeout=10)
+    deadline = time.monotonic() + 10
+    while _chart_total(dash_duo) != pytest.approx(1400) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _chart_total(dash_duo) == pytest.approx(1400)  # Meta's spend alone
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#an-chart #p1")
     href = dash_duo.find_element("#an-csv-daily").get_attribute("href")
     assert "/exports/analytics.csv?range=7d&platform=meta" in href
     # Download it as the browser would (its session cookie): the CSV is what the view shows.
@@ -91,8 +107,15 @@ def test_phone_width_has_no_horizontal_overflow(app, dash_duo):
     dash_duo.wait_for_contains_text("#kpi-spend", "$9,000", timeout=15)
     dash_duo.wait_for_element("#an-leaderboard table", timeout=15)
     dash_duo.wait_for_element("#an-cohort-table table", timeout=15)
-    # the cohort chart, below the fold on a phone, is drawn once its box scrolls into view
+    # both charts sit below the fold on a phone: Plotly is not even fetched while the page
+    # loads; each chart is drawn once its box scrolls into view
+    assert driver.execute_script("return typeof window.Plotly") == "undefined"
+    assert not driver.find_elements(By.CSS_SELECTOR, "#an-chart-slot .js-plotly-plot")
     assert not driver.find_elements(By.CSS_SELECTOR, "#an-cohort-plot .js-plotly-plot")
+    driver.execute_script(
+        "document.querySelector('.an-chart-box').scrollIntoView({block: 'center'})"
+    )
+    dash_duo.wait_for_element("#an-chart .js-plotly-plot .scatterlayer .trace", timeout=15)
     driver.execute_script(
         "document.querySelector('.an-cohort-box').scrollIntoView({block: 'center'})"
     )

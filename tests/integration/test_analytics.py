@@ -138,7 +138,7 @@ def test_empty_org_gets_the_connect_prompt(app, client):
     assert resp.status_code == 200
     page = expand_islands(resp.get_json()["response"]["page"]["children"])
     empty = find(page, "analytics-empty")
-    assert empty is not None and find(page, "an-chart") is None
+    assert empty is not None and find(page, "an-chart-slot") is None
     assert "No data yet — connect a platform" in text(empty)
     assert "/integrations" in json.dumps(empty)
     # the views stay quiet for an org without data (no broken charts, no 500)
@@ -169,7 +169,7 @@ def test_main_view_shows_only_the_orgs_numbers(client, orgs):
     channels = text(resp["an-channels"]["children"])
     assert "Meta" in channels and "TikTok" in channels and "Google Ads" not in channels
     assert resp["an-csv-daily"]["href"] == "/exports/analytics.csv?range=7d"
-    figure = resp["an-chart"]["figure"]
+    figure = resp["an-chart-figure"]["data"]
     names = [t.get("name") for t in figure["data"]]
     assert names == ["Previous period", "This period"]
     assert figure["data"][1]["y"] == [300.0] * 7
@@ -183,7 +183,7 @@ def test_platform_filter_and_store_wide_note(client, orgs):
     assert "$700" in kpi(resp, "spend")  # 2 x $50 x 7
     assert "store-wide" in kpi(resp, "mer")
     assert resp["an-csv-daily"]["href"] == "/exports/analytics.csv?range=7d&platform=tiktok"
-    assert resp["an-chart"]["figure"]["data"][-1]["y"] == [2.0] * 7  # tiktok ROAS 100/50
+    assert resp["an-chart-figure"]["data"]["data"][-1]["y"] == [2.0] * 7  # tiktok ROAS 100/50
 
 
 def test_other_orgs_campaign_ids_match_nothing(client, orgs):
@@ -245,10 +245,10 @@ def test_leaderboard_sparklines_fatigue_and_anomalies(app, client, orgs):
     assert float(primary) == pytest.approx(reported * 0.5, abs=0.006)
     assert json.dumps(board).count("data:image/svg+xml") == 4  # one sparkline per creative
     main = fire(client, "main", "?range=14d&metric=mer")
-    traces = main["an-chart"]["figure"]["data"]
+    traces = main["an-chart-figure"]["data"]["data"]
     assert traces[-1]["name"] == "Anomaly" and len(traces[-1]["x"]) == 1
     assert "Store revenue down" in text(main["an-anomalies"]["children"])
-    spend_chart = fire(client, "main", "?range=14d")["an-chart"]["figure"]["data"]
+    spend_chart = fire(client, "main", "?range=14d")["an-chart-figure"]["data"]["data"]
     assert all(t["name"] != "Anomaly" for t in spend_chart)
 
 
@@ -468,5 +468,5 @@ def test_days_outside_the_data_are_blank_not_zero(client, orgs):
     assert sum(float(r["spend"]) for r in rows[10:]) == pytest.approx(DAYS * 300.0)
     resp = fire(client, "main", "?range=90d")  # the previous 90 days hold no data
     assert "no previous data" in kpi(resp, "spend")
-    names = [t["name"] for t in resp["an-chart"]["figure"]["data"]]
+    names = [t["name"] for t in resp["an-chart-figure"]["data"]["data"]]
     assert names == ["This period"]  # no dashed line of zeros pretending to be history

@@ -257,7 +257,9 @@ def test_page_has_labelled_controls_and_reserved_chart_boxes():
         assert f'"htmlFor": "{control}"' in raw or f'"html_for": "{control}"' in raw
     assert '"Platforms"' in raw and '"Chart metric"' in raw  # fieldset legends
     assert raw.count("an-chart-box") == 1 and raw.count("an-cohort-box") == 1
-    assert '"displayModeBar": false' in raw
+    # the trend chart's Graph is made in the browser, once its box is near the viewport
+    assert '"an-chart-slot"' in raw and '"an-chart-figure"' in raw and '"an-chart"' not in raw
+    assert '"displayModeBar": false' in views.TREND_DRAW_JS
     assert "Spring · Meta" in raw
     assert '"refresh": false' in raw  # the page's own Location never reloads the page
 
