@@ -23,6 +23,7 @@ from layouts import overview as views
 from layouts import periods
 from layouts.components import toast
 from layouts.shell import freshness_text  # noqa: F401 - callbacks/__init__ uses it from here
+from layouts.wiring import outputs_by_action
 from models.brain_data import latest_state, latest_state_ref
 from models.decisions import (
     DECISIONS,
@@ -266,6 +267,7 @@ def action_footer(org_id: int, action_id: str) -> Any:
 def _register_decisions(app: dash.Dash) -> None:
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children"),
+        Output({"type": views.ACTION_CHIP, "action": ALL}, "children"),
         Output("ov-toasts", "children"),
         Input({"type": "action-btn", "action": ALL, "decision": ALL}, "n_clicks"),
         Input({"type": "action-undo", "action": ALL, "decision_id": ALL}, "n_clicks"),
@@ -274,37 +276,43 @@ def _register_decisions(app: dash.Dash) -> None:
     def decide(_accept: Any, _undo: Any) -> tuple:
         trigger = ctx.triggered_id
         clicks = ctx.triggered[0].get("value") if ctx.triggered else None
-        outputs = ctx.outputs_list[0] if ctx.outputs_list else None
-        if not isinstance(trigger, dict) or not clicks or not isinstance(outputs, list):
+        if not isinstance(trigger, dict) or not clicks:
             raise PreventUpdate  # a new Undo button mounting, or a malformed request
-        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
-        return _decide(trigger, shown, [no_update] * len(outputs))
+        shown, chips = outputs_by_action(2)
+        return _decide(trigger, shown, chips)
 
 
 @soft_fail(
     "overview: recording a decision failed",
-    fallback=lambda _trigger, _shown, unchanged: (
-        unchanged,
+    fallback=lambda _trigger, shown, chips: (
+        [no_update] * len(shown),
+        [no_update] * len(chips),
         toast(
             "Your decision could not be saved. Try again; the error has been logged.",
             header="Not saved",
         ),
     ),
 )
-def _decide(trigger: dict, shown: list, unchanged: list) -> tuple:
-    """Record or undo, then the shown cards' statuses (or a toast saying why not)."""
+def _decide(trigger: dict, shown: list, chips: list) -> tuple:
+    """Record or undo, then the opened cards' statuses and every card's state word (or a
+    toast saying why not)."""
     org_id = current_org_id()
     message = _apply(org_id, trigger)
     if message is not None:
-        return unchanged, message
+        return [no_update] * len(shown), [no_update] * len(chips), message
     row = latest_state(org_id)
     state = row.as_dict() if row is not None else {}
+    wanted = set(shown) | set(chips)
     actions = [
-        a for a in (state.get("curiosity") or {}).get("actions") or [] if str(a.get("id")) in shown
+        a for a in (state.get("curiosity") or {}).get("actions") or [] if str(a.get("id")) in wanted
     ]
     standing = decisions_with_checks(org_id, actions)
     cur = views.currency_of(state)
-    return [views.decision_status(a, standing.get(a), cur) for a in shown], no_update
+    return (
+        [views.decision_status(a, standing.get(a), cur) for a in shown],
+        [views.chip_word(standing.get(a)) for a in chips],
+        no_update,
+    )
 
 
 def _register_poll(app: dash.Dash) -> None:

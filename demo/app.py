@@ -49,6 +49,7 @@ from layouts.serving import init_serving, lean_dash  # noqa: E402
 from layouts.wiring import (  # noqa: E402
     check_wiring,
     clicked_index,
+    outputs_by_action,
     register_shell_callbacks,
     skeleton,
     soft_fail,
@@ -474,16 +475,19 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children", allow_duplicate=True),
+        Output({"type": ov_views.ACTION_CHIP, "action": ALL}, "children", allow_duplicate=True),
         Input("demo-decisions", "data"),
         prevent_initial_call=True,  # fires when the Store restores the tab's decisions
     )
-    def restore_decisions(decisions: Any) -> list:
-        outputs = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
-        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+    def restore_decisions(decisions: Any) -> tuple:
+        shown, chips = outputs_by_action(2)
         current = standing(decisions)
         if not current:
             raise PreventUpdate  # nothing decided: the page already says so (reset re-renders)
-        return [ov_views.decision_status(a, current.get(a)) for a in shown]
+        return (
+            [ov_views.decision_status(a, current.get(a)) for a in shown],
+            [ov_views.chip_word(current.get(a)) for a in chips],
+        )
 
     app.clientside_callback(
         REPORT_LINKS_JS.replace("__PERSONAS__", "[" + ",".join(f'"{p}"' for p in PERSONAS) + "]"),
@@ -517,6 +521,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output({"type": "action-status", "action": ALL}, "children"),
+        Output({"type": ov_views.ACTION_CHIP, "action": ALL}, "children"),
         Output("demo-decisions", "data"),
         Output("ov-toasts", "children"),
         Input({"type": "action-btn", "action": ALL, "decision": ALL}, "n_clicks"),
@@ -526,14 +531,18 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def decide(_accept: Any, _undo: Any, decisions: Any) -> tuple:
         clicks = ctx.triggered[0].get("value") if ctx.triggered else None
-        outputs = ctx.outputs_list[0] if ctx.outputs_list else None
-        if not clicks or not isinstance(outputs, list):
+        if not clicks:
             raise PreventUpdate  # a new Undo button mounting
-        shown = [o.get("id", {}).get("action") for o in outputs if isinstance(o, dict)]
+        shown, chips = outputs_by_action(2)
         new, message = apply_decision(ctx.triggered_id, decisions)
         if message is not None:
-            return [no_update] * len(outputs), no_update, message
-        return [ov_views.decision_status(a, new.get(a)) for a in shown], new, None
+            return [no_update] * len(shown), [no_update] * len(chips), no_update, message
+        return (
+            [ov_views.decision_status(a, new.get(a)) for a in shown],
+            [ov_views.chip_word(new.get(a)) for a in chips],
+            new,
+            None,
+        )
 
     @app.callback(
         Output("demo-decisions", "data", allow_duplicate=True),

@@ -1302,6 +1302,12 @@ def impact_text(action: Mapping[str, Any], currency: str = "USD") -> str:
 
 ACTION_CARD = "action-card"  # an action card's <details>; its `open` turns True on first open
 ACTION_FOOTER = "action-footer"  # where the card's decision footer goes once opened
+ACTION_CHIP = "action-chip"  # the collapsed card's state word, updated with each decision
+
+
+def chip_word(decision: Mapping[str, Any] | None) -> str:
+    """The state word a collapsed card shows: Planned / Done / Dismissed, or Open."""
+    return DECISION_WORDS.get((decision or {}).get("decision", ""), "Open")
 
 
 def action_title(action: Mapping[str, Any]) -> str:
@@ -1407,7 +1413,8 @@ def action_item(
                         html.H3(title, className="ov-action-title", id=f"action-title-{aid}"),
                         impact,
                         html.Span(
-                            DECISION_WORDS.get((decision or {}).get("decision", ""), "Open"),
+                            chip_word(decision),
+                            id={"type": ACTION_CHIP, "action": aid},
                             className="ov-state-chip",
                         ),
                     ],

@@ -165,6 +165,18 @@ def clicked_index(values: Any) -> Any:
     raise PreventUpdate
 
 
+def outputs_by_action(count: int) -> list[list[str]]:
+    """For a callback whose first `count` outputs are ALL patterns over action cards: each
+    output's action ids, in the order Dash expects the values (PreventUpdate when the request
+    does not carry them)."""
+    lists = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
+    if len(lists) < count or not all(isinstance(lst, list) for lst in lists[:count]):
+        raise PreventUpdate
+    return [
+        [o.get("id", {}).get("action") for o in lst if isinstance(o, dict)] for lst in lists[:count]
+    ]
+
+
 def soft_fail(
     log: logging.Logger,
     message: str,

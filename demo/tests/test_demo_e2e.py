@@ -229,7 +229,16 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "Done by you (demo)" in status_text(d)
     )
+    chip = f"#action-{aid} .ov-state-chip"
+
+    def chip_text(d: webdriver.Chrome) -> str:
+        return (d.find_element(By.CSS_SELECTOR, chip).get_attribute("textContent") or "").strip()
+
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(lambda d: chip_text(d) == "Done")
     open_page(driver, base_url + "/", "#action-list")  # reload: kept in sessionStorage
+    WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
+        lambda d: chip_text(d) == "Done"  # the collapsed card says so before it is opened
+    )
     click(driver, f"#action-{aid} summary.ov-action-summary")  # its footer renders on opening
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "Done by you (demo)" in status_text(d)
@@ -250,6 +259,7 @@ def test_decisions_stay_in_the_tab_until_reset(driver, base_url):
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(  # the page renders again
         lambda d: not d.find_elements(By.CSS_SELECTOR, status)
     )
+    assert chip_text(driver) == "Open"
     click(driver, f"#action-{aid} summary.ov-action-summary")
     WebDriverWait(driver, 15, ignored_exceptions=RERENDERS).until(
         lambda d: "Open: nobody" in status_text(d)

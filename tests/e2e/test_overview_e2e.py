@@ -136,6 +136,7 @@ def test_done_by_the_director_is_what_the_cmo_sees(app, dash_duo, lumen):
     assert [b.text for b in buttons] == ["Plan it", "Mark done", "Dismiss"]
     click(dash_duo, f"{card} .ov-action-buttons .btn-primary")
     dash_duo.wait_for_contains_text(f"{card} .ov-decision", "Done by Director", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"{card} .ov-state-chip", "Done", timeout=10)  # same page
     for persona in ("cmo", "vp_growth"):
         log_in(dash_duo, base, USERS[persona])
         assert _text_of(dash_duo, f"{card} .ov-state-chip") == "Done"  # on the collapsed card

@@ -27,8 +27,12 @@ from tests.helpers.overview import (
 
 MER = f'"{EXAMPLE["memory"]["totals"]["mer"]:.2f}"'  # as the KPI tile renders it
 THROUGH = "Data through " + short_date(EXAMPLE["as_of"])
+ALL_ACTIONS = [x["id"] for x in EXAMPLE["curiosity"]["actions"]]  # every card has a state word
 B_MARKERS = ("Beta Secret Brand", "Beta Secret Campaign", "beta-secret-creative", "7.77")
-DECIDE = '..{"action":["ALL"],"type":"action-status"}.children...ov-toasts.children..'
+DECIDE = (
+    '..{"action":["ALL"],"type":"action-status"}.children'
+    '...{"action":["ALL"],"type":"action-chip"}.children...ov-toasts.children..'
+)
 
 
 def _sid(component_id: dict) -> str:
@@ -50,6 +54,10 @@ def decide(client, trigger: dict, shown: list[str]):
                 [
                     {"id": {"type": "action-status", "action": a}, "property": "children"}
                     for a in shown
+                ],
+                [
+                    {"id": {"type": "action-chip", "action": a}, "property": "children"}
+                    for a in ALL_ACTIONS
                 ],
                 {"id": "ov-toasts", "property": "children"},
             ],
@@ -130,6 +138,10 @@ def test_decision_is_recorded_for_own_org(app, client, orgs):
     assert len(status_keys) == len(shown)  # one status per action shown
     mine = out[_sid({"type": "action-status", "action": aid})]["children"]
     assert "action-undo" in json.dumps(mine)
+    # every card's state word, opened or not: this one Planned, the others still Open
+    chips = {k: v["children"] for k, v in out.items() if '"action-chip"' in k}
+    assert chips.pop(_sid({"type": "action-chip", "action": aid})) == "Planned"
+    assert len(chips) == len(shown) - 1 and set(chips.values()) == {"Open"}
 
 
 def test_unknown_or_foreign_action_is_refused(app, client, orgs):
@@ -198,6 +210,7 @@ def test_mounting_undo_button_does_not_record(app, client, orgs):
         "output": DECIDE,
         "outputs": [
             [{"id": {"type": "action-status", "action": aid}, "property": "children"}],
+            [{"id": {"type": "action-chip", "action": aid}, "property": "children"}],
             {"id": "ov-toasts", "property": "children"},
         ],
         "inputs": [

@@ -19,7 +19,10 @@ from tests.conftest import login, make_org
 from tests.helpers.overview import EXAMPLE, beta_state, post, route, store_state, text
 
 ACTIONS = [a["id"] for a in EXAMPLE["curiosity"]["actions"]]
-DECIDE = '..{"action":["ALL"],"type":"action-status"}.children...ov-toasts.children..'
+DECIDE = (
+    '..{"action":["ALL"],"type":"action-status"}.children'
+    '...{"action":["ALL"],"type":"action-chip"}.children...ov-toasts.children..'
+)
 
 
 @pytest.fixture
@@ -46,6 +49,10 @@ def decide(client, action_id: str, decision: str):
             "outputs": [
                 [
                     {"id": {"type": "action-status", "action": a}, "property": "children"}
+                    for a in ACTIONS
+                ],
+                [
+                    {"id": {"type": "action-chip", "action": a}, "property": "children"}
                     for a in ACTIONS
                 ],
                 {"id": "ov-toasts", "property": "children"},

@@ -172,8 +172,15 @@ def test_a_collapsed_card_has_no_decision_footer_until_it_is_opened(lumen_state)
     aid = str(action["id"])
     card = overview.action_item(action, {"id": 1, "decision": "planned", "user": "Ann"})
     ids = [c.id for c, _ in walk(card) if isinstance(getattr(c, "id", None), dict)]
-    assert {i["type"] for i in ids} == {overview.ACTION_CARD, overview.ACTION_FOOTER}
+    assert {i["type"] for i in ids} == {
+        overview.ACTION_CARD,
+        overview.ACTION_CHIP,  # the state word on the collapsed card, updated by decisions
+        overview.ACTION_FOOTER,
+    }
     assert {overview.ACTION_CARD: aid} == {i["type"]: i["action"] for i in ids[:1]}
+    chip = next(c for c, _ in walk(card) if getattr(c, "id", None) == {
+        "type": overview.ACTION_CHIP, "action": aid})  # fmt: skip
+    assert chip.children == "Planned"
     opened = overview.action_item(action, {"id": 1, "decision": "planned"}, footer=True)
     kinds = {c.id["type"] for c, _ in walk(opened) if isinstance(getattr(c, "id", None), dict)}
     assert {"action-btn", "action-status", "action-undo"} <= kinds
