@@ -30,10 +30,11 @@ from integrations.errors import (
 from integrations.shopify import assign_first_orders
 from jobs.connectors import build_client, fetch_ad_rows
 from models import Connection, Order, Organization, SyncJob
+from models.ad_columns import AdColumns
 from models.base import utcnow
 from models.billing import record_usage
 from models.data import ConnectionStatus
-from models.fx import RatesMissing, convert_ad_rows
+from models.fx import RatesMissing, convert_ad_columns
 from models.ops import ACTIVE_SYNC_STATUSES, SyncStatus, SyncTrigger
 from models.upsert import (
     bump_data_version,
@@ -253,12 +254,12 @@ def _sync_ads(
     while start <= until:
         chunks.append((start, min(until, start + timedelta(days=CHUNK_DAYS - 1))))
         start += timedelta(days=CHUNK_DAYS)
-    fetched: list[dict] = []
+    fetched = AdColumns()  # rows become arrays as each chunk arrives (no dict per row held)
     for i, (a, b) in enumerate(chunks, 1):
         fetched.extend(fetch_ad_rows(client, connection, a, b))
         _mark(sync_job_id, progress=max(1, FETCH_SHARE * i // len(chunks)), rows=len(fetched))
     # spend in the org's currency, at each day's rate (refused when rates are missing)
-    fetched = convert_ad_rows(db.session, fetched, connection.currency, org.currency)
+    convert_ad_columns(db.session, fetched, connection.currency, org.currency)
     creative_ids = upsert_campaigns_and_creatives(
         db.session, connection.org_id, connection.id, connection.platform, fetched
     )

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.ad_columns import AdColumns
 from models.data import FxRate
 
 MAX_STALE_DAYS = 7
@@ -55,17 +55,17 @@ def rates_between(
     return out
 
 
-def convert_ad_rows(
-    session: Session, rows: Sequence[dict[str, Any]], base: str | None, quote: str | None
-) -> list[dict[str, Any]]:
-    """``rows`` with spend and platform revenue in ``quote`` (the org's currency).
+def convert_ad_columns(
+    session: Session, ads: AdColumns, base: str | None, quote: str | None
+) -> None:
+    """Spend and platform revenue of ``ads`` in ``quote`` (the org's currency), in place.
 
     Unchanged when either currency is unknown or they are equal. Raises RatesMissing
-    listing the first days without a rate."""
-    if not rows or not base or not quote or base.upper() == quote.upper():
-        return list(rows)
+    listing the first days without a rate (nothing converted)."""
+    if not len(ads) or not base or not quote or base.upper() == quote.upper():
+        return
     base, quote = base.upper(), quote.upper()
-    days = sorted({r["date"] for r in rows})
+    days = ads.days()
     rates = rates_between(session, base, quote, days[0], days[-1])
     missing = [d for d in days if d not in rates]
     if missing:
@@ -76,17 +76,7 @@ def convert_ad_rows(
             "with `flask --app app fx-rates import rates.csv` (columns day,base,quote,rate); "
             "nothing was written."
         )
-    out = []
-    for r in rows:
-        rate = float(rates[r["date"]])
-        out.append(
-            {
-                **r,
-                "spend": round(r["spend"] * rate, 6),
-                "platform_revenue": round(r["platform_revenue"] * rate, 6),
-            }
-        )
-    return out
+    ads.convert_money(rates)
 
 
 def import_rates(session: Session, lines: Iterable[str], source: str = "") -> int:

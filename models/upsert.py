@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.ad_columns import AdColumns
 from models.bulk import (
     NotExact,
     as_float64,
@@ -447,13 +448,14 @@ def bump_data_version(session: Session, org_id: int) -> None:
 
 
 def upsert_campaigns_and_creatives(
-    session: Session, org_id: int, connection_id: int, platform: str, ad_rows: Sequence[dict]
+    session: Session,
+    org_id: int,
+    connection_id: int,
+    platform: str,
+    ads: AdColumns | Sequence[dict],
 ) -> dict[str, int]:
     """Make sure every campaign and creative exists; returns creative external id -> row id."""
-    campaigns: dict[str, str] = {}
-    for r in ad_rows:
-        if r["campaign_id"] not in campaigns:
-            campaigns[r["campaign_id"]] = r["campaign_name"]
+    ads = ads if isinstance(ads, AdColumns) else AdColumns.from_rows(ads)
     upsert(
         session,
         Campaign.__table__,
@@ -462,11 +464,11 @@ def upsert_campaigns_and_creatives(
                 "org_id": org_id,
                 "connection_id": connection_id,
                 "platform": platform,
-                "external_id": str(cid),
+                "external_id": cid,
                 "name": name or "",
                 "status": "active",
             }
-            for cid, name in campaigns.items()
+            for cid, name in ads.campaigns.items()
         ],
         keys=("connection_id", "external_id"),
         update=("name",),
@@ -476,35 +478,22 @@ def upsert_campaigns_and_creatives(
             select(Campaign.external_id, Campaign.id).where(Campaign.connection_id == connection_id)
         ).all()
     )
-    creatives: dict[str, dict] = {}
-    for r in ad_rows:  # one pass; a dict is built only for a creative not seen yet
-        key = str(r["creative_id"])
-        cre = creatives.get(key)
-        if cre is None:
-            creatives[key] = {
+    upsert(
+        session,
+        Creative.__table__,
+        [
+            {
                 "org_id": org_id,
                 "connection_id": connection_id,
                 "platform": platform,
                 "external_id": key,
-                "name": r["creative_name"] or "",
-                "campaign_id": campaign_ids.get(str(r["campaign_id"])),
+                "name": seen.name,
+                "campaign_id": campaign_ids.get(seen.campaign_id),
                 "status": "active",
-                "launched_on": r["date"],
-                "_latest": r["date"],
+                "launched_on": seen.launched_on,
             }
-        else:
-            if r["date"] < cre["launched_on"]:
-                cre["launched_on"] = r["date"]
-            if r["date"] >= cre["_latest"]:  # a creative moved between campaigns: newest wins
-                cre["_latest"] = r["date"]
-                cre["campaign_id"] = campaign_ids.get(str(r["campaign_id"]))
-                cre["name"] = r["creative_name"] or cre["name"]
-    for cre in creatives.values():
-        del cre["_latest"]
-    upsert(
-        session,
-        Creative.__table__,
-        list(creatives.values()),
+            for key, seen in ads.creatives.items()
+        ],
         keys=("connection_id", "external_id"),
         update=("name", "campaign_id"),
     )
@@ -516,16 +505,11 @@ def upsert_campaigns_and_creatives(
 
 
 def upsert_ad_metrics(
-    session: Session, org_id: int, creative_ids: dict[str, int], ad_rows: Sequence[dict]
+    session: Session, org_id: int, creative_ids: dict[str, int], ads: AdColumns | Sequence[dict]
 ) -> int:
-    columns: dict[str, Sequence[Any]] = {
-        "org_id": [org_id] * len(ad_rows),
-        "creative_id": [creative_ids[str(r["creative_id"])] for r in ad_rows],
-        "date": [r["date"] for r in ad_rows],
-    }
-    for name in METRIC_FIELDS:
-        columns[name] = [r.get(name) for r in ad_rows]
-    return upsert_metric_columns(session, columns)
+    """The fetched daily metrics, on their (creative, date) key."""
+    ads = ads if isinstance(ads, AdColumns) else AdColumns.from_rows(ads)
+    return upsert_metric_columns(session, ads.metric_columns(org_id, creative_ids))
 
 
 def upsert_metric_columns(session: Session, columns: dict[str, Sequence[Any]]) -> int:
