@@ -30,10 +30,12 @@ from integrations.http import parse_json  # noqa: E402
 from integrations.meta import decode_insights_page  # noqa: E402
 from jobs.connectors import fetch_ad_rows  # noqa: E402
 from models import AdMetricDaily, Connection  # noqa: E402
+from models.ad_columns import AdColumns  # noqa: E402
 from models.credentials import encrypt_credentials  # noqa: E402
 from models.tenancy import unscoped  # noqa: E402
 from models.upsert import (  # noqa: E402
     METRIC_FIELDS,
+    python_values,
     upsert_ad_metrics,
     upsert_campaigns_and_creatives,
 )
@@ -59,10 +61,10 @@ def _empty_metrics(org_id: int) -> None:
         c.exec_driver_sql("CHECKPOINT")
 
 
-def _ours(org_id: int, creative_ids: dict[str, int], rows: list[dict]) -> float:
+def _ours(org_id: int, creative_ids: dict[str, int], ads: AdColumns) -> float:
     """Our metric upsert stage alone (the creatives already exist), committed."""
     t = time.perf_counter()
-    upsert_ad_metrics(db.session, org_id, creative_ids, rows)
+    upsert_ad_metrics(db.session, org_id, creative_ids, ads)
     db.session.commit()
     return time.perf_counter() - t
 
@@ -94,16 +96,25 @@ def _bare(org_id: int, tuples: list[tuple]) -> float:
         raw.close()
 
 
-def head_to_head(org_id: int, creative_ids: dict[str, int], rows: list[dict]) -> dict:
+def bare_tuples(org_id: int, creative_ids: dict[str, int], ads: AdColumns) -> list[tuple]:
+    """The same rows as plain Python tuples, as a hand-written loader would hold them (NULL as
+    None, counts as int)."""
+    columns = ads.metric_columns(org_id, creative_ids)
+    integers = {"org_id", "creative_id", "impressions", "clicks", "reach"}
+    values = []
+    for name in ("org_id", "creative_id", "date", *METRIC_FIELDS):
+        plain = python_values(columns[name])
+        values.append([v if v is None else int(v) for v in plain] if name in integers else plain)
+    return list(zip(*values, strict=True))
+
+
+def head_to_head(org_id: int, creative_ids: dict[str, int], ads: AdColumns) -> dict:
     """Our metric upsert and the bare COPY-plus-merge of the same rows, back to back under the
     same table state, in alternating order (ours first, then bare first, ...): a first load
     into an emptied, vacuumed table, then a re-sync of the same rows (all conflicts). Each pair's
     ratio is taken within the pair, so a machine whose load drifts over minutes does not favour
     whichever ran in the quieter minute."""
-    tuples = [
-        (org_id, creative_ids[str(r["creative_id"])], r["date"], *(r.get(f) for f in METRIC_FIELDS))
-        for r in rows
-    ]
+    tuples = bare_tuples(org_id, creative_ids, ads)
     pairs: dict[str, list[tuple[float, float]]] = {"first_load": [], "resync": []}
     for i in range(ROUNDS):
         for phase in ("first_load", "resync"):
@@ -115,7 +126,7 @@ def head_to_head(org_id: int, creative_ids: dict[str, int], rows: list[dict]) ->
                     _empty_metrics(org_id)
                     _bare(org_id, tuples)
                 times[who] = (
-                    _ours(org_id, creative_ids, rows) if who == "ours" else _bare(org_id, tuples)
+                    _ours(org_id, creative_ids, ads) if who == "ours" else _bare(org_id, tuples)
                 )
             pairs[phase].append((times["ours"], times["bare"]))
     out: dict = {"rounds": ROUNDS}
@@ -177,7 +188,8 @@ def main() -> None:
             )
         )
         t0 = time.perf_counter()
-        rows = list(fetch_ad_rows(client, conn, dataset.start, dataset.end))
+        # as the sync job holds them: columns, each chunk converted as it arrives
+        ads = AdColumns.from_rows(fetch_ad_rows(client, conn, dataset.start, dataset.end))
         fetch_s = time.perf_counter() - t0
         parse_s, parse_cpu_s = parse_seconds(client, pages)
 
@@ -185,31 +197,31 @@ def main() -> None:
         for _ in range(2):  # first load, then the idempotent re-sync of the same rows
             t1 = time.perf_counter()
             creative_ids = upsert_campaigns_and_creatives(
-                db.session, conn.org_id, conn.id, "meta", rows
+                db.session, conn.org_id, conn.id, "meta", ads
             )
-            written = upsert_ad_metrics(db.session, conn.org_id, creative_ids, rows)
+            written = upsert_ad_metrics(db.session, conn.org_id, creative_ids, ads)
             db.session.commit()
             runs.append((written, time.perf_counter() - t1))
         stored = db.session.scalar(select(func.count(AdMetricDaily.id)))
         h2h = None
         if url.startswith("postgresql"):
             creative_ids = upsert_campaigns_and_creatives(
-                db.session, conn.org_id, conn.id, "meta", rows
+                db.session, conn.org_id, conn.id, "meta", ads
             )
-            h2h = head_to_head(conn.org_id, creative_ids, rows)
+            h2h = head_to_head(conn.org_id, creative_ids, ads)
     result = {
         "database": db.engine.dialect.name
         if False
         else app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0],
-        "rows": len(rows),
+        "rows": len(ads),
         "stored_rows": stored,
         "fetch_s": round(fetch_s, 2),
-        "fetch_rows_per_s": round(len(rows) / fetch_s),
+        "fetch_rows_per_s": round(len(ads) / fetch_s),
         # the fetch above includes the fake's own JSON rendering (same process, same cores);
         # this is ours alone: decoding the recorded pages and turning them into rows
         "parse_s": round(parse_s, 2),
-        "parse_rows_per_s": round(len(rows) / parse_s),
-        "parse_cpu_rows_per_s": round(len(rows) / parse_cpu_s),
+        "parse_rows_per_s": round(len(ads) / parse_s),
+        "parse_cpu_rows_per_s": round(len(ads) / parse_cpu_s),
         "target_parse_rows_per_s": 100000,
         "upsert_s": round(runs[0][1], 2),
         "upsert_rows_per_s": round(runs[0][0] / runs[0][1]),
