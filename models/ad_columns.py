@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 CHUNK_ROWS = 5000
-# None (a platform that does not report reach) travels as NaN: the upserts store it as NULL
-NUMBER_FIELDS = (
+# ad_metric_daily's numbers; None (a platform that does not report reach) travels as NaN, which
+# the upserts store as NULL
+METRIC_FIELDS = (
     "spend",
     "impressions",
     "clicks",
@@ -93,7 +94,7 @@ class AdColumns:
         # days by their ordinals: 5x numpy's conversion of date objects
         ordinals = np.fromiter(map(dt.date.toordinal, map(itemgetter("date"), rows)), np.int64)
         part = {"creative": codes, "date": (ordinals - EPOCH_ORDINAL).astype("datetime64[D]")}
-        for name in NUMBER_FIELDS:
+        for name in METRIC_FIELDS:
             part[name] = np.array([row.get(name) for row in rows], dtype=np.float64)
         self._parts.append(part)
         self._rows += len(rows)
@@ -126,6 +127,6 @@ class AdColumns:
             "creative_id": ids[self._column("creative").astype(np.int64)],
             "date": self._column("date"),
         }
-        for name in NUMBER_FIELDS:
+        for name in METRIC_FIELDS:
             columns[name] = self._column(name)
         return columns

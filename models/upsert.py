@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.ad_columns import AdColumns
+from models.ad_columns import METRIC_FIELDS, AdColumns
 from models.bulk import (
     NotExact,
     as_float64,
@@ -44,15 +44,6 @@ from models.org import Organization
 
 BATCH = 5000
 COPY_THRESHOLD = 2000  # above this many rows, PostgreSQL goes through COPY + one INSERT…SELECT
-METRIC_FIELDS = (
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-    "platform_revenue",
-    "reach",
-    "frequency",
-)
 ORDER_FIELDS = (
     "placed_at",
     "customer_external_id",

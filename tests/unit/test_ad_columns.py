@@ -9,7 +9,7 @@ import random
 import pytest
 
 import models.ad_columns
-from models.ad_columns import NUMBER_FIELDS, AdColumns
+from models.ad_columns import METRIC_FIELDS, AdColumns
 
 
 def row(day: int, creative: str, campaign: str, spend: float, reach: int | None = None) -> dict:
@@ -69,7 +69,7 @@ def test_columns_equal_the_rows_for_a_shuffled_backfill(tiny_chunks):
     ids = {f"ad{k}": 1000 + k for k in range(7)}
     cols = AdColumns.from_rows(rows).metric_columns(3, ids)
     assert cols["creative_id"].tolist() == [ids[r["creative_id"]] for r in rows]
-    for name in NUMBER_FIELDS:
+    for name in METRIC_FIELDS:
         expected = [math.nan if r[name] is None else float(r[name]) for r in rows]
         got = cols[name].tolist()
         assert [str(v) for v in got] == [str(v) for v in expected], name
