@@ -1197,7 +1197,7 @@ def analytics_page(
                 className="small text-body-secondary mb-2",
             ),
             html.Div(
-                # the chart is drawn when the box scrolls into view (SEEN_JS): below the
+                # the chart is drawn when the box scrolls into view (seen_js): below the
                 # fold on a phone, Plotly's work is not part of the page's load
                 _loading(
                     html.Div(id="an-cohort-plot", style={"height": "100%"}),
