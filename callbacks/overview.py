@@ -315,7 +315,23 @@ def _decide(trigger: dict, shown: list, chips: list) -> tuple:
     )
 
 
+# After the overview renders again (a newer state, another period), the cards the reader had
+# open are opened again (assets/action-cards.js keeps their ids).
+REOPEN_CARDS_JS = """function () {
+    if (window.omnifyReopenCards) { window.omnifyReopenCards(); }
+    return window.dash_clientside.no_update;
+}"""
+
+
 def _register_poll(app: dash.Dash) -> None:
+    app.clientside_callback(
+        REOPEN_CARDS_JS,
+        Output("ov-state-id", "data", allow_duplicate=True),
+        Input("ov-state-id", "data"),
+        Input("ov-period-shown", "data"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("ov-body", "children"),
         Output("ov-state-id", "data"),

@@ -217,3 +217,38 @@ def test_an_alert_links_to_its_finding_on_the_overview(app, dash_duo, lumen):
     )
     WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(in_view, linked))
     assert len(dash_duo.driver.find_elements("css selector", ".ov-finding-linked")) == 1
+
+
+def test_an_open_card_stays_open_when_a_newer_state_arrives(app, dash_duo, lumen):
+    """The poll renders the overview again for a newer brain state: the card the reader had
+    open is open again, its buttons with it; a card they closed stays closed."""
+    import copy
+
+    from tests.helpers.overview import store_state
+
+    base = start(dash_duo, app)
+    log_in(dash_duo, base, USERS["cmo"])
+    first, second = (a["id"] for a in EXAMPLE["curiosity"]["actions"][:2])
+    click(dash_duo, f"#action-{first} summary.ov-action-summary")
+    dash_duo.wait_for_element(f"#action-{first} .ov-action-buttons .btn", timeout=10)
+    click(dash_duo, f"#action-{second} summary.ov-action-summary")  # opened, then closed
+    dash_duo.wait_for_element(f"#action-{second} .ov-action-buttons .btn", timeout=10)
+    click(dash_duo, f"#action-{second} summary.ov-action-summary")
+    newer = copy.deepcopy(EXAMPLE)
+    newer["memory"]["totals"]["mer"] = 3.33
+    store_state(app, lumen["org_id"], newer)
+    dash_duo.driver.execute_script(  # the 30 s poll, now
+        "window.dash_clientside.set_props('ov-interval', {n_intervals: 99})"
+    )
+    dash_duo.wait_for_text_to_equal("#kpi-mer", "3.33", timeout=15)  # the new body is shown
+
+    def is_open(action_id: str) -> bool:
+        return dash_duo.driver.execute_script(
+            "var d = document.querySelector(arguments[0]); return !!(d && d.open);",
+            f"#action-{action_id} details.ov-action-details",
+        )
+
+    wait_until(lambda: is_open(first), 10, "the card read before to open again")
+    dash_duo.wait_for_element(f"#action-{first} .ov-action-buttons .btn", timeout=10)
+    assert not is_open(second)
+    assert dash_duo.get_logs() == []
