@@ -206,6 +206,72 @@ def test_upserts_keep_the_last_of_repeated_keys_and_the_newest_campaign(
     assert spends == [10.0, 25.0]
 
 
+def test_fetched_columns_store_the_same_values_on_sqlite(tmp_path):
+    """`make run` syncs into SQLite: the columns (numpy days, counts as floats, NaN for a
+    missing reach) arrive there as dates, integers and NULLs, and a re-sync changes nothing."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from models.tenancy import unscoped
+    from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives
+    from tests.conftest import create_test_app, reset_schema
+
+    app = create_test_app(DATABASE_URL=f"sqlite:///{tmp_path}/sync.db")
+    reset_schema(app)
+    ids = make_org(app, "Lite", "lite@example.com")
+    rows = [
+        {
+            "date": dt.date(2026, 11, day),
+            "platform": "meta",
+            "campaign_id": "c1",
+            "campaign_name": "C1",
+            "creative_id": f"ad{k}",
+            "creative_name": f"Ad {k}",
+            "spend": 10.5 + day,
+            "impressions": 100 + day,
+            "clicks": 5,
+            "conversions": 1.5,
+            "platform_revenue": 30.25,
+            "reach": 50 if k == 0 else None,
+            "frequency": 1.25 if k == 0 else None,
+        }
+        for day in (1, 2)
+        for k in (0, 1)
+    ]
+
+    @unscoped("test: writes one org's rows directly")
+    def write() -> list:
+        with app.app_context():
+            conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="x")
+            db.session.add(conn)
+            db.session.flush()
+            creative_ids = upsert_campaigns_and_creatives(
+                db.session, ids["org_id"], conn.id, "meta", rows
+            )
+            for _ in range(2):  # the re-sync of the same rows
+                assert upsert_ad_metrics(db.session, ids["org_id"], creative_ids, rows) == 4
+            db.session.commit()
+            stored = db.session.execute(
+                select(
+                    AdMetricDaily.date,
+                    AdMetricDaily.spend,
+                    AdMetricDaily.impressions,
+                    AdMetricDaily.reach,
+                    AdMetricDaily.frequency,
+                ).order_by(AdMetricDaily.date, AdMetricDaily.creative_id)
+            ).all()
+            db.session.remove()
+            db.engine.dispose()
+            return [tuple(r) for r in stored]
+
+    assert write() == [
+        (dt.date(2026, 11, 1), Decimal("11.50"), 101, 50, 1.25),
+        (dt.date(2026, 11, 1), Decimal("11.50"), 101, None, None),
+        (dt.date(2026, 11, 2), Decimal("12.50"), 102, 50, 1.25),
+        (dt.date(2026, 11, 2), Decimal("12.50"), 102, None, None),
+    ]
+
+
 def test_recompute_requested_while_one_runs_gets_one_follow_up(app):
     from rq.job import JobStatus
 
