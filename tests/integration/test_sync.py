@@ -158,6 +158,18 @@ def test_one_sync_per_connection(app, cfg, fake_meta, monkeypatch):
         assert app.extensions["rq"].queue.count == 1
 
 
+def _store_ad_rows(org_id: int, rows: list[dict], times: int = 1) -> list[int]:
+    """Fetched Meta rows upserted as the sync job does (a new connection, its campaigns and
+    creatives, then the metrics `times` times); the rows written each time."""
+    from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives
+
+    conn = Connection(org_id=org_id, platform="meta", external_account_id="x")
+    db.session.add(conn)
+    db.session.flush()
+    creative_ids = upsert_campaigns_and_creatives(db.session, org_id, conn.id, "meta", rows)
+    return [upsert_ad_metrics(db.session, org_id, creative_ids, rows) for _ in range(times)]
+
+
 @pytest.mark.parametrize("copy_threshold", [1, 10**9], ids=["copy-path", "insert-path"])
 def test_upserts_keep_the_last_of_repeated_keys_and_the_newest_campaign(
     app, monkeypatch, copy_threshold
@@ -166,7 +178,6 @@ def test_upserts_keep_the_last_of_repeated_keys_and_the_newest_campaign(
 
     import models.upsert
     from models import Campaign
-    from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives
 
     monkeypatch.setattr(models.upsert, "COPY_THRESHOLD", copy_threshold)
     ids = make_org(app, "Acme", "a@acme.example")
@@ -191,13 +202,7 @@ def test_upserts_keep_the_last_of_repeated_keys_and_the_newest_campaign(
     # The ad moved from campaign A to B; day 2 arrives twice (a page repeated by the API).
     rows = [row(1, "A", 10.0), row(2, "B", 20.0), row(2, "B", 25.0)]
     with app.app_context():
-        conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="x")
-        db.session.add(conn)
-        db.session.flush()
-        creative_ids = upsert_campaigns_and_creatives(
-            db.session, ids["org_id"], conn.id, "meta", rows
-        )
-        upsert_ad_metrics(db.session, ids["org_id"], creative_ids, rows)
+        _store_ad_rows(ids["org_id"], rows)
         db.session.commit()
         creative = db.session.execute(select(Creative)).scalar_one()
         assert db.session.get(Campaign, creative.campaign_id).external_id == "B"
@@ -213,7 +218,6 @@ def test_fetched_columns_store_the_same_values_on_sqlite(tmp_path):
     from decimal import Decimal
 
     from models.tenancy import unscoped
-    from models.upsert import upsert_ad_metrics, upsert_campaigns_and_creatives
     from tests.conftest import create_test_app, reset_schema
 
     app = create_test_app(DATABASE_URL=f"sqlite:///{tmp_path}/sync.db")
@@ -242,14 +246,8 @@ def test_fetched_columns_store_the_same_values_on_sqlite(tmp_path):
     @unscoped("test: writes one org's rows directly")
     def write() -> list:
         with app.app_context():
-            conn = Connection(org_id=ids["org_id"], platform="meta", external_account_id="x")
-            db.session.add(conn)
-            db.session.flush()
-            creative_ids = upsert_campaigns_and_creatives(
-                db.session, ids["org_id"], conn.id, "meta", rows
-            )
-            for _ in range(2):  # the re-sync of the same rows
-                assert upsert_ad_metrics(db.session, ids["org_id"], creative_ids, rows) == 4
+            for written in _store_ad_rows(ids["org_id"], rows, times=2):  # then the re-sync
+                assert written == 4
             db.session.commit()
             stored = db.session.execute(
                 select(
